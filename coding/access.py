@@ -1,0 +1,148 @@
+"""The only permission gate: fetch an object *and* check the caller may use it.
+
+A non-member gets ``Http404`` (no existence leak); a member without the capability
+gets ``PermissionDenied``. Views, the API, tasks and commands all come through here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from coding.models import Code, Coding, Document, Membership, Project, Role
+
+
+class Cap(enum.Enum):
+    """What a request needs to do; mapped onto ``Role`` capabilities."""
+
+    VIEW = "view"
+    CODE = "code"
+    EDIT_CODEBOOK = "edit_codebook"
+    MANAGE_DOCUMENTS = "manage_documents"
+    MANAGE_MEMBERS = "manage_members"
+    SUPERVISE = "supervise"
+
+
+def role_has(role: Role, need: Cap) -> bool:
+    if need is Cap.VIEW:
+        return True
+    if need is Cap.CODE:
+        return role.can_code()
+    if need is Cap.EDIT_CODEBOOK:
+        return role.can_edit_codebook()
+    if need is Cap.MANAGE_DOCUMENTS:
+        return role.can_manage_documents()
+    if need is Cap.MANAGE_MEMBERS:
+        return role.can_manage_members()
+    if need is Cap.SUPERVISE:
+        return role.can_supervise()
+    raise ValueError(need)
+
+
+DENIED_MESSAGES = {
+    Cap.VIEW: _("You are not a member of this project."),
+    Cap.CODE: _("Your role in this project does not allow coding."),
+    Cap.EDIT_CODEBOOK: _("Only owners and supervisors can change the codebook."),
+    Cap.MANAGE_DOCUMENTS: _("Only owners and supervisors can add or remove documents."),
+    Cap.MANAGE_MEMBERS: _("Only the project's owners can manage its members."),
+    Cap.SUPERVISE: _("Only owners and supervisors can do this."),
+}
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    """A project together with the caller's membership in it."""
+
+    project: Project
+    user_id: int
+    role: Role
+
+    def can(self, need: Cap) -> bool:
+        return role_has(self.role, need)
+
+    @property
+    def sees_all_codings(self) -> bool:
+        return self.role.sees_all_codings(blind=self.project.blind_coding)
+
+    def coding_filter(self, prefix: str = "") -> Q:
+        """A ``Q`` on codings (reached through ``prefix``) this member may see."""
+        if self.sees_all_codings:
+            return Q(**{f"{prefix}pk__isnull": False})
+        return Q(**{f"{prefix}coder_id": self.user_id})
+
+    def visible_codings(self):
+        """Codings this member may see: everyone's, or only their own when blind."""
+        return Coding.objects.filter(document__project_id=self.project.pk).filter(
+            self.coding_filter()
+        )
+
+
+def _member_role(user, project_id: int) -> tuple[Project, Role]:
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("project")
+        .filter(project_id=project_id, user_id=user.pk)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership.project, Role(membership.role)
+
+
+def access_project(user, project_id: int, *, need: Cap = Cap.VIEW) -> ProjectAccess:
+    project, role = _member_role(user, project_id)
+    if not role_has(role, need):
+        raise PermissionDenied(DENIED_MESSAGES[need])
+    return ProjectAccess(project=project, user_id=user.pk, role=role)
+
+
+def access_document(
+    user, project_id: int, document_id: int, *, need: Cap = Cap.VIEW
+) -> tuple[ProjectAccess, Document]:
+    access = access_project(user, project_id, need=need)
+    document = Document.objects.filter(pk=document_id, project_id=project_id).first()
+    if document is None:
+        raise Http404
+    return access, document
+
+
+def access_code(
+    user, project_id: int, code_id: int, *, need: Cap = Cap.VIEW
+) -> tuple[ProjectAccess, Code]:
+    access = access_project(user, project_id, need=need)
+    code = Code.objects.filter(pk=code_id, project_id=project_id).first()
+    if code is None:
+        raise Http404
+    return access, code
+
+
+def access_coding(
+    user, coding_id: int, *, need: Cap = Cap.VIEW, project_id: int | None = None
+) -> tuple[ProjectAccess, Coding]:
+    """A coding the caller may see; changing it needs its coder or a supervisor.
+
+    Under blind coding another coder's coding does not exist for the caller (404),
+    so not even its existence leaks through an error message.
+    """
+    coding = (
+        Coding.objects.select_related("document", "code").filter(pk=coding_id).first()
+    )
+    if coding is None:
+        raise Http404
+    if project_id is not None and coding.document.project_id != project_id:
+        raise Http404
+    access = access_project(user, coding.document.project_id, need=Cap.VIEW)
+    if coding.coder_id != user.pk and not access.sees_all_codings:
+        raise Http404
+    if need is not Cap.VIEW:
+        if not access.can(Cap.CODE):
+            raise PermissionDenied(DENIED_MESSAGES[Cap.CODE])
+        if coding.coder_id != user.pk and not access.can(Cap.SUPERVISE):
+            raise PermissionDenied(_("You can only change your own codings."))
+    return access, coding

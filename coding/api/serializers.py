@@ -1,0 +1,193 @@
+"""API shapes. Input serializers only validate shape; services apply the rules."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from coding.models import Code, Coding, Document, Membership, Project, Role, SpeakerTurn
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField(
+        help_text="The caller's role in the project."
+    )
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "description", "blind_coding", "created_at", "role"]
+
+    def get_role(self, project: Project) -> str | None:
+        roles = self.context.get("roles", {})
+        return roles.get(project.pk)
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    codebook = serializers.ChoiceField(
+        choices=["regie", "empty"],
+        default="regie",
+        help_text="Start from the regie codebook (default) or an empty one.",
+    )
+    blind_coding = serializers.BooleanField(default=True)
+
+
+class TurnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SpeakerTurn
+        fields = ["number", "speaker", "start", "end", "started_at_ms", "ended_at_ms"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    case_label = serializers.CharField(
+        source="case.label", default=None, read_only=True
+    )
+    imported_by = serializers.CharField(
+        source="imported_by.username", default=None, read_only=True
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "case",
+            "case_label",
+            "source_name",
+            "source_format",
+            "checksum",
+            "word_count",
+            "length",
+            "imported_at",
+            "imported_by",
+        ]
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    turns = TurnSerializer(many=True, read_only=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "text", "turns"]
+
+
+class CaseField(serializers.Field):
+    """A case given by id (number) or by label (text; created when new)."""
+
+    default_error_messages = {
+        "invalid": _("Give a case id (number) or a case label (text).")
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class DocumentCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False
+    )
+    file = serializers.FileField(
+        required=False, help_text="Multipart upload instead of title and text."
+    )
+    case = CaseField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if "file" not in attrs and not attrs.get("text", "").strip():
+            raise serializers.ValidationError(
+                _("Send JSON with a title and text, or a multipart file.")
+            )
+        if "file" not in attrs and not attrs.get("title", "").strip():
+            raise serializers.ValidationError({"title": _("A document needs a title.")})
+        return attrs
+
+
+class DocumentUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False)
+    case = CaseField(required=False, allow_null=True)
+    text = serializers.CharField(required=False, trim_whitespace=False)
+
+
+class CodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Code
+        fields = [
+            "id",
+            "name",
+            "parent",
+            "description",
+            "color",
+            "shortcut",
+            "sort_order",
+        ]
+
+
+class CodeWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    parent = serializers.IntegerField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    color = serializers.CharField(required=False, max_length=7)
+    shortcut = serializers.CharField(
+        required=False, allow_blank=True, max_length=1, trim_whitespace=False
+    )
+    sort_order = serializers.IntegerField(required=False)
+
+
+class CodingSerializer(serializers.ModelSerializer):
+    coder = serializers.CharField(source="coder.username", read_only=True)
+    text = serializers.CharField(
+        read_only=True, help_text="The coded text, text[start:end]."
+    )
+
+    class Meta:
+        model = Coding
+        fields = [
+            "id",
+            "document",
+            "code",
+            "coder",
+            "start",
+            "end",
+            "text",
+            "memo",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CodingCreateSerializer(serializers.Serializer):
+    document = serializers.IntegerField()
+    code = serializers.IntegerField()
+    start = serializers.IntegerField(help_text="Code-point offset, inclusive.")
+    end = serializers.IntegerField(help_text="Code-point offset, exclusive.")
+    memo = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CodingUpdateSerializer(serializers.Serializer):
+    memo = serializers.CharField(required=False, allow_blank=True)
+    start = serializers.IntegerField(required=False)
+    end = serializers.IntegerField(required=False)
+    code = serializers.IntegerField(required=False)
+    revision = serializers.IntegerField(
+        required=False,
+        help_text="The revision you read; if the coding changed since, the answer is 409.",
+    )
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "role"]
+
+
+class MemberWriteSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)

@@ -1,0 +1,54 @@
+"""``/api/v1/`` routes. These names are a contract used by outside scripts."""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from coding.api import views
+from coding.api.views import token_request, token_response
+
+TokenView = extend_schema_view(
+    post=extend_schema(
+        request=token_request,
+        responses=token_response,
+        summary="Exchange a user name and password for an API token",
+    )
+)(ObtainAuthToken)
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("projects/", views.ProjectListView.as_view(), name="api-projects"),
+    path(
+        "projects/<int:project_id>/documents/",
+        views.DocumentListView.as_view(),
+        name="api-documents",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/",
+        views.DocumentDetailView.as_view(),
+        name="api-document",
+    ),
+    path(
+        "projects/<int:project_id>/codes/",
+        views.CodeListView.as_view(),
+        name="api-codes",
+    ),
+    path(
+        "projects/<int:project_id>/codes/<int:code_id>/",
+        views.CodeDetailView.as_view(),
+        name="api-code",
+    ),
+    path(
+        "projects/<int:project_id>/codings/",
+        views.CodingListView.as_view(),
+        name="api-codings",
+    ),
+    path(
+        "codings/<int:coding_id>/", views.CodingDetailView.as_view(), name="api-coding"
+    ),
+    path(
+        "projects/<int:project_id>/members/",
+        views.MemberListView.as_view(),
+        name="api-members",
+    ),
+]

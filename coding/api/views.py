@@ -1,0 +1,471 @@
+"""REST API v1. Every view starts from ``access_*`` (never from a bare URL id)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from coding.access import (
+    Cap,
+    access_code,
+    access_coding,
+    access_document,
+    access_project,
+)
+from coding.api import serializers as s
+from coding.models import Case, Code, Coding, Document, Membership, Project
+from coding.services.codebook import code_create, code_delete, code_update
+from coding.services.codings import (
+    CodingSpec,
+    coding_create,
+    coding_delete,
+    coding_update,
+    codings_create_bulk,
+)
+from coding.services.documents import (
+    case_get_or_create,
+    document_create_from_text,
+    document_delete,
+    document_update,
+    documents_import_files,
+)
+from coding.services.projects import membership_set, project_create
+
+User = get_user_model()
+MAX_BULK_CODINGS = 5000
+
+
+def _paginated(view: APIView, request: Request, queryset, serializer_class, **kwargs):
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(
+        serializer_class(page, many=True, **kwargs).data
+    )
+
+
+class ProjectListView(APIView):
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    @extend_schema(
+        responses=s.ProjectSerializer(many=True), summary="Projects you are a member of"
+    )
+    def get(self, request: Request) -> Response:
+        projects = Project.objects.visible_to(request.user).order_by("name", "id")
+        roles = dict(
+            Membership.objects.filter(user=request.user).values_list(
+                "project_id", "role"
+            )
+        )
+        return _paginated(
+            self, request, projects, s.ProjectSerializer, context={"roles": roles}
+        )
+
+    @extend_schema(
+        request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = s.ProjectCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = project_create(owner=request.user, **data.validated_data)
+        return Response(
+            s.ProjectSerializer(project, context={"roles": {project.pk: "owner"}}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _resolve_case(project: Project, value) -> Case | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        case = Case.objects.filter(project=project, pk=int(value)).first()
+        if case is None:
+            raise ValidationError(
+                {"case": _("There is no case %(id)s in this project.") % {"id": value}}
+            )
+        return case
+    return case_get_or_create(project=project, label=str(value))
+
+
+class DocumentListView(APIView):
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        responses=s.DocumentSerializer(many=True), summary="Documents of a project"
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id)
+        documents = (
+            Document.objects.filter(project=access.project)
+            .without_text()
+            .select_related("case", "imported_by")
+            .order_by("id")
+        )
+        return _paginated(self, request, documents, s.DocumentSerializer)
+
+    @extend_schema(
+        request={
+            "application/json": s.DocumentCreateSerializer,
+            "multipart/form-data": s.DocumentCreateSerializer,
+        },
+        responses={201: s.DocumentDetailSerializer},
+        summary="Add a document",
+        description=(
+            "JSON `{title, text, case?}`, or a multipart `file` (.txt, .md, .docx, "
+            ".odt, .pdf, .rtf, .vtt, .srt; a .zip answers with a list of documents). "
+            "`case` is a case id or a label (a new label creates the case)."
+        ),
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id, need=Cap.MANAGE_DOCUMENTS)
+        data = s.DocumentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        case = _resolve_case(access.project, values.get("case"))
+        upload = values.get("file")
+        if upload is None:
+            document = document_create_from_text(
+                project=access.project,
+                title=values["title"],
+                text=values["text"],
+                user=request.user,
+                case=case,
+            )
+            return Response(
+                s.DocumentDetailSerializer(document).data,
+                status=status.HTTP_201_CREATED,
+            )
+        if upload.size > settings.REGIE_MAX_UPLOAD_REQUEST_BYTES:
+            raise ValidationError({"file": _("The file is too large to import.")})
+        documents = documents_import_files(
+            project=access.project,
+            files=[(upload.name, upload.read())],
+            user=request.user,
+            max_file_bytes=settings.REGIE_MAX_UPLOAD_FILE_BYTES,
+            case=case,
+        )
+        if values.get("title", "").strip() and len(documents) == 1:
+            document_update(document=documents[0], title=values["title"])
+        if len(documents) == 1:
+            return Response(
+                s.DocumentDetailSerializer(documents[0]).data,
+                status=status.HTTP_201_CREATED,
+            )
+        return Response(
+            s.DocumentSerializer(documents, many=True).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class DocumentDetailView(APIView):
+    @extend_schema(
+        responses=s.DocumentDetailSerializer, summary="A document with its text"
+    )
+    def get(self, request: Request, project_id: int, document_id: int) -> Response:
+        _access, document = access_document(request.user, project_id, document_id)
+        return Response(s.DocumentDetailSerializer(document).data)
+
+    @extend_schema(
+        request=s.DocumentUpdateSerializer, responses=s.DocumentDetailSerializer
+    )
+    def patch(self, request: Request, project_id: int, document_id: int) -> Response:
+        access, document = access_document(
+            request.user, project_id, document_id, need=Cap.MANAGE_DOCUMENTS
+        )
+        data = s.DocumentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "case" in values:
+            values["case"] = _resolve_case(access.project, values["case"])
+        document = document_update(document=document, **values)
+        return Response(s.DocumentDetailSerializer(document).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int, document_id: int) -> Response:
+        _access, document = access_document(
+            request.user, project_id, document_id, need=Cap.MANAGE_DOCUMENTS
+        )
+        document_delete(document=document)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _code_fields(access, values: dict) -> dict:
+    if "parent" in values:
+        parent_id = values["parent"]
+        if parent_id is None:
+            values["parent"] = None
+        else:
+            parent = Code.objects.filter(project=access.project, pk=parent_id).first()
+            if parent is None:
+                raise ValidationError(
+                    {
+                        "parent": _("There is no code %(id)s in this project.")
+                        % {"id": parent_id}
+                    }
+                )
+            values["parent"] = parent
+    return values
+
+
+class CodeListView(APIView):
+    @extend_schema(
+        responses=s.CodeSerializer(many=True),
+        summary="The codebook (flat, with parents)",
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id)
+        codes = Code.objects.filter(project=access.project).order_by("id")
+        return Response(s.CodeSerializer(codes, many=True).data)
+
+    @extend_schema(request=s.CodeWriteSerializer, responses={201: s.CodeSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id, need=Cap.EDIT_CODEBOOK)
+        data = s.CodeWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = _code_fields(access, dict(data.validated_data))
+        if not values.get("name"):
+            raise ValidationError({"name": _("A code needs a name.")})
+        code = code_create(project=access.project, **values)
+        return Response(s.CodeSerializer(code).data, status=status.HTTP_201_CREATED)
+
+
+class CodeDetailView(APIView):
+    @extend_schema(responses=s.CodeSerializer)
+    def get(self, request: Request, project_id: int, code_id: int) -> Response:
+        _access, code = access_code(request.user, project_id, code_id)
+        return Response(s.CodeSerializer(code).data)
+
+    @extend_schema(request=s.CodeWriteSerializer, responses=s.CodeSerializer)
+    def patch(self, request: Request, project_id: int, code_id: int) -> Response:
+        access, code = access_code(
+            request.user, project_id, code_id, need=Cap.EDIT_CODEBOOK
+        )
+        data = s.CodeWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        code = code_update(code=code, **_code_fields(access, dict(data.validated_data)))
+        return Response(s.CodeSerializer(code).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int, code_id: int) -> Response:
+        _access, code = access_code(
+            request.user, project_id, code_id, need=Cap.EDIT_CODEBOOK
+        )
+        code_delete(code=code)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(
+            {name: _("“%(value)s” is not a number.") % {"value": raw}}
+        ) from None
+
+
+class CodingListView(APIView):
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "document", OpenApiTypes.INT, description="Only this document."
+            ),
+            OpenApiParameter("code", OpenApiTypes.INT, description="Only this code."),
+            OpenApiParameter(
+                "coder",
+                OpenApiTypes.STR,
+                description="Only this coder (user id or username).",
+            ),
+        ],
+        responses=s.CodingSerializer(many=True),
+        summary="Codings you may see (under blind coding: your own)",
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id)
+        codings = access.visible_codings().select_related("coder").with_text()
+        document_id = _int_param(request, "document")
+        if document_id is not None:
+            codings = codings.filter(document_id=document_id)
+        code_id = _int_param(request, "code")
+        if code_id is not None:
+            codings = codings.filter(code_id=code_id)
+        coder = request.query_params.get("coder", "").strip()
+        if coder:
+            by_coder = Q(coder__username=coder)
+            if coder.isdigit():
+                by_coder |= Q(coder_id=int(coder))
+            codings = codings.filter(by_coder)
+        codings = codings.order_by("document_id", "start", "end", "id")
+        return _paginated(self, request, codings, s.CodingSerializer)
+
+    @extend_schema(
+        request=s.CodingCreateSerializer,
+        responses={201: s.CodingSerializer},
+        summary="Code a span (or post a list to create many at once)",
+        description=(
+            "Offsets count Unicode code points; `end` is exclusive. The coder is the "
+            "caller. A JSON list creates all items or none; errors name the item index."
+        ),
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id, need=Cap.CODE)
+        many = isinstance(request.data, list)
+        if many and len(request.data) > MAX_BULK_CODINGS:
+            raise ValidationError(
+                _("Send at most %(max)d codings per request.")
+                % {"max": MAX_BULK_CODINGS}
+            )
+        data = s.CodingCreateSerializer(data=request.data, many=many)
+        data.is_valid(raise_exception=True)
+        items = data.validated_data if many else [data.validated_data]
+        documents = Document.objects.filter(
+            project=access.project, pk__in={i["document"] for i in items}
+        ).only("id", "project_id", "length")
+        documents = {d.pk: d for d in documents}
+        codes = {
+            c.pk: c
+            for c in Code.objects.filter(
+                project=access.project, pk__in={i["code"] for i in items}
+            )
+        }
+        specs = []
+        for index, item in enumerate(items):
+            where = {"index": index} if many else {}
+            if item["document"] not in documents:
+                raise ValidationError(
+                    {
+                        "document": _("No document %(id)s in this project.")
+                        % {"id": item["document"], **where}
+                    }
+                )
+            if item["code"] not in codes:
+                raise ValidationError(
+                    {
+                        "code": _("No code %(id)s in this project.")
+                        % {"id": item["code"], **where}
+                    }
+                )
+            specs.append(
+                CodingSpec(
+                    document=documents[item["document"]],
+                    code=codes[item["code"]],
+                    start=item["start"],
+                    end=item["end"],
+                    memo=item.get("memo", ""),
+                )
+            )
+        if many:
+            created = codings_create_bulk(specs=specs, coder=request.user)
+            ids = [c.pk for c in created]
+        else:
+            spec = specs[0]
+            created = coding_create(
+                document=spec.document,
+                code=spec.code,
+                coder=request.user,
+                start=spec.start,
+                end=spec.end,
+                memo=spec.memo,
+            )
+            ids = [created.pk]
+        rows = (
+            Coding.objects.filter(pk__in=ids)
+            .select_related("coder")
+            .with_text()
+            .order_by("id")
+        )
+        payload = s.CodingSerializer(rows, many=True).data
+        return Response(payload if many else payload[0], status=status.HTTP_201_CREATED)
+
+
+class CodingDetailView(APIView):
+    def _get(self, request: Request, coding_id: int, need: Cap = Cap.VIEW):
+        access, coding = access_coding(request.user, coding_id, need=need)
+        return access, Coding.objects.select_related("coder").with_text().get(
+            pk=coding.pk
+        )
+
+    @extend_schema(responses=s.CodingSerializer)
+    def get(self, request: Request, coding_id: int) -> Response:
+        _access, coding = self._get(request, coding_id)
+        return Response(s.CodingSerializer(coding).data)
+
+    @extend_schema(
+        request=s.CodingUpdateSerializer,
+        responses={200: s.CodingSerializer, 409: OpenApiTypes.OBJECT},
+    )
+    def patch(self, request: Request, coding_id: int) -> Response:
+        access, coding = self._get(request, coding_id, need=Cap.CODE)
+        data = s.CodingUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "code" in values:
+            code = Code.objects.filter(
+                project=access.project, pk=values["code"]
+            ).first()
+            if code is None:
+                raise ValidationError(
+                    {
+                        "code": _("No code %(id)s in this project.")
+                        % {"id": values["code"]}
+                    }
+                )
+            values["code"] = code
+        expected = values.pop("revision", None)
+        coding_update(coding=coding, expected_revision=expected, **values)
+        _access, coding = self._get(request, coding_id)
+        return Response(s.CodingSerializer(coding).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, coding_id: int) -> Response:
+        _access, coding = self._get(request, coding_id, need=Cap.CODE)
+        coding_delete(coding=coding)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberListView(APIView):
+    @extend_schema(
+        responses=s.MemberSerializer(many=True), summary="Members and their roles"
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id)
+        members = Membership.objects.filter(project=access.project).select_related(
+            "user"
+        )
+        return Response(s.MemberSerializer(members, many=True).data)
+
+    @extend_schema(
+        request=s.MemberWriteSerializer,
+        responses={201: s.MemberSerializer},
+        summary="Add a member or change a role (owners only)",
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        access = access_project(request.user, project_id, need=Cap.MANAGE_MEMBERS)
+        data = s.MemberWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = membership_set(project=access.project, **data.validated_data)
+        return Response(
+            s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED
+        )
+
+
+token_request = inline_serializer(
+    "TokenRequest",
+    {"username": serializers.CharField(), "password": serializers.CharField()},
+)
+token_response = inline_serializer("TokenResponse", {"token": serializers.CharField()})

@@ -1,0 +1,336 @@
+"""Projects, their members, cases, transcripts, the codebook and codings.
+
+Offsets (``Coding.start``/``end``, ``SpeakerTurn.start``/``end``) count Python code
+points of ``Document.text``, which is stored NFC-normalised with ``\\n`` line endings;
+``end`` is exclusive. Rules that span tables (a coding's end within its document's
+text, code and document in one project) are enforced by database triggers installed
+in migration ``0002_cross_table_rules``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length, Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+COLOR_RE = r"^#[0-9a-fA-F]{6}$"
+
+
+class Role(models.TextChoices):
+    """A member's role; call sites ask capabilities, never compare names."""
+
+    OWNER = "owner", _("Owner")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    CODER = "coder", _("Coder")
+    VIEWER = "viewer", _("Viewer")
+
+    def can_code(self) -> bool:
+        return self in {Role.OWNER, Role.SUPERVISOR, Role.CODER}
+
+    def can_edit_codebook(self) -> bool:
+        return self in {Role.OWNER, Role.SUPERVISOR}
+
+    def can_manage_documents(self) -> bool:
+        return self in {Role.OWNER, Role.SUPERVISOR}
+
+    def can_manage_members(self) -> bool:
+        return self == Role.OWNER
+
+    def can_supervise(self) -> bool:
+        return self in {Role.OWNER, Role.SUPERVISOR}
+
+    def sees_all_codings(self, *, blind: bool) -> bool:
+        """Supervisors and owners see everyone; the others only under open coding."""
+        if self in {Role.OWNER, Role.SUPERVISOR}:
+            return True
+        return not blind
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def visible_to(self, user) -> ProjectQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Project(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    blind_coding = models.BooleanField(
+        _("blind coding"),
+        default=True,
+        help_text=_("Coders see only their own codings and memos."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_projects",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("coding:project_detail", args=[self.pk])
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"], name="coding_membership_unique_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]),
+                name="coding_membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.project}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class Case(models.Model):
+    """A respondent, with attributes such as niveau, organisatie and functie."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cases")
+    label = models.CharField(_("label"), max_length=200)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "label"], name="coding_case_unique_label"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def without_text(self) -> DocumentQuerySet:
+        """Lists never need the (long) transcript text."""
+        return self.defer("text")
+
+
+class Document(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="documents"
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"))
+    length = models.PositiveIntegerField(
+        default=0, help_text="Number of code points in text; offsets end here."
+    )
+    source_name = models.CharField(_("source file"), max_length=300, blank=True)
+    source_format = models.CharField(_("format"), max_length=20, blank=True)
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, blank=True)
+    word_count = models.PositiveIntegerField(_("words"), default=0)
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imported_documents",
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(length=Length("text")),
+                name="coding_document_length_matches_text",
+            )
+        ]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("coding:workbench", args=[self.project_id, self.pk])
+
+
+class SpeakerTurn(models.Model):
+    """A turn of one speaker: a stretch of the document's text."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="turns"
+    )
+    number = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=200, blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    started_at_ms = models.PositiveBigIntegerField(null=True, blank=True)
+    ended_at_ms = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="coding_speakerturn_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="coding_speakerturn_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker or '—'} [{self.start}:{self.end}]"
+
+
+class Code(models.Model):
+    """A node of the project's codebook tree."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codes")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("definition"), blank=True)
+    color = models.CharField(_("colour"), max_length=7, default="#ffd966")
+    shortcut = models.CharField(_("keyboard shortcut"), max_length=1, blank=True)
+    sort_order = models.IntegerField(_("sort order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                condition=Q(parent__isnull=True),
+                name="coding_code_unique_root_name",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="coding_code_unique_sibling_name"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "shortcut"],
+                condition=~Q(shortcut=""),
+                name="coding_code_unique_shortcut",
+            ),
+            models.CheckConstraint(
+                condition=Q(color__regex=COLOR_RE), name="coding_code_color_hex"
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="coding_code_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodingQuerySet(models.QuerySet["Coding"]):
+    def in_document(self, document_id: int) -> CodingQuerySet:
+        return self.filter(document_id=document_id)
+
+    def coded_by(self, user_id: int) -> CodingQuerySet:
+        return self.filter(coder_id=user_id)
+
+    def overlapping(self, start: int, end: int) -> CodingQuerySet:
+        return self.filter(start__lt=end, end__gt=start)
+
+    def with_text(self) -> CodingQuerySet:
+        """Annotate ``coded_text`` in SQL, so rows never load whole transcripts."""
+        return self.annotate(
+            coded_text=Substr(
+                "document__text",
+                models.F("start") + 1,
+                models.F("end") - models.F("start"),
+            )
+        )
+
+
+class Coding(models.Model):
+    """One coder's application of one code to a span of a document."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="codings"
+    )
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="codings"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    memo = models.TextField(_("memo"), blank=True)
+    revision = models.PositiveIntegerField(
+        default=1, help_text="Raised on every change, for optimistic concurrency."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CodingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "start", "end", "id"]
+        indexes = [
+            models.Index(fields=["document", "start"], name="coding_doc_start_idx"),
+            models.Index(fields=["code"], name="coding_code_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=models.F("end")),
+                name="coding_coding_span_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "code", "coder", "start", "end"],
+                name="coding_coding_unique_span",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} [{self.start}:{self.end}]"
+
+    @property
+    def text(self) -> str:
+        annotated = getattr(self, "coded_text", None)
+        if annotated is not None:
+            return annotated
+        return self.document.text[self.start : self.end]

@@ -1,0 +1,229 @@
+"""Read-models over many rows: the codebook tree, the workbench's text blocks.
+
+Selectors return plain dataclasses; templates and the API render them. Visibility
+(blind coding) is decided before rows reach a selector: callers pass the codings
+the user may see (``ProjectAccess.visible_codings``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from coding.models import Code, Coding, Document, SpeakerTurn
+
+# A block without speaker turns is cut at a paragraph break after this many characters
+# so that re-rendering one block after a change stays cheap.
+PARAGRAPH_BLOCK_TARGET = 1500
+
+
+@dataclass
+class CodeNode:
+    id: int
+    name: str
+    description: str
+    color: str
+    shortcut: str
+    parent_id: int | None
+    depth: int
+    path: str
+    children: list[CodeNode] = field(default_factory=list)
+    coding_count: int = 0
+
+
+def codebook_tree(
+    codes: Iterable[Code], counts: dict[int, int] | None = None
+) -> list[CodeNode]:
+    """The codebook as a list of root nodes (children nested), in sort order."""
+    counts = counts or {}
+    by_parent: dict[int | None, list[Code]] = {}
+    for code in codes:
+        by_parent.setdefault(code.parent_id, []).append(code)
+
+    def build(parent_id: int | None, depth: int, prefix: str) -> list[CodeNode]:
+        nodes = []
+        for code in sorted(
+            by_parent.get(parent_id, []), key=lambda c: (c.sort_order, c.name)
+        ):
+            path = f"{prefix} > {code.name}" if prefix else code.name
+            node = CodeNode(
+                id=code.pk,
+                name=code.name,
+                description=code.description,
+                color=code.color,
+                shortcut=code.shortcut,
+                parent_id=code.parent_id,
+                depth=depth,
+                path=path,
+                coding_count=counts.get(code.pk, 0),
+            )
+            node.children = build(code.pk, depth + 1, path)
+            nodes.append(node)
+        return nodes
+
+    return build(None, 0, "")
+
+
+def flatten(nodes: Sequence[CodeNode]) -> list[CodeNode]:
+    out: list[CodeNode] = []
+    for node in nodes:
+        out.append(node)
+        out.extend(flatten(node.children))
+    return out
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One coding as the text renderer needs it."""
+
+    coding_id: int
+    color: str
+    coder_id: int
+
+
+@dataclass
+class Piece:
+    start: int
+    end: int
+    text: str
+    marks: tuple[Mark, ...] = ()
+
+    @property
+    def coding_ids(self) -> str:
+        return ",".join(str(m.coding_id) for m in self.marks)
+
+    @property
+    def style(self) -> str:
+        """Background from the innermost coding; one stacked bar per coding."""
+        if not self.marks:
+            return ""
+        bars = ", ".join(
+            f"inset 0 -{3 * (i + 1)}px 0 {mark.color}"
+            for i, mark in enumerate(self.marks)
+        )
+        return f"background-color: {self.marks[-1].color}66; box-shadow: {bars}"
+
+
+@dataclass
+class Block:
+    number: int
+    start: int
+    end: int
+    speaker: str
+    turn_number: int | None
+    content_start: int  # after the "Speaker:" label, for coding a whole turn
+    started_at_ms: int | None = None
+    pieces: list[Piece] = field(default_factory=list)
+    # Only white space between two turns: kept for offsets, not shown.
+    is_gap: bool = False
+
+
+def _paragraph_starts(text: str) -> list[int]:
+    starts = [0]
+    position = text.find("\n\n")
+    last = 0
+    while position != -1:
+        nxt = position + 2
+        while nxt < len(text) and text[nxt] == "\n":
+            nxt += 1
+        if nxt < len(text) and nxt - last >= PARAGRAPH_BLOCK_TARGET:
+            starts.append(nxt)
+            last = nxt
+        position = text.find("\n\n", nxt)
+    return starts
+
+
+def _label_end(text: str, start: int, end: int, speaker: str) -> int:
+    if not speaker:
+        return start
+    colon = text.find(":", start, min(end, start + len(speaker) + 8))
+    if colon == -1:
+        return start
+    position = colon + 1
+    while position < end and text[position] in " \t*":
+        position += 1
+    return position
+
+
+def document_blocks(
+    document: Document,
+    turns: Sequence[SpeakerTurn],
+    marks: Sequence[tuple[int, int, Mark]],
+) -> list[Block]:
+    """Cut the text into blocks (speaker turns, else paragraphs) and pieces.
+
+    ``marks`` are ``(start, end, Mark)``; a piece is a maximal stretch covered by the
+    same set of codings, so the browser gets one ``<span>`` per change of coding.
+    """
+    text = document.text
+    length = len(text)
+    blocks: list[Block] = []
+    if turns:
+        cursor = 0
+        for turn in sorted(turns, key=lambda t: t.start):
+            if turn.start > cursor:
+                gap = Block(0, cursor, turn.start, "", None, cursor)
+                gap.is_gap = cursor > 0 and not text[cursor : turn.start].strip()
+                blocks.append(gap)
+            end = turn.end
+            blocks.append(
+                Block(
+                    0,
+                    turn.start,
+                    end,
+                    turn.speaker,
+                    turn.number,
+                    _label_end(text, turn.start, end, turn.speaker),
+                    turn.started_at_ms,
+                )
+            )
+            cursor = end
+        if cursor < length:
+            blocks.append(Block(0, cursor, length, "", None, cursor))
+    else:
+        starts = _paragraph_starts(text)
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else length
+            blocks.append(Block(0, start, end, "", None, start))
+    for number, block in enumerate(blocks, start=1):
+        block.number = number
+    _cut_pieces(text, blocks, marks)
+    return blocks
+
+
+def _cut_pieces(
+    text: str, blocks: list[Block], marks: Sequence[tuple[int, int, Mark]]
+) -> None:
+    ordered = sorted(marks, key=lambda m: (m[0], -m[1]))
+    boundaries = sorted(
+        {0, len(text), *(m[0] for m in ordered), *(m[1] for m in ordered)}
+    )
+    for block in blocks:
+        cuts = [block.start]
+        lo = bisect.bisect_right(boundaries, block.start)
+        hi = bisect.bisect_left(boundaries, block.end)
+        cuts.extend(boundaries[lo:hi])
+        cuts.append(block.end)
+        # Marks overlapping this block, longest first so the innermost is drawn last.
+        active = [m for m in ordered if m[0] < block.end and m[1] > block.start]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if a >= b:
+                continue
+            covering = tuple(
+                mark
+                for start, end, mark in sorted(active, key=lambda m: m[0] - m[1])
+                if start <= a and end >= b
+            )
+            block.pieces.append(Piece(a, b, text[a:b], covering))
+
+
+def blocks_touching(blocks: Sequence[Block], start: int, end: int) -> list[Block]:
+    return [b for b in blocks if b.start < max(end, start + 1) and b.end > start]
+
+
+def marks_for(codings: Iterable[Coding]) -> list[tuple[int, int, Mark]]:
+    return [
+        (c.start, c.end, Mark(coding_id=c.pk, color=c.code.color, coder_id=c.coder_id))
+        for c in codings
+    ]

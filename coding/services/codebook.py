@@ -1,0 +1,347 @@
+"""The codebook: create, rename, recolour, move, merge and delete codes; CSV in/out."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from coding.codebook_csv import CodebookRow
+from coding.models import Code, Coding, Project
+
+DEFAULT_CODEBOOK_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"
+)
+DEFAULT_COLOR = "#ffd966"
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("A code needs a name.")})
+    if len(name) > 200:
+        raise ValidationError(
+            {"name": _("A code name can have at most 200 characters.")}
+        )
+    return name
+
+
+def _clean_color(color: str | None) -> str:
+    color = (color or "").strip() or DEFAULT_COLOR
+    if not _COLOR.match(color):
+        raise ValidationError(
+            {"color": _("“%(color)s” is not a colour like #ffcc00.") % {"color": color}}
+        )
+    return color.lower()
+
+
+def _clean_shortcut(project: Project, shortcut: str | None, *, exclude_id=None) -> str:
+    shortcut = (shortcut or "").strip()
+    if not shortcut:
+        return ""
+    if len(shortcut) != 1 or not shortcut.isprintable() or shortcut.isspace():
+        raise ValidationError(
+            {"shortcut": _("A shortcut is a single key, such as 1 or k.")}
+        )
+    clash = Code.objects.filter(project=project, shortcut=shortcut).exclude(
+        pk=exclude_id
+    )
+    taken = clash.first()
+    if taken is not None:
+        raise ValidationError(
+            {
+                "shortcut": _(
+                    "The key “%(key)s” is already the shortcut of “%(code)s”."
+                )
+                % {"key": shortcut, "code": taken.name}
+            }
+        )
+    return shortcut
+
+
+def _check_sibling_name(
+    project: Project, parent: Code | None, name: str, *, exclude_id=None
+):
+    siblings = Code.objects.filter(project=project, parent=parent, name=name)
+    if siblings.exclude(pk=exclude_id).exists():
+        raise ValidationError(
+            {
+                "name": _("There is already a code “%(name)s” at this place.")
+                % {"name": name}
+            }
+        )
+
+
+def _check_parent(project: Project, parent: Code | None) -> None:
+    if parent is not None and parent.project_id != project.pk:
+        raise ValidationError(
+            {"parent": _("The parent code belongs to another project.")}
+        )
+
+
+def code_descendant_ids(code: Code) -> set[int]:
+    """Ids of ``code`` and everything below it (one query for the whole codebook)."""
+    children: dict[int | None, list[int]] = {}
+    for code_id, parent_id in Code.objects.filter(
+        project_id=code.project_id
+    ).values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(code_id)
+    found = {code.pk}
+    stack = [code.pk]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+@transaction.atomic
+def code_create(
+    *,
+    project: Project,
+    name: str,
+    parent: Code | None = None,
+    description: str = "",
+    color: str | None = None,
+    shortcut: str | None = None,
+    sort_order: int | None = None,
+) -> Code:
+    name = _clean_name(name)
+    _check_parent(project, parent)
+    _check_sibling_name(project, parent, name)
+    if sort_order is None:
+        last = Code.objects.filter(project=project, parent=parent).aggregate(
+            m=Max("sort_order")
+        )["m"]
+        sort_order = 0 if last is None else last + 1
+    return Code.objects.create(
+        project=project,
+        parent=parent,
+        name=name,
+        description=(description or "").strip(),
+        color=_clean_color(color or (parent.color if parent else None)),
+        shortcut=_clean_shortcut(project, shortcut),
+        sort_order=sort_order,
+    )
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def code_update(
+    *,
+    code: Code,
+    name: str | None = None,
+    description: str | None = None,
+    color: str | None = None,
+    shortcut: str | None = None,
+    parent=_UNSET,
+    sort_order: int | None = None,
+) -> Code:
+    """Rename, redefine, recolour, re-key or move a code (only the given fields)."""
+    code = Code.objects.select_for_update().get(pk=code.pk)
+    project = code.project
+    fields: list[str] = []
+    new_parent = code.parent if parent is _UNSET else parent
+    if parent is not _UNSET:
+        _check_parent(project, new_parent)
+        if new_parent is not None and new_parent.pk in code_descendant_ids(code):
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "A code cannot be moved under itself or one of its sub-codes."
+                    )
+                }
+            )
+        code.parent = new_parent
+        fields.append("parent")
+    if name is not None:
+        code.name = _clean_name(name)
+        fields.append("name")
+    if "name" in fields or "parent" in fields:
+        _check_sibling_name(project, new_parent, code.name, exclude_id=code.pk)
+    if description is not None:
+        code.description = description.strip()
+        fields.append("description")
+    if color is not None:
+        code.color = _clean_color(color)
+        fields.append("color")
+    if shortcut is not None:
+        code.shortcut = _clean_shortcut(project, shortcut, exclude_id=code.pk)
+        fields.append("shortcut")
+    if sort_order is not None:
+        code.sort_order = sort_order
+        fields.append("sort_order")
+    if fields:
+        code.save(update_fields=fields)
+    return code
+
+
+@transaction.atomic
+def code_merge(*, source: Code, target: Code) -> Code:
+    """Merge ``source`` into ``target``: codings and sub-codes move, source goes.
+
+    Where the same coder already coded the same span with ``target``, the source
+    coding is dropped and its memo appended to the kept one, so nothing is lost.
+    """
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("A code cannot be merged into itself.")})
+    if source.project_id != target.project_id:
+        raise ValidationError(
+            {"target": _("Both codes must belong to the same project.")}
+        )
+    if target.pk in code_descendant_ids(source):
+        raise ValidationError(
+            {"target": _("A code cannot be merged into one of its own sub-codes.")}
+        )
+    existing = {
+        (c.document_id, c.coder_id, c.start, c.end): c
+        for c in Coding.objects.select_for_update().filter(code=target)
+    }
+    moving = list(Coding.objects.select_for_update().filter(code=source))
+    to_move = []
+    for coding in moving:
+        kept = existing.get(
+            (coding.document_id, coding.coder_id, coding.start, coding.end)
+        )
+        if kept is None:
+            to_move.append(coding.pk)
+            continue
+        if coding.memo and coding.memo not in kept.memo:
+            kept.memo = f"{kept.memo}\n\n{coding.memo}".strip()
+            kept.revision += 1
+            kept.save(update_fields=["memo", "revision"])
+        coding.delete()
+    Coding.objects.filter(pk__in=to_move).update(code=target)
+    for child in Code.objects.filter(parent=source):
+        clash = Code.objects.filter(parent=target, name=child.name).first()
+        if clash is not None:
+            code_merge(source=child, target=clash)
+        else:
+            child.parent = target
+            child.save(update_fields=["parent"])
+    if not target.description and source.description:
+        target.description = source.description
+        target.save(update_fields=["description"])
+    source.delete()
+    return target
+
+
+def code_usage(code: Code) -> int:
+    """Codings that deleting ``code`` would remove (its sub-codes included)."""
+    return Coding.objects.filter(code_id__in=code_descendant_ids(code)).count()
+
+
+@transaction.atomic
+def code_delete(*, code: Code) -> None:
+    code.delete()
+
+
+def codebook_rows(project: Project) -> list[CodebookRow]:
+    """The codebook in tree order as plain rows (for CSV export)."""
+    codes = list(Code.objects.filter(project=project))
+    by_parent: dict[int | None, list[Code]] = {}
+    for code in codes:
+        by_parent.setdefault(code.parent_id, []).append(code)
+    rows: list[CodebookRow] = []
+
+    def walk(parent_id: int | None, prefix: tuple[str, ...]) -> None:
+        for code in sorted(
+            by_parent.get(parent_id, []), key=lambda c: (c.sort_order, c.name)
+        ):
+            path = (*prefix, code.name)
+            rows.append(
+                CodebookRow(path=path, description=code.description, color=code.color)
+            )
+            walk(code.pk, path)
+
+    walk(None, ())
+    return rows
+
+
+@transaction.atomic
+def codebook_import_rows(
+    *, project: Project, rows: list[CodebookRow]
+) -> dict[str, int]:
+    """Add the rows' codes (creating parents on the way); existing codes are updated.
+
+    Never deletes: an import can only add to a codebook or refine its definitions.
+    """
+    created = updated = 0
+    by_path: dict[tuple[str, ...], Code] = {}
+
+    def node(path: tuple[str, ...]) -> Code:
+        nonlocal created
+        if path in by_path:
+            return by_path[path]
+        parent = node(path[:-1]) if len(path) > 1 else None
+        code = Code.objects.filter(
+            project=project, parent=parent, name=path[-1]
+        ).first()
+        if code is None:
+            code = code_create(project=project, name=path[-1], parent=parent)
+            created += 1
+        by_path[path] = code
+        return code
+
+    for row in rows:
+        path = tuple(_clean_name(p) for p in row.path)
+        existed = Code.objects.filter(
+            project=project,
+            name=path[-1],
+            parent=node(path[:-1]) if len(path) > 1 else None,
+        ).exists()
+        code = node(path)
+        fields = []
+        if row.description and row.description != code.description:
+            code.description = row.description
+            fields.append("description")
+        if row.color and row.color != code.color:
+            code.color = _clean_color(row.color)
+            fields.append("color")
+        if fields:
+            code.save(update_fields=fields)
+        if existed and fields:
+            updated += 1
+    return {"created": created, "updated": updated}
+
+
+def _load_default_nodes() -> list[dict]:
+    with DEFAULT_CODEBOOK_FILE.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@transaction.atomic
+def codebook_load_default(*, project: Project) -> int:
+    """Fill an empty codebook with the regie codebook (Dutch, from the thesis)."""
+    if Code.objects.filter(project=project).exists():
+        raise ValidationError(
+            _("The codebook is not empty; the regie codebook was not added.")
+        )
+    count = 0
+
+    def add(nodes: list[dict], parent: Code | None) -> None:
+        nonlocal count
+        for order, item in enumerate(nodes):
+            code = Code.objects.create(
+                project=project,
+                parent=parent,
+                name=item["name"],
+                description=item.get("description", ""),
+                color=_clean_color(item.get("color")),
+                shortcut=item.get("shortcut") or "",
+                sort_order=order,
+            )
+            count += 1
+            add(item.get("children", []), code)
+
+    add(_load_default_nodes(), None)
+    return count

@@ -1,0 +1,276 @@
+"""Codings: apply a code to a span, edit its memo or span, remove it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coding.models import Code, Coding, Document
+
+
+class CodingConflict(Exception):
+    """The coding changed since the caller read it (optimistic concurrency)."""
+
+    def __init__(self, coding: Coding):
+        super().__init__(
+            _(
+                "Someone else changed this coding since you opened it. Their version "
+                "is shown now; copy your text and try again."
+            )
+        )
+        self.coding = coding
+
+
+@dataclass(frozen=True)
+class CodingSpec:
+    """Plain description of a coding to create (from a form, the API or a file)."""
+
+    document: Document
+    code: Code
+    start: int
+    end: int
+    memo: str = ""
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a selected span so it neither starts nor ends in white space."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def validate_span(document: Document, code: Code, start, end) -> tuple[int, int]:
+    if code.project_id != document.project_id:
+        raise ValidationError({"code": _("The code belongs to another project.")})
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise ValidationError({"start": _("Start and end must be whole numbers.")})
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"start": _("Start and end must be whole numbers.")}
+        ) from None
+    if start < 0:
+        raise ValidationError({"start": _("Start cannot be negative.")})
+    if end <= start:
+        raise ValidationError({"end": _("End must come after start.")})
+    if end > document.length:
+        raise ValidationError(
+            {
+                "end": _(
+                    "End %(end)d lies beyond the end of the document (%(length)d "
+                    "characters)."
+                )
+                % {"end": end, "length": document.length}
+            }
+        )
+    return start, end
+
+
+def _duplicate_error() -> ValidationError:
+    return ValidationError(
+        {"non_field_errors": _("You have already coded this passage with this code.")}
+    )
+
+
+@transaction.atomic
+def coding_create(
+    *,
+    document: Document,
+    code: Code,
+    coder,
+    start,
+    end,
+    memo: str = "",
+    trim_whitespace: bool = False,
+) -> Coding:
+    start, end = validate_span(document, code, start, end)
+    if trim_whitespace:
+        start, end = trim_span(document.text, start, end)
+        if start >= end:
+            raise ValidationError(
+                {"start": _("The selection contains only white space.")}
+            )
+    if Coding.objects.filter(
+        document=document, code=code, coder=coder, start=start, end=end
+    ).exists():
+        raise _duplicate_error()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Coding.objects.create(
+                document=document,
+                code=code,
+                coder=coder,
+                start=start,
+                end=end,
+                memo=(memo or "").strip(),
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError as error:  # a concurrent identical request won the race
+        raise _duplicate_error() from error
+
+
+@transaction.atomic
+def codings_create_bulk(*, specs: list[CodingSpec], coder) -> list[Coding]:
+    """Create many codings at once; one bad item means none is written.
+
+    Errors name the item (0-based index) so a client knows which one to fix.
+    """
+    errors: dict[int, dict] = {}
+    rows: list[Coding] = []
+    seen: set[tuple[int, int, int, int]] = set()
+    now = timezone.now()
+    for index, spec in enumerate(specs):
+        try:
+            start, end = validate_span(spec.document, spec.code, spec.start, spec.end)
+        except ValidationError as error:
+            errors[index] = error.message_dict
+            continue
+        key = (spec.document.pk, spec.code.pk, start, end)
+        if key in seen:
+            errors[index] = {"items": [_("This item repeats an earlier one.")]}
+            continue
+        seen.add(key)
+        rows.append(
+            Coding(
+                document=spec.document,
+                code=spec.code,
+                coder=coder,
+                start=start,
+                end=end,
+                memo=(spec.memo or "").strip(),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    if not errors:
+        existing = {
+            (c.document_id, c.code_id, c.start, c.end)
+            for c in Coding.objects.filter(
+                coder=coder, document_id__in={r.document.pk for r in rows}
+            ).only("document_id", "code_id", "start", "end")
+        }
+        for index, row in enumerate(rows):
+            if (row.document.pk, row.code.pk, row.start, row.end) in existing:
+                errors[index] = _duplicate_error().message_dict
+    if errors:
+        raise ValidationError(
+            {
+                "items": [
+                    _("Item %(index)d: %(message)s")
+                    % {
+                        "index": index,
+                        "message": " ".join(
+                            str(m) for ms in problem.values() for m in ms
+                        ),
+                    }
+                    for index, problem in sorted(errors.items())
+                ]
+            }
+        )
+    return Coding.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def coding_update(
+    *,
+    coding: Coding,
+    memo: str | None = None,
+    start=None,
+    end=None,
+    code: Code | None = None,
+    expected_revision: int | None = None,
+) -> Coding:
+    """Change memo, span or code; refuses silently overwriting someone's newer edit."""
+    current = (
+        Coding.objects.select_for_update()
+        .select_related("document", "code")
+        .get(pk=coding.pk)
+    )
+    if expected_revision is not None and int(expected_revision) != current.revision:
+        raise CodingConflict(current)
+    fields: list[str] = []
+    if memo is not None:
+        current.memo = memo.strip()
+        fields.append("memo")
+    if start is not None or end is not None or code is not None:
+        new_code = code or current.code
+        new_start, new_end = validate_span(
+            current.document,
+            new_code,
+            current.start if start is None else start,
+            current.end if end is None else end,
+        )
+        clash = Coding.objects.filter(
+            document=current.document,
+            code=new_code,
+            coder_id=current.coder_id,
+            start=new_start,
+            end=new_end,
+        ).exclude(pk=current.pk)
+        if clash.exists():
+            raise _duplicate_error()
+        current.code, current.start, current.end = new_code, new_start, new_end
+        fields += ["code", "start", "end"]
+    if fields:
+        current.revision += 1
+        current.updated_at = timezone.now()
+        current.save(update_fields=[*fields, "revision", "updated_at"])
+    return current
+
+
+def coding_snapshot(coding: Coding) -> dict:
+    """Plain data from which ``coding_restore`` recreates a coding (undo)."""
+    return {
+        "document": coding.document_id,
+        "code": coding.code_id,
+        "coder": coding.coder_id,
+        "start": coding.start,
+        "end": coding.end,
+        "memo": coding.memo,
+        "created_at": coding.created_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def coding_delete(*, coding: Coding) -> dict:
+    snapshot = coding_snapshot(coding)
+    coding.delete()
+    return snapshot
+
+
+@transaction.atomic
+def coding_restore(*, snapshot: dict) -> Coding | None:
+    """Recreate a deleted coding; ``None`` when its document or code is gone."""
+    document = Document.objects.filter(pk=snapshot["document"]).first()
+    code = Code.objects.filter(
+        pk=snapshot["code"], project_id=getattr(document, "project_id", None)
+    ).first()
+    if document is None or code is None:
+        return None
+    existing = Coding.objects.filter(
+        document=document,
+        code=code,
+        coder_id=snapshot["coder"],
+        start=snapshot["start"],
+        end=snapshot["end"],
+    ).first()
+    if existing is not None:
+        return existing
+    return Coding.objects.create(
+        document=document,
+        code=code,
+        coder_id=snapshot["coder"],
+        start=snapshot["start"],
+        end=snapshot["end"],
+        memo=snapshot.get("memo", ""),
+        updated_at=timezone.now(),
+    )

@@ -1,0 +1,98 @@
+"""Workbench pages (``coding:`` namespace); URL name == view function name."""
+
+from django.urls import path
+
+from coding.views import codebook, documents, members, projects, workbench
+
+app_name = "coding"
+
+urlpatterns = [
+    path("", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_create_view, name="project_create_view"),
+    path("p/<int:project_id>/", projects.project_detail, name="project_detail"),
+    path(
+        "p/<int:project_id>/settings/",
+        projects.project_settings,
+        name="project_settings",
+    ),
+    path(
+        "p/<int:project_id>/documents/import/",
+        documents.documents_import,
+        name="documents_import",
+    ),
+    path(
+        "p/<int:project_id>/documents/<int:document_id>/edit/",
+        documents.document_edit,
+        name="document_edit",
+    ),
+    path(
+        "p/<int:project_id>/documents/<int:document_id>/delete/",
+        documents.document_delete_view,
+        name="document_delete_view",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/", workbench.workbench, name="workbench"
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/apply/",
+        workbench.workbench_apply_code,
+        name="workbench_apply_code",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/panel/",
+        workbench.workbench_panel,
+        name="workbench_panel",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/codings/<int:coding_id>/memo/",
+        workbench.workbench_save_memo,
+        name="workbench_save_memo",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/codings/<int:coding_id>/remove/",
+        workbench.workbench_remove_coding,
+        name="workbench_remove_coding",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/undo/",
+        workbench.workbench_undo,
+        name="workbench_undo",
+    ),
+    path("p/<int:project_id>/codebook/", codebook.codebook, name="codebook"),
+    path(
+        "p/<int:project_id>/codebook/new/",
+        codebook.codebook_create_code,
+        name="codebook_create_code",
+    ),
+    path(
+        "p/<int:project_id>/codebook/<int:code_id>/edit/",
+        codebook.codebook_edit_code,
+        name="codebook_edit_code",
+    ),
+    path(
+        "p/<int:project_id>/codebook/<int:code_id>/merge/",
+        codebook.codebook_merge_code,
+        name="codebook_merge_code",
+    ),
+    path(
+        "p/<int:project_id>/codebook/<int:code_id>/delete/",
+        codebook.codebook_delete_code,
+        name="codebook_delete_code",
+    ),
+    path(
+        "p/<int:project_id>/codebook/export.csv",
+        codebook.codebook_export_csv,
+        name="codebook_export_csv",
+    ),
+    path(
+        "p/<int:project_id>/codebook/import/",
+        codebook.codebook_import_csv,
+        name="codebook_import_csv",
+    ),
+    path("p/<int:project_id>/members/", members.members, name="members"),
+    path(
+        "p/<int:project_id>/members/<int:membership_id>/remove/",
+        members.members_remove,
+        name="members_remove",
+    ),
+]

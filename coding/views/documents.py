@@ -1,0 +1,140 @@
+"""Document import (files, several at once or a .zip), edit and delete."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from coding.access import Cap, access_document, access_project
+from coding.forms import DocumentEditForm, UploadForm
+from coding.services.documents import (
+    case_get_or_create,
+    document_delete,
+    document_update,
+    documents_import_files,
+)
+from coding.views.base import error_messages
+
+
+def upload_too_large_message() -> str:
+    return _(
+        "The upload is larger than %(limit)s; import the files in smaller batches."
+    ) % {"limit": filesizeformat(settings.REGIE_MAX_UPLOAD_REQUEST_BYTES)}
+
+
+def request_too_large(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.REGIE_MAX_UPLOAD_REQUEST_BYTES
+
+
+@login_required
+@require_POST
+def documents_import(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id, need=Cap.MANAGE_DOCUMENTS)
+    errors: list[str] = []
+    if request_too_large(request):
+        errors = [upload_too_large_message()]
+    else:
+        form = UploadForm(request.POST, project=access.project)
+        uploads = request.FILES.getlist("files")
+        if not uploads:
+            errors = [_("Choose one or more files to import.")]
+        elif not form.is_valid():
+            errors = [_("Choose a case of this project.")]
+        else:
+            files = [(upload.name, upload.read()) for upload in uploads]
+            try:
+                documents = documents_import_files(
+                    project=access.project,
+                    files=files,
+                    user=request.user,
+                    max_file_bytes=settings.REGIE_MAX_UPLOAD_FILE_BYTES,
+                    case=form.cleaned_data["case"],
+                )
+            except ValidationError as error:
+                errors = error_messages(error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d document imported.",
+                        "%(count)d documents imported.",
+                        len(documents),
+                    )
+                    % {"count": len(documents)},
+                )
+                return redirect(access.project.get_absolute_url())
+    return TemplateResponse(
+        request,
+        "coding/import_errors.html",
+        {"project": access.project, "access": access, "errors": errors},
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_edit(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.MANAGE_DOCUMENTS
+    )
+    initial = {"title": document.title, "case": document.case_id}
+    form = DocumentEditForm(
+        request.POST or None, initial=initial, project=access.project
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        case = form.cleaned_data["case"]
+        try:
+            if form.cleaned_data["new_case"].strip():
+                case = case_get_or_create(
+                    project=access.project, label=form.cleaned_data["new_case"]
+                )
+            document_update(
+                document=document, title=form.cleaned_data["title"], case=case
+            )
+        except ValidationError as error:
+            errors = error_messages(error)
+        else:
+            messages.success(request, _("Document saved."))
+            return redirect(access.project.get_absolute_url())
+    return TemplateResponse(
+        request,
+        "coding/document_edit.html",
+        {
+            "access": access,
+            "project": access.project,
+            "document": document,
+            "form": form,
+            "errors": errors,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def document_delete_view(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.MANAGE_DOCUMENTS
+    )
+    title = document.title
+    document_delete(document=document)
+    messages.success(request, _("Document “%(title)s” deleted.") % {"title": title})
+    return redirect(access.project.get_absolute_url())

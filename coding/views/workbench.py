@@ -1,0 +1,366 @@
+"""The document page: read a transcript and code it (htmx, no page reloads).
+
+The text is rendered in blocks (speaker turns, else paragraphs). Every change answers
+with out-of-band swaps of just the blocks it touched, the coding list and a status
+line, so a 20,000-word transcript never travels again after the first load.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import retarget
+
+from coding.access import Cap, ProjectAccess, access_coding, access_document
+from coding.models import Code, Coding, Document
+from coding.selectors import (
+    Block,
+    blocks_touching,
+    codebook_tree,
+    document_blocks,
+    flatten,
+    marks_for,
+)
+from coding.services.codings import (
+    CodingConflict,
+    coding_create,
+    coding_delete,
+    coding_restore,
+    coding_update,
+)
+from coding.views.base import error_messages
+
+UNDO_DEPTH = 30
+
+
+def _shown_codings(access: ProjectAccess, document: Document):
+    """The codings drawn on the page: your own layer; readers see all they may."""
+    codings = access.visible_codings().filter(document=document).select_related("code")
+    if access.can(Cap.CODE):
+        codings = codings.filter(coder_id=access.user_id)
+    return codings.order_by("start", "-end", "id")
+
+
+def _blocks(
+    access: ProjectAccess, document: Document
+) -> tuple[list[Block], list[Coding]]:
+    codings = list(_shown_codings(access, document))
+    blocks = document_blocks(document, list(document.turns.all()), marks_for(codings))
+    return blocks, codings
+
+
+def _snippet(document: Document, coding: Coding, width: int = 80) -> str:
+    text = document.text[coding.start : coding.end]
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _coding_rows(document: Document, codings: list[Coding]) -> list[dict]:
+    return [
+        {"coding": coding, "snippet": _snippet(document, coding)} for coding in codings
+    ]
+
+
+def _context(access: ProjectAccess, document: Document) -> dict:
+    blocks, codings = _blocks(access, document)
+    counts = dict(
+        access.visible_codings()
+        .values_list("code_id")
+        .annotate(n=Count("id"))
+        .values_list("code_id", "n")
+    )
+    tree = codebook_tree(Code.objects.filter(project=access.project), counts)
+    palette = [
+        {
+            "id": node.id,
+            "name": node.name,
+            "path": node.path,
+            "color": node.color,
+            "shortcut": node.shortcut,
+            "description": node.description,
+        }
+        for node in flatten(tree)
+    ]
+    return {
+        "access": access,
+        "project": access.project,
+        "document": document,
+        "blocks": blocks,
+        "coding_rows": _coding_rows(document, codings),
+        "palette": palette,
+        "can_code": access.can(Cap.CODE),
+    }
+
+
+def _push_undo(request: HttpRequest, document: Document, action: dict) -> None:
+    key = f"undo-{document.pk}"
+    stack = request.session.get(key, [])
+    stack.append(action)
+    request.session[key] = stack[-UNDO_DEPTH:]
+
+
+def _pop_undo(request: HttpRequest, document: Document) -> dict | None:
+    key = f"undo-{document.pk}"
+    stack = request.session.get(key, [])
+    if not stack:
+        return None
+    action = stack.pop()
+    request.session[key] = stack
+    return action
+
+
+def _changes(
+    request: HttpRequest,
+    access: ProjectAccess,
+    document: Document,
+    spans: list[tuple[int, int]],
+    message: str,
+) -> HttpResponse:
+    """Answer a change with the touched blocks, the coding list and a status line."""
+    blocks, codings = _blocks(access, document)
+    changed: dict[int, Block] = {}
+    for start, end in spans:
+        for block in blocks_touching(blocks, start, end):
+            changed[block.number] = block
+    context = {
+        "access": access,
+        "project": access.project,
+        "document": document,
+        "changed_blocks": [changed[n] for n in sorted(changed)],
+        "coding_rows": _coding_rows(document, codings),
+        "message": message,
+        "can_code": access.can(Cap.CODE),
+    }
+    response = TemplateResponse(request, "coding/workbench.html#changes", context)
+    response["X-Regie-Changed-Blocks"] = ",".join(str(n) for n in sorted(changed))
+    return response
+
+
+def _error(
+    request: HttpRequest, messages: list[str], status: int = 400
+) -> HttpResponse:
+    response = TemplateResponse(
+        request, "coding/partials/status.html", {"errors": messages}, status=status
+    )
+    return retarget(response, "#status")
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
+    access, document = access_document(request.user, project_id, document_id)
+    context = _context(access, document)
+    context["palette_json"] = json.dumps(context["palette"])
+    return TemplateResponse(request, "coding/workbench.html", context)
+
+
+@login_required
+@require_POST
+def workbench_apply_code(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.CODE
+    )
+    code = Code.objects.filter(
+        project=access.project, pk=_int(request.POST.get("code"))
+    ).first()
+    if code is None:
+        return _error(request, [_("Choose a code of this project.")])
+    try:
+        coding = coding_create(
+            document=document,
+            code=code,
+            coder=request.user,
+            start=request.POST.get("start"),
+            end=request.POST.get("end"),
+            memo=request.POST.get("memo", ""),
+            trim_whitespace=True,
+        )
+    except ValidationError as error:
+        return _error(request, error_messages(error))
+    _push_undo(request, document, {"kind": "created", "id": coding.pk})
+    return _changes(
+        request,
+        access,
+        document,
+        [(coding.start, coding.end)],
+        _("Coded with “%(code)s”.") % {"code": code.name},
+    )
+
+
+@login_required
+@require_GET
+def workbench_panel(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    """The codings under a clicked highlight, with memo editing and removal."""
+    access, document = access_document(request.user, project_id, document_id)
+    ids = [_int(part) for part in request.GET.get("ids", "").split(",")]
+    codings = (
+        _shown_codings(access, document)
+        .filter(pk__in=[i for i in ids if i is not None])
+        .select_related("coder")
+    )
+    rows = [
+        {
+            "coding": c,
+            "text": document.text[c.start : c.end],
+            "can_edit": _can_edit(access, c),
+        }
+        for c in codings
+    ]
+    return TemplateResponse(
+        request,
+        "coding/partials/coding_panel.html",
+        {"rows": rows, "project": access.project, "document": document},
+    )
+
+
+def _can_edit(access: ProjectAccess, coding: Coding) -> bool:
+    if not access.can(Cap.CODE):
+        return False
+    return coding.coder_id == access.user_id or access.can(Cap.SUPERVISE)
+
+
+@login_required
+@require_POST
+def workbench_save_memo(
+    request: HttpRequest, project_id: int, document_id: int, coding_id: int
+) -> HttpResponse:
+    access, coding = access_coding(
+        request.user, coding_id, need=Cap.CODE, project_id=project_id
+    )
+    if coding.document_id != document_id:
+        return _error(
+            request, [_("This coding belongs to another document.")], status=404
+        )
+    old_memo = coding.memo
+    try:
+        coding = coding_update(
+            coding=coding,
+            memo=request.POST.get("memo", ""),
+            expected_revision=_int(request.POST.get("revision")),
+        )
+    except CodingConflict as conflict:
+        rows = [{"coding": conflict.coding, "text": "", "can_edit": True}]
+        response = TemplateResponse(
+            request,
+            "coding/partials/coding_panel.html",
+            {
+                "rows": rows,
+                "project": access.project,
+                "document": coding.document,
+                "conflict": str(conflict),
+                "mine": request.POST.get("memo", ""),
+            },
+            status=409,
+        )
+        return response
+    _push_undo(
+        request, coding.document, {"kind": "memo", "id": coding.pk, "memo": old_memo}
+    )
+    return TemplateResponse(
+        request,
+        "coding/partials/coding_panel.html",
+        {
+            "rows": [
+                {
+                    "coding": coding,
+                    "text": coding.document.text[coding.start : coding.end],
+                    "can_edit": True,
+                }
+            ],
+            "project": access.project,
+            "document": coding.document,
+            "saved": True,
+        },
+    )
+
+
+@login_required
+@require_POST
+def workbench_remove_coding(
+    request: HttpRequest, project_id: int, document_id: int, coding_id: int
+) -> HttpResponse:
+    access, coding = access_coding(
+        request.user, coding_id, need=Cap.CODE, project_id=project_id
+    )
+    if coding.document_id != document_id:
+        return _error(
+            request, [_("This coding belongs to another document.")], status=404
+        )
+    document = coding.document
+    name = coding.code.name
+    snapshot = coding_delete(coding=coding)
+    _push_undo(request, document, {"kind": "deleted", "snapshot": snapshot})
+    return _changes(
+        request,
+        access,
+        document,
+        [(snapshot["start"], snapshot["end"])],
+        _("Removed “%(code)s”.") % {"code": name},
+    )
+
+
+@login_required
+@require_POST
+def workbench_undo(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.CODE
+    )
+    action = _pop_undo(request, document)
+    if action is None:
+        return _error(request, [_("Nothing to undo.")])
+    kind = action["kind"]
+    if kind == "created":
+        coding = Coding.objects.filter(pk=action["id"], coder_id=access.user_id).first()
+        if coding is None:
+            return _changes(request, access, document, [], _("Nothing left to undo."))
+        snapshot = coding_delete(coding=coding)
+        return _changes(
+            request,
+            access,
+            document,
+            [(snapshot["start"], snapshot["end"])],
+            _("Undone: the coding is removed again."),
+        )
+    if kind == "deleted":
+        restored = coding_restore(snapshot=action["snapshot"])
+        if restored is None:
+            return _error(request, [_("The code or document no longer exists.")])
+        return _changes(
+            request,
+            access,
+            document,
+            [(restored.start, restored.end)],
+            _("Undone: the coding is back."),
+        )
+    coding = Coding.objects.filter(pk=action["id"], document=document).first()
+    if coding is None:
+        return _changes(request, access, document, [], _("Nothing left to undo."))
+    coding = coding_update(coding=coding, memo=action["memo"])
+    return _changes(
+        request,
+        access,
+        document,
+        [(coding.start, coding.end)],
+        _("Undone: the memo is restored."),
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,1 @@
+"""Actor-network models (actors, relation types, network snapshots) live here."""

@@ -1,0 +1,72 @@
+"""Shared fixtures: clients per role. Data comes from ``tests/factories.py``."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+from coding.models import Role
+from tests.factories import make_membership, make_project, make_user
+
+# Playwright's sync API runs an event loop in the main thread; Django must still
+# allow its (synchronous) ORM calls made by the tests themselves.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def project(db):
+    return make_project()
+
+
+@pytest.fixture
+def members(project):
+    """One user per role in ``project``, plus a non-member."""
+    users = {"owner": project.memberships.get(role=Role.OWNER).user}
+    for role in (Role.SUPERVISOR, Role.CODER, Role.VIEWER):
+        user = make_user(username=f"{role.value}-{project.pk}")
+        make_membership(project=project, user=user, role=role)
+        users[role.value] = user
+    users["coder2"] = make_user(username=f"coder2-{project.pk}")
+    make_membership(project=project, user=users["coder2"], role=Role.CODER)
+    users["outsider"] = make_user(username=f"outsider-{project.pk}")
+    return users
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(members):
+    return client_for(members["owner"])
+
+
+@pytest.fixture
+def supervisor_client(members):
+    return client_for(members["supervisor"])
+
+
+@pytest.fixture
+def coder_client(members):
+    return client_for(members["coder"])
+
+
+@pytest.fixture
+def viewer_client(members):
+    return client_for(members["viewer"])
+
+
+@pytest.fixture
+def outsider_client(members):
+    return client_for(members["outsider"])
+
+
+def pytest_configure(config):
+    """Fast password hashing: tests create many users."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
