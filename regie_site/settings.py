@@ -119,6 +119,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from static/ too, so a fresh checkout needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
 
 # Uploads: transcripts are small, but a .zip of a whole study is not. Per-file and
 # per-request limits are checked by the import code with a readable message.

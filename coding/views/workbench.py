@@ -7,8 +7,6 @@ line, so a 20,000-word transcript never travels again after the first load.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -158,7 +156,6 @@ def _error(
 def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
     access, document = access_document(request.user, project_id, document_id)
     context = _context(access, document)
-    context["palette_json"] = json.dumps(context["palette"])
     return TemplateResponse(request, "coding/workbench.html", context)
 
 
