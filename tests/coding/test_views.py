@@ -257,9 +257,14 @@ def test_project_page_counts_respect_blind_mode(
     supervisor_page = client_for(members["supervisor"]).get(
         reverse("coding:project_detail", args=[project.pk])
     )
-    counts = lambda response: [
-        d.visible_codings for d in response.context["documents"] if d.pk == document.pk
-    ]
+
+    def counts(response):
+        return [
+            d.visible_codings
+            for d in response.context["documents"]
+            if d.pk == document.pk
+        ]
+
     assert counts(coder_page) == [1]
     assert counts(supervisor_page) == [2]
 
