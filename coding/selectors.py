@@ -7,15 +7,26 @@ the user may see (``ProjectAccess.visible_codings``).
 
 from __future__ import annotations
 
-import bisect
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from coding.models import Code, Coding, Document, SpeakerTurn
+from coding.models import Code, Coding, Document
 
 # A block without speaker turns is cut at a paragraph break after this many characters
 # so that re-rendering one block after a change stays cheap.
 PARAGRAPH_BLOCK_TARGET = 1500
+
+
+class TurnLike(Protocol):
+    """A speaker turn's fields the renderer reads (a model or a values row)."""
+
+    number: int
+    speaker: str
+    start: int
+    end: int
+    started_at_ms: int | None
 
 
 @dataclass
@@ -148,7 +159,7 @@ def _label_end(text: str, start: int, end: int, speaker: str) -> int:
 
 def document_blocks(
     document: Document,
-    turns: Sequence[SpeakerTurn],
+    turns: Sequence[TurnLike],
     marks: Sequence[tuple[int, int, Mark]],
 ) -> list[Block]:
     """Cut the text into blocks (speaker turns, else paragraphs) and pieces.
@@ -195,26 +206,25 @@ def document_blocks(
 def _cut_pieces(
     text: str, blocks: list[Block], marks: Sequence[tuple[int, int, Mark]]
 ) -> None:
+    """Sweep once over blocks and marks (both in text order): O(blocks + marks)."""
     ordered = sorted(marks, key=lambda m: (m[0], -m[1]))
-    boundaries = sorted(
-        {0, len(text), *(m[0] for m in ordered), *(m[1] for m in ordered)}
-    )
-    for block in blocks:
-        cuts = [block.start]
-        lo = bisect.bisect_right(boundaries, block.start)
-        hi = bisect.bisect_left(boundaries, block.end)
-        cuts.extend(boundaries[lo:hi])
-        cuts.append(block.end)
-        # Marks overlapping this block, longest first so the innermost is drawn last.
-        active = [m for m in ordered if m[0] < block.end and m[1] > block.start]
-        for a, b in zip(cuts, cuts[1:], strict=False):
-            if a >= b:
-                continue
-            covering = tuple(
-                mark
-                for start, end, mark in sorted(active, key=lambda m: m[0] - m[1])
-                if start <= a and end >= b
-            )
+    next_mark = 0
+    active: list[tuple[int, int, Mark]] = []
+    for block in sorted(blocks, key=lambda b: b.start):
+        while next_mark < len(ordered) and ordered[next_mark][0] < block.end:
+            active.append(ordered[next_mark])
+            next_mark += 1
+        active = [m for m in active if m[1] > block.start]
+        here = [m for m in active if m[0] < block.end]
+        cuts = sorted(
+            {block.start, block.end}
+            | {m[0] for m in here if m[0] > block.start}
+            | {m[1] for m in here if m[1] < block.end}
+        )
+        # Longest first, so the innermost (shortest) coding is drawn last.
+        here.sort(key=lambda m: m[0] - m[1])
+        for a, b in itertools.pairwise(cuts):
+            covering = tuple(mark for start, end, mark in here if start <= a and end >= b)
             block.pieces.append(Piece(a, b, text[a:b], covering))
 
 

@@ -1,6 +1,19 @@
-"""Template filters of the workbench."""
+"""Template tags of the workbench.
+
+``document_block`` writes a text block's HTML in Python: a long transcript has
+thousands of pieces, and the template engine's per-node cost made the page slow.
+Every piece of transcript text goes through ``escape``; attribute values are
+integers or colours validated as ``#rrggbb`` by the model.
+"""
+
+from __future__ import annotations
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from coding.selectors import Block
 
 register = template.Library()
 
@@ -13,8 +26,41 @@ def timestamp(milliseconds: int | None) -> str:
     seconds = int(milliseconds) // 1000
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    return (
-        f"{hours:02d}:{minutes:02d}:{secs:02d}"
-        if hours
-        else f"{minutes:02d}:{secs:02d}"
-    )
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+@register.simple_tag
+def document_block(block: Block, can_code: bool = False, oob: bool = False) -> SafeString:
+    classes = "block"
+    if block.turn_number:
+        classes += " turn"
+    if block.is_gap:
+        classes += " gap"
+    swap = ' hx-swap-oob="true"' if oob else ""
+    parts = [
+        f'<section class="{classes}" id="block-{block.number}" data-start="{block.start}"'
+        f' data-end="{block.end}"{swap}><div class="gutter" contenteditable="false">'
+    ]
+    if block.turn_number:
+        if block.started_at_ms is not None:
+            parts.append(f'<span class="timestamp">{timestamp(block.started_at_ms)}</span>')
+        if can_code:
+            label = escape(
+                _("Code the whole turn of %(speaker)s") % {"speaker": block.speaker or "—"}
+            )
+            parts.append(
+                f'<button type="button" class="code-turn" data-start="{block.content_start}"'
+                f' data-end="{block.end}" title="{escape(_("Code this whole turn"))}"'
+                f' aria-label="{label}">+</button>'
+            )
+    parts.append(f'</div><div class="text" data-start="{block.start}">')
+    for piece in block.pieces:
+        if piece.marks:
+            parts.append(
+                f'<span data-s="{piece.start}" class="hl" data-c="{piece.coding_ids}"'
+                f' style="{piece.style}">{escape(piece.text)}</span>'
+            )
+        else:
+            parts.append(f'<span data-s="{piece.start}">{escape(piece.text)}</span>')
+    parts.append("</div></section>")
+    return mark_safe("".join(parts))

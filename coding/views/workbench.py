@@ -51,7 +51,10 @@ def _blocks(
     access: ProjectAccess, document: Document
 ) -> tuple[list[Block], list[Coding]]:
     codings = list(_shown_codings(access, document))
-    blocks = document_blocks(document, list(document.turns.all()), marks_for(codings))
+    turns = document.turns.values_list(
+        "number", "speaker", "start", "end", "started_at_ms", named=True
+    )
+    blocks = document_blocks(document, list(turns), marks_for(codings))
     return blocks, codings
 
 
