@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie_site.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -74,7 +74,9 @@ def main() -> None:
         codes = list(Code.objects.filter(project=project))
         step = document.length // CODINGS
         specs = [
-            CodingSpec(document, codes[i % len(codes)], i * step, i * step + min(step, 300))
+            CodingSpec(
+                document, codes[i % len(codes)], i * step, i * step + min(step, 300)
+            )
             for i in range(CODINGS)
         ]
         codings_create_bulk(specs=specs, coder=user)
@@ -98,17 +100,25 @@ def main() -> None:
         def apply_once():
             start = next(position)
             response = client.post(
-                apply_url, {"code": extra.pk, "start": start, "end": start + 40}, HTTP_HX_REQUEST="true"
+                apply_url,
+                {"code": extra.pk, "start": start, "end": start + 40},
+                HTTP_HX_REQUEST="true",
             )
             assert response.status_code == 200, response.content[:300]
 
         apply_median, apply_max = timed(apply_once)
         print(f"database: {connection.vendor}")
-        print(f"transcript: {document.word_count} words, {document.length} characters, "
-              f"{document.turns.count()} turns, {Coding.objects.filter(document=document).count()} codings")
-        print(f"document page: median {load_median:.0f} ms, max {load_max:.0f} ms, "
-              f"{page_bytes / 1024:.0f} KiB HTML, {len(queries)} queries")
-        print(f"apply a code (htmx): median {apply_median:.0f} ms, max {apply_max:.0f} ms")
+        print(
+            f"transcript: {document.word_count} words, {document.length} characters, "
+            f"{document.turns.count()} turns, {Coding.objects.filter(document=document).count()} codings"
+        )
+        print(
+            f"document page: median {load_median:.0f} ms, max {load_max:.0f} ms, "
+            f"{page_bytes / 1024:.0f} KiB HTML, {len(queries)} queries"
+        )
+        print(
+            f"apply a code (htmx): median {apply_median:.0f} ms, max {apply_max:.0f} ms"
+        )
     finally:
         project.delete()
 

@@ -224,7 +224,9 @@ def _cut_pieces(
         # Longest first, so the innermost (shortest) coding is drawn last.
         here.sort(key=lambda m: m[0] - m[1])
         for a, b in itertools.pairwise(cuts):
-            covering = tuple(mark for start, end, mark in here if start <= a and end >= b)
+            covering = tuple(
+                mark for start, end, mark in here if start <= a and end >= b
+            )
             block.pieces.append(Piece(a, b, text[a:b], covering))
 
 

@@ -66,7 +66,17 @@ def outsider_client(members):
 
 
 def pytest_configure(config):
-    """Fast password hashing: tests create many users."""
+    """Fast password hashing (tests create many users); English messages, because
+    assertions quote the English source strings (Dutch has tests of its own)."""
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -156,8 +156,8 @@ def document_update(
                 raise ValidationError(
                     {
                         "text": _(
-                            "The text cannot be changed once it has codings: their "
-                            "offsets point into it. Import a new document instead."
+                            "The text cannot be changed once it has codings: they point to "
+                            "positions in it. Import a new document instead."
                         )
                     }
                 )

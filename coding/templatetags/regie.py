@@ -26,11 +26,17 @@ def timestamp(milliseconds: int | None) -> str:
     seconds = int(milliseconds) // 1000
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    return (
+        f"{hours:02d}:{minutes:02d}:{secs:02d}"
+        if hours
+        else f"{minutes:02d}:{secs:02d}"
+    )
 
 
 @register.simple_tag
-def document_block(block: Block, can_code: bool = False, oob: bool = False) -> SafeString:
+def document_block(
+    block: Block, can_code: bool = False, oob: bool = False
+) -> SafeString:
     classes = "block"
     if block.turn_number:
         classes += " turn"
@@ -43,15 +49,18 @@ def document_block(block: Block, can_code: bool = False, oob: bool = False) -> S
     ]
     if block.turn_number:
         if block.started_at_ms is not None:
-            parts.append(f'<span class="timestamp">{timestamp(block.started_at_ms)}</span>')
+            parts.append(
+                f'<span class="timestamp">{timestamp(block.started_at_ms)}</span>'
+            )
         if can_code:
             label = escape(
-                _("Code the whole turn of %(speaker)s") % {"speaker": block.speaker or "—"}
+                _("Code the whole turn of %(speaker)s")
+                % {"speaker": block.speaker or "—"}
             )
+            title = escape(_("Code this whole turn"))
             parts.append(
                 f'<button type="button" class="code-turn" data-start="{block.content_start}"'
-                f' data-end="{block.end}" title="{escape(_("Code this whole turn"))}"'
-                f' aria-label="{label}">+</button>'
+                f' data-end="{block.end}" title="{title}" aria-label="{label}">+</button>'
             )
     parts.append(f'</div><div class="text" data-start="{block.start}">')
     for piece in block.pieces:

@@ -212,7 +212,9 @@ def codebook_import_csv(request: HttpRequest, project_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Codebook imported: %(created)d codes added, %(updated)d updated.")
+                _(
+                    "Codebook imported: codes added: %(created)d; codes updated: %(updated)d."
+                )
                 % result,
             )
             return redirect("coding:codebook", project_id=project_id)

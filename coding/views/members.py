@@ -34,7 +34,7 @@ def members(request: HttpRequest, project_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(user)s is now %(role)s.")
+                    _("%(user)s now has the role %(role)s.")
                     % {
                         "user": membership.user.username,
                         "role": membership.get_role_display(),

@@ -133,7 +133,7 @@ def test_document_detail_patch_delete(project, members):
     )
     response = owner.patch(url, {"text": "iets anders"}, format="json")
     assert response.status_code == 400
-    assert "offsets" in response.json()["detail"]
+    assert "positions" in response.json()["detail"]
     assert api(members["coder"]).delete(url).status_code == 403
     assert owner.delete(url).status_code == 204
     assert owner.get(url).status_code == 404

@@ -13,7 +13,11 @@ def test_load_demo_twice_changes_nothing(capsys):
     call_command("load_demo")
     first = (Project.objects.count(), Document.objects.count(), Coding.objects.count())
     call_command("load_demo")
-    assert (Project.objects.count(), Document.objects.count(), Coding.objects.count()) == first
+    assert (
+        Project.objects.count(),
+        Document.objects.count(),
+        Coding.objects.count(),
+    ) == first
     output = capsys.readouterr().out
     assert "already present" in output
     assert DEMO_PASSWORD in output
@@ -30,13 +34,15 @@ def test_demo_content_models_the_thesis():
     assert all(d.turns.count() >= 20 for d in documents)
     levels = {d.case.attributes["niveau"] for d in documents}
     assert {"politiek", "ambtelijk", "middenveld"} <= levels
-    roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+    roles = dict(
+        Membership.objects.filter(project=project).values_list("user__username", "role")
+    )
     assert roles == {"supervisor": "owner", "coder1": "coder", "coder2": "coder"}
     spans = {
         coder: set(
-            Coding.objects.filter(document__project=project, coder__username=coder).values_list(
-                "document_id", "code_id", "start", "end"
-            )
+            Coding.objects.filter(
+                document__project=project, coder__username=coder
+            ).values_list("document_id", "code_id", "start", "end")
         )
         for coder in ("coder1", "coder2")
     }
@@ -44,6 +50,8 @@ def test_demo_content_models_the_thesis():
     assert len(spans["coder2"]) >= 150
     shared = spans["coder1"] & spans["coder2"]
     assert 0.3 < len(shared) / len(spans["coder1"]) < 0.9  # partly different
-    assert Coding.objects.filter(document__project=project).exclude(memo="").count() >= 30
+    assert (
+        Coding.objects.filter(document__project=project).exclude(memo="").count() >= 30
+    )
     for coding in Coding.objects.filter(document__project=project).with_text()[:50]:
         assert coding.text.strip() == coding.text

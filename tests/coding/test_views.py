@@ -314,7 +314,7 @@ def test_codebook_page_actions(project, members):
     make_coding(document=document, code=source, coder=members["coder"], start=0, end=4)
     delete_url = reverse("coding:codebook_delete_code", args=[project.pk, source.pk])
     confirm = supervisor.get(delete_url)
-    assert "1 coding uses this code" in confirm.content.decode()
+    assert "1 coding uses this code or its sub-codes" in confirm.content.decode()
     merge = reverse("coding:codebook_merge_code", args=[project.pk, source.pk])
     assert supervisor.post(merge, {"target": target.pk}).status_code == 302
     assert Coding.objects.get().code_id == target.pk
