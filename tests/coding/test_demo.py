@@ -21,7 +21,8 @@ def test_load_demo_twice_changes_nothing(capsys):
     output = capsys.readouterr().out
     assert "already present" in output
     assert DEMO_PASSWORD in output
-    assert "coder1" in output and "supervisor" in output
+    assert "coder1" in output
+    assert "supervisor" in output
 
 
 def test_demo_content_models_the_thesis():
