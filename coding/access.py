@@ -70,10 +70,26 @@ class ProjectAccess:
         return self.role.sees_all_codings(blind=self.project.blind_coding)
 
     def coding_filter(self, prefix: str = "") -> Q:
-        """A ``Q`` on codings (reached through ``prefix``) this member may see."""
+        """A ``Q`` on codings (reached through ``prefix``) this member may see.
+
+        Under blind coding that is one's own codings, plus the consensus layer once
+        the supervisor has published it.
+        """
         if self.sees_all_codings:
             return Q(**{f"{prefix}pk__isnull": False})
-        return Q(**{f"{prefix}coder_id": self.user_id})
+        visible = Q(**{f"{prefix}coder_id": self.user_id})
+        if self.project.consensus_published and self.project.consensus_user_id:
+            visible |= Q(**{f"{prefix}coder_id": self.project.consensus_user_id})
+        return visible
+
+    def sees_coder(self, coder_id: int) -> bool:
+        """May this member see the codings (and name) of ``coder_id``?"""
+        if self.sees_all_codings or coder_id == self.user_id:
+            return True
+        return bool(
+            self.project.consensus_published
+            and coder_id == self.project.consensus_user_id
+        )
 
     def visible_codings(self):
         """Codings this member may see: everyone's, or only their own when blind."""
@@ -138,7 +154,7 @@ def access_coding(
     if project_id is not None and coding.document.project_id != project_id:
         raise Http404
     access = access_project(user, coding.document.project_id, need=Cap.VIEW)
-    if coding.coder_id != user.pk and not access.sees_all_codings:
+    if not access.sees_coder(coding.coder_id):
         raise Http404
     if need is not Cap.VIEW:
         if not access.can(Cap.CODE):

@@ -73,6 +73,19 @@ class Project(models.Model):
         related_name="created_projects",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    consensus_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consensus_of",
+        help_text="The special coder whose codings form the consensus layer.",
+    )
+    consensus_published = models.BooleanField(
+        _("consensus published"),
+        default=False,
+        help_text=_("Everyone in the project sees the consensus layer."),
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -300,6 +313,14 @@ class Coding(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     memo = models.TextField(_("memo"), blank=True)
+    codebook_version = models.ForeignKey(
+        "CodebookVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="codings",
+        help_text="The frozen codebook version current when the coding was made.",
+    )
     revision = models.PositiveIntegerField(
         default=1, help_text="Raised on every change, for optimistic concurrency."
     )
@@ -334,3 +355,183 @@ class Coding(models.Model):
         if annotated is not None:
             return annotated
         return self.document.text[self.start : self.end]
+
+
+class AssignmentStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("not started")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+
+
+class Assignment(models.Model):
+    """A document given to a coder; one document may go to several coders."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="assignments"
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="assignments"
+    )
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.NOT_STARTED,
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments_given",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document__title", "coder__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "coder"], name="coding_assignment_unique_coder"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in AssignmentStatus]),
+                name="coding_assignment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} → {self.coder} ({self.status})"
+
+
+class CodebookVersion(models.Model):
+    """The codebook frozen at the start of a reliability round (names, definitions)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="codebook_versions"
+    )
+    number = models.PositiveIntegerField()
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    frozen_at = models.DateTimeField(default=timezone.now)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # [{"id", "parent_id", "name", "path", "description", "color"}], in tree order
+    codes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"],
+                name="coding_codebookversion_unique_number",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number} {self.name}".strip()
+
+
+class AuditEvent(models.Model):
+    """One create, change, delete or restore, with the row before and after.
+
+    Ids are kept as plain numbers (not foreign keys) so the trail outlives the rows.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        RESTORE = "restore", _("restored")
+
+    class Entity(models.TextChoices):
+        CODING = "coding", _("coding")
+        CODE = "code", _("code")
+        DOCUMENT = "document", _("document")
+        MEMBERSHIP = "membership", _("membership")
+        ASSIGNMENT = "assignment", _("assignment")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    entity = models.CharField(max_length=12, choices=Entity.choices)
+    entity_id = models.BigIntegerField()
+    document_id = models.BigIntegerField(null=True, blank=True)
+    coder_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-at"], name="coding_audit_project_at"),
+            models.Index(
+                fields=["project", "document_id"], name="coding_audit_document"
+            ),
+            models.Index(fields=["project", "coder_id"], name="coding_audit_coder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity} {self.entity_id}"
+
+
+class Adjudication(models.Model):
+    """A supervisor's decision on one difference between two coders."""
+
+    class Decision(models.TextChoices):
+        ACCEPT_A = "a", _("coder A's version")
+        ACCEPT_B = "b", _("coder B's version")
+        BOTH = "both", _("both")
+        NEITHER = "neither", _("neither")
+        EDITED = "edited", _("an edited span")
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="adjudications"
+    )
+    code = models.ForeignKey(
+        Code, on_delete=models.CASCADE, related_name="adjudications"
+    )
+    coder_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    coder_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    consensus_coding_ids = models.JSONField(default=list)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "start", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "code", "coder_a", "coder_b", "start", "end"],
+                name="coding_adjudication_unique_difference",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} [{self.start}:{self.end}] → {self.decision}"

@@ -91,6 +91,8 @@ class Mark:
     coding_id: int
     color: str
     coder_id: int
+    bar: str = ""  # the stacked bar's colour: the coder's layer colour, else the code's
+    kind: str = ""  # in a comparison: match, partial, only_a or only_b
 
 
 @dataclass
@@ -99,6 +101,15 @@ class Piece:
     end: int
     text: str
     marks: tuple[Mark, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """The most telling comparison class among the codings here."""
+        kinds = {mark.kind for mark in self.marks}
+        for kind in ("only_a", "only_b", "partial", "match"):
+            if kind in kinds:
+                return kind
+        return ""
 
     @property
     def coding_ids(self) -> str:
@@ -230,12 +241,40 @@ def _cut_pieces(
             block.pieces.append(Piece(a, b, text[a:b], covering))
 
 
+def text_window(
+    text: str, start: int, end: int, marks: Sequence[tuple[int, int, Mark]]
+) -> Block:
+    """One block over ``text[start:end]`` with its pieces (for context views)."""
+    block = Block(1, start, end, "", None, start)
+    _cut_pieces(text, [block], [m for m in marks if m[0] < end and m[1] > start])
+    return block
+
+
 def blocks_touching(blocks: Sequence[Block], start: int, end: int) -> list[Block]:
     return [b for b in blocks if b.start < max(end, start + 1) and b.end > start]
 
 
-def marks_for(codings: Iterable[Coding]) -> list[tuple[int, int, Mark]]:
+def marks_for(
+    codings: Iterable[Coding],
+    *,
+    bars: dict[int, str] | None = None,
+    kinds: dict[int, str] | None = None,
+) -> list[tuple[int, int, Mark]]:
+    """Marks for codings; ``bars`` maps coder id → layer colour, ``kinds`` coding id →
+    comparison class."""
+    bars = bars or {}
+    kinds = kinds or {}
     return [
-        (c.start, c.end, Mark(coding_id=c.pk, color=c.code.color, coder_id=c.coder_id))
+        (
+            c.start,
+            c.end,
+            Mark(
+                coding_id=c.pk,
+                color=c.code.color,
+                coder_id=c.coder_id,
+                bar=bars.get(c.coder_id, ""),
+                kind=kinds.get(c.pk, ""),
+            ),
+        )
         for c in codings
     ]

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from coding.views import codebook, documents, members, projects, workbench
+from coding.views import (
+    adjudication,
+    audit,
+    codebook,
+    compare,
+    documents,
+    members,
+    progress,
+    projects,
+    versions,
+    workbench,
+)
 
 app_name = "coding"
 
@@ -88,6 +99,69 @@ urlpatterns = [
         "p/<int:project_id>/codebook/import/",
         codebook.codebook_import_csv,
         name="codebook_import_csv",
+    ),
+    path(
+        "p/<int:project_id>/codebook/versions/",
+        versions.codebook_versions,
+        name="codebook_versions",
+    ),
+    path(
+        "p/<int:project_id>/codebook/versions/diff/",
+        versions.codebook_versions_diff,
+        name="codebook_versions_diff",
+    ),
+    path("p/<int:project_id>/audit/", audit.audit, name="audit"),
+    path(
+        "p/<int:project_id>/audit/<int:event_id>/restore/",
+        audit.audit_restore,
+        name="audit_restore",
+    ),
+    path("p/<int:project_id>/my-work/", progress.my_work, name="my_work"),
+    path(
+        "p/<int:project_id>/my-work/<int:assignment_id>/status/",
+        progress.my_work_set_status,
+        name="my_work_set_status",
+    ),
+    path("p/<int:project_id>/progress/", progress.progress, name="progress"),
+    path(
+        "p/<int:project_id>/progress/table/",
+        progress.progress_table,
+        name="progress_table",
+    ),
+    path(
+        "p/<int:project_id>/progress/assign/",
+        progress.progress_assign,
+        name="progress_assign",
+    ),
+    path(
+        "p/<int:project_id>/progress/<int:assignment_id>/unassign/",
+        progress.progress_unassign,
+        name="progress_unassign",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/compare/",
+        compare.compare,
+        name="compare",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/adjudicate/",
+        adjudication.adjudication,
+        name="adjudication",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/adjudicate/decide/",
+        adjudication.adjudication_decide,
+        name="adjudication_decide",
+    ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/adjudicate/agreements/",
+        adjudication.adjudication_accept_agreements,
+        name="adjudication_accept_agreements",
+    ),
+    path(
+        "p/<int:project_id>/consensus/publish/",
+        adjudication.adjudication_publish,
+        name="adjudication_publish",
     ),
     path("p/<int:project_id>/members/", members.members, name="members"),
     path(

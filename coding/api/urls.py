@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from coding.api import views
+from coding.api import audit, team, versions, views
 from coding.api.views import token_request, token_response
 
 TokenView = extend_schema_view(
@@ -50,5 +50,40 @@ urlpatterns = [
         "projects/<int:project_id>/members/",
         views.MemberListView.as_view(),
         name="api-members",
+    ),
+    path(
+        "projects/<int:project_id>/assignments/",
+        team.AssignmentListView.as_view(),
+        name="api-assignments",
+    ),
+    path(
+        "assignments/<int:assignment_id>/",
+        team.AssignmentDetailView.as_view(),
+        name="api-assignment",
+    ),
+    path(
+        "projects/<int:project_id>/consensus/",
+        team.ConsensusListView.as_view(),
+        name="api-consensus",
+    ),
+    path(
+        "projects/<int:project_id>/audit/",
+        audit.AuditListView.as_view(),
+        name="api-audit",
+    ),
+    path(
+        "projects/<int:project_id>/audit/<int:event_id>/restore/",
+        audit.AuditRestoreView.as_view(),
+        name="api-audit-restore",
+    ),
+    path(
+        "projects/<int:project_id>/codebook/versions/",
+        versions.CodebookVersionListView.as_view(),
+        name="api-codebook-versions",
+    ),
+    path(
+        "projects/<int:project_id>/codebook/versions/diff/",
+        versions.CodebookVersionDiffView.as_view(),
+        name="api-codebook-versions-diff",
     ),
 ]

@@ -156,7 +156,9 @@ class DocumentListView(APIView):
             case=case,
         )
         if values.get("title", "").strip() and len(documents) == 1:
-            document_update(document=documents[0], title=values["title"])
+            document_update(
+                document=documents[0], title=values["title"], actor=request.user
+            )
         if len(documents) == 1:
             return Response(
                 s.DocumentDetailSerializer(documents[0]).data,
@@ -188,7 +190,7 @@ class DocumentDetailView(APIView):
         values = dict(data.validated_data)
         if "case" in values:
             values["case"] = _resolve_case(access.project, values["case"])
-        document = document_update(document=document, **values)
+        document = document_update(document=document, actor=request.user, **values)
         return Response(s.DocumentDetailSerializer(document).data)
 
     @extend_schema(responses={204: None})
@@ -196,7 +198,7 @@ class DocumentDetailView(APIView):
         _access, document = access_document(
             request.user, project_id, document_id, need=Cap.MANAGE_DOCUMENTS
         )
-        document_delete(document=document)
+        document_delete(document=document, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -236,7 +238,7 @@ class CodeListView(APIView):
         values = _code_fields(access, dict(data.validated_data))
         if not values.get("name"):
             raise ValidationError({"name": _("A code needs a name.")})
-        code = code_create(project=access.project, **values)
+        code = code_create(project=access.project, actor=request.user, **values)
         return Response(s.CodeSerializer(code).data, status=status.HTTP_201_CREATED)
 
 
@@ -253,7 +255,11 @@ class CodeDetailView(APIView):
         )
         data = s.CodeWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        code = code_update(code=code, **_code_fields(access, dict(data.validated_data)))
+        code = code_update(
+            code=code,
+            actor=request.user,
+            **_code_fields(access, dict(data.validated_data)),
+        )
         return Response(s.CodeSerializer(code).data)
 
     @extend_schema(responses={204: None})
@@ -261,7 +267,7 @@ class CodeDetailView(APIView):
         _access, code = access_code(
             request.user, project_id, code_id, need=Cap.EDIT_CODEBOOK
         )
-        code_delete(code=code)
+        code_delete(code=code, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -427,14 +433,16 @@ class CodingDetailView(APIView):
                 )
             values["code"] = code
         expected = values.pop("revision", None)
-        coding_update(coding=coding, expected_revision=expected, **values)
+        coding_update(
+            coding=coding, expected_revision=expected, actor=request.user, **values
+        )
         _access, coding = self._get(request, coding_id)
         return Response(s.CodingSerializer(coding).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, coding_id: int) -> Response:
         _access, coding = self._get(request, coding_id, need=Cap.CODE)
-        coding_delete(coding=coding)
+        coding_delete(coding=coding, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -458,7 +466,9 @@ class MemberListView(APIView):
         access = access_project(request.user, project_id, need=Cap.MANAGE_MEMBERS)
         data = s.MemberWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = membership_set(project=access.project, **data.validated_data)
+        membership = membership_set(
+            project=access.project, actor=request.user, **data.validated_data
+        )
         return Response(
             s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED
         )

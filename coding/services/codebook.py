@@ -13,6 +13,16 @@ from django.utils.translation import gettext as _
 
 from coding.codebook_csv import CodebookRow
 from coding.models import Code, Coding, Project
+from coding.services.audit import (
+    Action,
+    Entity,
+    audit_event,
+    audit_record,
+    audit_records,
+    coding_event,
+    snapshot_code,
+    snapshot_coding,
+)
 
 DEFAULT_CODEBOOK_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"
@@ -112,6 +122,7 @@ def code_create(
     color: str | None = None,
     shortcut: str | None = None,
     sort_order: int | None = None,
+    actor=None,
 ) -> Code:
     name = _clean_name(name)
     _check_parent(project, parent)
@@ -121,7 +132,7 @@ def code_create(
             m=Max("sort_order")
         )["m"]
         sort_order = 0 if last is None else last + 1
-    return Code.objects.create(
+    code = Code.objects.create(
         project=project,
         parent=parent,
         name=name,
@@ -129,6 +140,20 @@ def code_create(
         color=_clean_color(color or (parent.color if parent else None)),
         shortcut=_clean_shortcut(project, shortcut),
         sort_order=sort_order,
+    )
+    _audit_code(code, actor=actor, action=Action.CREATE, after=snapshot_code(code))
+    return code
+
+
+def _audit_code(code: Code, *, actor, action: str, before=None, after=None) -> None:
+    audit_record(
+        project_id=code.project_id,
+        actor=actor,
+        action=action,
+        entity=Entity.CODE,
+        entity_id=code.pk,
+        before=before,
+        after=after,
     )
 
 
@@ -145,9 +170,11 @@ def code_update(
     shortcut: str | None = None,
     parent=_UNSET,
     sort_order: int | None = None,
+    actor=None,
 ) -> Code:
     """Rename, redefine, recolour, re-key or move a code (only the given fields)."""
     code = Code.objects.select_for_update().get(pk=code.pk)
+    before = snapshot_code(code)
     project = code.project
     fields: list[str] = []
     new_parent = code.parent if parent is _UNSET else parent
@@ -182,11 +209,18 @@ def code_update(
         fields.append("sort_order")
     if fields:
         code.save(update_fields=fields)
+        _audit_code(
+            code,
+            actor=actor,
+            action=Action.UPDATE,
+            before=before,
+            after=snapshot_code(code),
+        )
     return code
 
 
 @transaction.atomic
-def code_merge(*, source: Code, target: Code) -> Code:
+def code_merge(*, source: Code, target: Code, actor=None) -> Code:
     """Merge ``source`` into ``target``: codings and sub-codes move, source goes.
 
     Where the same coder already coded the same span with ``target``, the source
@@ -215,22 +249,70 @@ def code_merge(*, source: Code, target: Code) -> Code:
         if kept is None:
             to_move.append(coding.pk)
             continue
+        events = [
+            coding_event(
+                coding,
+                actor=actor,
+                action=Action.DELETE,
+                before=snapshot_coding(coding),
+            )
+        ]
         if coding.memo and coding.memo not in kept.memo:
+            kept_before = snapshot_coding(kept)
             kept.memo = f"{kept.memo}\n\n{coding.memo}".strip()
             kept.revision += 1
             kept.save(update_fields=["memo", "revision"])
+            events.append(
+                coding_event(
+                    kept,
+                    actor=actor,
+                    action=Action.UPDATE,
+                    before=kept_before,
+                    after=snapshot_coding(kept),
+                )
+            )
+        audit_records(events)
         coding.delete()
+    moved = [c for c in moving if c.pk in set(to_move)]
     Coding.objects.filter(pk__in=to_move).update(code=target)
+    events = []
+    for coding in moved:
+        before = snapshot_coding(coding)
+        coding.code = target
+        events.append(
+            coding_event(
+                coding,
+                actor=actor,
+                action=Action.UPDATE,
+                before=before,
+                after=snapshot_coding(coding),
+            )
+        )
+    audit_records(events)
     for child in Code.objects.filter(parent=source):
         clash = Code.objects.filter(parent=target, name=child.name).first()
         if clash is not None:
-            code_merge(source=child, target=clash)
+            code_merge(source=child, target=clash, actor=actor)
         else:
+            before = snapshot_code(child)
             child.parent = target
             child.save(update_fields=["parent"])
+            _audit_code(
+                child,
+                actor=actor,
+                action=Action.UPDATE,
+                before=before,
+                after=snapshot_code(child),
+            )
     if not target.description and source.description:
         target.description = source.description
         target.save(update_fields=["description"])
+    _audit_code(
+        source,
+        actor=actor,
+        action=Action.DELETE,
+        before={**snapshot_code(source), "merged_into": target.pk},
+    )
     source.delete()
     return target
 
@@ -241,7 +323,26 @@ def code_usage(code: Code) -> int:
 
 
 @transaction.atomic
-def code_delete(*, code: Code) -> None:
+def code_delete(*, code: Code, actor=None) -> None:
+    """Delete a code, its sub-codes and their codings (each recorded in the trail)."""
+    ids = code_descendant_ids(code)
+    codings = Coding.objects.filter(code_id__in=ids).select_related("document")
+    events = [
+        coding_event(c, actor=actor, action=Action.DELETE, before=snapshot_coding(c))
+        for c in codings
+    ]
+    events += [
+        audit_event(
+            project_id=c.project_id,
+            actor=actor,
+            action=Action.DELETE,
+            entity=Entity.CODE,
+            entity_id=c.pk,
+            before=snapshot_code(c),
+        )
+        for c in Code.objects.filter(pk__in=ids)
+    ]
+    audit_records(events)
     code.delete()
 
 
@@ -269,7 +370,7 @@ def codebook_rows(project: Project) -> list[CodebookRow]:
 
 @transaction.atomic
 def codebook_import_rows(
-    *, project: Project, rows: list[CodebookRow]
+    *, project: Project, rows: list[CodebookRow], actor=None
 ) -> dict[str, int]:
     """Add the rows' codes (creating parents on the way); existing codes are updated.
 
@@ -287,7 +388,9 @@ def codebook_import_rows(
             project=project, parent=parent, name=path[-1]
         ).first()
         if code is None:
-            code = code_create(project=project, name=path[-1], parent=parent)
+            code = code_create(
+                project=project, name=path[-1], parent=parent, actor=actor
+            )
             created += 1
         by_path[path] = code
         return code
@@ -308,7 +411,15 @@ def codebook_import_rows(
             code.color = _clean_color(row.color)
             fields.append("color")
         if fields:
+            before = snapshot_code(Code.objects.get(pk=code.pk))
             code.save(update_fields=fields)
+            _audit_code(
+                code,
+                actor=actor,
+                action=Action.UPDATE,
+                before=before,
+                after=snapshot_code(code),
+            )
         if existed and fields:
             updated += 1
     return {"created": created, "updated": updated}
@@ -320,7 +431,7 @@ def _load_default_nodes() -> list[dict]:
 
 
 @transaction.atomic
-def codebook_load_default(*, project: Project) -> int:
+def codebook_load_default(*, project: Project, actor=None) -> int:
     """Fill an empty codebook with the regie codebook (Dutch, from the thesis)."""
     if Code.objects.filter(project=project).exists():
         raise ValidationError(
@@ -344,4 +455,15 @@ def codebook_load_default(*, project: Project) -> int:
             add(item.get("children", []), code)
 
     add(_load_default_nodes(), None)
+    audit_records(
+        audit_event(
+            project_id=project.pk,
+            actor=actor,
+            action=Action.CREATE,
+            entity=Entity.CODE,
+            entity_id=code.pk,
+            after=snapshot_code(code),
+        )
+        for code in Code.objects.filter(project=project)
+    )
     return count

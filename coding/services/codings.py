@@ -9,7 +9,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.models import Code, Coding, Document
+from coding.models import (
+    Assignment,
+    AssignmentStatus,
+    Code,
+    CodebookVersion,
+    Coding,
+    Document,
+)
+from coding.services.audit import Action, audit_records, coding_event, snapshot_coding
 
 
 class CodingConflict(Exception):
@@ -73,6 +81,25 @@ def validate_span(document: Document, code: Code, start, end) -> tuple[int, int]
     return start, end
 
 
+def current_codebook_version_id(project_id: int) -> int | None:
+    """The latest frozen codebook version, which new codings are made under."""
+    return (
+        CodebookVersion.objects.filter(project_id=project_id)
+        .order_by("-number")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def _mark_started(document_ids: set[int], coder_id: int) -> None:
+    """A coder's first coding in an assigned document puts it in progress."""
+    Assignment.objects.filter(
+        document_id__in=document_ids,
+        coder_id=coder_id,
+        status=AssignmentStatus.NOT_STARTED,
+    ).update(status=AssignmentStatus.IN_PROGRESS, updated_at=timezone.now())
+
+
 def _duplicate_error() -> ValidationError:
     return ValidationError(
         {"non_field_errors": _("You have already coded this passage with this code.")}
@@ -89,7 +116,9 @@ def coding_create(
     end,
     memo: str = "",
     trim_whitespace: bool = False,
+    actor=None,
 ) -> Coding:
+    """Code a span. ``actor`` (default: the coder) is who the audit trail names."""
     start, end = validate_span(document, code, start, end)
     if trim_whitespace:
         start, end = trim_span(document.text, start, end)
@@ -104,22 +133,31 @@ def coding_create(
     now = timezone.now()
     try:
         with transaction.atomic():
-            return Coding.objects.create(
+            coding = Coding.objects.create(
                 document=document,
                 code=code,
                 coder=coder,
                 start=start,
                 end=end,
                 memo=(memo or "").strip(),
+                codebook_version_id=current_codebook_version_id(document.project_id),
                 created_at=now,
                 updated_at=now,
             )
     except IntegrityError as error:  # a concurrent identical request won the race
         raise _duplicate_error() from error
+    coding_event(
+        coding,
+        actor=actor or coder,
+        action=Action.CREATE,
+        after=snapshot_coding(coding),
+    ).save()
+    _mark_started({document.pk}, coder.pk)
+    return coding
 
 
 @transaction.atomic
-def codings_create_bulk(*, specs: list[CodingSpec], coder) -> list[Coding]:
+def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[Coding]:
     """Create many codings at once; one bad item means none is written.
 
     Errors name the item (0-based index) so a client knows which one to fix.
@@ -128,6 +166,7 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder) -> list[Coding]:
     rows: list[Coding] = []
     seen: set[tuple[int, int, int, int]] = set()
     now = timezone.now()
+    versions: dict[int, int | None] = {}
     for index, spec in enumerate(specs):
         try:
             start, end = validate_span(spec.document, spec.code, spec.start, spec.end)
@@ -139,6 +178,9 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder) -> list[Coding]:
             errors[index] = {"items": [_("This item repeats an earlier one.")]}
             continue
         seen.add(key)
+        project_id = spec.document.project_id
+        if project_id not in versions:
+            versions[project_id] = current_codebook_version_id(project_id)
         rows.append(
             Coding(
                 document=spec.document,
@@ -147,6 +189,7 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder) -> list[Coding]:
                 start=start,
                 end=end,
                 memo=(spec.memo or "").strip(),
+                codebook_version_id=versions[project_id],
                 created_at=now,
                 updated_at=now,
             )
@@ -176,7 +219,15 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder) -> list[Coding]:
                 ]
             }
         )
-    return Coding.objects.bulk_create(rows)
+    created = Coding.objects.bulk_create(rows)
+    audit_records(
+        coding_event(
+            c, actor=actor or coder, action=Action.CREATE, after=snapshot_coding(c)
+        )
+        for c in created
+    )
+    _mark_started({c.document_id for c in created}, coder.pk)
+    return created
 
 
 @transaction.atomic
@@ -188,6 +239,7 @@ def coding_update(
     end=None,
     code: Code | None = None,
     expected_revision: int | None = None,
+    actor=None,
 ) -> Coding:
     """Change memo, span or code; refuses silently overwriting someone's newer edit."""
     current = (
@@ -197,6 +249,7 @@ def coding_update(
     )
     if expected_revision is not None and int(expected_revision) != current.revision:
         raise CodingConflict(current)
+    before = snapshot_coding(current)
     fields: list[str] = []
     if memo is not None:
         current.memo = memo.strip()
@@ -224,32 +277,34 @@ def coding_update(
         current.revision += 1
         current.updated_at = timezone.now()
         current.save(update_fields=[*fields, "revision", "updated_at"])
+        coding_event(
+            current,
+            actor=actor or current.coder,
+            action=Action.UPDATE,
+            before=before,
+            after=snapshot_coding(current),
+        ).save()
     return current
 
 
-def coding_snapshot(coding: Coding) -> dict:
-    """Plain data from which ``coding_restore`` recreates a coding (undo)."""
-    return {
-        "document": coding.document_id,
-        "code": coding.code_id,
-        "coder": coding.coder_id,
-        "start": coding.start,
-        "end": coding.end,
-        "memo": coding.memo,
-        "created_at": coding.created_at.isoformat(),
-    }
-
-
 @transaction.atomic
-def coding_delete(*, coding: Coding) -> dict:
-    snapshot = coding_snapshot(coding)
+def coding_delete(*, coding: Coding, actor=None) -> dict:
+    """Delete a coding; returns its snapshot (what ``coding_restore`` needs)."""
+    snapshot = snapshot_coding(coding)
+    coding_event(
+        coding, actor=actor or coding.coder, action=Action.DELETE, before=snapshot
+    ).save()
     coding.delete()
     return snapshot
 
 
 @transaction.atomic
-def coding_restore(*, snapshot: dict) -> Coding | None:
-    """Recreate a deleted coding; ``None`` when its document or code is gone."""
+def coding_restore(*, snapshot: dict, actor=None) -> Coding | None:
+    """Recreate a deleted coding (undo, or from the audit trail).
+
+    ``None`` when its document or code is gone; an identical coding that exists
+    already is returned as it is.
+    """
     document = Document.objects.filter(pk=snapshot["document"]).first()
     code = Code.objects.filter(
         pk=snapshot["code"], project_id=getattr(document, "project_id", None)
@@ -265,12 +320,17 @@ def coding_restore(*, snapshot: dict) -> Coding | None:
     ).first()
     if existing is not None:
         return existing
-    return Coding.objects.create(
+    coding = Coding.objects.create(
         document=document,
         code=code,
         coder_id=snapshot["coder"],
         start=snapshot["start"],
         end=snapshot["end"],
         memo=snapshot.get("memo", ""),
+        codebook_version_id=snapshot.get("codebook_version"),
         updated_at=timezone.now(),
     )
+    coding_event(
+        coding, actor=actor, action=Action.RESTORE, after=snapshot_coding(coding)
+    ).save()
+    return coding

@@ -19,6 +19,15 @@ from coding.importing import (
     parse_upload_batch,
 )
 from coding.models import Case, Coding, Document, Project, SpeakerTurn
+from coding.services.audit import (
+    Action,
+    Entity,
+    audit_record,
+    audit_records,
+    coding_event,
+    snapshot_coding,
+    snapshot_document,
+)
 
 _WORD = re.compile(r"\w+")
 
@@ -66,7 +75,25 @@ def _save_parsed(
     )
     document.save()
     _replace_turns(document, parsed.turns)
+    _audit_document(
+        document, actor=user, action=Action.CREATE, after=snapshot_document(document)
+    )
     return document
+
+
+def _audit_document(
+    document: Document, *, actor, action: str, before=None, after=None
+) -> None:
+    audit_record(
+        project_id=document.project_id,
+        actor=actor,
+        action=action,
+        entity=Entity.DOCUMENT,
+        entity_id=document.pk,
+        document_id=document.pk,
+        before=before,
+        after=after,
+    )
 
 
 def _check_case(project: Project, case: Case | None) -> None:
@@ -136,8 +163,10 @@ def document_update(
     title: str | None = None,
     case=_UNSET,
     text: str | None = None,
+    actor=None,
 ) -> Document:
     """Change title or case. The text is fixed once codings point into it."""
+    before = snapshot_document(document)
     fields: list[str] = []
     if title is not None:
         title = title.strip()
@@ -170,13 +199,28 @@ def document_update(
             fields += ["text", "length", "word_count", "checksum"]
     if fields:
         document.save(update_fields=fields)
+        _audit_document(
+            document,
+            actor=actor,
+            action=Action.UPDATE,
+            before=before,
+            after=snapshot_document(document),
+        )
     if "text" in fields:
         _replace_turns(document, detect_turns(document.text))
     return document
 
 
 @transaction.atomic
-def document_delete(*, document: Document) -> None:
+def document_delete(*, document: Document, actor=None) -> None:
+    """Delete a document with its codings; the trail keeps every coding's last state."""
+    audit_records(
+        coding_event(c, actor=actor, action=Action.DELETE, before=snapshot_coding(c))
+        for c in Coding.objects.filter(document=document).select_related("document")
+    )
+    _audit_document(
+        document, actor=actor, action=Action.DELETE, before=snapshot_document(document)
+    )
     document.delete()
 
 

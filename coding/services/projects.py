@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coding.models import Membership, Project, Role
+from coding.services.audit import Action, Entity, audit_record, snapshot_membership
 from coding.services.codebook import codebook_load_default
 
 User = get_user_model()
@@ -36,14 +37,37 @@ def project_create(
         created_by=owner,
         blind_coding=blind_coding,
     )
-    Membership.objects.create(project=project, user=owner, role=Role.OWNER)
+    membership = Membership.objects.create(project=project, user=owner, role=Role.OWNER)
+    _audit_membership(
+        membership,
+        actor=owner,
+        action=Action.CREATE,
+        after=snapshot_membership(membership),
+    )
     if codebook == "regie":
-        codebook_load_default(project=project)
+        codebook_load_default(project=project, actor=owner)
     return project
 
 
+def _audit_membership(
+    membership: Membership, *, actor, action: str, before=None, after=None
+):
+    audit_record(
+        project_id=membership.project_id,
+        actor=actor,
+        action=action,
+        entity=Entity.MEMBERSHIP,
+        entity_id=membership.pk,
+        coder_id=membership.user_id,
+        before=before,
+        after=after,
+    )
+
+
 @transaction.atomic
-def membership_set(*, project: Project, username: str, role: str) -> Membership:
+def membership_set(
+    *, project: Project, username: str, role: str, actor=None
+) -> Membership:
     """Add a user to the project or change their role; keeps at least one owner."""
     username = (username or "").strip()
     if role not in Role.values:
@@ -59,18 +83,39 @@ def membership_set(*, project: Project, username: str, role: str) -> Membership:
         .first()
     )
     if membership is None:
-        return Membership.objects.create(project=project, user=user, role=role)
+        membership = Membership.objects.create(project=project, user=user, role=role)
+        _audit_membership(
+            membership,
+            actor=actor,
+            action=Action.CREATE,
+            after=snapshot_membership(membership),
+        )
+        return membership
     if membership.role == Role.OWNER and role != Role.OWNER:
         _ensure_another_owner(project=project, leaving=membership)
+    before = snapshot_membership(membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    _audit_membership(
+        membership,
+        actor=actor,
+        action=Action.UPDATE,
+        before=before,
+        after=snapshot_membership(membership),
+    )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, membership: Membership, actor=None) -> None:
     if membership.role == Role.OWNER:
         _ensure_another_owner(project=membership.project, leaving=membership)
+    _audit_membership(
+        membership,
+        actor=actor,
+        action=Action.DELETE,
+        before=snapshot_membership(membership),
+    )
     membership.delete()
 
 

@@ -65,8 +65,9 @@ def document_block(
     parts.append(f'</div><div class="text" data-start="{block.start}">')
     for piece in block.pieces:
         if piece.marks:
+            kind = f" k-{piece.kind}" if piece.kind else ""
             parts.append(
-                f'<span data-s="{piece.start}" class="hl" data-c="{piece.coding_ids}"'
+                f'<span data-s="{piece.start}" class="hl{kind}" data-c="{piece.coding_ids}"'
                 f' style="{piece.style}">{escape(piece.text)}</span>'
             )
         else:

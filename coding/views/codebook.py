@@ -67,7 +67,9 @@ def codebook_create_code(request: HttpRequest, project_id: int) -> HttpResponse:
     errors: list[str] = []
     if form.is_valid():
         try:
-            code = code_create(project=access.project, **form.cleaned_data)
+            code = code_create(
+                project=access.project, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             errors = error_messages(error)
         else:
@@ -97,7 +99,7 @@ def codebook_edit_code(
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            code_update(code=code, **form.cleaned_data)
+            code_update(code=code, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             errors = error_messages(error)
         else:
@@ -138,7 +140,9 @@ def codebook_merge_code(
         )
     name = code.name
     try:
-        target = code_merge(source=code, target=form.cleaned_data["target"])
+        target = code_merge(
+            source=code, target=form.cleaned_data["target"], actor=request.user
+        )
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
@@ -167,7 +171,7 @@ def codebook_delete_code(
         usage == 0 or request.POST.get("confirm") == "yes"
     ):
         name = code.name
-        code_delete(code=code)
+        code_delete(code=code, actor=request.user)
         messages.success(request, _("Code “%(name)s” deleted.") % {"name": name})
         return redirect("coding:codebook", project_id=project_id)
     return TemplateResponse(
@@ -204,7 +208,9 @@ def codebook_import_csv(request: HttpRequest, project_id: int) -> HttpResponse:
     else:
         try:
             rows = read_codebook_csv(decode_text(upload.read()))
-            result = codebook_import_rows(project=access.project, rows=rows)
+            result = codebook_import_rows(
+                project=access.project, rows=rows, actor=request.user
+            )
         except (CodebookCSVError, ImportFileError) as error:
             errors = [str(error)]
         except ValidationError as error:

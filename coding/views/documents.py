@@ -105,7 +105,10 @@ def document_edit(
                     project=access.project, label=form.cleaned_data["new_case"]
                 )
             document_update(
-                document=document, title=form.cleaned_data["title"], case=case
+                document=document,
+                title=form.cleaned_data["title"],
+                case=case,
+                actor=request.user,
             )
         except ValidationError as error:
             errors = error_messages(error)
@@ -135,6 +138,6 @@ def document_delete_view(
         request.user, project_id, document_id, need=Cap.MANAGE_DOCUMENTS
     )
     title = document.title
-    document_delete(document=document)
+    document_delete(document=document, actor=request.user)
     messages.success(request, _("Document “%(title)s” deleted.") % {"title": title})
     return redirect(access.project.get_absolute_url())

@@ -28,7 +28,9 @@ def members(request: HttpRequest, project_id: int) -> HttpResponse:
         access = access_project(request.user, project_id, need=Cap.MANAGE_MEMBERS)
         if form.is_valid():
             try:
-                membership = membership_set(project=access.project, **form.cleaned_data)
+                membership = membership_set(
+                    project=access.project, actor=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 errors = error_messages(error)
             else:
@@ -69,7 +71,7 @@ def members_remove(
     access = access_project(request.user, project_id, need=Cap.MANAGE_MEMBERS)
     membership = get_object_or_404(Membership, pk=membership_id, project=access.project)
     try:
-        membership_remove(membership=membership)
+        membership_remove(membership=membership, actor=request.user)
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)

@@ -7,9 +7,10 @@ line, so a 20,000-word transcript never travels again after the first load.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -39,22 +40,63 @@ from coding.views.base import error_messages
 UNDO_DEPTH = 30
 
 
-def _shown_codings(access: ProjectAccess, document: Document):
-    """The codings drawn on the page: your own layer; readers see all they may."""
-    codings = access.visible_codings().filter(document=document).select_related("code")
-    if access.can(Cap.CODE):
-        codings = codings.filter(coder_id=access.user_id)
-    return codings.order_by("start", "-end", "id")
+# Distinct colours for coder layers (bars under the text), colour-blind friendly.
+LAYER_COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    user_id: int
+    name: str
+    color: str
+    selected: bool
+
+
+def _layers(request: HttpRequest, access: ProjectAccess, document: Document) -> list[Layer]:
+    """Whose codings are drawn: one's own by default; more for who may see them.
+
+    ``?layers=3,7`` (or the same field in a POST) picks among the coders whose
+    codings this member may see; the consensus layer is one of them once it exists.
+    """
+    from coding.views.compare import document_coders
+
+    names: dict[int, str] = {access.user_id: request.user.username}
+    if access.sees_all_codings:
+        names.update(document_coders(access, document))
+    project = access.project
+    if project.consensus_user_id and access.sees_coder(project.consensus_user_id):
+        names[project.consensus_user_id] = _("Consensus")
+    raw = request.POST.get("layers") or request.GET.get("layers") or ""
+    wanted = {int(part) for part in raw.split(",") if part.strip().isdigit()} & set(names)
+    if not wanted:
+        wanted = {access.user_id} if access.can(Cap.CODE) else set(names) - {access.user_id}
+    ordered = [access.user_id, *sorted(set(names) - {access.user_id}, key=lambda i: names[i])]
+    return [
+        Layer(uid, names[uid], LAYER_COLORS[i % len(LAYER_COLORS)], uid in wanted)
+        for i, uid in enumerate(ordered)
+    ]
+
+
+def _shown_codings(access: ProjectAccess, document: Document, layers: list[Layer]):
+    shown = [layer.user_id for layer in layers if layer.selected]
+    return (
+        access.visible_codings()
+        .filter(document=document, coder_id__in=shown)
+        .select_related("code", "coder")
+        .order_by("start", "-end", "id")
+    )
 
 
 def _blocks(
-    access: ProjectAccess, document: Document
+    access: ProjectAccess, document: Document, layers: list[Layer]
 ) -> tuple[list[Block], list[Coding]]:
-    codings = list(_shown_codings(access, document))
+    codings = list(_shown_codings(access, document, layers))
     turns = document.turns.values_list(
         "number", "speaker", "start", "end", "started_at_ms", named=True
     )
-    blocks = document_blocks(document, list(turns), marks_for(codings))
+    selected = [layer for layer in layers if layer.selected]
+    bars = {layer.user_id: layer.color for layer in selected} if len(selected) > 1 else {}
+    blocks = document_blocks(document, list(turns), marks_for(codings, bars=bars))
     return blocks, codings
 
 
@@ -69,15 +111,10 @@ def _coding_rows(document: Document, codings: list[Coding]) -> list[dict]:
     ]
 
 
-def _context(access: ProjectAccess, document: Document) -> dict:
-    blocks, codings = _blocks(access, document)
-    counts = dict(
-        access.visible_codings()
-        .values_list("code_id")
-        .annotate(n=Count("id"))
-        .values_list("code_id", "n")
-    )
-    tree = codebook_tree(Code.objects.filter(project=access.project), counts)
+def _context(request: HttpRequest, access: ProjectAccess, document: Document) -> dict:
+    layers = _layers(request, access, document)
+    blocks, codings = _blocks(access, document, layers)
+    tree = codebook_tree(Code.objects.filter(project=access.project))
     palette = [
         {
             "id": node.id,
@@ -97,6 +134,9 @@ def _context(access: ProjectAccess, document: Document) -> dict:
         "coding_rows": _coding_rows(document, codings),
         "palette": palette,
         "can_code": access.can(Cap.CODE),
+        "layers": layers,
+        "layer_ids": ",".join(str(layer.user_id) for layer in layers if layer.selected),
+        "many_layers": sum(layer.selected for layer in layers) > 1,
     }
 
 
@@ -125,7 +165,8 @@ def _changes(
     message: str,
 ) -> HttpResponse:
     """Answer a change with the touched blocks, the coding list and a status line."""
-    blocks, codings = _blocks(access, document)
+    layers = _layers(request, access, document)
+    blocks, codings = _blocks(access, document, layers)
     changed: dict[int, Block] = {}
     for start, end in spans:
         for block in blocks_touching(blocks, start, end):
@@ -138,6 +179,7 @@ def _changes(
         "coding_rows": _coding_rows(document, codings),
         "message": message,
         "can_code": access.can(Cap.CODE),
+        "many_layers": sum(layer.selected for layer in layers) > 1,
     }
     response = TemplateResponse(request, "coding/workbench.html#changes", context)
     response["X-Regie-Changed-Blocks"] = ",".join(str(n) for n in sorted(changed))
@@ -158,7 +200,7 @@ def _error(
 @vary_on_headers("HX-Request")
 def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
     access, document = access_document(request.user, project_id, document_id)
-    context = _context(access, document)
+    context = _context(request, access, document)
     return TemplateResponse(request, "coding/workbench.html", context)
 
 
@@ -205,10 +247,9 @@ def workbench_panel(
     """The codings under a clicked highlight, with memo editing and removal."""
     access, document = access_document(request.user, project_id, document_id)
     ids = [_int(part) for part in request.GET.get("ids", "").split(",")]
-    codings = (
-        _shown_codings(access, document)
-        .filter(pk__in=[i for i in ids if i is not None])
-        .select_related("coder")
+    layers = _layers(request, access, document)
+    codings = _shown_codings(access, document, layers).filter(
+        pk__in=[i for i in ids if i is not None]
     )
     rows = [
         {
@@ -221,7 +262,12 @@ def workbench_panel(
     return TemplateResponse(
         request,
         "coding/partials/coding_panel.html",
-        {"rows": rows, "project": access.project, "document": document},
+        {
+            "rows": rows,
+            "project": access.project,
+            "document": document,
+            "layer_ids": ",".join(str(layer.user_id) for layer in layers if layer.selected),
+        },
     )
 
 
@@ -249,6 +295,7 @@ def workbench_save_memo(
             coding=coding,
             memo=request.POST.get("memo", ""),
             expected_revision=_int(request.POST.get("revision")),
+            actor=request.user,
         )
     except CodingConflict as conflict:
         rows = [{"coding": conflict.coding, "text": "", "can_edit": True}]
@@ -300,7 +347,7 @@ def workbench_remove_coding(
         )
     document = coding.document
     name = coding.code.name
-    snapshot = coding_delete(coding=coding)
+    snapshot = coding_delete(coding=coding, actor=request.user)
     _push_undo(request, document, {"kind": "deleted", "snapshot": snapshot})
     return _changes(
         request,
@@ -327,7 +374,7 @@ def workbench_undo(
         coding = Coding.objects.filter(pk=action["id"], coder_id=access.user_id).first()
         if coding is None:
             return _changes(request, access, document, [], _("Nothing left to undo."))
-        snapshot = coding_delete(coding=coding)
+        snapshot = coding_delete(coding=coding, actor=request.user)
         return _changes(
             request,
             access,
@@ -336,7 +383,7 @@ def workbench_undo(
             _("Undone: the coding is removed again."),
         )
     if kind == "deleted":
-        restored = coding_restore(snapshot=action["snapshot"])
+        restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
         if restored is None:
             return _error(request, [_("The code or document no longer exists.")])
         return _changes(
@@ -349,7 +396,7 @@ def workbench_undo(
     coding = Coding.objects.filter(pk=action["id"], document=document).first()
     if coding is None:
         return _changes(request, access, document, [], _("Nothing left to undo."))
-    coding = coding_update(coding=coding, memo=action["memo"])
+    coding = coding_update(coding=coding, memo=action["memo"], actor=request.user)
     return _changes(
         request,
         access,

@@ -1,6 +1,6 @@
 // The document page: select text (mouse or Shift+arrows), choose a code, see it at once.
 // Offsets sent to the server are code points; see offsets.js.
-import { utf16ToCodePoints } from "./offsets.js";
+import { selectedSpan as selectedSpanIn } from "./selection.js";
 
 const root = document.getElementById("workbench");
 const docText = document.getElementById("doc-text");
@@ -15,38 +15,9 @@ let pending = null; // {start, end} waiting for a code
 let visible = []; // codes listed in the palette, in order
 let active = 0;
 
-/** Code-point offset in the document of a DOM boundary point. */
-function pointOffset(node, offset) {
-  if (node.nodeType === Node.TEXT_NODE) {
-    const span = node.parentElement.closest("span[data-s]");
-    if (span && docText.contains(span)) {
-      return Number(span.dataset.s) + utf16ToCodePoints(node.data, offset);
-    }
-  }
-  // A boundary between elements (a gutter, a block edge): the next text piece.
-  const spans = docText.querySelectorAll("span[data-s]");
-  const probe = document.createRange();
-  probe.setStart(node, offset);
-  probe.collapse(true);
-  let lo = 0;
-  let hi = spans.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (probe.comparePoint(spans[mid], 0) >= 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo < spans.length ? Number(spans[lo].dataset.s) : Number(docText.dataset.length);
-}
-
-/** The current selection as {start, end} code points, or null. */
+/** The current selection in the transcript as {start, end} code points, or null. */
 function selectedSpan() {
-  const selection = window.getSelection();
-  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0);
-  if (!docText.contains(range.commonAncestorContainer)) return null;
-  const start = pointOffset(range.startContainer, range.startOffset);
-  const end = pointOffset(range.endContainer, range.endOffset);
-  return end > start ? { start, end } : null;
+  return selectedSpanIn(docText);
 }
 
 function recentIds() {
@@ -147,7 +118,7 @@ function apply(code) {
     source: docText,
     target: "#status",
     swap: "none",
-    values: { code: code.id, start, end },
+    values: { code: code.id, start, end, layers: root.dataset.layers },
     headers: csrfHeaders(),
   });
 }
@@ -157,12 +128,14 @@ function undo() {
     source: docText,
     target: "#status",
     swap: "none",
+    values: { layers: root.dataset.layers },
     headers: csrfHeaders(),
   });
 }
 
 function showPanel(ids) {
-  window.htmx.ajax("GET", `${root.dataset.panelUrl}?ids=${encodeURIComponent(ids)}`, {
+  const query = `ids=${encodeURIComponent(ids)}&layers=${encodeURIComponent(root.dataset.layers)}`;
+  window.htmx.ajax("GET", `${root.dataset.panelUrl}?${query}`, {
     source: docText,
     target: "#panel",
     swap: "innerHTML",
@@ -265,4 +238,12 @@ document.addEventListener("click", (event) => {
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !palette.hidden) closePalette();
+});
+
+// Layer toggles (supervisors): reload the page with the chosen coders' layers.
+const layersForm = document.getElementById("layers-form");
+layersForm?.addEventListener("change", () => {
+  const ids = [...layersForm.querySelectorAll(".layer-toggle:checked")].map((box) => box.value);
+  document.getElementById("layers-field").value = ids.join(",");
+  layersForm.submit();
 });

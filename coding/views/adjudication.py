@@ -1,0 +1,251 @@
+"""Adjudication: walk through two coders' differences and build the consensus layer.
+
+Keyboard driven (see ``static/js/adjudication.js``): ``j``/``k`` next and previous,
+``a``/``b`` accept a coder's version, ``o`` both, ``n`` neither, ``e`` edit the span.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from coding.access import Cap, access_document, access_project
+from coding.comparison import Unit
+from coding.models import Adjudication, Code, Coding
+from coding.selectors import Mark, text_window
+from coding.services.team import accept_agreements, adjudicate, consensus_publish
+from coding.views.base import error_messages
+from coding.views.compare import chosen_pair, document_coders, units_for
+
+User = get_user_model()
+CONTEXT_CHARS = 300
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decisions(
+    document, coder_a: int, coder_b: int
+) -> dict[tuple[int, int, int], Adjudication]:
+    return {
+        (a.code_id, a.start, a.end): a
+        for a in Adjudication.objects.filter(
+            document=document, coder_a_id=coder_a, coder_b_id=coder_b
+        )
+    }
+
+
+def _unit_view(document, unit: Unit, codes: dict[int, Code]) -> dict:
+    start = max(0, unit.start - CONTEXT_CHARS)
+    end = min(document.length, unit.end + CONTEXT_CHARS)
+    color = codes[unit.code_id].color
+
+    def window(spans):
+        marks = [
+            (s.start, s.end, Mark(coding_id=s.coding_id, color=color, coder_id=0))
+            for s in spans
+        ]
+        return text_window(document.text, start, end, marks)
+
+    return {
+        "unit": unit,
+        "code": codes[unit.code_id],
+        "a_block": window(unit.a),
+        "b_block": window(unit.b),
+        "window_start": start,
+        "window_end": end,
+    }
+
+
+@login_required
+@require_GET
+def adjudication(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.SUPERVISE
+    )
+    coders = document_coders(access, document)
+    coder_a, coder_b, errors = chosen_pair(request, coders)
+    context = {
+        "access": access,
+        "project": access.project,
+        "document": document,
+        "coders": coders,
+        "coder_a": coder_a,
+        "coder_b": coder_b,
+        "errors": errors,
+    }
+    if coder_a is None or coder_b is None or errors:
+        if not errors:
+            errors.append(
+                _("At least two coders must have coded this document to adjudicate.")
+            )
+        return TemplateResponse(
+            request,
+            "coding/adjudication.html",
+            context,
+            status=400 if request.GET else 200,
+        )
+    units = units_for(document, coder_a, coder_b)
+    differences = [u for u in units if u.is_difference]
+    decided = _decisions(document, coder_a, coder_b)
+    codes = {c.pk: c for c in Code.objects.filter(project=access.project)}
+    rows = [
+        {
+            "index": i,
+            "unit": u,
+            "code": codes[u.code_id],
+            "decision": decided.get((u.code_id, u.start, u.end)),
+        }
+        for i, u in enumerate(differences)
+    ]
+    index = _int(request.GET.get("i"))
+    if index is None:
+        index = next((r["index"] for r in rows if r["decision"] is None), 0)
+    index = min(max(index, 0), max(len(rows) - 1, 0))
+    names = dict(coders)
+    context.update(
+        rows=rows,
+        index=index,
+        current=_unit_view(document, differences[index], codes)
+        if differences
+        else None,
+        current_decision=rows[index]["decision"] if rows else None,
+        name_a=names[coder_a],
+        name_b=names[coder_b],
+        agreements=len(units) - len(differences),
+        decided_count=sum(1 for r in rows if r["decision"]),
+        consensus_count=Coding.objects.filter(
+            document=document, coder_id=access.project.consensus_user_id
+        ).count()
+        if access.project.consensus_user_id
+        else 0,
+    )
+    return TemplateResponse(request, "coding/adjudication.html", context)
+
+
+def _back(project_id: int, document_id: int, coder_a, coder_b, index=None) -> str:
+    url = reverse("coding:adjudication", args=[project_id, document_id])
+    url += f"?a={coder_a}&b={coder_b}"
+    if index is not None:
+        url += f"&i={index}"
+    return url
+
+
+@login_required
+@require_POST
+def adjudication_decide(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.SUPERVISE
+    )
+    coders = dict(document_coders(access, document))
+    coder_a, coder_b = _int(request.POST.get("a")), _int(request.POST.get("b"))
+    code = Code.objects.filter(
+        project=access.project, pk=_int(request.POST.get("code"))
+    ).first()
+    unit_start, unit_end = (
+        _int(request.POST.get("unit_start")),
+        _int(request.POST.get("unit_end")),
+    )
+    index = _int(request.POST.get("i")) or 0
+    if (
+        coder_a not in coders
+        or coder_b not in coders
+        or code is None
+        or None in (unit_start, unit_end)
+    ):
+        messages.error(
+            request,
+            _("This difference is not part of the document any more; reload the page."),
+        )
+        return redirect(_back(project_id, document_id, coder_a or "", coder_b or ""))
+    decision = request.POST.get("decision", "")
+    edited = None
+    if decision == Adjudication.Decision.EDITED:
+        start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
+        edited = (start, end) if start is not None and end is not None else None
+    users = {u.pk: u for u in User.objects.filter(pk__in=[coder_a, coder_b])}
+    try:
+        adjudicate(
+            document=document,
+            code=code,
+            coder_a=users[coder_a],
+            coder_b=users[coder_b],
+            unit_start=unit_start,
+            unit_end=unit_end,
+            decision=decision,
+            actor=request.user,
+            edited_span=edited,
+        )
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+        return redirect(_back(project_id, document_id, coder_a, coder_b, index))
+    messages.success(request, _("Decision saved in the consensus layer."))
+    return redirect(_back(project_id, document_id, coder_a, coder_b, index + 1))
+
+
+@login_required
+@require_POST
+def adjudication_accept_agreements(
+    request: HttpRequest, project_id: int, document_id: int
+) -> HttpResponse:
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.SUPERVISE
+    )
+    coders = dict(document_coders(access, document))
+    coder_a, coder_b = _int(request.POST.get("a")), _int(request.POST.get("b"))
+    if coder_a not in coders or coder_b not in coders or coder_a == coder_b:
+        messages.error(request, _("Choose two coders of this document."))
+        return redirect(
+            "coding:adjudication", project_id=project_id, document_id=document_id
+        )
+    users = {u.pk: u for u in User.objects.filter(pk__in=[coder_a, coder_b])}
+    count = accept_agreements(
+        document=document,
+        coder_a=users[coder_a],
+        coder_b=users[coder_b],
+        units=units_for(document, coder_a, coder_b),
+        actor=request.user,
+    )
+    messages.success(
+        request,
+        _("%(count)d agreements added to the consensus layer.") % {"count": count},
+    )
+    return redirect(_back(project_id, document_id, coder_a, coder_b))
+
+
+@login_required
+@require_POST
+def adjudication_publish(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    published = request.POST.get("published") == "1"
+    consensus_publish(project=access.project, published=published, actor=request.user)
+    if published:
+        messages.success(
+            request, _("The consensus layer is now visible to everyone in the project.")
+        )
+    else:
+        messages.success(
+            request, _("The consensus layer is hidden from coders and viewers again.")
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = access.project.get_absolute_url()
+    return redirect(target)
