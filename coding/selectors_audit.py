@@ -136,6 +136,10 @@ def audit_filters(*, project_id: int, params: Mapping[str, str]) -> AuditFilters
     raw = {name: (params.get(name) or "").strip() for name in FILTER_NAMES}
     errors: dict[str, str] = {}
     values: dict = {}
+    for name, value in raw.items():
+        if "\x00" in value:  # PostgreSQL text cannot hold it; say so, not 500
+            errors[name] = _("This value contains a NUL character.")
+            raw[name] = ""
     if raw["document"]:
         values["document_id"] = _whole_number(raw["document"])
         if values["document_id"] is None:
@@ -197,7 +201,7 @@ def audit_events(*, project_id: int, filters: AuditFilters) -> QuerySet[AuditEve
 
 def usernames(user_ids) -> dict[int, str]:
     """User names by id, in one query."""
-    ids = {i for i in user_ids if isinstance(i, int) and 0 < i <= MAX_ID}
+    ids = _ints(user_ids)
     if not ids:
         return {}
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
@@ -281,7 +285,10 @@ def _snapshots(event: AuditEvent) -> list[dict]:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A row id or offset as our snapshots hold them (JSON could hold anything)."""
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+    )
 
 
 def _ints(values) -> set[int]:
@@ -385,7 +392,7 @@ def _lookups(
         }
     spans = set()
     for event in events:
-        if event.entity == Entity.CODING:
+        if event.entity == Entity.CODING and event.action != Action.UPDATE:
             span = _span(event.after or event.before)
             if span and span[0] in documents and not documents[span[0]][1]:
                 spans.add(span)
@@ -655,7 +662,9 @@ def _restore_state(
                 code_id__in={k[1] for k in keys},
                 coder_id__in={k[2] for k in keys},
                 start__in={k[3] for k in keys},
-            ).values_list("document_id", "code_id", "coder_id", "start", "end")
+            )
+            .order_by()
+            .values_list("document_id", "code_id", "coder_id", "start", "end")
         )
         for pk, key in candidates.items():
             states[pk] = (False, _("exists again")) if key in existing else (True, "")

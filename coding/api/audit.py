@@ -82,7 +82,11 @@ class AuditErrorSerializer(serializers.Serializer):
 
 def _text_parameter(name: str, description: str, **kwargs) -> OpenApiParameter:
     return OpenApiParameter(
-        name, OpenApiTypes.STR, OpenApiParameter.QUERY, description=description, **kwargs
+        name,
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description=description,
+        **kwargs,
     )
 
 
@@ -104,7 +108,9 @@ FILTER_PARAMETERS = [
         "Only this kind of row.",
         enum=AuditEvent.Entity.values,
     ),
-    _text_parameter("action", "Only this kind of change.", enum=AuditEvent.Action.values),
+    _text_parameter(
+        "action", "Only this kind of change.", enum=AuditEvent.Action.values
+    ),
     OpenApiParameter(
         "since",
         OpenApiTypes.DATE,
@@ -140,7 +146,9 @@ class AuditListView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id, need=Cap.SUPERVISE)
-        filters = audit_filters(project_id=access.project.pk, params=request.query_params)
+        filters = audit_filters(
+            project_id=access.project.pk, params=request.query_params
+        )
         events = audit_events(project_id=access.project.pk, filters=filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(events, request, view=self)

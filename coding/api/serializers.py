@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coding.models import Code, Coding, Document, Membership, Project, Role, SpeakerTurn
@@ -71,6 +72,13 @@ class DocumentDetailSerializer(DocumentSerializer):
         fields = [*DocumentSerializer.Meta.fields, "text", "turns"]
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "nullable": True,
+        "description": "A case id, or a case label (a new label creates the case).",
+    }
+)
 class CaseField(serializers.Field):
     """A case given by id (number) or by label (text; created when new)."""
 

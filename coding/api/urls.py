@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from coding.api import audit, team, versions, views
+from coding.api import audit, exports, team, versions, views
 from coding.api.views import token_request, token_response
 
 TokenView = extend_schema_view(
@@ -50,6 +50,11 @@ urlpatterns = [
         "projects/<int:project_id>/members/",
         views.MemberListView.as_view(),
         name="api-members",
+    ),
+    path(
+        "projects/<int:project_id>/export/segments.csv",
+        exports.SegmentsCsvView.as_view(),
+        name="api-export-segments-csv",
     ),
     path(
         "projects/<int:project_id>/assignments/",

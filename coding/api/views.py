@@ -8,7 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -320,7 +325,12 @@ class CodingListView(APIView):
         return _paginated(self, request, codings, s.CodingSerializer)
 
     @extend_schema(
-        request=s.CodingCreateSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="CodingCreateOneOrMany",
+            serializers=[s.CodingCreateSerializer, s.CodingCreateSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
         responses={201: s.CodingSerializer},
         summary="Code a span (or post a list to create many at once)",
         description=(
@@ -331,6 +341,8 @@ class CodingListView(APIView):
     def post(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id, need=Cap.CODE)
         many = isinstance(request.data, list)
+        if many and not request.data:
+            raise ValidationError(_("Send at least one coding."))
         if many and len(request.data) > MAX_BULK_CODINGS:
             raise ValidationError(
                 _("Send at most %(max)d codings per request.")
@@ -349,32 +361,37 @@ class CodingListView(APIView):
                 project=access.project, pk__in={i["code"] for i in items}
             )
         }
-        specs = []
+        problems = []
         for index, item in enumerate(items):
-            where = {"index": index} if many else {}
             if item["document"] not in documents:
-                raise ValidationError(
-                    {
-                        "document": _("No document %(id)s in this project.")
-                        % {"id": item["document"], **where}
-                    }
-                )
+                message = _("No document %(id)s in this project.") % {
+                    "id": item["document"]
+                }
+                problems.append((index, "document", message))
             if item["code"] not in codes:
-                raise ValidationError(
-                    {
-                        "code": _("No code %(id)s in this project.")
-                        % {"id": item["code"], **where}
-                    }
-                )
-            specs.append(
-                CodingSpec(
-                    document=documents[item["document"]],
-                    code=codes[item["code"]],
-                    start=item["start"],
-                    end=item["end"],
-                    memo=item.get("memo", ""),
-                )
+                message = _("No code %(id)s in this project.") % {"id": item["code"]}
+                problems.append((index, "code", message))
+        if problems and many:
+            raise ValidationError(
+                {
+                    "items": [
+                        _("Item %(index)d: %(message)s") % {"index": i, "message": m}
+                        for i, _field, m in problems
+                    ]
+                }
             )
+        if problems:
+            raise ValidationError({problems[0][1]: problems[0][2]})
+        specs = [
+            CodingSpec(
+                document=documents[item["document"]],
+                code=codes[item["code"]],
+                start=item["start"],
+                end=item["end"],
+                memo=item.get("memo", ""),
+            )
+            for item in items
+        ]
         if many:
             created = codings_create_bulk(specs=specs, coder=request.user)
             ids = [c.pk for c in created]
@@ -466,11 +483,15 @@ class MemberListView(APIView):
         access = access_project(request.user, project_id, need=Cap.MANAGE_MEMBERS)
         data = s.MemberWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        existed = Membership.objects.filter(
+            project=access.project, user__username=data.validated_data["username"]
+        ).exists()
         membership = membership_set(
             project=access.project, actor=request.user, **data.validated_data
         )
         return Response(
-            s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED
+            s.MemberSerializer(membership).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
 

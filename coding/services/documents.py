@@ -197,6 +197,9 @@ def document_update(
             document.word_count = _word_count(text)
             document.checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
             fields += ["text", "length", "word_count", "checksum"]
+    if "text" in fields:
+        # Old turns may reach past the new end: drop them before the length changes.
+        document.turns.all().delete()
     if fields:
         document.save(update_fields=fields)
         _audit_document(

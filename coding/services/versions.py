@@ -86,7 +86,6 @@ def codebook_version_list(
     ``ProjectAccess.coding_filter("codings__")``): under blind coding a coder
     counts only what they may see. The snapshots themselves are not loaded.
     """
-    counted = Count("codings", filter=visible_codings) if visible_codings else None
     return (
         CodebookVersion.objects.filter(project=project)
         .defer("codes")
@@ -95,7 +94,7 @@ def codebook_version_list(
             code_count=Func(
                 F("codes"), function="jsonb_array_length", output_field=IntegerField()
             ),
-            coding_count=counted or Count("codings"),
+            coding_count=Count("codings", filter=visible_codings),
         )
         .order_by("-number")
     )

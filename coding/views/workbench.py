@@ -41,7 +41,15 @@ UNDO_DEPTH = 30
 
 
 # Distinct colours for coder layers (bars under the text), colour-blind friendly.
-LAYER_COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
+LAYER_COLORS = [
+    "#0072b2",
+    "#d55e00",
+    "#009e73",
+    "#cc79a7",
+    "#e69f00",
+    "#56b4e9",
+    "#000000",
+]
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,9 @@ class Layer:
     selected: bool
 
 
-def _layers(request: HttpRequest, access: ProjectAccess, document: Document) -> list[Layer]:
+def _layers(
+    request: HttpRequest, access: ProjectAccess, document: Document
+) -> list[Layer]:
     """Whose codings are drawn: one's own by default; more for who may see them.
 
     ``?layers=3,7`` (or the same field in a POST) picks among the coders whose
@@ -67,10 +77,17 @@ def _layers(request: HttpRequest, access: ProjectAccess, document: Document) -> 
     if project.consensus_user_id and access.sees_coder(project.consensus_user_id):
         names[project.consensus_user_id] = _("Consensus")
     raw = request.POST.get("layers") or request.GET.get("layers") or ""
-    wanted = {int(part) for part in raw.split(",") if part.strip().isdigit()} & set(names)
+    wanted = {int(part) for part in raw.split(",") if part.strip().isdigit()} & set(
+        names
+    )
     if not wanted:
-        wanted = {access.user_id} if access.can(Cap.CODE) else set(names) - {access.user_id}
-    ordered = [access.user_id, *sorted(set(names) - {access.user_id}, key=lambda i: names[i])]
+        wanted = (
+            {access.user_id} if access.can(Cap.CODE) else set(names) - {access.user_id}
+        )
+    ordered = [
+        access.user_id,
+        *sorted(set(names) - {access.user_id}, key=lambda i: names[i]),
+    ]
     return [
         Layer(uid, names[uid], LAYER_COLORS[i % len(LAYER_COLORS)], uid in wanted)
         for i, uid in enumerate(ordered)
@@ -95,7 +112,9 @@ def _blocks(
         "number", "speaker", "start", "end", "started_at_ms", named=True
     )
     selected = [layer for layer in layers if layer.selected]
-    bars = {layer.user_id: layer.color for layer in selected} if len(selected) > 1 else {}
+    bars = (
+        {layer.user_id: layer.color for layer in selected} if len(selected) > 1 else {}
+    )
     blocks = document_blocks(document, list(turns), marks_for(codings, bars=bars))
     return blocks, codings
 
@@ -266,7 +285,9 @@ def workbench_panel(
             "rows": rows,
             "project": access.project,
             "document": document,
-            "layer_ids": ",".join(str(layer.user_id) for layer in layers if layer.selected),
+            "layer_ids": ",".join(
+                str(layer.user_id) for layer in layers if layer.selected
+            ),
         },
     )
 
@@ -313,7 +334,14 @@ def workbench_save_memo(
         )
         return response
     _push_undo(
-        request, coding.document, {"kind": "memo", "id": coding.pk, "memo": old_memo}
+        request,
+        coding.document,
+        {
+            "kind": "memo",
+            "id": coding.pk,
+            "memo": old_memo,
+            "revision": coding.revision,
+        },
     )
     return TemplateResponse(
         request,
@@ -396,7 +424,24 @@ def workbench_undo(
     coding = Coding.objects.filter(pk=action["id"], document=document).first()
     if coding is None:
         return _changes(request, access, document, [], _("Nothing left to undo."))
-    coding = coding_update(coding=coding, memo=action["memo"], actor=request.user)
+    try:
+        coding = coding_update(
+            coding=coding,
+            memo=action["memo"],
+            expected_revision=action.get("revision"),
+            actor=request.user,
+        )
+    except CodingConflict:
+        return _error(
+            request,
+            [
+                _(
+                    "The memo was changed by someone else after your edit; it was not "
+                    "undone, so their text is kept."
+                )
+            ],
+            status=409,
+        )
     return _changes(
         request,
         access,

@@ -5,7 +5,13 @@ from coding.comparison import MATCH, ONLY_A, ONLY_B, PARTIAL, compare_coders, su
 
 def test_units_classify_match_partial_and_one_sided():
     a = [(1, 10, 0, 10), (2, 10, 20, 30), (3, 11, 40, 50), (4, 10, 60, 70)]
-    b = [(5, 10, 0, 10), (6, 10, 25, 35), (7, 12, 40, 50), (8, 10, 68, 80), (9, 10, 75, 90)]
+    b = [
+        (5, 10, 0, 10),
+        (6, 10, 25, 35),
+        (7, 12, 40, 50),
+        (8, 10, 68, 80),
+        (9, 10, 75, 90),
+    ]
     units = compare_coders(a, b)
     kinds = [(u.code_id, u.start, u.end, u.kind) for u in units]
     assert kinds == [

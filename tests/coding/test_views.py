@@ -372,3 +372,26 @@ def test_members_page_owner_manages(project, members):
     own = Membership.objects.get(user=members["owner"], project=project)
     owner.post(reverse("coding:members_remove", args=[project.pk, own.pk]))
     assert Membership.objects.filter(pk=own.pk).exists()  # the last owner stays
+
+
+def test_undo_of_a_memo_never_overwrites_a_later_edit(project, members):
+    document = make_document(project=project)
+    coding = make_coding(
+        document=document, code=make_code(project=project), coder=members["coder"]
+    )
+    coder = client_for(members["coder"])
+    memo_url = reverse(
+        "coding:workbench_save_memo", args=[project.pk, document.pk, coding.pk]
+    )
+    coder.post(memo_url, {"memo": "mijn memo", "revision": 1}, headers=HTMX)
+    from coding.services.codings import coding_update
+
+    coding_update(
+        coding=coding, memo="later van de supervisor", actor=members["supervisor"]
+    )
+    response = coder.post(
+        reverse("coding:workbench_undo", args=[project.pk, document.pk]), headers=HTMX
+    )
+    assert response.status_code == 409
+    coding.refresh_from_db()
+    assert coding.memo == "later van de supervisor"

@@ -1,0 +1,297 @@
+"""Coded segments: one filter for the retrieval page, the exports and the API.
+
+``SegmentFilter`` is parsed once from query parameters (``segment_filter_from_params``)
+and applied on top of the codings a member may see (blind coding), so every surface
+that lists segments shows exactly the same rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+
+from coding.access import ProjectAccess
+from coding.models import Code, Coding, SpeakerTurn
+from coding.selectors import codebook_tree, flatten
+
+User = get_user_model()
+PATH_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class SegmentFilter:
+    codes: tuple[int, ...] = ()
+    include_subcodes: bool = True
+    match_all: bool = False  # every listed code must be applied to the same span
+    coders: tuple[int, ...] = ()
+    documents: tuple[int, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()  # (name, value) pairs, all must hold
+    text: str = ""
+    memo: str = ""
+
+
+def _ids(raw: str, name: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    bad = [p for p in parts if not p.isdigit()]
+    if bad:
+        raise ValidationError(
+            {name: _("“%(value)s” is not a number.") % {"value": bad[0]}}
+        )
+    return tuple(int(p) for p in parts)
+
+
+def segment_filter_from_params(params: Mapping) -> SegmentFilter:
+    """Read ``codes, coders, documents, attribute, text, memo, match, subcodes``.
+
+    ``coders`` takes ids or usernames; ``attribute`` is ``name=value`` and may repeat.
+    """
+    coder_ids: list[int] = []
+    raw_coders = [p.strip() for p in params.get("coders", "").split(",") if p.strip()]
+    if raw_coders:
+        names = [p for p in raw_coders if not p.isdigit()]
+        coder_ids = [int(p) for p in raw_coders if p.isdigit()]
+        found = dict(
+            User.objects.filter(username__in=names).values_list("username", "pk")
+        )
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise ValidationError(
+                {"coders": _("There is no user “%(name)s”.") % {"name": missing[0]}}
+            )
+        coder_ids += list(found.values())
+    attributes = []
+    getlist = getattr(params, "getlist", None)
+    raw_attributes = getlist("attribute") if getlist else params.get("attribute", [])
+    if isinstance(raw_attributes, str):
+        raw_attributes = [raw_attributes]
+    for item in raw_attributes:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(
+                {
+                    "attribute": _(
+                        "Write an attribute filter as name=value, e.g. niveau=middenveld."
+                    )
+                }
+            )
+        attributes.append((name.strip(), value.strip()))
+    match = params.get("match", "any")
+    if match not in {"any", "all"}:
+        raise ValidationError({"match": _("Use match=any or match=all.")})
+    return SegmentFilter(
+        codes=_ids(params.get("codes", ""), "codes"),
+        include_subcodes=params.get("subcodes", "1") not in {"0", "false", "no"},
+        match_all=match == "all",
+        coders=tuple(coder_ids),
+        documents=_ids(params.get("documents", ""), "documents"),
+        attributes=tuple(attributes),
+        text=params.get("text", "").strip(),
+        memo=params.get("memo", "").strip(),
+    )
+
+
+def _code_ids_with_subcodes(
+    project_id: int, code_ids: tuple[int, ...]
+) -> dict[int, set[int]]:
+    children: dict[int | None, list[int]] = {}
+    for code_id, parent_id in Code.objects.filter(project_id=project_id).values_list(
+        "id", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(code_id)
+    expanded = {}
+    for code_id in code_ids:
+        found, stack = {code_id}, [code_id]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                found.add(child)
+                stack.append(child)
+        expanded[code_id] = found
+    return expanded
+
+
+def filtered_codings(
+    access: ProjectAccess, segment_filter: SegmentFilter
+) -> QuerySet[Coding]:
+    """The codings a member may see that pass the filter (not yet ordered)."""
+    f = segment_filter
+    codings = access.visible_codings()
+    if f.codes:
+        if f.include_subcodes:
+            groups = _code_ids_with_subcodes(access.project.pk, f.codes)
+        else:
+            groups = {c: {c} for c in f.codes}
+        codings = codings.filter(code_id__in=set().union(*groups.values()))
+        if f.match_all:
+            # The same coder applied every listed code (or a sub-code) to the same span.
+            for ids in groups.values():
+                codings = codings.filter(
+                    Exists(
+                        Coding.objects.filter(
+                            document_id=OuterRef("document_id"),
+                            coder_id=OuterRef("coder_id"),
+                            start=OuterRef("start"),
+                            end=OuterRef("end"),
+                            code_id__in=ids,
+                        )
+                    )
+                )
+    if f.coders:
+        codings = codings.filter(coder_id__in=f.coders)
+    if f.documents:
+        codings = codings.filter(document_id__in=f.documents)
+    for name, value in f.attributes:
+        codings = codings.filter(**{f"document__case__attributes__{name}": value})
+    if f.memo:
+        codings = codings.filter(memo__icontains=f.memo)
+    if f.text:
+        codings = codings.annotate(
+            _segment_text=Substr(
+                "document__text", F("start") + 1, F("end") - F("start")
+            )
+        ).filter(_segment_text__icontains=f.text)
+    return codings
+
+
+@dataclass
+class SegmentRow:
+    project: str
+    document_id: int
+    document_title: str
+    case_label: str
+    attributes: dict[str, str]
+    speaker: str
+    turn_number: int | None
+    coder: str
+    code_id: int
+    code_path: str
+    code_name: str
+    start: int
+    end: int
+    text: str
+    memo: str
+    codebook_version: int | None
+    created_at: datetime
+    updated_at: datetime
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class _TurnIndex:
+    """Finds the speaker turn a coding starts in.
+
+    Rows arrive in document order, so only the current document's turns are kept.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[list[int], list[tuple[int, str, int]]]] = {}
+
+    def turn_at(self, document_id: int, offset: int) -> tuple[int | None, str]:
+        if document_id not in self._cache:
+            turns = list(
+                SpeakerTurn.objects.filter(document_id=document_id)
+                .order_by("start")
+                .values_list("start", "speaker", "number", "end")
+            )
+            self._cache = {
+                document_id: (
+                    [t[0] for t in turns],
+                    [(t[2], t[1], t[3]) for t in turns],
+                )
+            }
+        starts, info = self._cache[document_id]
+        index = bisect.bisect_right(starts, offset) - 1
+        if index < 0 or offset >= info[index][2]:
+            return None, ""
+        return info[index][0], info[index][1]
+
+
+def iter_segment_rows(
+    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 2000
+) -> Iterator[SegmentRow]:
+    """Rows in document order, streamed from the database in chunks."""
+    paths = {
+        node.id: (node.path.replace(" > ", PATH_SEPARATOR), node.name)
+        for node in flatten(codebook_tree(Code.objects.filter(project=access.project)))
+    }
+    names = dict(
+        User.objects.filter(
+            pk__in=codings.order_by().values("coder_id").distinct()
+        ).values_list("pk", "username")
+    )
+    consensus_id = access.project.consensus_user_id
+    turns = _TurnIndex()
+    rows = (
+        codings.order_by("document_id", "start", "end", "id")
+        .annotate(
+            segment_text=Substr("document__text", F("start") + 1, F("end") - F("start"))
+        )
+        .values_list(
+            "document_id",
+            "document__title",
+            "document__case__label",
+            "document__case__attributes",
+            "coder_id",
+            "code_id",
+            "start",
+            "end",
+            "segment_text",
+            "memo",
+            "codebook_version__number",
+            "created_at",
+            "updated_at",
+        )
+    )
+    for (
+        document_id,
+        title,
+        case_label,
+        attributes,
+        coder_id,
+        code_id,
+        start,
+        end,
+        text,
+        memo,
+        version,
+        created_at,
+        updated_at,
+    ) in rows.iterator(chunk_size=chunk_size):
+        number, speaker = turns.turn_at(document_id, start)
+        path, name = paths.get(code_id, ("", ""))
+        yield SegmentRow(
+            project=access.project.name,
+            document_id=document_id,
+            document_title=title,
+            case_label=case_label or "",
+            attributes={k: str(v) for k, v in (attributes or {}).items()},
+            speaker=speaker,
+            turn_number=number,
+            coder=_("consensus")
+            if coder_id == consensus_id
+            else names.get(coder_id, ""),
+            code_id=code_id,
+            code_path=path,
+            code_name=name,
+            start=start,
+            end=end,
+            text=text,
+            memo=memo,
+            codebook_version=version,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+
+def attribute_names(access: ProjectAccess) -> list[str]:
+    """Every case attribute name used in the project, sorted (one column each)."""
+    names: set[str] = set()
+    for attributes in access.project.cases.values_list("attributes", flat=True):
+        names.update((attributes or {}).keys())
+    return sorted(names)
