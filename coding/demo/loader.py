@@ -15,10 +15,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coding.models import Code, Document, Membership, Project, Role
+from coding.models import Assignment, Code, Document, Membership, Project, Role
 from coding.services.codings import CodingSpec, codings_create_bulk
 from coding.services.documents import case_get_or_create, document_create_from_text
 from coding.services.projects import membership_set, project_create
+from coding.services.team import assignment_create, assignment_set_status
+from coding.services.versions import codebook_freeze
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROJECT_NAME = "Regierol Mechelen (demo)"
@@ -99,6 +101,9 @@ def demo_load() -> DemoResult:
             project=project, user=users[username]
         ).exists():
             membership_set(project=project, username=username, role=role)
+    codebook_freeze(
+        project=project, name="Betrouwbaarheidsronde 1", actor=users["supervisor"]
+    )
     codes = {code.name: code for code in Code.objects.filter(project=project)}
     result = DemoResult(
         project=project, created=True, users={u: r.value for u, r in DEMO_USERS.items()}
@@ -119,10 +124,25 @@ def demo_load() -> DemoResult:
             case=case,
         )
         result.documents += 1
+        for coder in ("coder1", "coder2"):
+            assignment_create(
+                document=document, coder=users[coder], actor=users["supervisor"]
+            )
         result.codings += _load_codings(
             document, spec["codings"], codes, users, transcript_path.name
         )
+    _mark_demo_progress(project, users)
     return result
+
+
+def _mark_demo_progress(project: Project, users: dict) -> None:
+    """coder1 finished four interviews, coder2 three: a round under way."""
+    for username, finished in (("coder1", 4), ("coder2", 3)):
+        assignments = Assignment.objects.filter(project=project, coder=users[username])
+        for assignment in assignments.order_by("document__title")[:finished]:
+            assignment_set_status(
+                assignment=assignment, status="done", actor=users[username]
+            )
 
 
 def _load_codings(

@@ -77,6 +77,18 @@ def codebook_freeze(*, project: Project, name: str, actor) -> CodebookVersion:
     )
 
 
+class JsonArrayLength(Func):
+    """Length of a JSON array column, on PostgreSQL and on SQLite."""
+
+    function = "jsonb_array_length"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, function="json_array_length", **extra_context
+        )
+
+
 def codebook_version_list(
     *, project: Project, visible_codings: Q | None = None
 ) -> QuerySet[CodebookVersion]:
@@ -91,9 +103,7 @@ def codebook_version_list(
         .defer("codes")
         .select_related("frozen_by")
         .annotate(
-            code_count=Func(
-                F("codes"), function="jsonb_array_length", output_field=IntegerField()
-            ),
+            code_count=JsonArrayLength(F("codes")),
             coding_count=Count("codings", filter=visible_codings),
         )
         .order_by("-number")

@@ -49,8 +49,12 @@ def _decisions(
 
 
 def _unit_view(document, unit: Unit, codes: dict[int, Code]) -> dict:
-    start = max(0, unit.start - CONTEXT_CHARS)
-    end = min(document.length, unit.end + CONTEXT_CHARS)
+    # Show whole lines around the unit: from a line start to a line end.
+    start = document.text.rfind("\n", 0, max(0, unit.start - CONTEXT_CHARS)) + 1
+    start = max(start, unit.start - 3 * CONTEXT_CHARS, 0)
+    line_end = document.text.find("\n", min(document.length, unit.end + CONTEXT_CHARS))
+    end = document.length if line_end == -1 else line_end
+    end = min(end, unit.end + 3 * CONTEXT_CHARS, document.length)
     color = codes[unit.code_id].color
 
     def window(spans):

@@ -22,29 +22,53 @@ def api(user) -> APIClient:
 
 def read(response, delimiter=","):
     body = b"".join(response.streaming_content).decode("utf-8")
-    return body, list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=delimiter))
+    return body, list(
+        csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=delimiter)
+    )
 
 
 @pytest.fixture
 def coded(project, members):
-    case = Case.objects.create(project=project, label="R01", attributes={"niveau": "middenveld", "functie": "coördinator"})
+    case = Case.objects.create(
+        project=project,
+        label="R01",
+        attributes={"niveau": "middenveld", "functie": "coördinator"},
+    )
     document = make_document(project=project, case=case, title="Interview J@M")
     parent = make_code(project=project, name="Beleidsinstrumenten")
     code = make_code(project=project, name="Subsidies", parent=parent)
     start = document.text.index("De stad geeft")
-    mine = make_coding(document=document, code=code, coder=members["coder"], start=start, end=start + 13, memo="=SOM(A1)")
-    theirs = make_coding(document=document, code=parent, coder=members["coder2"], start=0, end=11)
+    mine = make_coding(
+        document=document,
+        code=code,
+        coder=members["coder"],
+        start=start,
+        end=start + 13,
+        memo="=SOM(A1)",
+    )
+    theirs = make_coding(
+        document=document, code=parent, coder=members["coder2"], start=0, end=11
+    )
     return document, code, mine, theirs
 
 
 def test_segments_csv_columns_and_values(project, members, coded):
     document, code, mine, _theirs = coded
-    response = api(members["supervisor"]).get(f"/api/v1/projects/{project.pk}/export/segments.csv")
+    response = api(members["supervisor"]).get(
+        f"/api/v1/projects/{project.pk}/export/segments.csv"
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     body, rows = read(response)
     assert body.startswith("\ufeff")
-    assert list(rows[0])[:6] == ["project", "document_id", "document", "case", "functie", "niveau"]
+    assert list(rows[0])[:6] == [
+        "project",
+        "document_id",
+        "document",
+        "case",
+        "functie",
+        "niveau",
+    ]
     row = next(r for r in rows if r["code"] == "Subsidies")
     assert row["code_path"] == "Beleidsinstrumenten > Subsidies"
     assert row["text"] == "De stad geeft"
@@ -57,11 +81,20 @@ def test_segments_csv_columns_and_values(project, members, coded):
 
 
 def test_segments_csv_blind_coding(project, members, coded):
-    _body, rows = read(api(members["coder"]).get(f"/api/v1/projects/{project.pk}/export/segments.csv"))
+    _body, rows = read(
+        api(members["coder"]).get(f"/api/v1/projects/{project.pk}/export/segments.csv")
+    )
     assert {r["coder"] for r in rows} == {members["coder"].username}
-    _body, rows = read(api(members["viewer"]).get(f"/api/v1/projects/{project.pk}/export/segments.csv"))
+    _body, rows = read(
+        api(members["viewer"]).get(f"/api/v1/projects/{project.pk}/export/segments.csv")
+    )
     assert rows == []
-    assert api(members["outsider"]).get(f"/api/v1/projects/{project.pk}/export/segments.csv").status_code == 404
+    assert (
+        api(members["outsider"])
+        .get(f"/api/v1/projects/{project.pk}/export/segments.csv")
+        .status_code
+        == 404
+    )
 
 
 def test_segments_csv_filters_and_options(project, members, coded):
@@ -70,7 +103,9 @@ def test_segments_csv_filters_and_options(project, members, coded):
     supervisor = api(members["supervisor"])
     _b, rows = read(supervisor.get(url, {"codes": str(code.parent_id)}))
     assert len(rows) == 2  # sub-codes included
-    _b, rows = read(supervisor.get(url, {"codes": str(code.parent_id), "subcodes": "0"}))
+    _b, rows = read(
+        supervisor.get(url, {"codes": str(code.parent_id), "subcodes": "0"})
+    )
     assert len(rows) == 1
     _b, rows = read(supervisor.get(url, {"coders": members["coder2"].username}))
     assert [r["code"] for r in rows] == ["Beleidsinstrumenten"]
@@ -78,7 +113,9 @@ def test_segments_csv_filters_and_options(project, members, coded):
     assert rows == []
     _b, rows = read(supervisor.get(url, {"text": "STAD"}))
     assert len(rows) == 1
-    body, rows = read(supervisor.get(url, {"delimiter": ";", "bom": "0"}), delimiter=";")
+    body, rows = read(
+        supervisor.get(url, {"delimiter": ";", "bom": "0"}), delimiter=";"
+    )
     assert not body.startswith("\ufeff")
     assert body.splitlines()[0].startswith("project;document_id")
     assert supervisor.get(url, {"delimiter": "|"}).status_code == 400
@@ -88,9 +125,13 @@ def test_segments_csv_filters_and_options(project, members, coded):
 
 
 def test_line_breaks_in_cells_survive():
-    chunks = list(iter_csv(["text"], [["regel een\nregel twee; \"citaat\""]], delimiter=";", bom=False))
+    chunks = list(
+        iter_csv(
+            ["text"], [['regel een\nregel twee; "citaat"']], delimiter=";", bom=False
+        )
+    )
     parsed = list(csv.reader(io.StringIO("".join(chunks)), delimiter=";"))
-    assert parsed[1] == ["regel een\nregel twee; \"citaat\""]
+    assert parsed[1] == ['regel een\nregel twee; "citaat"']
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+32 15", "-3", "@SUM(A1)", "\tx", "\rx"])
@@ -101,9 +142,20 @@ def test_formula_cells_are_neutralised(value):
 
 def test_export_segments_command(project, members, coded, tmp_path):
     out = tmp_path / "segments.csv"
-    call_command("export_segments", str(project.pk), "--out", str(out), "--delimiter", ";")
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
+    call_command(
+        "export_segments", str(project.pk), "--out", str(out), "--delimiter", ";"
+    )
+    rows = list(
+        csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";")
+    )
     assert len(rows) == 2
-    call_command("export_segments", str(project.pk), "--out", str(out), "--as-user", members["coder"].username)
+    call_command(
+        "export_segments",
+        str(project.pk),
+        "--out",
+        str(out),
+        "--as-user",
+        members["coder"].username,
+    )
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(rows) == 1
