@@ -73,6 +73,8 @@ def segment_filter_from_params(params: Mapping) -> SegmentFilter:
     if isinstance(raw_attributes, str):
         raw_attributes = [raw_attributes]
     for item in raw_attributes:
+        if not item.strip():
+            continue
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ValidationError(

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -312,16 +312,26 @@ def _quotes(
     (they run to hundreds of kilobytes) travels whole to Python."""
     if not spans:
         return {}
-    documents, starts, ends = (list(column) for column in zip(*sorted(spans)))
-    table = connection.ops.quote_name(Document._meta.db_table)
-    sql = (
-        "SELECT v.doc, v.s, v.e, substr(d.text, v.s + 1, LEAST(v.e - v.s, %s)) "
-        "FROM unnest(%s::bigint[], %s::integer[], %s::integer[]) AS v(doc, s, e) "
-        f"JOIN {table} d ON d.id = v.doc WHERE d.project_id = %s"
+    ordered = sorted(spans)
+    annotations = {
+        f"q{i}": Case(
+            When(pk=doc, then=Substr("text", start + 1, min(end - start, QUOTE_CHARS + 1))),
+            default=Value(None),
+            output_field=TextField(),
+        )
+        for i, (doc, start, end) in enumerate(ordered)
+    }
+    rows = (
+        Document.objects.filter(project_id=project_id, pk__in={d for d, _s, _e in ordered})
+        .annotate(**annotations)
+        .values(*annotations)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [QUOTE_CHARS + 1, documents, starts, ends, project_id])
-        return {(doc, s, e): text for doc, s, e, text in cursor.fetchall()}
+    quotes: dict[tuple[int, int, int], str] = {}
+    for row in rows:
+        for key, text in row.items():
+            if text is not None:
+                quotes[ordered[int(key[1:])]] = text
+    return quotes
 
 
 def _document_titles(project_id: int, ids: set[int]) -> dict[int, tuple[str, bool]]:

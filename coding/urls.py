@@ -11,6 +11,7 @@ from coding.views import (
     members,
     progress,
     projects,
+    segments,
     versions,
     workbench,
 )
@@ -110,6 +111,7 @@ urlpatterns = [
         versions.codebook_versions_diff,
         name="codebook_versions_diff",
     ),
+    path("p/<int:project_id>/segments/", segments.segments, name="segments"),
     path("p/<int:project_id>/audit/", audit.audit, name="audit"),
     path(
         "p/<int:project_id>/audit/<int:event_id>/restore/",

@@ -247,3 +247,15 @@ layersForm?.addEventListener("change", () => {
   document.getElementById("layers-field").value = ids.join(",");
   layersForm.submit();
 });
+
+// Arriving from the coded segments page (#pos-1234): show that place in the text.
+const wanted = /^#pos-(\d+)$/.exec(window.location.hash);
+if (wanted) {
+  const offset = Number(wanted[1]);
+  const pieces = [...docText.querySelectorAll("span[data-s]")];
+  const piece = pieces.findLast((el) => Number(el.dataset.s) <= offset);
+  if (piece) {
+    piece.scrollIntoView({ block: "center" });
+    piece.classList.add("flash");
+  }
+}

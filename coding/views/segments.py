@@ -1,0 +1,91 @@
+"""The coded segments page: retrieve quotes by code, coder, document, case attribute,
+text and memo; each with a little context and a link to its place in the document."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Substr
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from coding.access import ProjectAccess, access_project
+from coding.models import Code, Document
+from coding.segments import SegmentFilter, filtered_codings, segment_filter_from_params
+from coding.selectors import codebook_tree, flatten
+from coding.views.base import error_messages
+
+User = get_user_model()
+PAGE_SIZE = 50
+CONTEXT = 80
+
+
+def _choices(access: ProjectAccess) -> dict:
+    project = access.project
+    coder_ids = access.visible_codings().order_by().values("coder_id").distinct()
+    attributes: dict[str, set[str]] = {}
+    for values in project.cases.values_list("attributes", flat=True):
+        for name, value in (values or {}).items():
+            attributes.setdefault(name, set()).add(str(value))
+    return {
+        "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
+        "coders": list(User.objects.filter(pk__in=coder_ids).order_by("username").values_list("pk", "username")),
+        "documents": list(Document.objects.filter(project=project).order_by("title").values_list("pk", "title")),
+        "attributes": {name: sorted(values) for name, values in sorted(attributes.items())},
+    }
+
+
+def _page(access: ProjectAccess, segment_filter: SegmentFilter, number: str):
+    codings = (
+        filtered_codings(access, segment_filter)
+        .select_related("code", "coder", "document__case")
+        .defer("document__text")
+        .annotate(
+            segment_text=Substr("document__text", F("start") + 1, F("end") - F("start")),
+            before=Substr(
+                "document__text",
+                Greatest(F("start") - CONTEXT, Value(0)) + 1,
+                F("start") - Greatest(F("start") - CONTEXT, Value(0)),
+            ),
+            after=Substr("document__text", F("end") + 1, CONTEXT),
+        )
+        .order_by("document__title", "document_id", "start", "end", "id")
+    )
+    return Paginator(codings, PAGE_SIZE).get_page(number)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def segments(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id)
+    errors: list[str] = []
+    try:
+        segment_filter = segment_filter_from_params(request.GET)
+    except ValidationError as error:
+        errors = error_messages(error)
+        segment_filter = SegmentFilter()
+    page = None if errors else _page(access, segment_filter, request.GET.get("page", "1"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "access": access,
+        "project": access.project,
+        "page": page,
+        "filter": segment_filter,
+        "errors": errors,
+        "query": query.urlencode(),
+        "export_query": urlencode([(k, v) for k, values in query.lists() for v in values], doseq=True),
+        **_choices(access),
+    }
+    status = 400 if errors else 200
+    if request.htmx and not request.htmx.history_restore_request:
+        return TemplateResponse(request, "coding/segments.html#results", context, status=status)
+    return TemplateResponse(request, "coding/segments.html", context, status=status)
