@@ -313,6 +313,9 @@ class Coding(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     memo = models.TextField(_("memo"), blank=True)
+    word_count = models.PositiveIntegerField(
+        default=0, help_text="Words in the coded text, kept for fast frequency tables."
+    )
     codebook_version = models.ForeignKey(
         "CodebookVersion",
         on_delete=models.PROTECT,
@@ -535,3 +538,87 @@ class Adjudication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} [{self.start}:{self.end}] → {self.decision}"
+
+
+class AnalysisStatus(models.TextChoices):
+    IDLE = "idle", _("idle")
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    FAILED = "failed", _("failed")
+
+
+class AnalysisState(models.Model):
+    """Per project: when codings last changed, and where the frequency job stands.
+
+    ``dirty_code_ids`` lists the codes touched since the last computation (``["*"]``
+    means everything), so a burst of changes becomes one, often partial, update.
+    """
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="analysis_state"
+    )
+    codings_changed_at = models.DateTimeField(null=True, blank=True)
+    dirty_code_ids = models.JSONField(default=list, blank=True)
+    frequencies_status = models.CharField(
+        max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.IDLE
+    )
+    frequencies_started_at = models.DateTimeField(null=True, blank=True)
+    frequencies_computed_at = models.DateTimeField(null=True, blank=True)
+    frequencies_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.frequencies_status}"
+
+    @property
+    def frequencies_badge(self) -> str:
+        """``fresh``, ``computing`` or ``stale`` — what the page shows."""
+        if self.frequencies_status in {AnalysisStatus.QUEUED, AnalysisStatus.RUNNING}:
+            return "computing"
+        if self.frequencies_computed_at is None:
+            return "stale"
+        if (
+            self.codings_changed_at
+            and self.codings_changed_at > self.frequencies_computed_at
+        ):
+            return "stale"
+        return "fresh"
+
+
+class CodeFrequency(models.Model):
+    """One code's figures in one scope: the whole project, a document, a coder or a
+    case attribute value; with or without its sub-codes rolled up."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("whole project")
+        DOCUMENT = "document", _("document")
+        CODER = "coder", _("coder")
+        ATTRIBUTE = "attribute", _("case attribute")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="code_frequencies"
+    )
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="frequencies")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    scope_key = models.CharField(max_length=300, blank=True)
+    rolled_up = models.BooleanField(default=False)
+    codings = models.PositiveIntegerField(default=0)
+    documents = models.PositiveIntegerField(default=0)
+    cases = models.PositiveIntegerField(default=0)
+    characters = models.PositiveBigIntegerField(default=0)
+    words = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "code", "scope", "scope_key", "rolled_up"],
+                name="coding_codefrequency_unique_cell",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["project", "scope", "rolled_up"], name="coding_freq_scope_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.scope}:{self.scope_key} = {self.codings}"

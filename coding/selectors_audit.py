@@ -315,14 +315,19 @@ def _quotes(
     ordered = sorted(spans)
     annotations = {
         f"q{i}": Case(
-            When(pk=doc, then=Substr("text", start + 1, min(end - start, QUOTE_CHARS + 1))),
+            When(
+                pk=doc,
+                then=Substr("text", start + 1, min(end - start, QUOTE_CHARS + 1)),
+            ),
             default=Value(None),
             output_field=TextField(),
         )
         for i, (doc, start, end) in enumerate(ordered)
     }
     rows = (
-        Document.objects.filter(project_id=project_id, pk__in={d for d, _s, _e in ordered})
+        Document.objects.filter(
+            project_id=project_id, pk__in={d for d, _s, _e in ordered}
+        )
         .annotate(**annotations)
         .values(*annotations)
     )

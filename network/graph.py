@@ -63,9 +63,10 @@ DEFAULT_FLOW_COLOUR = "#1f77b4"
 # Order of the circle around the centre; unknown kinds follow, alphabetically.
 KIND_ORDER = ("city", "agency", "vzw", "association")
 
-# Past this many actors the dense matrices of the structural-hole measures would
-# take hundreds of megabytes; an interview study does not come near it.
-MAX_DENSE_ACTORS = 5000
+# Up to this many actors eigenvector centrality and the structural-hole measures use
+# dense numpy matrices (3,000 actors: 72 MB each); past it, networkx's own loops,
+# which are slow but light. An interview study does not come near it.
+MAX_DENSE_ACTORS = 3000
 
 
 class SelfLoopWarning(UserWarning):
@@ -195,27 +196,40 @@ def build_ties(codings: Iterable[RelationCoding]) -> list[Tie]:
     ``SelfLoopWarning``; a repeated ``coding_id`` or the reserved flow key
     ``"co_mention"`` raises ``ValueError`` rather than silently double counting.
     """
-    evidence: dict[tuple[int, int, str], list[Evidence]] = defaultdict(list)
-    occasional_votes: dict[tuple[int, int, str], int] = defaultdict(int)
+    # Hot loop (200,000 codings in the benchmark): locals, and one dict lookup per
+    # direction holding [occasional votes, evidence].
+    entries: dict[tuple[int, int, str], list] = {}
     seen: set[int] = set()
+    make = tuple.__new__  # Evidence without its Python-level __new__
     loops = 0
     for c in codings:
-        if c.coding_id in seen:
-            raise ValueError(f"coding {c.coding_id} appears twice")
-        seen.add(c.coding_id)
-        if not c.flow or c.flow == CO_MENTION:
-            raise ValueError(f"coding {c.coding_id} has an invalid flow {c.flow!r}")
-        if c.source_actor_id == c.target_actor_id:
+        cid = c.coding_id
+        if cid in seen:
+            raise ValueError(f"coding {cid} appears twice")
+        seen.add(cid)
+        flow = c.flow
+        if not flow or flow == CO_MENTION:
+            raise ValueError(f"coding {cid} has an invalid flow {flow!r}")
+        source = c.source_actor_id
+        target = c.target_actor_id
+        if source == target:
             loops += 1
             continue
-        item = Evidence(c.coding_id, c.coder_id, c.document_id)
-        keys = [(c.source_actor_id, c.target_actor_id, c.flow)]
+        item = make(Evidence, (cid, c.coder_id, c.document_id, None))
+        vote = 1 if c.occasional else 0
+        entry = entries.get((source, target, flow))
+        if entry is None:
+            entries[(source, target, flow)] = [vote, [item]]
+        else:
+            entry[0] += vote
+            entry[1].append(item)
         if c.mutual:
-            keys.append((c.target_actor_id, c.source_actor_id, c.flow))
-        for key in keys:
-            evidence[key].append(item)
-            if c.occasional:
-                occasional_votes[key] += 1
+            entry = entries.get((target, source, flow))
+            if entry is None:
+                entries[(target, source, flow)] = [vote, [item]]
+            else:
+                entry[0] += vote
+                entry[1].append(item)
     if loops:
         warnings.warn(
             f"{loops} relation coding(s) from an actor to itself left out",
@@ -223,11 +237,10 @@ def build_ties(codings: Iterable[RelationCoding]) -> list[Tie]:
             stacklevel=2,
         )
     ties = []
-    for key in sorted(evidence):
+    for key in sorted(entries):
         source, target, flow = key
-        items = evidence[key]
-        items.sort(key=lambda e: e.coding_id)
-        occasional = occasional_votes.get(key, 0)
+        occasional, items = entries[key]
+        items.sort()  # by coding id, which is unique
         structural = len(items) - occasional
         ties.append(
             Tie(
@@ -235,12 +248,12 @@ def build_ties(codings: Iterable[RelationCoding]) -> list[Tie]:
                 target=target,
                 flow=flow,
                 weight=len(items),
-                documents=len({e.document_id for e in items}),
+                documents=len({e[2] for e in items}),
                 # An even split goes to occasional: see the module docstring.
                 occasional=occasional >= structural,
                 occasional_votes=occasional,
                 structural_votes=structural,
-                mutual=(target, source, flow) in evidence,
+                mutual=(target, source, flow) in entries,
                 evidence=tuple(items),
             )
         )
@@ -294,8 +307,9 @@ def build_graph(
     A ``MultiDiGraph`` keeps material and knowledge between the same two actors as
     separate, separately coloured edges, which drawing and Gephi need; the metrics
     collapse it with ``combined_digraph``. ``flows`` keeps only those flow types.
-    Co-mention ties, if given, are added in both directions with the key and layer
-    ``"co_mention"``. All attribute values are scalars, so the graph exports as is.
+    Co-mentions (raw, or ties from ``co_mention_ties`` among ``ties``) are added in
+    both directions with the key and layer ``"co_mention"``; ``flows`` does not
+    filter them. All attribute values are scalars, so the graph exports as is.
     Raises ``ValueError`` for a repeated actor id or a tie to an unknown actor.
     """
     graph = nx.MultiDiGraph()
@@ -305,17 +319,21 @@ def build_graph(
         graph.add_node(
             actor.id, name=actor.name, kind=actor.kind, mentions=actor.mentions
         )
-    wanted = None if flows is None else set(flows)
+    wanted = (
+        None if flows is None else {flows} if isinstance(flows, str) else set(flows)
+    )
     for tie in ties:
-        if tie.layer == RELATION and wanted is not None and tie.flow not in wanted:
-            continue
-        if tie.layer == RELATION and tie.flow == CO_MENTION:
-            raise ValueError('"co_mention" is reserved for the co-mention layer')
-        _add_tie(graph, tie)
-    if co_mentions is not None:
-        for tie in co_mention_ties(co_mentions):
+        if tie.layer == CO_MENTION:
             _add_tie(graph, tie)
             _add_tie(graph, tie, reverse=True)
+            continue
+        if tie.flow == CO_MENTION:
+            raise ValueError('"co_mention" is reserved for the co-mention layer')
+        if wanted is None or tie.flow in wanted:
+            _add_tie(graph, tie)
+    for tie in co_mention_ties(co_mentions or ()):
+        _add_tie(graph, tie)
+        _add_tie(graph, tie, reverse=True)
     return graph
 
 
@@ -407,7 +425,9 @@ def actor_metrics(
                 degree=in_degree + out_degree,
                 in_degree=in_degree,
                 out_degree=out_degree,
-                neighbours=len(set(combined.successors(node)).union(combined.predecessors(node))),
+                neighbours=len(
+                    set(combined.successors(node)).union(combined.predecessors(node))
+                ),
                 weighted_degree=weighted_in + weighted_out,
                 weighted_in_degree=weighted_in,
                 weighted_out_degree=weighted_out,
@@ -427,22 +447,49 @@ def _eigenvector(combined: nx.DiGraph) -> dict[int, float] | None:
 
     Without a directed cycle the adjacency matrix is nilpotent: every eigenvalue is
     0 and power iteration would still "converge" on the sinks, so we say nothing.
-    If power iteration does not converge we solve the eigenproblem densely with
-    numpy, as ``nx.eigenvector_centrality_numpy`` would (that one needs scipy,
-    which Regie does not ship).
+    Otherwise this is ``nx.eigenvector_centrality`` (same start, shift, norm and
+    tolerance) with numpy doing the products: a hub with partners on one side only
+    is nearly bipartite, and networkx's Python loop then needs ~1,000 rounds (1.6 s
+    on 500 actors). If that does not converge we solve the eigenproblem densely, as
+    ``nx.eigenvector_centrality_numpy`` would (that one needs scipy, which Regie
+    does not ship).
     """
     if combined.number_of_edges() == 0 or nx.is_directed_acyclic_graph(combined):
         return None
-    try:
-        values = nx.eigenvector_centrality(combined, max_iter=1000, weight="weight")
-    except nx.PowerIterationFailedConvergence:
-        return _eigenvector_dense(combined)
-    return {node: float(value) for node, value in values.items()}
-
-
-def _eigenvector_dense(combined: nx.DiGraph) -> dict[int, float] | None:
     nodes = list(combined.nodes)
+    if len(nodes) > MAX_DENSE_ACTORS:
+        try:
+            values = nx.eigenvector_centrality(combined, max_iter=1000, weight="weight")
+        except nx.PowerIterationFailedConvergence:
+            return None
+        return {node: float(value) for node, value in values.items()}
     matrix = nx.to_numpy_array(combined, nodelist=nodes, weight="weight")
+    vector = _power_iteration(matrix)
+    if vector is None:
+        vector = _dense_eigenvector(matrix)
+    if vector is None:
+        return None
+    return {node: float(value) for node, value in zip(nodes, vector, strict=True)}
+
+
+def _power_iteration(
+    matrix: np.ndarray, *, max_iter: int = 1000, tol: float = 1e-6
+) -> np.ndarray | None:
+    """networkx's power iteration on A + I (in-edges), or ``None`` if it stalls."""
+    size = matrix.shape[0]
+    incoming = matrix.T
+    x = np.full(size, 1.0 / size)
+    for _ in range(max_iter):
+        last = x
+        x = last + incoming @ last
+        norm = np.linalg.norm(x) or 1.0
+        x = x / norm
+        if np.abs(x - last).sum() < size * tol:
+            return x
+    return None
+
+
+def _dense_eigenvector(matrix: np.ndarray) -> np.ndarray | None:
     try:
         eigenvalues, eigenvectors = np.linalg.eig(matrix.T)
     except np.linalg.LinAlgError:
@@ -454,7 +501,7 @@ def _eigenvector_dense(combined: nx.DiGraph) -> dict[int, float] | None:
     norm = np.sign(vector.sum()) * np.linalg.norm(vector)
     if norm == 0:
         return None
-    return {node: float(value) for node, value in zip(nodes, vector / norm, strict=True)}
+    return vector / norm
 
 
 def _structural_holes(
@@ -470,7 +517,7 @@ def _structural_holes(
     """
     nodes = list(combined.nodes)
     if len(nodes) > MAX_DENSE_ACTORS:
-        raise ValueError(f"more than {MAX_DENSE_ACTORS} actors")
+        return _structural_holes_networkx(combined)
     directed = nx.to_numpy_array(combined, nodelist=nodes, weight="weight")
     weights = directed + directed.T
     np.fill_diagonal(weights, 0.0)
@@ -493,11 +540,36 @@ def _structural_holes(
     return constraint, effective
 
 
+def _structural_holes_networkx(
+    combined: nx.DiGraph,
+) -> tuple[dict[int, float | None], dict[int, float | None]]:
+    undirected = nx.Graph()
+    undirected.add_nodes_from(combined)
+    for u, v, weight in combined.edges(data="weight"):
+        if undirected.has_edge(u, v):
+            undirected[u][v]["weight"] += weight
+        else:
+            undirected.add_edge(u, v, weight=weight)
+    constraint = nx.constraint(undirected, weight="weight")
+    effective = nx.effective_size(undirected, weight="weight")
+
+    def defined(value: float) -> float | None:
+        return None if math.isnan(value) else float(value)
+
+    return (
+        {node: defined(value) for node, value in constraint.items()},
+        {node: defined(value) for node, value in effective.items()},
+    )
+
+
 def _component_ids(combined: nx.DiGraph) -> dict[int, int]:
     """Weakly connected components numbered 0.. from the largest; ties by node order."""
     position = {node: i for i, node in enumerate(combined.nodes)}
     components = sorted(
-        (sorted(c, key=position.__getitem__) for c in nx.weakly_connected_components(combined)),
+        (
+            sorted(c, key=position.__getitem__)
+            for c in nx.weakly_connected_components(combined)
+        ),
         key=lambda c: (-len(c), position[c[0]]),
     )
     return {node: number for number, c in enumerate(components) for node in c}
@@ -532,8 +604,12 @@ def network_summary(
         edges=graph.number_of_edges(),
         actor_pairs=combined.number_of_edges(),
         density=float(nx.density(combined)) if len(combined) > 1 else 0.0,
-        weak_components=nx.number_weakly_connected_components(combined) if len(combined) else 0,
-        strong_components=nx.number_strongly_connected_components(combined) if len(combined) else 0,
+        weak_components=nx.number_weakly_connected_components(combined)
+        if len(combined)
+        else 0,
+        strong_components=nx.number_strongly_connected_components(combined)
+        if len(combined)
+        else 0,
         gatekeeper_ids=tuple(m.actor_id for m in gatekeepers),
         gatekeeper_betweenness=top if gatekeepers else None,
         sentence_en=sentence_en,

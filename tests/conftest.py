@@ -72,6 +72,9 @@ def pytest_configure(config):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
+    # Tests send their Celery messages to a queue of their own, never to a
+    # developer's running worker.
+    settings.CELERY_TASK_DEFAULT_QUEUE = "regie-tests"
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,67 @@
+"""Pure text and coding analysis: plain data in, plain data out, no ORM.
+
+Services and selectors adapt rows to the tuples these functions take; views, the
+API and Celery tasks reach them only through those. Modules:
+
+``textunits``     sentences and paragraphs as code-point spans
+``words``         tokens, stop lists, Snowball stemming, word frequencies
+``mentions``      actor mentions under all their aliases
+``cooccurrence``  code co-occurrence by overlap or by speaker turn, with Jaccard
+``matrix``        matrix coding queries (codes × attribute values / documents / coders)
+``autocode``      text search for auto-coding, expanded to sentence or turn
+"""
+
+from coding.analysis.autocode import (
+    MAX_PATTERN_LENGTH,
+    compile_search,
+    find_matches,
+    merge_spans,
+    turns_of_speaker,
+)
+from coding.analysis.cooccurrence import CooccurrenceMatrix, cooccurrence, pairs_behind
+from coding.analysis.matrix import MatrixItem, MatrixResult, matrix_counts, matrix_csv
+from coding.analysis.mentions import (
+    AliasMatcher,
+    compile_aliases,
+    count_actor_mentions,
+    find_mentions,
+)
+from coding.analysis.textunits import line_spans, paragraph_spans, sentence_spans
+from coding.analysis.words import (
+    WordCount,
+    count_words,
+    load_stop_words,
+    token_spans,
+    tokenize,
+    word_frequencies,
+    word_frequencies_by_group,
+)
+
+__all__ = [
+    "MAX_PATTERN_LENGTH",
+    "AliasMatcher",
+    "CooccurrenceMatrix",
+    "MatrixItem",
+    "MatrixResult",
+    "WordCount",
+    "compile_aliases",
+    "compile_search",
+    "cooccurrence",
+    "count_actor_mentions",
+    "count_words",
+    "find_matches",
+    "find_mentions",
+    "line_spans",
+    "load_stop_words",
+    "matrix_counts",
+    "matrix_csv",
+    "merge_spans",
+    "pairs_behind",
+    "paragraph_spans",
+    "sentence_spans",
+    "token_spans",
+    "tokenize",
+    "turns_of_speaker",
+    "word_frequencies",
+    "word_frequencies_by_group",
+]

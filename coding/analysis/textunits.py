@@ -36,15 +36,65 @@ Span = tuple[int, int]
 
 # Abbreviations that never close a sentence: a capital word after them is a name.
 NON_FINAL_ABBREVIATIONS = frozenset(
-    """
-    bv. bijv. bvb. vb. o.a. m.a.w. d.w.z. a.d.h.v. i.v.m. i.p.v. m.b.t. t.a.v. t.o.v.
-    o.b.v. m.n. zgn. nl. dhr. mevr. mr. mw. dr. drs. ir. prof. p. pp. blz. nr. art.
-    ca. cf. vgl. resp. incl. excl. evt. bijz. st. jl. a.s. ong. vnl. tel.
-    e.g. i.e. vs. viz. approx. fig. mrs. ms. jr. sr.
-    """.split()
+    [
+        "bv.",
+        "bijv.",
+        "bvb.",
+        "vb.",
+        "o.a.",
+        "m.a.w.",
+        "d.w.z.",
+        "a.d.h.v.",
+        "i.v.m.",
+        "i.p.v.",
+        "m.b.t.",
+        "t.a.v.",
+        "t.o.v.",
+        "o.b.v.",
+        "m.n.",
+        "zgn.",
+        "nl.",
+        "dhr.",
+        "mevr.",
+        "mr.",
+        "mw.",
+        "dr.",
+        "drs.",
+        "ir.",
+        "prof.",
+        "p.",
+        "pp.",
+        "blz.",
+        "nr.",
+        "art.",
+        "ca.",
+        "cf.",
+        "vgl.",
+        "resp.",
+        "incl.",
+        "excl.",
+        "evt.",
+        "bijz.",
+        "st.",
+        "jl.",
+        "a.s.",
+        "ong.",
+        "vnl.",
+        "tel.",
+        "e.g.",
+        "i.e.",
+        "vs.",
+        "viz.",
+        "approx.",
+        "fig.",
+        "mrs.",
+        "ms.",
+        "jr.",
+        "sr.",
+    ]
 )
 # Abbreviations that may also close a sentence: they do when a capital follows.
-FINAL_ABBREVIATIONS = frozenset("enz. etc. vzw. e.a. e.d.".split())
+FINAL_ABBREVIATIONS = frozenset(["enz.", "etc.", "vzw.", "e.a.", "e.d."])
 DEFAULT_ABBREVIATIONS = NON_FINAL_ABBREVIATIONS | FINAL_ABBREVIATIONS
 
 _CLOSERS = "\"'”’»)]}›"
@@ -94,7 +144,9 @@ def sentence_spans(
         blocks = paragraph_spans(text)
         # A speaker label starts a new sentence even inside a wrapped paragraph.
         cuts = [m.start() for m in _SPEAKER_LABEL.finditer(text) if m.start()]
-    ends = [m.end() for m in _END.finditer(text) if _ends_sentence(text, m, abbreviations)]
+    ends = [
+        m.end() for m in _END.finditer(text) if _ends_sentence(text, m, abbreviations)
+    ]
     cuts = sorted({*ends, *(_NON_SPACE.search(text, c).start() for c in cuts)})
 
     spans: list[Span] = []

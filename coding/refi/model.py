@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "GUID_NAMESPACE",
+    "OFFSET_UNIT_LABELS",
     "OffsetUnit",
     "RefiCase",
     "RefiCode",
@@ -315,7 +316,9 @@ class RefiProject:
 OFFSET_UNIT_LABELS: dict[OffsetUnit, Any] = {
     OffsetUnit.CODEPOINTS: _("characters (Unicode code points), the REFI-QDA standard"),
     OffsetUnit.CODEPOINTS_NFC: _("characters of the normalised text"),
-    OffsetUnit.UTF16_CRLF: _("UTF-16 code units with Windows line breaks (NVivo for Windows)"),
+    OffsetUnit.UTF16_CRLF: _(
+        "UTF-16 code units with Windows line breaks (NVivo for Windows)"
+    ),
     OffsetUnit.UTF16: _("UTF-16 code units"),
     OffsetUnit.CODEPOINTS_CRLF: _("characters with Windows line breaks counted twice"),
     OffsetUnit.UTF8: _("bytes of UTF-8 text"),

@@ -23,6 +23,7 @@ from coding.services.audit import (
     snapshot_code,
     snapshot_coding,
 )
+from coding.services.frequencies import codings_changed
 
 DEFAULT_CODEBOOK_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"
@@ -207,6 +208,8 @@ def code_update(
     if sort_order is not None:
         code.sort_order = sort_order
         fields.append("sort_order")
+    if "parent" in fields:
+        codings_changed(project_id=code.project_id)  # rolled-up figures move
     if fields:
         code.save(update_fields=fields)
         _audit_code(
@@ -313,6 +316,7 @@ def code_merge(*, source: Code, target: Code, actor=None) -> Code:
         action=Action.DELETE,
         before={**snapshot_code(source), "merged_into": target.pk},
     )
+    codings_changed(project_id=source.project_id)
     source.delete()
     return target
 
@@ -343,6 +347,7 @@ def code_delete(*, code: Code, actor=None) -> None:
         for c in Code.objects.filter(pk__in=ids)
     ]
     audit_records(events)
+    codings_changed(project_id=code.project_id)
     code.delete()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,13 @@ from coding.models import (
     Document,
 )
 from coding.services.audit import Action, audit_records, coding_event, snapshot_coding
+from coding.services.frequencies import codings_changed
+
+_WORD = re.compile(r"\w+")
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 class CodingConflict(Exception):
@@ -140,6 +148,7 @@ def coding_create(
                 start=start,
                 end=end,
                 memo=(memo or "").strip(),
+                word_count=count_words(document.text[start:end]),
                 codebook_version_id=current_codebook_version_id(document.project_id),
                 created_at=now,
                 updated_at=now,
@@ -153,6 +162,7 @@ def coding_create(
         after=snapshot_coding(coding),
     ).save()
     _mark_started({document.pk}, coder.pk)
+    codings_changed(project_id=document.project_id, code_ids=[code.pk])
     return coding
 
 
@@ -189,6 +199,7 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[C
                 start=start,
                 end=end,
                 memo=(spec.memo or "").strip(),
+                word_count=count_words(spec.document.text[start:end]),
                 codebook_version_id=versions[project_id],
                 created_at=now,
                 updated_at=now,
@@ -227,6 +238,13 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[C
         for c in created
     )
     _mark_started({c.document_id for c in created}, coder.pk)
+    for project_id in {c.document.project_id for c in created}:
+        codings_changed(
+            project_id=project_id,
+            code_ids={
+                c.code_id for c in created if c.document.project_id == project_id
+            },
+        )
     return created
 
 
@@ -271,8 +289,13 @@ def coding_update(
         ).exclude(pk=current.pk)
         if clash.exists():
             raise _duplicate_error()
+        old_code_id = current.code_id
         current.code, current.start, current.end = new_code, new_start, new_end
-        fields += ["code", "start", "end"]
+        current.word_count = count_words(current.document.text[new_start:new_end])
+        fields += ["code", "start", "end", "word_count"]
+        codings_changed(
+            project_id=current.document.project_id, code_ids={old_code_id, new_code.pk}
+        )
     if fields:
         current.revision += 1
         current.updated_at = timezone.now()
@@ -294,6 +317,7 @@ def coding_delete(*, coding: Coding, actor=None) -> dict:
     coding_event(
         coding, actor=actor or coding.coder, action=Action.DELETE, before=snapshot
     ).save()
+    codings_changed(project_id=coding.document.project_id, code_ids=[coding.code_id])
     coding.delete()
     return snapshot
 
@@ -327,9 +351,11 @@ def coding_restore(*, snapshot: dict, actor=None) -> Coding | None:
         start=snapshot["start"],
         end=snapshot["end"],
         memo=snapshot.get("memo", ""),
+        word_count=count_words(document.text[snapshot["start"] : snapshot["end"]]),
         codebook_version_id=snapshot.get("codebook_version"),
         updated_at=timezone.now(),
     )
+    codings_changed(project_id=document.project_id, code_ids=[code.pk])
     coding_event(
         coding, actor=actor, action=Action.RESTORE, after=snapshot_coding(coding)
     ).save()

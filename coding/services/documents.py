@@ -28,6 +28,7 @@ from coding.services.audit import (
     snapshot_coding,
     snapshot_document,
 )
+from coding.services.frequencies import codings_changed
 
 _WORD = re.compile(r"\w+")
 
@@ -197,6 +198,8 @@ def document_update(
             document.word_count = _word_count(text)
             document.checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
             fields += ["text", "length", "word_count", "checksum"]
+    if "case" in fields:
+        codings_changed(project_id=document.project_id)  # attribute figures move
     if "text" in fields:
         # Old turns may reach past the new end: drop them before the length changes.
         document.turns.all().delete()
@@ -224,6 +227,7 @@ def document_delete(*, document: Document, actor=None) -> None:
     _audit_document(
         document, actor=actor, action=Action.DELETE, before=snapshot_document(document)
     )
+    codings_changed(project_id=document.project_id)
     document.delete()
 
 
@@ -240,4 +244,5 @@ def case_get_or_create(
     if not created and attributes:
         case.attributes = {**case.attributes, **attributes}
         case.save(update_fields=["attributes"])
+        codings_changed(project_id=project.pk)
     return case

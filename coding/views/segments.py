@@ -36,9 +36,19 @@ def _choices(access: ProjectAccess) -> dict:
             attributes.setdefault(name, set()).add(str(value))
     return {
         "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
-        "coders": list(User.objects.filter(pk__in=coder_ids).order_by("username").values_list("pk", "username")),
-        "documents": list(Document.objects.filter(project=project).order_by("title").values_list("pk", "title")),
-        "attributes": {name: sorted(values) for name, values in sorted(attributes.items())},
+        "coders": list(
+            User.objects.filter(pk__in=coder_ids)
+            .order_by("username")
+            .values_list("pk", "username")
+        ),
+        "documents": list(
+            Document.objects.filter(project=project)
+            .order_by("title")
+            .values_list("pk", "title")
+        ),
+        "attributes": {
+            name: sorted(values) for name, values in sorted(attributes.items())
+        },
     }
 
 
@@ -48,7 +58,9 @@ def _page(access: ProjectAccess, segment_filter: SegmentFilter, number: str):
         .select_related("code", "coder", "document__case")
         .defer("document__text")
         .annotate(
-            segment_text=Substr("document__text", F("start") + 1, F("end") - F("start")),
+            segment_text=Substr(
+                "document__text", F("start") + 1, F("end") - F("start")
+            ),
             before=Substr(
                 "document__text",
                 Greatest(F("start") - CONTEXT, Value(0)) + 1,
@@ -72,7 +84,9 @@ def segments(request: HttpRequest, project_id: int) -> HttpResponse:
     except ValidationError as error:
         errors = error_messages(error)
         segment_filter = SegmentFilter()
-    page = None if errors else _page(access, segment_filter, request.GET.get("page", "1"))
+    page = (
+        None if errors else _page(access, segment_filter, request.GET.get("page", "1"))
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -82,10 +96,14 @@ def segments(request: HttpRequest, project_id: int) -> HttpResponse:
         "filter": segment_filter,
         "errors": errors,
         "query": query.urlencode(),
-        "export_query": urlencode([(k, v) for k, values in query.lists() for v in values], doseq=True),
+        "export_query": urlencode(
+            [(k, v) for k, values in query.lists() for v in values], doseq=True
+        ),
         **_choices(access),
     }
     status = 400 if errors else 200
     if request.htmx and not request.htmx.history_restore_request:
-        return TemplateResponse(request, "coding/segments.html#results", context, status=status)
+        return TemplateResponse(
+            request, "coding/segments.html#results", context, status=status
+        )
     return TemplateResponse(request, "coding/segments.html", context, status=status)

@@ -1,0 +1,126 @@
+"""Actor mentions: how often each partner is named, under any of its aliases.
+
+Pure module (no ORM). The field study weighed partners by NVivo word-frequency
+counts per actor; an actor has several names ("AgII", "het Agentschap",
+"Agentschap Integratie en Inburgering"), so counting one word would miss or
+double-count. Auto-coding uses the same matches (``find_mentions``).
+
+Matching rules:
+
+* Case-insensitive, accent-sensitive: "agii" matches "AgII", "Stad" matches
+  "stad", but "e" never matches "é". Aliases are NFC-normalised like stored text.
+* Whole words: a match may not touch a word character or ``@`` on either side, so
+  "J@M" is not found in "J@Mechelen" and "stad" not in "stadsbestuur". Hyphens and
+  apostrophes do separate words here (unlike in ``words``): "J@M-werking" and
+  "AgII's" are mentions of J@M and AgII.
+* Whitespace inside an alias matches any run of whitespace, including a line break.
+* Longest alias first: where matches overlap, the longer one wins (then the one
+  that starts first), so "Agentschap Integratie en Inburgering" is one mention, not
+  also one of "Agentschap", and "het Agentschap Jongerenwelzijn" is a mention of the
+  Agentschap Jongerenwelzijn even when "het Agentschap" is another actor's alias.
+  Kept matches never overlap, so no text is counted twice.
+* One alias belongs to one actor; the same alias (ignoring case) under two actors
+  is a ``ValueError``, since its mentions could not be attributed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.utils.translation import gettext as _
+
+A = TypeVar("A", bound=Hashable)
+K = TypeVar("K", bound=Hashable)
+
+WORD_BEFORE = r"(?<![\w@])"
+WORD_AFTER = r"(?![\w@])"
+
+
+@dataclass(frozen=True)
+class AliasMatcher:
+    """Aliases compiled into one regex; build once, reuse over many texts."""
+
+    regex: re.Pattern[str]
+    actor_of_group: Mapping[str, Any]
+
+    def finditer(self, text: str) -> list[tuple[int, int, Any]]:
+        """Kept matches in text order: longest first where candidates overlap."""
+        found = []
+        for m in self.regex.finditer(text):
+            name = m.lastgroup or ""
+            start, end = m.span(name)
+            found.append((start, end, self.actor_of_group[name]))
+        if all(a[1] <= b[0] for a, b in zip(found, found[1:], strict=False)):
+            return found  # the common case: nothing overlaps
+        kept: list[tuple[int, int, Any]] = []
+        for candidate in sorted(found, key=lambda c: (c[0] - c[1], c[0])):
+            at = bisect_left(kept, candidate[:2])
+            clear_left = at == 0 or kept[at - 1][1] <= candidate[0]
+            clear_right = at == len(kept) or candidate[1] <= kept[at][0]
+            if clear_left and clear_right:
+                kept.insert(at, candidate)
+        return kept
+
+
+def compile_aliases(aliases: Mapping[A, Sequence[str]]) -> AliasMatcher:
+    """One regex for every alias of every actor, longest alias first."""
+    owner: dict[str, tuple[A, str]] = {}
+    for actor, names in aliases.items():
+        for name in names:
+            alias = unicodedata.normalize("NFC", " ".join(name.split()))
+            if not alias:
+                raise ValueError(
+                    _("An alias of %(actor)s is empty.") % {"actor": actor}
+                )
+            key = alias.lower()  # what re.IGNORECASE treats as equal
+            if key in owner and owner[key][0] != actor:
+                raise ValueError(
+                    _("The alias “%(alias)s” belongs to both %(a)s and %(b)s.")
+                    % {"alias": alias, "a": owner[key][0], "b": actor}
+                )
+            owner.setdefault(key, (actor, alias))
+    if not owner:
+        raise ValueError(_("Give at least one alias."))
+    # A lookahead finds a candidate at every position, overlapping ones included;
+    # alternatives are tried in order, so each is the longest alias starting there.
+    # Ties in length are broken alphabetically for stable output.
+    ordered = sorted(owner.values(), key=lambda item: (-len(item[1]), item[1]))
+    groups = {f"a{i}": actor for i, (actor, _alias) in enumerate(ordered)}
+    body = "|".join(
+        f"(?P<a{i}>{_alias_pattern(alias)})"
+        for i, (_actor, alias) in enumerate(ordered)
+    )
+    regex = re.compile(f"(?={WORD_BEFORE}(?:{body}){WORD_AFTER})", re.IGNORECASE)
+    return AliasMatcher(regex=regex, actor_of_group=groups)
+
+
+def find_mentions(
+    text: str, aliases: Mapping[A, Sequence[str]] | AliasMatcher
+) -> list[tuple[int, int, A]]:
+    """Every mention in ``text`` as ``(start, end, actor_id)``, in text order."""
+    matcher = aliases if isinstance(aliases, AliasMatcher) else compile_aliases(aliases)
+    return list(matcher.finditer(text))
+
+
+def count_actor_mentions(
+    texts: Iterable[tuple[K, str]], aliases: Mapping[A, Sequence[str]] | AliasMatcher
+) -> dict[tuple[K, A], int]:
+    """Mentions per ``(key, actor_id)``; keys are documents, speakers, turns ….
+
+    Texts with the same key add up. Only pairs with at least one mention appear.
+    """
+    matcher = aliases if isinstance(aliases, AliasMatcher) else compile_aliases(aliases)
+    counts: Counter[tuple[K, A]] = Counter()
+    for key, text in texts:
+        counts.update((key, actor) for _s, _e, actor in matcher.finditer(text))
+    return dict(counts)
+
+
+def _alias_pattern(alias: str) -> str:
+    return r"\s+".join(re.escape(part) for part in alias.split(" "))
