@@ -131,8 +131,6 @@ SQLITE_BACKWARD = [
 ]
 
 
-
-
 def _execute(schema_editor, statements_by_vendor: dict) -> None:
     vendor = schema_editor.connection.vendor
     statements = statements_by_vendor.get(vendor)
@@ -149,4 +147,6 @@ def install(apps, schema_editor) -> None:
 
 
 def uninstall(apps, schema_editor) -> None:
-    _execute(schema_editor, {"postgresql": POSTGRES_BACKWARD, "sqlite": SQLITE_BACKWARD})
+    _execute(
+        schema_editor, {"postgresql": POSTGRES_BACKWARD, "sqlite": SQLITE_BACKWARD}
+    )

@@ -161,12 +161,21 @@ def bootstrap(
     if n_resamples <= 0 or per_unit.shape[0] == 0:
         return None, None, 0
     rng = make_rng(seed)
-    replicates = np.concatenate(
-        [
-            statistic(weights @ per_unit)
-            for weights in bootstrap_weights(per_unit.shape[0], n_resamples, rng)
-        ]
-    )
+    n_units = per_unit.shape[0]
+    patterns, multiplicity = np.unique(per_unit, axis=0, return_counts=True)
+    if len(patterns) * 8 <= n_units:
+        # Coding data repeat a few unit patterns (e.g. "3 of 4 coders applied the
+        # code"). Drawing N units with replacement then draws each pattern's count
+        # from a multinomial, which costs O(patterns) instead of O(N) per resample.
+        counts = rng.multinomial(n_units, multiplicity / n_units, size=n_resamples)
+        replicates = statistic(counts.astype(float) @ patterns)
+    else:
+        replicates = np.concatenate(
+            [
+                statistic(weights @ per_unit)
+                for weights in bootstrap_weights(n_units, n_resamples, rng)
+            ]
+        )
     return percentile_interval(replicates, confidence)
 
 

@@ -111,9 +111,10 @@ def prepare(data: ArrayLike) -> Prepared:
     else:
         numeric = array.astype(float)
         missing = np.isnan(numeric)
-        values, inverse = np.unique(numeric[~missing], return_inverse=True)
+        present = numeric[~missing]
+        values = np.unique(present)  # a plain sort; searchsorted beats return_inverse
         codes = np.full(array.shape, -1, dtype=np.int64)
-        codes[~missing] = inverse
+        codes[~missing] = np.searchsorted(values, present)
     n_units, n_values = array.shape[0], len(values)
     unit_index = np.broadcast_to(np.arange(n_units)[:, None], array.shape)
     present_mask = codes >= 0

@@ -191,7 +191,7 @@ def _overlap_with(coder: _Coder, other: _Coder) -> np.ndarray:
 
 
 def _ratio_alpha(observed: float, expected: float, scale: float) -> float | None:
-    if expected <= _NO_VARIATION * max(scale, 1.0):
+    if not np.isfinite(expected) or expected <= _NO_VARIATION * max(scale, 1.0):
         return None
     return 1.0 - observed / expected
 
@@ -290,69 +290,11 @@ def unitizing_alpha(
     if binary_alpha is None:
         reasons["binary_alpha"] = "no variation between coded and uncoded stretches"
 
-    # cuα: only intersections of coded units of different coders.
     star = observed[1:, 1:]
+    cu_alpha, per_value, cu_reason = _cu_family(coders, star, observed, labels, level)
+    if cu_reason:
+        reasons["cu_alpha"] = cu_reason
     star_total = float(star.sum())
-    star_margins = star.sum(axis=1)
-    cu_alpha: float | None = None
-    per_value: list[ValueAlpha] = []
-    if star_total <= 0:
-        reasons["cu_alpha"] = "no coded units of different coders overlap"
-        per_value = [ValueAlpha(v, None, 0.0, "no overlapping units") for v in labels]
-        cu_star_expected = None
-    else:
-        star_self = np.zeros(size)
-        for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
-            overlap = _overlap_with(coders[i], coders[j])
-            star_self += np.bincount(
-                coders[i].values, weights=overlap**2, minlength=size
-            )
-        star_self = star_self[1:] / (m - 1)
-        star_scale = star_total - star_self.sum() / star_total
-        cu_star_expected = (
-            np.outer(star_margins, star_margins) - np.diag(star_self)
-        ) / star_scale
-        if level is Level.ORDINAL:
-            delta = ordinal_delta(star_margins)
-        else:
-            delta = value_delta(
-                np.array(labels, dtype=object if level is Level.NOMINAL else float),
-                level,
-            )
-        cu_alpha = _ratio_alpha(
-            float((delta * star).sum()),
-            float((delta * cu_star_expected).sum()),
-            star_total,
-        )
-        if cu_alpha is None:
-            reasons["cu_alpha"] = "no variation among the values of intersecting units"
-        for k, value in enumerate(labels):
-            coded_length = float(observed[:, k + 1].sum())
-            met = float(star[:, k].sum())
-            coverage = met / coded_length if coded_length else None
-            if met <= 0:
-                per_value.append(
-                    ValueAlpha(
-                        value, None, coverage, "no overlapping units with this value"
-                    )
-                )
-                continue
-            expected_k = float(cu_star_expected[:, k].sum())
-            d_o = float((delta[:, k] * star[:, k]).sum()) / met
-            d_e = (
-                float((delta[:, k] * cu_star_expected[:, k]).sum()) / expected_k
-                if expected_k
-                else 0.0
-            )
-            alpha_k = _ratio_alpha(d_o, d_e, 1.0)
-            per_value.append(
-                ValueAlpha(
-                    value,
-                    alpha_k,
-                    coverage,
-                    None if alpha_k is not None else "no variation",
-                )
-            )
     return UnitizingAlpha(
         u_alpha,
         binary_alpha,
@@ -369,6 +311,94 @@ def unitizing_alpha(
         expected,
         reasons,
     )
+
+
+def _cu_family(
+    coders: list[_Coder],
+    star: np.ndarray,
+    observed: np.ndarray,
+    labels: tuple[Hashable, ...],
+    level: Level,
+) -> tuple[float | None, list[ValueAlpha], str | None]:
+    """cuα and (k)uα from the coincidences of intersecting coded units (ℓ*)."""
+    m = len(coders)
+    star_total = float(star.sum())
+    coded_length = observed[:, 1:].sum(axis=0)
+    met = star.sum(axis=0)
+    coverage = [
+        float(a / b) if b else None for a, b in zip(met, coded_length, strict=True)
+    ]
+    if star_total <= 0:
+        reason = "no coded units of different coders overlap"
+        return (
+            None,
+            [
+                ValueAlpha(v, None, c, reason)
+                for v, c in zip(labels, coverage, strict=True)
+            ],
+            reason,
+        )
+    # Each unit pairs with itself: per other coder j, its overlap with j's units,
+    # squared, averaged over the m − 1 others (for m = 2 the published term).
+    self_pairs = np.zeros(len(labels) + 1)
+    for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
+        overlap = _overlap_with(coders[i], coders[j])
+        self_pairs += np.bincount(
+            coders[i].values, weights=overlap**2, minlength=len(labels) + 1
+        )
+    self_pairs = self_pairs[1:] / (m - 1)
+    scale = star_total - self_pairs.sum() / star_total
+    if scale <= 0:
+        reason = "no variation: intersecting units only pair with themselves"
+        return (
+            None,
+            [
+                ValueAlpha(v, None, c, reason)
+                for v, c in zip(labels, coverage, strict=True)
+            ],
+            reason,
+        )
+    margins = star.sum(axis=1)
+    expected = (np.outer(margins, margins) - np.diag(self_pairs)) / scale
+    if level is Level.ORDINAL:
+        delta = ordinal_delta(margins)
+    else:
+        kind = object if level is Level.NOMINAL else float
+        delta = value_delta(np.array(labels, dtype=kind), level)
+    cu_alpha = _ratio_alpha(
+        float((delta * star).sum()), float((delta * expected).sum()), star_total
+    )
+    reason = (
+        None
+        if cu_alpha is not None
+        else "no variation among the values of intersecting units"
+    )
+    per_value = []
+    expected_margins = expected.sum(axis=0)
+    for k, value in enumerate(labels):
+        if met[k] <= 0:
+            per_value.append(
+                ValueAlpha(
+                    value, None, coverage[k], "no overlapping units with this value"
+                )
+            )
+            continue
+        d_o = float((delta[:, k] * star[:, k]).sum() / met[k])
+        d_e = (
+            float((delta[:, k] * expected[:, k]).sum() / expected_margins[k])
+            if expected_margins[k] > 0
+            else 0.0
+        )
+        alpha_k = _ratio_alpha(d_o, d_e, 1.0)
+        per_value.append(
+            ValueAlpha(
+                value,
+                alpha_k,
+                coverage[k],
+                None if alpha_k is not None else "no variation",
+            )
+        )
+    return cu_alpha, per_value, reason
 
 
 # --- Krippendorff (1995/2004), DKPro's α_U ---------------------------------------------

@@ -104,10 +104,13 @@ class CooccurrenceMatrix:
         if self._turns is None:
             raise ValueError("turns_behind needs a matrix made with mode='turn'")
         x, y = self.index(row), self.index(column)
-        members = _turn_memberships(self._codings, self._turns)
-        codes = self._codings.codes[members[0]]
-        with_x = _unique(members[1][codes == x])
-        with_y = _unique(members[1][codes == y])
+        sub = _subset(
+            self._codings, (self._codings.codes == x) | (self._codings.codes == y)
+        )
+        coding, turn = _turn_memberships(sub, self._turns)
+        codes = sub.codes[coding]
+        with_x = _unique(turn[codes == x])
+        with_y = _unique(turn[codes == y])
         turns = np.intersect1d(with_x, with_y, assume_unique=True)
         t = self._turns
         return [(int(d), int(n)) for d, n in zip(t.documents[turns], t.numbers[turns])]
@@ -124,7 +127,7 @@ class CooccurrenceMatrix:
 
 
 def cooccurrence(
-    codings: Iterable[CodingRow],
+    codings: Iterable[CodingRow] | np.ndarray,
     *,
     mode: Mode = "overlap",
     turns: Iterable[TurnRow] | None = None,
@@ -133,7 +136,8 @@ def cooccurrence(
     """The co-occurrence matrix of ``codings`` (definitions in the module docstring).
 
     ``codes`` fixes the axes (order kept, codes without codings included, codings of
-    other codes left out); by default every code seen, ascending.
+    other codes left out); by default every code seen, ascending. ``codings`` may
+    also be an ``n × 5`` integer array.
     """
     if mode not in ("overlap", "turn"):
         raise ValueError(f"mode must be 'overlap' or 'turn', not {mode!r}")
@@ -172,21 +176,12 @@ def pairs_behind(
     """The coding id pairs behind ``matrix``'s cell (row code, column code), sorted."""
     x, y = matrix.index(row), matrix.index(column)
     data = matrix._codings
+    sub = _subset(data, (data.codes == x) | (data.codes == y))
     if x == y:
-        keep = data.codes == x
+        ids = sub.ids
         if matrix._turns is not None:  # only codings that fall in a turn count
-            keep &= np.isin(
-                np.arange(len(data.ids)),
-                _turn_memberships(data, matrix._turns)[0],
-            )
-        return [(int(i), int(i)) for i in np.sort(data.ids[keep])]
-    subset = np.flatnonzero((data.codes == x) | (data.codes == y))
-    sub = _Codings(
-        ids=data.ids[subset],
-        codes=data.codes[subset],
-        starts=data.starts[subset],
-        ends=data.ends[subset],
-    )
+            ids = ids[_unique(_turn_memberships(sub, matrix._turns)[0])]
+        return [(int(i), int(i)) for i in np.sort(ids)]
     if matrix._turns is None:
         a, b = _overlapping_pairs(sub)
     else:
@@ -203,8 +198,20 @@ def pairs_behind(
 # --- preparation -------------------------------------------------------------------
 
 
+def _subset(data: _Codings, keep: np.ndarray) -> _Codings:
+    return _Codings(
+        ids=data.ids[keep],
+        codes=data.codes[keep],
+        starts=data.starts[keep],
+        ends=data.ends[keep],
+    )
+
+
 def _as_array(rows: Iterable[tuple] | None, width: int, name: str) -> np.ndarray:
-    array = np.asarray(list(rows or ()), dtype=np.int64)
+    if rows is None:
+        rows = ()
+    source = rows if isinstance(rows, np.ndarray) else list(rows)
+    array = np.asarray(source, dtype=np.int64)
     if array.size == 0:
         return np.empty((0, width), dtype=np.int64)
     if array.ndim != 2 or array.shape[1] != width:

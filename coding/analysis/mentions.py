@@ -42,20 +42,22 @@ WORD_BEFORE = r"(?<![\w@])"
 WORD_AFTER = r"(?![\w@])"
 
 
+MAX_ALIAS_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class AliasMatcher:
     """Aliases compiled into one regex; build once, reuse over many texts."""
 
     regex: re.Pattern[str]
-    actor_of_group: Mapping[str, Any]
+    actor_of_alias: Mapping[str, Any]  # key: lower-cased, single-spaced alias
 
     def finditer(self, text: str) -> list[tuple[int, int, Any]]:
         """Kept matches in text order: longest first where candidates overlap."""
-        found = []
-        for m in self.regex.finditer(text):
-            name = m.lastgroup or ""
-            start, end = m.span(name)
-            found.append((start, end, self.actor_of_group[name]))
+        found = [
+            (m.start(1), m.end(1), self._actor(m.group(1)))
+            for m in self.regex.finditer(text)
+        ]
         if all(a[1] <= b[0] for a, b in zip(found, found[1:], strict=False)):
             return found  # the common case: nothing overlaps
         kept: list[tuple[int, int, Any]] = []
@@ -67,10 +69,19 @@ class AliasMatcher:
                 kept.insert(at, candidate)
         return kept
 
+    def _actor(self, matched: str) -> Any:
+        key = " ".join(matched.split()).lower()
+        actor = self.actor_of_alias.get(key)
+        if actor is None:  # a case pair that lower() does not map alike (rare)
+            for alias, owner in self.actor_of_alias.items():
+                if re.fullmatch(_alias_pattern(alias), matched, re.IGNORECASE):
+                    return owner
+        return actor
+
 
 def compile_aliases(aliases: Mapping[A, Sequence[str]]) -> AliasMatcher:
-    """One regex for every alias of every actor, longest alias first."""
-    owner: dict[str, tuple[A, str]] = {}
+    """One regex for every alias of every actor (see the module docstring)."""
+    owner: dict[str, A] = {}
     for actor, names in aliases.items():
         for name in names:
             alias = unicodedata.normalize("NFC", " ".join(name.split()))
@@ -78,26 +89,27 @@ def compile_aliases(aliases: Mapping[A, Sequence[str]]) -> AliasMatcher:
                 raise ValueError(
                     _("An alias of %(actor)s is empty.") % {"actor": actor}
                 )
+            if len(alias) > MAX_ALIAS_LENGTH:
+                raise ValueError(
+                    _("The alias “%(alias)s…” is longer than %(limit)d characters.")
+                    % {"alias": alias[:40], "limit": MAX_ALIAS_LENGTH}
+                )
             key = alias.lower()  # what re.IGNORECASE treats as equal
-            if key in owner and owner[key][0] != actor:
+            if owner.get(key, actor) != actor:
                 raise ValueError(
                     _("The alias “%(alias)s” belongs to both %(a)s and %(b)s.")
-                    % {"alias": alias, "a": owner[key][0], "b": actor}
+                    % {"alias": alias, "a": owner[key], "b": actor}
                 )
-            owner.setdefault(key, (actor, alias))
+            owner[key] = actor
     if not owner:
         raise ValueError(_("Give at least one alias."))
-    # A lookahead finds a candidate at every position, overlapping ones included;
-    # alternatives are tried in order, so each is the longest alias starting there.
-    # Ties in length are broken alphabetically for stable output.
-    ordered = sorted(owner.values(), key=lambda item: (-len(item[1]), item[1]))
-    groups = {f"a{i}": actor for i, (actor, _alias) in enumerate(ordered)}
-    body = "|".join(
-        f"(?P<a{i}>{_alias_pattern(alias)})"
-        for i, (_actor, alias) in enumerate(ordered)
-    )
-    regex = re.compile(f"(?={WORD_BEFORE}(?:{body}){WORD_AFTER})", re.IGNORECASE)
-    return AliasMatcher(regex=regex, actor_of_group=groups)
+    # The lookahead finds a candidate at every position, overlapping ones included;
+    # the trie tries longer continuations first, so each candidate is the longest
+    # alias starting there. A trie rather than a flat alternation because Python's
+    # re would try every alias at every position.
+    body = _trie_pattern(sorted(owner))
+    regex = re.compile(f"(?={WORD_BEFORE}({body}){WORD_AFTER})", re.IGNORECASE)
+    return AliasMatcher(regex=regex, actor_of_alias=owner)
 
 
 def find_mentions(
@@ -124,3 +136,32 @@ def count_actor_mentions(
 
 def _alias_pattern(alias: str) -> str:
     return r"\s+".join(re.escape(part) for part in alias.split(" "))
+
+
+def _trie_pattern(keys: Sequence[str]) -> str:
+    """A regex matching exactly ``keys``, shared prefixes factored out.
+
+    A space in a key matches any run of whitespace. Where one key is a prefix of
+    another, the longer continuation is tried first.
+    """
+    root: dict[str, dict] = {}
+    for key in keys:
+        node = root
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a key ends here
+    return _node_pattern(root)
+
+
+def _node_pattern(node: dict[str, dict]) -> str:
+    branches = []
+    for char, child in sorted(node.items()):
+        if char:
+            edge = r"\s+" if char == " " else re.escape(char)
+            branches.append(edge + _node_pattern(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if "" in node:
+        body = f"(?:{body})?"
+    return body

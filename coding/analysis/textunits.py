@@ -108,7 +108,8 @@ _LINE = re.compile(r"\S(?:[^\n]*\S)?")
 _PARAGRAPH = re.compile(r"\S(?:[^\n]*\S)?(?:[^\S\n]*\n[^\S\n]*\S(?:[^\n]*\S)?)*")
 _NON_SPACE = re.compile(r"\S")
 _LIST_NUMBER = re.compile(r"[^\S\n]*\d{1,3}\Z")
-# "Interviewer:", "R1:", "Dhr. Peeters:", "[INT]:" at the start of a line.
+# "Interviewer:", "R1:", "Dhr. Peeters:", "[INT]:" at the start of a line (the
+# caller also wants a capital first, so "en dan zei hij: ja" is no label).
 _SPEAKER_LABEL = re.compile(
     r"^[^\S\n]*(?:[^\W\d_][\w.'’ ()-]{0,39}|\[[^\]\n]{1,40}\]):(?=[^\S\n]|$)",
     re.MULTILINE,
@@ -143,7 +144,11 @@ def sentence_spans(
     else:
         blocks = paragraph_spans(text)
         # A speaker label starts a new sentence even inside a wrapped paragraph.
-        cuts = [m.start() for m in _SPEAKER_LABEL.finditer(text) if m.start()]
+        cuts = [
+            m.start()
+            for m in _SPEAKER_LABEL.finditer(text)
+            if m.start() and m.group().lstrip()[0].isupper()
+        ]
     ends = [
         m.end() for m in _END.finditer(text) if _ends_sentence(text, m, abbreviations)
     ]

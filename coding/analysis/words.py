@@ -93,9 +93,11 @@ def word_frequencies(
     """Word counts over ``texts``, most frequent first (ties alphabetically).
 
     ``documents`` counts the texts a word (or stem group) occurs in; ``top`` keeps
-    only the first rows.
+    only the first rows. ``language`` picks the stemmer: "nl", "en" or any Snowball
+    algorithm name.
     """
-    counter = _Counter(stop_words, stem=stem, min_length=min_length, language=language)
+    stem_of = _stemmer(language) if stem else None
+    counter = _Counter(_stop_set(stop_words), stem_of=stem_of, min_length=min_length)
     for text in texts:
         counter.add(text)
     return counter.result(top)
@@ -115,15 +117,15 @@ def word_frequencies_by_group(
     Each ``(key, text)`` item is one text of its group, so ``documents`` counts the
     group's items holding the word. Groups keep the order of their first item.
     """
-    stemmer = _stemmer(language) if stem else None
+    stops = _stop_set(stop_words)
+    stem_of = _stemmer(language) if stem else None  # one memo for every group
     counters: dict[K, _Counter] = {}
     for key, text in items:
         counter = counters.get(key)
         if counter is None:
             counter = counters[key] = _Counter(
-                stop_words, stem=stem, min_length=min_length, language=language
+                stops, stem_of=stem_of, min_length=min_length
             )
-            counter.stem_of = stemmer  # share the stemmer's cache across groups
         counter.add(text)
     return {key: counter.result(top) for key, counter in counters.items()}
 
@@ -132,13 +134,17 @@ class _Counter:
     """Running totals for one frequency table."""
 
     def __init__(
-        self, stop_words: Iterable[str], *, stem: bool, min_length: int, language: str
+        self,
+        stop_words: frozenset[str],
+        *,
+        stem_of: Callable[[str], str] | None,
+        min_length: int,
     ) -> None:
         if min_length < 1:
             raise ValueError("min_length must be at least 1")
-        self.stop_words = frozenset(_normalise(w) for w in stop_words)
+        self.stop_words = stop_words
         self.min_length = min_length
-        self.stem_of: Callable[[str], str] | None = _stemmer(language) if stem else None
+        self.stem_of = stem_of
         self.counts: Counter[str] = Counter()
         self.documents: Counter[str] = Counter()
         self.forms: dict[str, Counter[str]] = {}
@@ -169,6 +175,10 @@ class _Counter:
             )
         rows.sort(key=lambda row: (-row.count, row.word))
         return rows if top is None else rows[:top]
+
+
+def _stop_set(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(_normalise(w) for w in words)
 
 
 def _normalise(word: str) -> str:

@@ -156,6 +156,18 @@ def _parse_xml(data: bytes, filename: str) -> etree._Element:
         ) from exc
     if root is None:  # pragma: no cover - lxml raises for empty input
         raise RefiError("xml_syntax", _("The file %(file)s is empty."), file=filename)
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _entity in dtd.iterentities()):
+        # REFI-QDA files have no DTD; entity declarations only serve tricks
+        # (libxml2 expands internal entities in attribute values).
+        raise RefiError(
+            "xml_doctype",
+            _(
+                "The file %(file)s declares XML entities in a document type "
+                "declaration, which REFI-QDA files never do; it was refused for safety."
+            ),
+            file=filename,
+        )
     return root
 
 
@@ -592,7 +604,8 @@ _HINT_EXACT = 20
 _HINT_PREFIX = 10
 _INSIDE_CHARACTER = -8
 _EMPTY_PASSAGE = -4
-_WORD_SPLIT = -1
+_GOOD_BOUNDARY = 1
+_BAD_BOUNDARY = -1
 _DECISIVE_MARGIN = 3
 _MIN_HINT = 4
 
@@ -721,6 +734,32 @@ class _SourceAnalysis:
     whole_source_guid: str | None = None
 
 
+def _boundary_score(norm: str, start: int, end: int) -> int:
+    """+1 per end of the passage that sits where a person would put it, -1 otherwise.
+
+    A start is bad if it splits a word or the passage starts with whitespace;
+    an end is bad if it splits a word or the passage ends with whitespace.
+    Shifted readings land on such places far more often than real codings.
+    """
+    length = len(norm)
+    score = 0
+    if start < length and (
+        norm[start].isspace()
+        or (start > 0 and norm[start - 1].isalnum() and norm[start].isalnum())
+    ):
+        score += _BAD_BOUNDARY
+    else:
+        score += _GOOD_BOUNDARY
+    if end > 0 and (
+        norm[end - 1].isspace()
+        or (end < length and norm[end - 1].isalnum() and norm[end].isalnum())
+    ):
+        score += _BAD_BOUNDARY
+    else:
+        score += _GOOD_BOUNDARY
+    return score
+
+
 def _score(
     norm: str, selections: list[_RawSelection], spans: list[tuple[int, int, int]]
 ) -> tuple[int, int]:
@@ -728,15 +767,11 @@ def _score(
     matches = 0
     for selection, (start, end, inside) in zip(selections, spans, strict=True):
         score += inside * _INSIDE_CHARACTER
-        if start == end and selection.start != selection.end:
-            score += _EMPTY_PASSAGE
-        for boundary in (start, end):
-            if (
-                0 < boundary < len(norm)
-                and norm[boundary - 1].isalnum()
-                and norm[boundary].isalnum()
-            ):
-                score += _WORD_SPLIT
+        if start == end:
+            if selection.start != selection.end:
+                score += _EMPTY_PASSAGE
+            continue
+        score += _boundary_score(norm, start, end)
         passage = norm[start:end]
         best = max((_hint_score(hint, passage) for hint in selection.hints), default=0)
         if best:
@@ -773,57 +808,73 @@ def _reading_for(readings: list[_Reading], unit: OffsetUnit) -> _Reading | None:
     return next((reading for reading in readings if unit in reading.units), None)
 
 
-def _decide_unit(analysis: _SourceAnalysis, prior: OffsetUnit) -> None:
+def _decide_unit(analysis: _SourceAnalysis, prior: OffsetUnit, trusted: bool) -> None:
     """Choose how one source's positions are counted.
 
-    The heuristic, per source (the unit differs per file even within a project):
+    The heuristic, per source (the unit can differ per file even within one
+    project, e.g. after a text was edited on another platform):
 
-    1. Each candidate unit (code points with line breaks as ``\\n`` — the
-       standard —, code points of the NFC text, UTF-16 code units with
-       ``\\r\\n`` as two — NVivo for Windows —, UTF-16 with ``\\n``, code points
-       with ``\\r\\n``, UTF-8 bytes either way) converts every selection to
-       Regie's text; units giving identical results are one reading, and a
-       unit that puts any selection outside the text is out.
+    1. Each candidate unit converts every selection to Regie's text: code
+       points with every line break counted as one ``\\n`` (the standard),
+       code points of the NFC text, UTF-16 code units with ``\\r\\n`` counted
+       as two (NVivo for Windows) or as one, code points with ``\\r\\n`` as two,
+       and UTF-8 bytes either way (Taguette's old mistake).  Units that give
+       identical results form one reading; a unit that puts any selection
+       outside the text is out.
     2. Each reading is scored on the coded text: +20 for every selection whose
-       stored quotation (its ``name`` — ATLAS.ti and QualCoder store the
-       quoted text there — or ``<Description>``) equals the passage, +10 if a
-       quotation cut with "…" is its beginning; −8 for every boundary inside a
-       ``\\r\\n``, a surrogate pair, a UTF-8 sequence or an NFC-composed
-       character; −4 for a passage that became empty; −1 for every boundary
-       that splits a word.
-    3. The ``prior`` reading (the standard, or UTF-16 for NVivo for Windows,
-       by the file's ``origin``) is kept unless another beats it by at least
-       3 points.  If no reading is ahead by that margin the source is
-       undecided; :func:`_settle_undecided` then prefers the unit the
-       project's decided sources use, and a warning says so.
+       stored quotation (its ``name`` — ATLAS.ti and QualCoder store the quoted
+       text there — or its ``<Description>``) equals the passage, +10 if a
+       quotation cut with "…" is the passage's beginning; -8 for every boundary
+       inside a ``\\r\\n``, a surrogate pair, a UTF-8 sequence or a character
+       NFC composes; -4 for a passage that became empty; and per boundary +1
+       if it sits at a word edge, -1 if it splits a word or the passage starts
+       or ends with whitespace (see :func:`_boundary_score`).
+    3. The ``prior`` reading — the standard, or UTF-16 with CRLF when the
+       file's ``origin`` says NVivo for Windows — is kept unless another beats
+       it by at least 3 points.  The choice is *decisive* if it beats every
+       other reading by 3 points.  Undecided sources follow the unit most
+       decisive sources of the project use (:func:`_settle_undecided`); when the
+       chosen reading is not strictly the best, the source gets an
+       ``offsets_assumed`` warning.  Files Regie wrote itself (``trusted``) are
+       read in the standard unit whenever that fits.
     """
     readings = analysis.readings
-    if len(readings) == 1:
-        analysis.chosen = readings[0]
+    baseline = _reading_for(readings, prior) or _reading_for(
+        readings, OffsetUnit.CODEPOINTS
+    )
+    if len(readings) == 1 or (trusted and baseline is not None):
+        analysis.chosen = baseline or readings[0]
         analysis.decisive = True
         return
     ranked = sorted(
         readings,
         key=lambda reading: (-reading.score, _PREFERENCE.index(reading.units[0])),
     )
-    baseline = (
-        _reading_for(readings, prior)
-        or _reading_for(readings, OffsetUnit.CODEPOINTS)
-        or ranked[0]
-    )
     best = ranked[0]
-    if best is not baseline and best.score - baseline.score >= _DECISIVE_MARGIN:
+    if baseline is None or (
+        best is not baseline and best.score - baseline.score >= _DECISIVE_MARGIN
+    ):
         analysis.chosen = best
-        runner_up = max(reading.score for reading in readings if reading is not best)
-        analysis.decisive = best.score - runner_up >= _DECISIVE_MARGIN
-        return
-    analysis.chosen = baseline
-    others = [reading.score for reading in readings if reading is not baseline]
-    analysis.decisive = baseline.score - max(others) >= _DECISIVE_MARGIN
+    else:
+        analysis.chosen = baseline
+    analysis.decisive = (
+        analysis.chosen.score - _best_other(analysis) >= _DECISIVE_MARGIN
+    )
+
+
+def _best_other(analysis: _SourceAnalysis) -> int:
+    """The best score of a reading other than the chosen one."""
+    return max(
+        reading.score for reading in analysis.readings if reading is not analysis.chosen
+    )
 
 
 def _settle_undecided(analyses: list[_SourceAnalysis]) -> None:
-    """Undecided sources follow the unit most decided sources of the project use."""
+    """Undecided sources follow the unit most decisive sources of the project use.
+
+    One tool wrote all files of a project, so a clear verdict on some sources
+    is the best evidence for the ones whose codings do not tell.
+    """
     votes = Counter(
         analysis.chosen.units[0]
         for analysis in analyses
@@ -845,12 +896,14 @@ def _settle_undecided(analyses: list[_SourceAnalysis]) -> None:
             analysis.chosen = reading
 
 
-def _prior_unit(origin: str) -> OffsetUnit:
-    """The unit a tool is known to write, judged by its ``origin`` attribute."""
-    lowered = origin.lower()
+def _prior_unit(origin: str) -> tuple[OffsetUnit, bool]:
+    """The unit a tool is known to write, by its ``origin``, and whether it is Regie."""
+    lowered = origin.strip().lower()
+    if lowered.startswith("regie"):
+        return OffsetUnit.CODEPOINTS, True
     if "nvivo" in lowered and "mac" not in lowered:
-        return OffsetUnit.UTF16_CRLF
-    return OffsetUnit.CODEPOINTS
+        return OffsetUnit.UTF16_CRLF, False
+    return OffsetUnit.CODEPOINTS, False
 
 
 # --------------------------------------------------------------------------
@@ -1243,9 +1296,9 @@ class _ProjectReader:
                         },
                     )
                 )
-        prior = _prior_unit(self.origin)
+        prior, trusted = _prior_unit(self.origin)
         for analysis in analyses:
-            _decide_unit(analysis, prior)
+            _decide_unit(analysis, prior, trusted)
         _settle_undecided(analyses)
         return [self._finish(analysis) for analysis in analyses]
 
@@ -1462,7 +1515,7 @@ class _ProjectReader:
         assert chosen is not None
         source.offset_unit = chosen.units[0]
         norm = source.text
-        if not analysis.decisive:
+        if not analysis.decisive and chosen.score <= _best_other(analysis):
             source.warnings.append(
                 RefiWarning(
                     "offsets_assumed",

@@ -155,9 +155,12 @@ class _Builder:
 
 
 def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(
-        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    # The declaration is written by hand: lxml's uses single quotes, which some
+    # tools' file sniffers do not expect.
+    body = etree.tostring(
+        root, encoding="UTF-8", xml_declaration=False, pretty_print=True
     )
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
 # --------------------------------------------------------------------------

@@ -50,3 +50,5 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+document.body.dataset.keysReady = "1";

@@ -259,3 +259,5 @@ if (wanted) {
     piece.classList.add("flash");
   }
 }
+
+root.dataset.ready = "1";

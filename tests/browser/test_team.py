@@ -19,14 +19,17 @@ TEXT = (
 PASSWORD = "wachtwoord-123"
 
 
+CODING_IDS_JS = """() => new Set([...document.querySelectorAll('#doc-text span.hl')]
+    .flatMap(s => s.dataset.c.split(','))).size"""
+
+
 def code_phrase(page, phrase: str) -> None:
+    """Select, press the code's shortcut, and wait until the new coding is drawn."""
+    before = page.evaluate(CODING_IDS_JS)
     drag_select(page, phrase)
     page.wait_for_selector("#palette:not([hidden])")
     page.keyboard.press("s")
-    page.wait_for_function(
-        "(p) => [...document.querySelectorAll('#doc-text span.hl')].some(s => p.includes(s.textContent.trim()) && s.textContent.trim().length > 3)",
-        arg=phrase,
-    )
+    page.wait_for_function(f"() => ({CODING_IDS_JS})() > {before}")
 
 
 def test_two_coders_then_side_by_side_and_adjudication(new_page):
@@ -45,8 +48,9 @@ def test_two_coders_then_side_by_side_and_adjudication(new_page):
     page_a, page_b = new_page(), new_page()
     log_in(page_a, "codeur-a", PASSWORD)
     log_in(page_b, "codeur-b", PASSWORD)
-    page_a.goto(document.get_absolute_url())
-    page_b.goto(document.get_absolute_url())
+    for page in (page_a, page_b):
+        page.goto(document.get_absolute_url())
+        page.wait_for_selector("#workbench[data-ready]")
     # Both code at the same time in their own browser; neither sees the other (blind).
     code_phrase(page_a, "De stad geeft subsidies aan J@M vzw.")
     code_phrase(page_b, "De stad geeft subsidies aan J@M vzw.")
@@ -71,10 +75,11 @@ def test_two_coders_then_side_by_side_and_adjudication(new_page):
     page.screenshot(path="test-results/compare.png")
 
     page.click("text=Adjudicate the differences")
-    page.wait_for_selector("#decide-form")
+    page.wait_for_selector("body[data-keys-ready]")
     assert "Difference 1 of 2" in page.text_content("h2")
     page.keyboard.press("a")  # accept A's shorter span of the overeenkomst
     page.wait_for_url("**i=1**")
+    page.wait_for_selector("body[data-keys-ready]")
     assert "Difference 2 of 2" in page.text_content("h2")
     page.keyboard.press("b")  # accept B's one-sided coding
     page.wait_for_load_state()

@@ -78,6 +78,7 @@ def test_coder_codes_a_demo_phrase_with_the_mouse(new_page):
     page = new_page()
     log_in(page, "coder1", DEMO_PASSWORD)
     page.goto(document.get_absolute_url())
+    page.wait_for_selector("#workbench[data-ready]")
     before = Coding.objects.filter(coder__username="coder1").count()
 
     drag_select(page, phrase)
@@ -99,6 +100,7 @@ def test_coder_codes_a_demo_phrase_with_the_mouse(new_page):
     assert highlighted_text(page, coding.pk) == phrase
 
     page.reload()
+    page.wait_for_selector("#workbench[data-ready]")
     assert highlighted_text(page, coding.pk) == phrase
     page.screenshot(path="test-results/workbench-coded.png", full_page=False)
 
@@ -120,6 +122,7 @@ def test_astral_and_accented_text_offsets_in_the_browser(new_page):
     page = new_page()
     log_in(page, "eigenaar", "wachtwoord-123")
     page.goto(document.get_absolute_url())
+    page.wait_for_selector("#workbench[data-ready]")
     drag_select(page, phrase)
     page.wait_for_selector("#palette:not([hidden])")
     page.keyboard.press("c")  # the code's shortcut applies it at once
@@ -154,6 +157,7 @@ def test_viewer_cannot_code(new_page):
     page = new_page()
     log_in(page, "lezer", "wachtwoord-123")
     page.goto(document.get_absolute_url())
+    page.wait_for_selector("#workbench[data-ready]")
     assert page.get_attribute("#doc-text", "contenteditable") is None
     drag_select(page, "samenwerking")
     page.wait_for_timeout(300)

@@ -16,7 +16,13 @@ from django.conf import settings
 from django.db import connection
 
 from coding.models import AnalysisState, CodeFrequency
-from tests.factories import make_code, make_coding, make_document, make_project, make_user
+from tests.factories import (
+    make_code,
+    make_coding,
+    make_document,
+    make_project,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +48,21 @@ def worker():
         "REGIE_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "regie_site", "worker", "--pool", "solo",
-         "--loglevel", "info", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "regie_site",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "info",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -73,7 +92,9 @@ def test_worker_computes_frequencies_after_a_burst_of_codings(worker):
     document = make_document(project=project, text="woord " * 400)
     code = make_code(project=project, name="Overleg")
     for i in range(100):  # a burst: each commit schedules, one task is queued
-        make_coding(document=document, code=code, coder=owner, start=i * 6, end=i * 6 + 5)
+        make_coding(
+            document=document, code=code, coder=owner, start=i * 6, end=i * 6 + 5
+        )
 
     def fresh():
         state = AnalysisState.objects.get(project=project)
@@ -82,8 +103,12 @@ def test_worker_computes_frequencies_after_a_burst_of_codings(worker):
     if not wait_for(fresh):
         worker.terminate()
         output = worker.communicate(timeout=20)[0]
-        pytest.fail(f"the worker did not compute the frequencies in time:\n{output[-3000:]}")
-    total = CodeFrequency.objects.get(project=project, code=code, scope="all", scope_key="", rolled_up=True)
+        pytest.fail(
+            f"the worker did not compute the frequencies in time:\n{output[-3000:]}"
+        )
+    total = CodeFrequency.objects.get(
+        project=project, code=code, scope="all", scope_key="", rolled_up=True
+    )
     assert total.codings == 100
     assert total.words == 100
     state = AnalysisState.objects.get(project=project)
