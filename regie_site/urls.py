@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("coding.urls")),
+    path("", include("coding.urls_agreement")),
+    path("", include("coding.urls_analysis")),
+    path("", include("coding.urls_interop")),
+    path("", include("network.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -16,6 +20,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("coding.api.urls")),
+    path("api/v1/", include("coding.api.urls_agreement")),
+    path("api/v1/", include("coding.api.urls_analysis")),
+    path("api/v1/", include("coding.api.urls_interop")),
+    path("api/v1/", include("network.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

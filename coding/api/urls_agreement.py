@@ -1,0 +1,3 @@
+"""API routes of this area, mounted under ``/api/v1/``."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of the analysis area (namespace `analysis:`)."""
+
+app_name = "analysis"
+
+urlpatterns: list = []

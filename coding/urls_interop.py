@@ -1,0 +1,5 @@
+"""Pages of the interop area (namespace `interop:`)."""
+
+app_name = "interop"
+
+urlpatterns: list = []
