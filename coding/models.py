@@ -622,3 +622,6 @@ class CodeFrequency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.scope}:{self.scope_key} = {self.codings}"
+
+
+from coding.models_analysis import *  # noqa: E402,F403

@@ -46,7 +46,7 @@ Unitizing (``unitizing``):
 Domains (``domains``): mutually exclusive codes read as one variable; conflicting
 values in one unit become missing and are reported.
 Thresholds (``classify``): α ≥ 0.800 good, ≥ 0.667 tentative, else poor
-(Krippendorff 2019, §12.7), configurable.
+(Krippendorff 2004 and 2019, "standards for data reliability"), configurable.
 """
 
 from coding.agreement._common import Level, Verdict, classify

@@ -37,7 +37,7 @@ class Verdict(StrEnum):
 def classify(
     value: float | None, *, good: float = 0.800, tentative: float = 0.667
 ) -> Verdict:
-    """Read a coefficient against thresholds (defaults: Krippendorff 2019, §12.7).
+    """Read a coefficient against thresholds (defaults: Krippendorff 2019, ch. 12).
 
     ``value >= good`` is good, ``value >= tentative`` tentative, anything else poor;
     ``None`` or NaN (an undefined coefficient) is undefined, never poor.
@@ -152,30 +152,22 @@ def bootstrap(
     seed: int | np.random.Generator | None,
     confidence: float,
 ) -> tuple[float | None, float | None, int]:
-    """Percentile interval of ``statistic`` over unit resamples.
+    """Percentile interval of ``statistic`` over unit resamples (few, distinct units).
 
-    ``per_unit`` has one row of sufficient statistics per unit; ``statistic`` maps a
+    Used where the units are documents; the segment measures resample compressed
+    unit patterns instead (``segments``). ``per_unit`` has one row of sufficient statistics per unit; ``statistic`` maps a
     ``(resamples, columns)`` array of weighted column sums to one value per resample
     (NaN where undefined).
     """
     if n_resamples <= 0 or per_unit.shape[0] == 0:
         return None, None, 0
     rng = make_rng(seed)
-    n_units = per_unit.shape[0]
-    patterns, multiplicity = np.unique(per_unit, axis=0, return_counts=True)
-    if len(patterns) * 8 <= n_units:
-        # Coding data repeat a few unit patterns (e.g. "3 of 4 coders applied the
-        # code"). Drawing N units with replacement then draws each pattern's count
-        # from a multinomial, which costs O(patterns) instead of O(N) per resample.
-        counts = rng.multinomial(n_units, multiplicity / n_units, size=n_resamples)
-        replicates = statistic(counts.astype(float) @ patterns)
-    else:
-        replicates = np.concatenate(
-            [
-                statistic(weights @ per_unit)
-                for weights in bootstrap_weights(n_units, n_resamples, rng)
-            ]
-        )
+    replicates = np.concatenate(
+        [
+            statistic(weights @ per_unit)
+            for weights in bootstrap_weights(per_unit.shape[0], n_resamples, rng)
+        ]
+    )
     return percentile_interval(replicates, confidence)
 
 

@@ -21,7 +21,7 @@ from itertools import combinations
 import numpy as np
 
 from coding.agreement._common import Level, bootstrap, merge_intervals
-from coding.agreement.segments import AlphaResult, _alpha_from_coincidences
+from coding.agreement.segments import AlphaResult
 
 Span = tuple[int, int]
 
@@ -351,27 +351,30 @@ class CharacterTable:
         ones = (weight * k * (k - 1)).sum()
         zeros = (weight * (observers - k) * (observers - k - 1)).sum()
         mixed = (weight * k * (observers - k)).sum()
-        coincidences = np.array([[zeros, mixed], [mixed, ones]])
+        n_coded, n_uncoded = ones + mixed, zeros + mixed
+        n = n_coded + n_uncoded
         n_units = int((histogram.sum(axis=-1) * pairable[..., 0]).sum())
-        n_pairable = int(round(coincidences.sum()))
-        alpha, d_o, d_e = _alpha_from_coincidences(
-            coincidences, Level.NOMINAL, np.array([0.0, 1.0])
-        )
         if n_units == 0:
             result = AlphaResult(
                 None, Level.NOMINAL, 0, 0, reason="no unit seen by two or more coders"
             )
-        elif np.isnan(alpha):
+        elif n_coded == 0 or n_uncoded == 0:
             result = AlphaResult(
                 None,
                 Level.NOMINAL,
                 n_units,
-                n_pairable,
+                int(round(n)),
                 reason="no variation: every unit coded alike",
             )
         else:
+            # Binary nominal α from the 2 × 2 coincidence matrix (Krippendorff 2011).
             result = AlphaResult(
-                float(alpha), Level.NOMINAL, n_units, n_pairable, float(d_o), float(d_e)
+                1.0 - (n - 1.0) * mixed / (n_coded * n_uncoded),
+                Level.NOMINAL,
+                n_units,
+                int(round(n)),
+                observed=2.0 * mixed / n,
+                expected=2.0 * n_coded * n_uncoded / (n * (n - 1.0)),
             )
         return AllCodersAgreement(
             float(np.mean(percents)) if percents else None,

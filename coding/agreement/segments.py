@@ -1,14 +1,21 @@
 """Agreement on predefined units (speaker turns, paragraphs): one value per coder.
 
 Data come in as a units × coders array; a missing value is NaN (or ``None`` in an
-object array, whose labels are then treated as nominal categories). Every measure
-works on per-unit category counts, so the whole computation is a handful of array
-operations whatever the number of units, and the bootstrap re-weights units instead
-of copying data.
+object array, whose labels are then treated as nominal categories).
+
+Coding data repeat themselves: with 4 coders and a binary code there are at most
+3⁴ distinct unit rows. Every measure is therefore computed on the distinct rows
+("patterns") weighted by how often each occurs. The point estimate uses the
+observed counts as weights; a bootstrap resample is just another weight vector
+(drawing N units with replacement = a multinomial draw of pattern counts), so all
+resamples are evaluated together as one weight matrix. Krippendorff's α is built from
+sums over coder pairs within a unit and from the value margins, never from a dense
+V × V matrix per unit, so many distinct interval values cost no more than a few.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -18,14 +25,14 @@ from numpy.typing import ArrayLike
 from coding.agreement._common import (
     Level,
     as_level,
-    bootstrap,
-    finite_or_none,
     make_rng,
-    ordinal_delta,
-    value_delta,
+    percentile_interval,
 )
 
 Seed = int | np.random.Generator | None
+
+# Cells per block of resamples (weights and gathered entries); bounds memory.
+_BLOCK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -83,88 +90,301 @@ class PercentAgreement:
 
 @dataclass(frozen=True)
 class Prepared:
-    """Reliability data reduced to category indices (−1 = missing)."""
+    """Reliability data as distinct unit rows of category indices (−1 = missing)."""
 
-    codes: np.ndarray  # (units, coders) int
-    values: np.ndarray  # category values in rank order
-    counts: np.ndarray  # (units, categories) how many coders chose each category
+    codes: np.ndarray  # (units, coders)
+    values: np.ndarray  # categories in rank order
+    patterns: np.ndarray  # (K, coders) distinct rows of ``codes``
+    multiplicity: np.ndarray  # (K,) how many units show each pattern
+    unit_pattern: np.ndarray  # (units,) pattern of each unit
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.patterns >= 0
 
 
 def prepare(data: ArrayLike) -> Prepared:
-    """Map a units × coders array to category indices and per-unit counts."""
+    """Map a units × coders array to category indices and distinct unit patterns."""
     array = np.asarray(data)
     if array.ndim != 2:
         raise ValueError("reliability data must be a 2-D units × coders array")
+    codes = np.full(array.shape, -1, dtype=np.int64)
     if array.dtype == object:
+        flat = array.ravel().tolist()
         missing = np.array(
-            [
-                value is None or (isinstance(value, float) and value != value)
-                for value in array.ravel()
-            ],
-            dtype=bool,
+            [v is None or (isinstance(v, float) and v != v) for v in flat], dtype=bool
         ).reshape(array.shape)
-        present = array[~missing]
-        values = np.array(sorted(set(present.tolist())), dtype=object)
-        lookup = {value: index for index, value in enumerate(values.tolist())}
-        codes = np.full(array.shape, -1, dtype=np.int64)
-        codes[~missing] = [lookup[value] for value in present.tolist()]
+        present = [
+            v
+            for v, gone in zip(flat, missing.ravel().tolist(), strict=True)
+            if not gone
+        ]
+        try:
+            ordered = sorted(set(present))
+        except TypeError:
+            ordered = sorted(set(present), key=repr)
+        values = np.empty(len(ordered), dtype=object)
+        values[:] = ordered
+        lookup = {value: index for index, value in enumerate(ordered)}
+        codes[~missing] = [lookup[value] for value in present]
     else:
         numeric = array.astype(float)
         missing = np.isnan(numeric)
-        present = numeric[~missing]
-        values = np.unique(present)  # a plain sort; searchsorted beats return_inverse
-        codes = np.full(array.shape, -1, dtype=np.int64)
-        codes[~missing] = np.searchsorted(values, present)
-    n_units, n_values = array.shape[0], len(values)
-    unit_index = np.broadcast_to(np.arange(n_units)[:, None], array.shape)
-    present_mask = codes >= 0
-    counts = np.bincount(
-        unit_index[present_mask] * max(n_values, 1) + codes[present_mask],
-        minlength=n_units * max(n_values, 1),
-    ).reshape(n_units, max(n_values, 1))[:, :n_values]
-    return Prepared(codes=codes, values=values, counts=counts)
+        observed = numeric[~missing]
+        values = np.unique(observed)  # a plain sort; searchsorted beats return_inverse
+        codes[~missing] = np.searchsorted(values, observed)
+    patterns, multiplicity, unit_pattern = _distinct_rows(codes, len(values))
+    return Prepared(codes, values, patterns, multiplicity, unit_pattern)
+
+
+def _distinct_rows(codes: np.ndarray, n_values: int) -> tuple[np.ndarray, ...]:
+    """Distinct rows, their counts and each row's index (np.unique(axis=0), faster)."""
+    n_rows, n_columns = codes.shape
+    if n_rows == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, n_columns), dtype=np.int64), empty, empty
+    if (n_values + 1) ** n_columns < 2**62:
+        # One integer per row (digits base V + 1) sorts far faster than row views.
+        key = np.zeros(n_rows, dtype=np.int64)
+        for column in range(n_columns):
+            key = key * (n_values + 1) + (codes[:, column] + 1)
+    else:
+        order = np.lexsort(codes.T[::-1])
+        changed = np.r_[True, (np.diff(codes[order], axis=0) != 0).any(axis=1)]
+        key = np.empty(n_rows, dtype=np.int64)
+        key[order] = np.cumsum(changed) - 1
+    _, first, inverse, counts = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return codes[first], counts, inverse.ravel()
+
+
+# --- Weights: the observed data and its bootstrap resamples ---------------------------
+
+
+def _observed(prepared: Prepared) -> np.ndarray:
+    return prepared.multiplicity[None, :].astype(float)
+
+
+def _resamples(
+    prepared: Prepared, n_resamples: int, seed: Seed, entries: int
+) -> Iterator[np.ndarray]:
+    """Pattern counts of ``n_resamples`` bootstrap samples of the units, in blocks.
+
+    Resampling N units with replacement draws each pattern's count from a
+    multinomial with the observed pattern shares; when nearly every unit is its own
+    pattern, plain index draws are cheaper.
+    """
+    rng = make_rng(seed)
+    n_units, n_patterns = len(prepared.unit_pattern), len(prepared.multiplicity)
+    width = max(n_patterns, entries, n_units if n_patterns * 8 > n_units else 0, 1)
+    block = max(1, _BLOCK_CELLS // width)
+    done = 0
+    while done < n_resamples:
+        rows = min(block, n_resamples - done)
+        if n_patterns * 8 <= n_units:
+            counts = rng.multinomial(
+                n_units, prepared.multiplicity / n_units, size=rows
+            )
+        else:
+            drawn = prepared.unit_pattern[
+                rng.integers(0, n_units, size=(rows, n_units))
+            ]
+            flat = (drawn + (np.arange(rows) * n_patterns)[:, None]).ravel()
+            counts = np.bincount(flat, minlength=rows * n_patterns).reshape(
+                rows, n_patterns
+            )
+        yield counts.astype(float)
+        done += rows
+
+
+def _interval(
+    prepared: Prepared,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    *,
+    n_resamples: int,
+    seed: Seed,
+    confidence: float,
+    entries: int = 0,
+) -> tuple[float | None, float | None, int]:
+    if n_resamples <= 0:
+        return None, None, 0
+    replicates = np.concatenate(
+        [
+            statistic(weights)
+            for weights in _resamples(prepared, n_resamples, seed, entries)
+        ]
+    )
+    return percentile_interval(replicates, confidence)
+
+
+class _ValueSums:
+    """Σ over included patterns and coders of weight × scale, per value: (b, V)."""
+
+    def __init__(
+        self,
+        prepared: Prepared,
+        include: np.ndarray,
+        *,
+        coders: list[int] | None = None,
+        scale: np.ndarray | None = None,
+    ) -> None:
+        columns = range(prepared.patterns.shape[1]) if coders is None else coders
+        pattern_ids, value_ids = [], []
+        for column in columns:
+            keep = include & (prepared.patterns[:, column] >= 0)
+            pattern_ids.append(np.flatnonzero(keep))
+            value_ids.append(prepared.patterns[keep, column])
+        patterns = np.concatenate(pattern_ids) if pattern_ids else np.zeros(0, np.int64)
+        values = np.concatenate(value_ids) if value_ids else np.zeros(0, np.int64)
+        order = np.argsort(values, kind="stable")
+        self.patterns, values = patterns[order], values[order]
+        self.scale = None if scale is None else scale[self.patterns]
+        self.starts = (
+            np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+            if values.size
+            else values
+        )
+        self.columns = values[self.starts] if values.size else values
+        self.size = len(prepared.values)
+
+    def __call__(self, weights: np.ndarray) -> np.ndarray:
+        out = np.zeros((weights.shape[0], self.size))
+        if self.patterns.size:
+            gathered = weights[:, self.patterns]
+            if self.scale is not None:
+                gathered = gathered * self.scale
+            out[:, self.columns] = np.add.reduceat(gathered, self.starts, axis=1)
+        return out
+
+
+def _agreeing_pairs(prepared: Prepared) -> np.ndarray:
+    """Per pattern: coder pairs (i < j) that both coded the unit and agree."""
+    present, patterns = prepared.present, prepared.patterns
+    total = np.zeros(len(patterns))
+    for i, j in combinations(range(patterns.shape[1]), 2):
+        total += present[:, i] & present[:, j] & (patterns[:, i] == patterns[:, j])
+    return total
 
 
 # --- Krippendorff's alpha -------------------------------------------------------------
 
 
-def _alpha_per_unit(prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """Each pairable unit's contribution to the coincidence matrix, flattened.
-
-    o_ck = Σ_u (n_uc n_uk − [c = k] n_uc) / (m_u − 1) over units with m_u ≥ 2.
-    """
-    counts = prepared.counts.astype(float)
-    totals = counts.sum(axis=1)
-    pairable = totals >= 2
-    counts = counts[pairable]
-    weight = 1.0 / (totals[pairable] - 1.0)
-    size = counts.shape[1]
-    outer = counts[:, :, None] * counts[:, None, :]
-    outer[:, np.arange(size), np.arange(size)] -= counts
-    return (outer * weight[:, None, None]).reshape(len(counts), size * size), pairable
+def _ratio_expected(margins: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Σ_ck n_c n_k δ²_ck for the ratio metric, in row blocks of the V × V matrix."""
+    size = len(values)
+    numeric = values.astype(float)
+    total = np.zeros(margins.shape[0])
+    step = max(1, _BLOCK_CELLS // max(size, 1))
+    for low in range(0, size, step):
+        rows = slice(low, low + step)
+        total += ((margins[:, rows] @ _ratio_rows(numeric, rows)) * margins).sum(axis=1)
+    return total
 
 
-def _alpha_from_coincidences(
-    coincidences: np.ndarray, level: Level, values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """α, D_o and D_e for a stack of coincidence matrices (…, V, V); NaN if undefined."""
-    margins = coincidences.sum(axis=-1)
-    total = margins.sum(axis=-1)
-    if level is Level.ORDINAL:
-        delta = ordinal_delta(margins)
-    else:
-        delta = value_delta(values, level)
-    observed_sum = (coincidences * delta).sum(axis=(-2, -1))
-    expected_sum = (margins[..., :, None] * margins[..., None, :] * delta).sum(
-        axis=(-2, -1)
-    )
+def _ratio_rows(numeric: np.ndarray, rows: slice) -> np.ndarray:
+    difference = numeric[rows, None] - numeric[None, :]
+    total = numeric[rows, None] + numeric[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        d_o = observed_sum / total
-        d_e = expected_sum / (total * (total - 1.0))
-        alpha = 1.0 - (total - 1.0) * observed_sum / expected_sum
-    undefined = (expected_sum <= 0) | (total < 2)
-    alpha = np.where(undefined, np.nan, alpha)
-    return alpha, d_o, d_e
+        return np.where(
+            total == 0, 0.0, (difference / np.where(total == 0, 1, total)) ** 2
+        )
+
+
+def _alpha_statistic(
+    prepared: Prepared, level: Level
+) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, ...]], int]:
+    """α, D_o and D_e as functions of pattern weights (b, K); NaN where undefined.
+
+    D_o's numerator Σ_{c≠k} o_ck δ²_ck is, per unit, Σ over ordered coder pairs of
+    δ²(v_i, v_j) / (m_u − 1); D_e's numerator Σ n_c n_k δ²_ck comes from the margins
+    alone for nominal, interval and ordinal data, and from V × V row blocks for
+    ratio. Krippendorff's ordinal δ_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)² is the
+    squared difference of the mid-ranks r_c = Σ_{g<c} n_g + n_c/2, so ordinal is the
+    interval computation on mid-ranks (which move with the margins per resample).
+    """
+    present = prepared.present
+    raters = present.sum(axis=1)
+    pairable = raters >= 2
+    margins = _ValueSums(prepared, pairable)
+    numeric = None if prepared.values.dtype == object else prepared.values.astype(float)
+    first, second, weight, owner = [], [], [], []
+    for i, j in combinations(range(prepared.patterns.shape[1]), 2):
+        keep = pairable & present[:, i] & present[:, j]
+        keep &= prepared.patterns[:, i] != prepared.patterns[:, j]  # δ(c, c) = 0
+        owner.append(np.flatnonzero(keep))
+        first.append(prepared.patterns[keep, i])
+        second.append(prepared.patterns[keep, j])
+        weight.append(2.0 / (raters[keep] - 1.0))  # both orders of the pair
+    owner_a, first_a, second_a, weight_a = (
+        np.concatenate(parts) if parts else np.zeros(0)
+        for parts in (owner, first, second, weight)
+    )
+    owner_a, first_a, second_a = (
+        owner_a.astype(np.int64),
+        first_a.astype(np.int64),
+        second_a.astype(np.int64),
+    )
+    if level is Level.ORDINAL:
+        per_pattern = None
+    else:
+        if level is Level.NOMINAL:
+            delta = np.ones(len(first_a))
+        elif level is Level.INTERVAL:
+            delta = (numeric[first_a] - numeric[second_a]) ** 2
+        else:
+            delta = _pair_ratio(numeric, first_a, second_a)
+        per_pattern = np.bincount(
+            owner_a, weights=weight_a * delta, minlength=len(raters)
+        )
+    center = None
+    if numeric is not None and level is Level.INTERVAL:
+        observed_margins = margins(_observed(prepared))[0]
+        if observed_margins.sum() > 0:
+            center = float((observed_margins * numeric).sum() / observed_margins.sum())
+
+    def statistic(weights: np.ndarray) -> tuple[np.ndarray, ...]:
+        n_c = margins(weights)
+        n = n_c.sum(axis=1)
+        if level is Level.ORDINAL:
+            # Mid-ranks, centred: r_c = Σ_{g<c} n_g + n_c / 2 − n / 2.
+            ranks = np.cumsum(n_c, axis=1) - n_c / 2.0 - n[:, None] / 2.0
+            gap = np.take(ranks, first_a, axis=1) - np.take(ranks, second_a, axis=1)
+            observed = (weights[:, owner_a] * weight_a * gap**2).sum(axis=1)
+            expected = 2.0 * (
+                n * (n_c * ranks**2).sum(axis=1) - (n_c * ranks).sum(axis=1) ** 2
+            )
+        else:
+            observed = weights @ per_pattern
+            if level is Level.NOMINAL:
+                expected = n**2 - (n_c**2).sum(axis=1)
+            elif level is Level.INTERVAL:
+                x = numeric - (center or 0.0)
+                expected = 2.0 * (
+                    n * (n_c * x**2).sum(axis=1) - (n_c * x).sum(axis=1) ** 2
+                )
+            else:
+                expected = _ratio_expected(n_c, numeric)
+        varied = (n_c > 0).sum(axis=1) >= 2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            alpha = 1.0 - (n - 1.0) * observed / expected
+            d_o = observed / n
+            d_e = expected / (n * (n - 1.0))
+        alpha = np.where(varied & (expected > 0), alpha, np.nan)
+        return alpha, d_o, d_e
+
+    return statistic, len(owner_a)
+
+
+def _pair_ratio(
+    numeric: np.ndarray, first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    a, b = numeric[first], numeric[second]
+    total = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            total == 0, 0.0, ((a - b) / np.where(total == 0, 1, total)) ** 2
+        )
 
 
 def krippendorff_alpha(
@@ -175,77 +395,85 @@ def krippendorff_alpha(
     seed: Seed = None,
     confidence: float = 0.95,
 ) -> AlphaResult:
-    """Krippendorff's α by the coincidence-matrix method (Krippendorff 2011).
+    """Krippendorff's α (Krippendorff 2011), any number of coders, NaN = missing.
 
-    Any number of coders, missing values allowed (NaN). Units with fewer than two
-    values are not pairable and drop out, as the method prescribes. With
-    ``n_resamples`` > 0 a percentile bootstrap over units gives ``ci_low``/``ci_high``.
+    Units with fewer than two values are not pairable and drop out, as the method
+    prescribes. With ``n_resamples`` > 0 a percentile bootstrap over units gives
+    ``ci_low``/``ci_high`` (``n_resamples`` then reports how many resamples had a
+    defined α).
     """
     level = as_level(level)
     prepared = prepare(data)
-    n_coders = prepared.codes.shape[1]
     if level is not Level.NOMINAL and prepared.values.dtype == object:
         raise ValueError(f"{level} α needs numeric values")
-    per_unit, pairable = _alpha_per_unit(prepared)
-    n_units = int(pairable.sum())
-    n_pairable = int(prepared.counts[pairable].sum())
-    size = len(prepared.values)
+    raters = prepared.present.sum(axis=1)
+    pairable = raters >= 2
+    n_units = int(prepared.multiplicity[pairable].sum())
+    n_pairable = int((prepared.multiplicity * raters)[pairable].sum())
 
-    def empty(reason: str) -> AlphaResult:
-        return AlphaResult(None, level, n_units, n_pairable, reason=reason)
+    def empty(
+        reason: str, d_o: float | None = None, d_e: float | None = None
+    ) -> AlphaResult:
+        return AlphaResult(None, level, n_units, n_pairable, d_o, d_e, reason=reason)
 
-    if n_coders < 2:
+    if prepared.codes.shape[1] < 2:
         return empty("fewer than two coders")
     if n_units == 0:
         return empty("no pairable values: no unit was coded by two or more coders")
-    coincidences = per_unit.sum(axis=0).reshape(size, size)
-    alpha, d_o, d_e = _alpha_from_coincidences(coincidences, level, prepared.values)
+    statistic, entries = _alpha_statistic(prepared, level)
+    alpha, d_o, d_e = (float(x[0]) for x in statistic(_observed(prepared)))
     if np.isnan(alpha):
-        return AlphaResult(
-            None,
-            level,
-            n_units,
-            n_pairable,
-            observed=finite_or_none(d_o),
-            expected=finite_or_none(d_e),
-            reason="no variation: every pairable value is the same, so α is undefined",
+        return empty(
+            "no variation: every pairable value is the same, so α is undefined",
+            d_o,
+            d_e,
         )
-
-    def statistic(sums: np.ndarray) -> np.ndarray:
-        stack = sums.reshape(-1, size, size)
-        return _alpha_from_coincidences(stack, level, prepared.values)[0]
-
-    low, high, used = bootstrap(
-        per_unit, statistic, n_resamples=n_resamples, seed=seed, confidence=confidence
+    low, high, used = _interval(
+        prepared,
+        lambda weights: statistic(weights)[0],
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+        entries=entries,
     )
-    return AlphaResult(
-        float(alpha),
-        level,
-        n_units,
-        n_pairable,
-        observed=float(d_o),
-        expected=float(d_e),
-        ci_low=low,
-        ci_high=high,
-        n_resamples=used,
-    )
+    return AlphaResult(alpha, level, n_units, n_pairable, d_o, d_e, low, high, used)
 
 
-# --- Cohen's kappa --------------------------------------------------------------------
+# --- Kappa-type coefficients ----------------------------------------------------------
 
 
-def _kappa(p_o: np.ndarray, p_e: np.ndarray) -> np.ndarray:
+def _chance_corrected(p_o: np.ndarray, p_e: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         value = (p_o - p_e) / (1.0 - p_e)
     return np.where(p_e >= 1.0, np.nan, value)
 
 
-def _cohen_from_tables(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    total = tables.sum(axis=(-2, -1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_o = np.trace(tables, axis1=-2, axis2=-1) / total
-        p_e = (tables.sum(axis=-1) * tables.sum(axis=-2)).sum(axis=-1) / total**2
-    return _kappa(p_o, p_e), p_o, p_e
+def _kappa_result(
+    measure: str,
+    prepared: Prepared,
+    statistic: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    n_units: int,
+    excluded: int,
+    no_variation: str,
+    *,
+    n_resamples: int,
+    seed: Seed,
+    confidence: float,
+) -> KappaResult:
+    value, p_o, p_e = (float(x[0]) for x in statistic(_observed(prepared)))
+    if np.isnan(value):
+        return KappaResult(
+            measure, None, p_o, p_e, n_units, excluded, reason=no_variation
+        )
+    low, high, used = _interval(
+        prepared,
+        lambda weights: statistic(weights)[0],
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+        entries=prepared.patterns.size,
+    )
+    return KappaResult(measure, value, p_o, p_e, n_units, excluded, low, high, used)
 
 
 def cohen_kappa(
@@ -265,9 +493,9 @@ def cohen_kappa(
         raise ValueError(
             "Cohen's kappa compares exactly two coders; see cohen_kappa_pairs"
         )
-    both = (prepared.codes >= 0).all(axis=1)
-    n_units = int(both.sum())
-    excluded = len(both) - n_units
+    both = prepared.present.all(axis=1)
+    n_units = int(prepared.multiplicity[both].sum())
+    excluded = len(prepared.codes) - n_units
     if n_units == 0:
         return KappaResult(
             "cohen",
@@ -278,38 +506,27 @@ def cohen_kappa(
             excluded,
             reason="no unit coded by both coders",
         )
-    size = len(prepared.values)
-    cell = prepared.codes[both, 0] * size + prepared.codes[both, 1]
-    per_unit = np.zeros((n_units, size * size))
-    per_unit[np.arange(n_units), cell] = 1.0
-    kappa, p_o, p_e = _cohen_from_tables(per_unit.sum(axis=0).reshape(size, size))
-    if np.isnan(kappa):
-        return KappaResult(
-            "cohen",
-            None,
-            float(p_o),
-            float(p_e),
-            n_units,
-            excluded,
-            reason="no variation: both coders used a single, identical category",
-        )
-    low, high, used = bootstrap(
-        per_unit,
-        lambda sums: _cohen_from_tables(sums.reshape(-1, size, size))[0],
+    same = (both & (prepared.patterns[:, 0] == prepared.patterns[:, 1])).astype(float)
+    rows = _ValueSums(prepared, both, coders=[0])
+    columns = _ValueSums(prepared, both, coders=[1])
+
+    def statistic(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        total = weights @ both.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_o = (weights @ same) / total
+            p_e = (rows(weights) * columns(weights)).sum(axis=1) / total**2
+        return _chance_corrected(p_o, p_e), p_o, p_e
+
+    return _kappa_result(
+        "cohen",
+        prepared,
+        statistic,
+        n_units,
+        excluded,
+        "no variation: both coders used a single, identical category",
         n_resamples=n_resamples,
         seed=seed,
         confidence=confidence,
-    )
-    return KappaResult(
-        "cohen",
-        float(kappa),
-        float(p_o),
-        float(p_e),
-        n_units,
-        excluded,
-        low,
-        high,
-        used,
     )
 
 
@@ -334,21 +551,6 @@ def cohen_kappa_pairs(
     }
 
 
-# --- Fleiss' kappa --------------------------------------------------------------------
-
-
-def _fleiss_from_sums(
-    sums: np.ndarray, n_coders: int, size: int
-) -> tuple[np.ndarray, ...]:
-    """sums = (Σ_i P_i, Σ_i n_ic for each c, N) → κ, P̄, P̄_e."""
-    units = sums[..., -1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_bar = sums[..., 0] / units
-        shares = sums[..., 1 : 1 + size] / (units[..., None] * n_coders)
-    p_e = (shares**2).sum(axis=-1)
-    return _kappa(p_bar, p_e), p_bar, p_e
-
-
 def fleiss_kappa(
     data: ArrayLike,
     *,
@@ -363,11 +565,11 @@ def fleiss_kappa(
     them.
     """
     prepared = prepare(data)
-    n_coders = prepared.codes.shape[1]
-    complete = (prepared.codes >= 0).all(axis=1)
-    n_units = int(complete.sum())
-    excluded = len(complete) - n_units
-    if n_coders < 2:
+    m = prepared.codes.shape[1]
+    complete = prepared.present.all(axis=1)
+    n_units = int(prepared.multiplicity[complete].sum())
+    excluded = len(prepared.codes) - n_units
+    if m < 2:
         return KappaResult(
             "fleiss",
             None,
@@ -387,53 +589,29 @@ def fleiss_kappa(
             excluded,
             reason="no unit coded by every coder",
         )
-    counts = prepared.counts[complete].astype(float)
-    size = counts.shape[1]
-    agreement = ((counts**2).sum(axis=1) - n_coders) / (n_coders * (n_coders - 1))
-    per_unit = np.column_stack([agreement, counts, np.ones(n_units)])
-    kappa, p_bar, p_e = _fleiss_from_sums(per_unit.sum(axis=0), n_coders, size)
-    if np.isnan(kappa):
-        return KappaResult(
-            "fleiss",
-            None,
-            float(p_bar),
-            float(p_e),
-            n_units,
-            excluded,
-            reason="no variation: every coder used the same single category",
-        )
-    low, high, used = bootstrap(
-        per_unit,
-        lambda sums: _fleiss_from_sums(sums, n_coders, size)[0],
+    # P_i = (Σ_c n_ic² − m) / (m(m − 1)) = agreeing ordered pairs / all ordered pairs.
+    agreement = np.where(complete, 2.0 * _agreeing_pairs(prepared) / (m * (m - 1)), 0.0)
+    margins = _ValueSums(prepared, complete)
+
+    def statistic(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        units = weights @ complete.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_bar = (weights @ agreement) / units
+            shares = margins(weights) / (units[:, None] * m)
+        p_e = (shares**2).sum(axis=1)
+        return _chance_corrected(p_bar, p_e), p_bar, p_e
+
+    return _kappa_result(
+        "fleiss",
+        prepared,
+        statistic,
+        n_units,
+        excluded,
+        "no variation: every coder used the same single category",
         n_resamples=n_resamples,
         seed=seed,
         confidence=confidence,
     )
-    return KappaResult(
-        "fleiss",
-        float(kappa),
-        float(p_bar),
-        float(p_e),
-        n_units,
-        excluded,
-        low,
-        high,
-        used,
-    )
-
-
-# --- Gwet's AC1 -----------------------------------------------------------------------
-
-
-def _ac1_from_sums(
-    sums: np.ndarray, size: int, categories: int
-) -> tuple[np.ndarray, ...]:
-    """sums = (Σ agreement over units with r_i ≥ 2, #such units, Σ r_ik/r_i, #units)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_a = sums[..., 0] / sums[..., 1]
-        shares = sums[..., 2 : 2 + size] / sums[..., -1:]
-    p_e = (shares * (1.0 - shares)).sum(axis=-1) / (categories - 1)
-    return _kappa(p_a, p_e), p_a, p_e
 
 
 def gwet_ac1(
@@ -452,17 +630,14 @@ def gwet_ac1(
     is q, the number of categories in the scheme (default: the categories used).
     """
     prepared = prepare(data)
-    counts = prepared.counts.astype(float)
-    raters = counts.sum(axis=1)
-    rated = raters >= 1
-    counts, raters = counts[rated], raters[rated]
-    size = counts.shape[1]
+    size = len(prepared.values)
     q = size if categories is None else categories
     if q < size:
         raise ValueError("categories is smaller than the number of categories used")
-    twice = raters >= 2
-    n_units = int(twice.sum())
-    excluded = int(len(prepared.counts) - n_units)
+    raters = prepared.present.sum(axis=1).astype(float)
+    rated, twice = raters >= 1, raters >= 2
+    n_units = int(prepared.multiplicity[twice].sum())
+    excluded = len(prepared.codes) - n_units
     if prepared.codes.shape[1] < 2:
         return KappaResult(
             "gwet_ac1",
@@ -495,39 +670,27 @@ def gwet_ac1(
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.where(
-            twice, (counts * (counts - 1)).sum(axis=1) / (raters * (raters - 1)), 0.0
+            twice, 2.0 * _agreeing_pairs(prepared) / (raters * (raters - 1.0)), 0.0
         )
-    per_unit = np.column_stack(
-        [agreement, twice.astype(float), counts / raters[:, None], np.ones(len(raters))]
-    )
-    ac1, p_a, p_e = _ac1_from_sums(per_unit.sum(axis=0), size, q)
-    if np.isnan(ac1):
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            float(p_a),
-            float(p_e),
-            n_units,
-            excluded,
-            reason="chance agreement is 1",
-        )
-    low, high, used = bootstrap(
-        per_unit,
-        lambda sums: _ac1_from_sums(sums, size, q)[0],
+        shares = _ValueSums(prepared, rated, scale=np.where(rated, 1.0 / raters, 0.0))
+
+    def statistic(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_a = (weights @ agreement) / (weights @ twice.astype(float))
+            pi = shares(weights) / (weights @ rated.astype(float))[:, None]
+        p_e = (pi * (1.0 - pi)).sum(axis=1) / (q - 1)
+        return _chance_corrected(p_a, p_e), p_a, p_e
+
+    return _kappa_result(
+        "gwet_ac1",
+        prepared,
+        statistic,
+        n_units,
+        excluded,
+        "chance agreement is 1",
         n_resamples=n_resamples,
         seed=seed,
         confidence=confidence,
-    )
-    return KappaResult(
-        "gwet_ac1",
-        float(ac1),
-        float(p_a),
-        float(p_e),
-        n_units,
-        excluded,
-        low,
-        high,
-        used,
     )
 
 
@@ -547,7 +710,7 @@ def percent_agreement(data: ArrayLike) -> PercentAgreement:
         both = present[:, first] & present[:, second]
         compared = int(both.sum())
         same = int((codes[both, first] == codes[both, second]).sum())
-        percent = 100.0 * same / compared if compared else None
+        percent = 100 * same / compared if compared else None
         pairs.append(PairPercent((first, second), percent, compared))
     defined = [pair.percent for pair in pairs if pair.percent is not None]
     mean = float(np.mean(defined)) if defined else None

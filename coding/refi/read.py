@@ -31,15 +31,14 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
-from itertools import accumulate
 from urllib.parse import unquote
 
+import numpy as np
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
@@ -210,8 +209,8 @@ class _Guids:
         return RefiWarning(
             "invalid_guids",
             _(
-                "%(count)s identifiers in the file are not valid GUIDs; Regie "
-                "replaced them with GUIDs of its own."
+                "Some identifiers in the file are not valid GUIDs (%(count)s); "
+                "Regie replaced them with GUIDs of its own."
             ),
             {"count": len(self.invalid)},
         )
@@ -361,8 +360,8 @@ def _unflatten(codes: list[RefiCode], warnings: list[RefiWarning]) -> list[RefiC
                 "code_folders_added",
                 _(
                     "Code names of the form “Parent::Child” were read as a hierarchy; "
-                    "%(count)s folder codes were added for parents without a code of "
-                    "their own."
+                    "folder codes were added for parents without a code of their own "
+                    "(%(count)s)."
                 ),
                 {"count": len(added)},
             )
@@ -462,8 +461,9 @@ def read_qdc(data: bytes) -> RefiCodebook:
 # Text and offsets
 # --------------------------------------------------------------------------
 
-_BREAKS = "\r\n\x85\u2028\u2029"
+_LINE_BREAKS_RE = re.compile("\r\n|[\r\x85\u2028\u2029]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BREAK_CODES = (0x0A, 0x0D, 0x85, 0x2028, 0x2029)
 
 # Hangul vowel and trailing jamo compose with the preceding syllable although
 # they are starters; composition seconds with combining class 0 do the same.
@@ -488,6 +488,10 @@ def _backward_composers() -> frozenset[str]:
     return frozenset(found)
 
 
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
 class _TextMap:
     """Regie's normalised text of a raw text, with the position of every raw boundary.
 
@@ -496,61 +500,50 @@ class _TextMap:
     where it lands when it starts/ends a passage, and ``clean[i]`` is False if it
     falls inside something that is one character in ``norm`` (inside ``\\r\\n``
     or inside a sequence that NFC composes).  The mapping mirrors
-    :func:`normalise_text` step by step: line breaks, control characters,
-    leading BOMs, NFC, trailing whitespace.
+    :func:`normalise_text` step by step (line breaks, control characters,
+    leading BOMs, NFC, trailing whitespace) with numpy, so that book-length
+    transcripts map in milliseconds.
     """
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        n = len(raw)
-        # Steps 1-2: line breaks become \n, control characters go.
-        out: list[str] = []
-        pos1 = [0] * (n + 1)
-        ceil1 = [0] * (n + 1)
-        clean1 = [True] * (n + 1)
-        i = 0
-        while i < n:
-            char = raw[i]
-            pos1[i] = ceil1[i] = len(out)
-            if char == "\r" and i + 1 < n and raw[i + 1] == "\n":
-                out.append("\n")
-                pos1[i + 1] = len(out) - 1
-                ceil1[i + 1] = len(out)
-                clean1[i + 1] = False
-                i += 2
-                continue
-            if char in _BREAKS:
-                out.append("\n")
-            elif not _CONTROL_RE.match(char):
-                out.append(char)
-            i += 1
-        pos1[n] = ceil1[n] = len(out)
-        step1 = "".join(out)
+        cps = _code_points(raw)
+        n = len(cps)
+        self.code_points = cps
+        # Steps 1-2: every line break becomes one \n (the \r of \r\n is
+        # dropped, its \n kept), control characters go.
+        crlf = np.zeros(n, dtype=bool)
+        if n > 1:
+            crlf[:-1] = (cps[:-1] == 0x0D) & (cps[1:] == 0x0A)
+        self.crlf_cr = crlf
+        control = ((cps < 0x20) & ~np.isin(cps, (0x09, 0x0A, 0x0D))) | (cps == 0x7F)
+        kept = ~(control | crlf)
+        pos1 = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(kept, out=pos1[1:])
+        inside1 = np.zeros(n + 1, dtype=bool)
+        inside1[1:] = crlf  # the boundary between \r and \n
+        ceil1 = pos1 + inside1  # ... ends after the \n
+        step1 = _CONTROL_RE.sub("", _LINE_BREAKS_RE.sub("\n", raw))
+        assert len(step1) == pos1[-1]
         # Step 3: leading byte-order marks.
         bom = len(step1) - len(step1.lstrip("\ufeff"))
         step2 = step1[bom:]
         # Step 4: NFC, chunk by chunk so that positions can be followed.
         pos3, ceil3, clean3, step3 = self._nfc(step2)
         # Step 5: trailing whitespace.
-        norm = step3.rstrip()
-        length = len(norm)
-        self.norm = norm
-        self.floor = [0] * (n + 1)
-        self.ceil = [0] * (n + 1)
-        self.clean = [True] * (n + 1)
-        for index in range(n + 1):
-            p2 = max(0, pos1[index] - bom)
-            self.floor[index] = min(pos3[p2], length)
-            self.clean[index] = clean1[index] and clean3[p2]
-            # A passage ending inside something that is one character ends after it.
-            self.ceil[index] = min(ceil3[max(0, ceil1[index] - bom)], length)
+        self.norm = step3.rstrip()
+        length = len(self.norm)
+        p2 = np.maximum(pos1 - bom, 0)
+        self.floor = np.minimum(pos3[p2], length)
+        self.ceil = np.minimum(ceil3[np.maximum(ceil1 - bom, 0)], length)
+        self.clean = ~inside1 & clean3[p2]
 
     @staticmethod
-    def _nfc(text: str) -> tuple[list[int], list[int], list[bool], str]:
+    def _nfc(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
         n = len(text)
         if unicodedata.is_normalized("NFC", text):
-            identity = list(range(n + 1))
-            return identity, identity, [True] * (n + 1), text
+            identity = np.arange(n + 1, dtype=np.int64)
+            return identity, identity, np.ones(n + 1, dtype=bool), text
         seconds = _backward_composers()
         starts = [
             j
@@ -558,22 +551,21 @@ class _TextMap:
             if j == 0 or (unicodedata.combining(char) == 0 and char not in seconds)
         ]
         starts.append(n)
-        pos = [0] * (n + 1)
-        ceil = [0] * (n + 1)
-        clean = [True] * (n + 1)
+        pos = np.zeros(n + 1, dtype=np.int64)
+        ceil = np.zeros(n + 1, dtype=np.int64)
+        clean = np.ones(n + 1, dtype=bool)
         pieces: list[str] = []
         length = 0
         for a, b in zip(starts, starts[1:], strict=False):
             chunk = text[a:b]
             composed = unicodedata.normalize("NFC", chunk)
-            pos[a] = ceil[a] = length
-            for j in range(a + 1, b):
-                if composed == chunk:
-                    pos[j] = ceil[j] = length + (j - a)
-                else:
-                    pos[j] = length
-                    ceil[j] = length + len(composed)
-                    clean[j] = False
+            if composed == chunk:
+                pos[a:b] = ceil[a:b] = np.arange(length, length + (b - a))
+            else:
+                pos[a:b] = length
+                ceil[a] = length
+                ceil[a + 1 : b] = length + len(composed)
+                clean[a + 1 : b] = False
             pieces.append(composed)
             length += len(composed)
         pos[n] = ceil[n] = length
@@ -590,13 +582,14 @@ _PREFERENCE: tuple[OffsetUnit, ...] = (
     OffsetUnit.UTF8,
     OffsetUnit.UTF8_CRLF,
 )
-_UNIT_WIDTHS: dict[OffsetUnit, tuple[Callable[[str], int], int]] = {
-    OffsetUnit.CODEPOINTS: (lambda c: 1, 1),
-    OffsetUnit.CODEPOINTS_CRLF: (lambda c: 1, 2),
-    OffsetUnit.UTF16: (lambda c: 2 if ord(c) > 0xFFFF else 1, 1),
-    OffsetUnit.UTF16_CRLF: (lambda c: 2 if ord(c) > 0xFFFF else 1, 2),
-    OffsetUnit.UTF8: (lambda c: len(c.encode("utf-8", "surrogatepass")), 1),
-    OffsetUnit.UTF8_CRLF: (lambda c: len(c.encode("utf-8", "surrogatepass")), 2),
+# Per unit: how characters are counted and how many units a line break takes.
+_UNIT_COUNTING: dict[OffsetUnit, tuple[str, int]] = {
+    OffsetUnit.CODEPOINTS: ("codepoints", 1),
+    OffsetUnit.CODEPOINTS_CRLF: ("codepoints", 2),
+    OffsetUnit.UTF16: ("utf16", 1),
+    OffsetUnit.UTF16_CRLF: ("utf16", 2),
+    OffsetUnit.UTF8: ("utf8", 1),
+    OffsetUnit.UTF8_CRLF: ("utf8", 2),
 }
 
 # Scores of one interpretation (see _decide_unit).
@@ -608,74 +601,82 @@ _GOOD_BOUNDARY = 1
 _BAD_BOUNDARY = -1
 _DECISIVE_MARGIN = 3
 _MIN_HINT = 4
+_MIN_QUOTE_ELSEWHERE = 8
 
 
 class _Units:
-    """Converts positions in each candidate unit of one raw text to ``norm`` positions."""
+    """Converts positions in each candidate unit of one raw text to ``norm`` positions.
+
+    A line break (``\\r\\n``, ``\\n``, ``\\r``, U+0085, U+2028, U+2029) counts as
+    one ``\\n`` or as ``\\r\\n`` depending on the unit, whatever the file holds.
+    """
 
     def __init__(self, text_map: _TextMap) -> None:
         self.map = text_map
-        raw = text_map.raw
-        starts: list[int] = []
-        chars: list[str | None] = []  # None for a line break
-        i = 0
-        while i < len(raw):
-            starts.append(i)
-            if raw[i] == "\r" and raw[i + 1 : i + 2] == "\n":
-                chars.append(None)
-                i += 2
-            elif raw[i] in _BREAKS:
-                chars.append(None)
-                i += 1
-            else:
-                chars.append(raw[i])
-                i += 1
-        starts.append(len(raw))
-        self.atom_starts = starts
-        self.atom_chars = chars
-        self._boundaries: dict[OffsetUnit, list[int]] = {}
+        cps = text_map.code_points
+        self.breaks = np.isin(cps, _BREAK_CODES)
+        self.crlf_cr = text_map.crlf_cr
+        self.crlf_lf = np.zeros(len(cps), dtype=bool)
+        self.crlf_lf[1:] = self.crlf_cr[:-1]
+        self.widths = {
+            "codepoints": np.ones(len(cps), dtype=np.int64),
+            "utf16": 1 + (cps > 0xFFFF).astype(np.int64),
+            "utf8": 1
+            + (cps > 0x7F).astype(np.int64)
+            + (cps > 0x7FF).astype(np.int64)
+            + (cps > 0xFFFF).astype(np.int64),
+        }
+        self._bounds: dict[OffsetUnit, np.ndarray] = {}
 
-    def boundaries(self, unit: OffsetUnit) -> list[int]:
-        if unit not in self._boundaries:
-            width, line_break = _UNIT_WIDTHS[unit]
-            sizes = (
-                line_break if char is None else width(char) for char in self.atom_chars
-            )
-            self._boundaries[unit] = [0, *accumulate(sizes)]
-        return self._boundaries[unit]
+    def bounds(self, unit: OffsetUnit) -> np.ndarray:
+        """Position in ``unit`` of every raw boundary (``\\r`` of ``\\r\\n`` counts 0)."""
+        if unit not in self._bounds:
+            counting, line_break = _UNIT_COUNTING[unit]
+            widths = np.where(self.breaks, line_break, self.widths[counting])
+            widths[self.crlf_cr] = 0
+            bounds = np.zeros(len(widths) + 1, dtype=np.int64)
+            np.cumsum(widths, out=bounds[1:])
+            self._bounds[unit] = bounds
+        return self._bounds[unit]
 
     def convert(
-        self, unit: OffsetUnit, start: int, end: int
-    ) -> tuple[int, int, int] | None:
-        """``(norm_start, norm_end, boundaries_inside_characters)`` or None if outside."""
-        if start < 0 or end < start:
+        self, unit: OffsetUnit, spans: list[tuple[int, int]]
+    ) -> list[tuple[int, int, int]] | None:
+        """Each ``(start, end)`` as ``(norm_start, norm_end, boundaries_inside)``.
+
+        None if any span lies outside the text in this unit (or is reversed).
+        """
+        if any(start < 0 or end < start for start, end in spans):
             return None
         if unit is OffsetUnit.CODEPOINTS_NFC:
             length = len(self.map.norm)
-            if end > length:
+            if any(end > length for _start, end in spans):
                 return None
-            return start, end, 0
-        bounds = self.boundaries(unit)
-        if end > bounds[-1]:
+            return [(start, end, 0) for start, end in spans]
+        bounds = self.bounds(unit)
+        if any(end > bounds[-1] for _start, end in spans):
             return None
-        inside = 0
-        k = bisect_left(bounds, start)
-        if bounds[k] == start:
-            raw_start = self.atom_starts[k]
-        else:
-            raw_start = self.atom_starts[k - 1]
-            inside += 1
-        k = bisect_left(bounds, end)
-        if bounds[k] == end:
-            raw_end = self.atom_starts[k]
-        else:
-            raw_end = self.atom_starts[k]
-            inside += 1
         text_map = self.map
-        inside += (not text_map.clean[raw_start]) + (not text_map.clean[raw_end])
-        norm_start = text_map.floor[raw_start]
-        norm_end = max(norm_start, text_map.ceil[raw_end])
-        return norm_start, norm_end, inside
+        starts = np.searchsorted(bounds, [start for start, _end in spans], side="left")
+        ends = np.searchsorted(bounds, [end for _start, end in spans], side="left")
+        result = []
+        for (start, end), k_start, k_end in zip(spans, starts, ends, strict=True):
+            inside = 0
+            raw_start, raw_end = int(k_start), int(k_end)
+            if bounds[raw_start] != start:  # inside a character: take all of it
+                raw_start -= 1
+                if self.crlf_lf[raw_start]:
+                    raw_start -= 1
+                inside += 1
+            if bounds[raw_end] != end:
+                inside += 1
+            inside += int(not text_map.clean[raw_start]) + int(
+                not text_map.clean[raw_end]
+            )
+            norm_start = int(text_map.floor[raw_start])
+            norm_end = max(norm_start, int(text_map.ceil[raw_end]))
+            result.append((norm_start, norm_end, inside))
+        return result
 
 
 def _squash(text: str) -> str:
@@ -695,6 +696,17 @@ def _hint_score(hint: str, passage: str) -> int:
         if len(prefix) >= _MIN_HINT and passage.startswith(prefix):
             return _HINT_PREFIX
     return 0
+
+
+def _quoted_elsewhere(hint: str, squashed_text: str) -> bool:
+    """True if a stored quotation occurs in the text (so it is one, just elsewhere).
+
+    Names like "Quotation 6:1" or memos are no quotations and never match.
+    """
+    quote = _squash(hint)
+    if quote.endswith(("…", "...")):
+        quote = quote.rstrip(".…").rstrip()
+    return len(quote) >= _MIN_QUOTE_ELSEWHERE and quote in squashed_text
 
 
 @dataclass
@@ -729,6 +741,8 @@ class _SourceAnalysis:
     selections: list[_RawSelection]
     readings: list[_Reading]
     chosen: _Reading | None = None
+    # The unit reported; one of ``chosen.units`` (several may give the same spans).
+    unit: OffsetUnit | None = None
     decisive: bool = True
     whole_source_codings: list[RefiCoding] = field(default_factory=list)
     whole_source_guid: str | None = None
@@ -783,15 +797,11 @@ def _score(
 def _readings(text_map: _TextMap, selections: list[_RawSelection]) -> list[_Reading]:
     """Every valid interpretation, identical results merged, best unit first in each."""
     units = _Units(text_map)
+    raw_spans = [(selection.start, selection.end) for selection in selections]
     by_spans: dict[tuple[tuple[int, int], ...], _Reading] = {}
     for unit in _PREFERENCE:
-        converted = []
-        for selection in selections:
-            result = units.convert(unit, selection.start, selection.end)
-            if result is None:
-                break
-            converted.append(result)
-        else:
+        converted = units.convert(unit, raw_spans)
+        if converted is not None:
             spans = tuple((start, end) for start, end, _inside in converted)
             score, matches = _score(text_map.norm, selections, converted)
             existing = by_spans.get(spans)
@@ -845,21 +855,24 @@ def _decide_unit(analysis: _SourceAnalysis, prior: OffsetUnit, trusted: bool) ->
     if len(readings) == 1 or (trusted and baseline is not None):
         analysis.chosen = baseline or readings[0]
         analysis.decisive = True
-        return
-    ranked = sorted(
-        readings,
-        key=lambda reading: (-reading.score, _PREFERENCE.index(reading.units[0])),
-    )
-    best = ranked[0]
-    if baseline is None or (
-        best is not baseline and best.score - baseline.score >= _DECISIVE_MARGIN
-    ):
-        analysis.chosen = best
     else:
-        analysis.chosen = baseline
-    analysis.decisive = (
-        analysis.chosen.score - _best_other(analysis) >= _DECISIVE_MARGIN
-    )
+        ranked = sorted(
+            readings,
+            key=lambda reading: (-reading.score, _PREFERENCE.index(reading.units[0])),
+        )
+        best = ranked[0]
+        if baseline is None or (
+            best is not baseline and best.score - baseline.score >= _DECISIVE_MARGIN
+        ):
+            analysis.chosen = best
+        else:
+            analysis.chosen = baseline
+        analysis.decisive = (
+            analysis.chosen.score - _best_other(analysis) >= _DECISIVE_MARGIN
+        )
+    # Units that give the same spans are indistinguishable here; name the expected one.
+    units = analysis.chosen.units
+    analysis.unit = prior if prior in units else units[0]
 
 
 def _best_other(analysis: _SourceAnalysis) -> int:
@@ -876,7 +889,7 @@ def _settle_undecided(analyses: list[_SourceAnalysis]) -> None:
     is the best evidence for the ones whose codings do not tell.
     """
     votes = Counter(
-        analysis.chosen.units[0]
+        analysis.unit
         for analysis in analyses
         if analysis.chosen is not None
         and analysis.decisive
@@ -886,14 +899,17 @@ def _settle_undecided(analyses: list[_SourceAnalysis]) -> None:
         return
     unit = votes.most_common(1)[0][0]
     for analysis in analyses:
-        if analysis.decisive or analysis.chosen is None:
+        if analysis.chosen is None:
             continue
-        reading = _reading_for(analysis.readings, unit)
-        if (
-            reading is not None
-            and reading.score >= analysis.chosen.score - _DECISIVE_MARGIN
-        ):
-            analysis.chosen = reading
+        if not analysis.decisive:
+            reading = _reading_for(analysis.readings, unit)
+            if (
+                reading is not None
+                and reading.score >= analysis.chosen.score - _DECISIVE_MARGIN
+            ):
+                analysis.chosen = reading
+        if unit in analysis.chosen.units:
+            analysis.unit = unit
 
 
 def _prior_unit(origin: str) -> tuple[OffsetUnit, bool]:
@@ -1488,10 +1504,8 @@ class _ProjectReader:
         units = _Units(text_map)
         length = len(text_map.norm)
         for selection in selections:
-            if (
-                units.convert(OffsetUnit.CODEPOINTS, selection.start, selection.end)
-                is None
-            ):
+            span = (selection.start, selection.end)
+            if units.convert(OffsetUnit.CODEPOINTS, [span]) is None:
                 break
         else:  # pragma: no cover - every unit failed, so the standard one did too
             selection = selections[0]
@@ -1513,7 +1527,7 @@ class _ProjectReader:
         source = analysis.source
         chosen = analysis.chosen
         assert chosen is not None
-        source.offset_unit = chosen.units[0]
+        source.offset_unit = analysis.unit or chosen.units[0]
         norm = source.text
         if not analysis.decisive and chosen.score <= _best_other(analysis):
             source.warnings.append(
@@ -1533,6 +1547,7 @@ class _ProjectReader:
             )
         empty = 0
         mismatched = 0
+        squashed = _squash(norm) if any(s.hints for s in analysis.selections) else ""
         for selection, (start, end) in zip(
             analysis.selections, chosen.spans, strict=True
         ):
@@ -1540,8 +1555,8 @@ class _ProjectReader:
                 empty += 1
                 continue
             passage = norm[start:end]
-            if selection.hints and not any(
-                _hint_score(h, passage) for h in selection.hints
+            if not any(_hint_score(h, passage) for h in selection.hints) and any(
+                _quoted_elsewhere(h, squashed) for h in selection.hints
             ):
                 mismatched += 1
             source.selections.append(
@@ -1554,13 +1569,13 @@ class _ProjectReader:
                     notes=selection.notes,
                 )
             )
-        if chosen.hint_matches and mismatched:
+        if mismatched:
             source.warnings.append(
                 RefiWarning(
                     "passages_differ",
                     _(
-                        "In “%(source)s”, %(count)s coded passages do not show the text "
-                        "%(origin)s stored with them; check them."
+                        "In “%(source)s”, some coded passages (%(count)s) do not show "
+                        "the quotation %(origin)s stored with them; check them."
                     ),
                     {
                         "source": source.name,
@@ -1573,7 +1588,10 @@ class _ProjectReader:
             source.warnings.append(
                 RefiWarning(
                     "empty_passages",
-                    _("In “%(source)s”, %(count)s empty coded passages were left out."),
+                    _(
+                        "In “%(source)s”, empty coded passages were left out "
+                        "(%(count)s)."
+                    ),
                     {"source": source.name, "count": empty},
                 )
             )

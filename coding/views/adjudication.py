@@ -24,7 +24,7 @@ from coding.models import Adjudication, Code, Coding
 from coding.selectors import Mark, text_window
 from coding.services.team import accept_agreements, adjudicate, consensus_publish
 from coding.views.base import error_messages
-from coding.views.compare import chosen_pair, document_coders, units_for
+from coding.views.compare import pair_context, posted_pair, units_for
 
 User = get_user_model()
 CONTEXT_CHARS = 300
@@ -82,27 +82,17 @@ def adjudication(
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.SUPERVISE
     )
-    coders = document_coders(access, document)
-    coder_a, coder_b, errors = chosen_pair(request, coders)
-    context = {
-        "access": access,
-        "project": access.project,
-        "document": document,
-        "coders": coders,
-        "coder_a": coder_a,
-        "coder_b": coder_b,
-        "errors": errors,
-    }
-    if coder_a is None or coder_b is None or errors:
-        if not errors:
-            errors.append(
-                _("At least two coders must have coded this document to adjudicate.")
-            )
+    context = pair_context(
+        request,
+        access,
+        document,
+        missing=_("At least two coders must have coded this document to adjudicate."),
+    )
+    coders, coder_a, coder_b = context["coders"], context["coder_a"], context["coder_b"]
+    if context["errors"]:
+        status = 400 if request.GET else 200
         return TemplateResponse(
-            request,
-            "coding/adjudication.html",
-            context,
-            status=400 if request.GET else 200,
+            request, "coding/adjudication.html", context, status=status
         )
     units = units_for(document, coder_a, coder_b)
     differences = [u for u in units if u.is_difference]
@@ -158,8 +148,7 @@ def adjudication_decide(
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.SUPERVISE
     )
-    coders = dict(document_coders(access, document))
-    coder_a, coder_b = _int(request.POST.get("a")), _int(request.POST.get("b"))
+    pair = posted_pair(request, access, document)
     code = Code.objects.filter(
         project=access.project, pk=_int(request.POST.get("code"))
     ).first()
@@ -168,29 +157,26 @@ def adjudication_decide(
         _int(request.POST.get("unit_end")),
     )
     index = _int(request.POST.get("i")) or 0
-    if (
-        coder_a not in coders
-        or coder_b not in coders
-        or code is None
-        or None in (unit_start, unit_end)
-    ):
+    if pair is None or code is None or None in (unit_start, unit_end):
         messages.error(
             request,
             _("This difference is not part of the document any more; reload the page."),
         )
-        return redirect(_back(project_id, document_id, coder_a or "", coder_b or ""))
+        return redirect(
+            "coding:adjudication", project_id=project_id, document_id=document_id
+        )
+    user_a, user_b = pair
     decision = request.POST.get("decision", "")
     edited = None
     if decision == Adjudication.Decision.EDITED:
         start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
         edited = (start, end) if start is not None and end is not None else None
-    users = {u.pk: u for u in User.objects.filter(pk__in=[coder_a, coder_b])}
     try:
         adjudicate(
             document=document,
             code=code,
-            coder_a=users[coder_a],
-            coder_b=users[coder_b],
+            coder_a=user_a,
+            coder_b=user_b,
             unit_start=unit_start,
             unit_end=unit_end,
             decision=decision,
@@ -200,9 +186,9 @@ def adjudication_decide(
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
-        return redirect(_back(project_id, document_id, coder_a, coder_b, index))
+        return redirect(_back(project_id, document_id, user_a.pk, user_b.pk, index))
     messages.success(request, _("Decision saved in the consensus layer."))
-    return redirect(_back(project_id, document_id, coder_a, coder_b, index + 1))
+    return redirect(_back(project_id, document_id, user_a.pk, user_b.pk, index + 1))
 
 
 @login_required
@@ -213,26 +199,25 @@ def adjudication_accept_agreements(
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.SUPERVISE
     )
-    coders = dict(document_coders(access, document))
-    coder_a, coder_b = _int(request.POST.get("a")), _int(request.POST.get("b"))
-    if coder_a not in coders or coder_b not in coders or coder_a == coder_b:
+    pair = posted_pair(request, access, document)
+    if pair is None:
         messages.error(request, _("Choose two coders of this document."))
         return redirect(
             "coding:adjudication", project_id=project_id, document_id=document_id
         )
-    users = {u.pk: u for u in User.objects.filter(pk__in=[coder_a, coder_b])}
+    user_a, user_b = pair
     count = accept_agreements(
         document=document,
-        coder_a=users[coder_a],
-        coder_b=users[coder_b],
-        units=units_for(document, coder_a, coder_b),
+        coder_a=user_a,
+        coder_b=user_b,
+        units=units_for(document, user_a.pk, user_b.pk),
         actor=request.user,
     )
     messages.success(
         request,
         _("%(count)d agreements added to the consensus layer.") % {"count": count},
     )
-    return redirect(_back(project_id, document_id, coder_a, coder_b))
+    return redirect(_back(project_id, document_id, user_a.pk, user_b.pk))
 
 
 @login_required

@@ -63,6 +63,38 @@ def chosen_pair(
     return picked[0], picked[1], errors
 
 
+def pair_context(
+    request: HttpRequest, access: ProjectAccess, document: Document, *, missing: str
+) -> dict:
+    """The page context every two-coder page starts from (``?a=&b=`` chosen)."""
+    coders = document_coders(access, document)
+    coder_a, coder_b, errors = chosen_pair(request, coders)
+    if (coder_a is None or coder_b is None) and not errors:
+        errors.append(missing)
+    return {
+        "access": access,
+        "project": access.project,
+        "document": document,
+        "coders": coders,
+        "coder_a": coder_a,
+        "coder_b": coder_b,
+        "errors": errors,
+    }
+
+
+def posted_pair(request: HttpRequest, access: ProjectAccess, document: Document):
+    """Coders A and B named in a POST, as users; ``None`` unless both coded here."""
+    known = dict(document_coders(access, document))
+    ids = []
+    for key in ("a", "b"):
+        raw = request.POST.get(key, "")
+        ids.append(int(raw) if raw.isdigit() else None)
+    if ids[0] not in known or ids[1] not in known or ids[0] == ids[1]:
+        return None
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    return users[ids[0]], users[ids[1]]
+
+
 def units_for(document: Document, coder_a: int, coder_b: int):
     rows = Coding.objects.filter(
         document=document, coder_id__in=[coder_a, coder_b]
@@ -78,26 +110,17 @@ def compare(request: HttpRequest, project_id: int, document_id: int) -> HttpResp
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.SUPERVISE
     )
-    coders = document_coders(access, document)
-    coder_a, coder_b, errors = chosen_pair(request, coders)
-    context = {
-        "access": access,
-        "project": access.project,
-        "document": document,
-        "coders": coders,
-        "coder_a": coder_a,
-        "coder_b": coder_b,
-        "errors": errors,
-        "columns": [],
-    }
-    if coder_a is None or coder_b is None or errors:
-        if not errors:
-            errors.append(
-                _("At least two coders must have coded this document to compare.")
-            )
-        return TemplateResponse(
-            request, "coding/compare.html", context, status=400 if request.GET else 200
-        )
+    context = pair_context(
+        request,
+        access,
+        document,
+        missing=_("At least two coders must have coded this document to compare."),
+    )
+    context["columns"] = []
+    coders, coder_a, coder_b = context["coders"], context["coder_a"], context["coder_b"]
+    if context["errors"]:
+        status = 400 if request.GET else 200
+        return TemplateResponse(request, "coding/compare.html", context, status=status)
     units = units_for(document, coder_a, coder_b)
     kinds = {}
     for unit in units:

@@ -72,7 +72,6 @@ def test_two_coders_then_side_by_side_and_adjudication(new_page):
     assert page.locator(".compare-column >> nth=0 >> span.k-match").count() >= 1
     assert page.locator(".compare-column >> nth=1 >> span.k-partial").count() >= 1
     assert page.locator(".compare-column >> nth=1 >> span.k-only_b").count() >= 1
-    page.screenshot(path="test-results/compare.png")
 
     page.click("text=Adjudicate the differences")
     page.wait_for_selector("body[data-keys-ready]")
@@ -82,8 +81,7 @@ def test_two_coders_then_side_by_side_and_adjudication(new_page):
     page.wait_for_selector("body[data-keys-ready]")
     assert "Difference 2 of 2" in page.text_content("h2")
     page.keyboard.press("b")  # accept B's one-sided coding
-    page.wait_for_load_state()
-    page.screenshot(path="test-results/adjudication.png")
+    page.wait_for_url("**i=2**")
 
     consensus = consensus_user_for(project)
     spans = sorted(

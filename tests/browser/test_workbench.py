@@ -102,7 +102,6 @@ def test_coder_codes_a_demo_phrase_with_the_mouse(new_page):
     page.reload()
     page.wait_for_selector("#workbench[data-ready]")
     assert highlighted_text(page, coding.pk) == phrase
-    page.screenshot(path="test-results/workbench-coded.png", full_page=False)
 
 
 def test_astral_and_accented_text_offsets_in_the_browser(new_page):

@@ -1,0 +1,214 @@
+"""Stored analysis results, per-project stop lists and auto-coding runs.
+
+Imported at the end of ``coding.models`` so Django sees these models in the
+``coding`` app. Heavy queries (word frequencies, actor mentions, co-occurrence,
+matrix coding, auto-code previews) are computed by a Celery worker into an
+``AnalysisResult``; pages and the API read the stored result and show whether it is
+fresh, being computed or stale.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "AnalysisKind",
+    "AnalysisResult",
+    "AutoCodeRun",
+    "ProjectStopWords",
+    "ResultStatus",
+]
+
+
+class AnalysisKind(models.TextChoices):
+    WORDS = "words", _("word frequencies")
+    MENTIONS = "mentions", _("actor mentions")
+    COOCCURRENCE = "cooccurrence", _("code co-occurrence")
+    MATRIX = "matrix", _("matrix coding query")
+    AUTOCODE_PREVIEW = "autocode_preview", _("auto-coding preview")
+
+
+class ResultStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class AnalysisResult(models.Model):
+    """One query's result for one visibility scope, computed from a known source.
+
+    ``params`` is the normalised query and ``params_hash`` its SHA-256, so the same
+    question asked twice (in any parameter order) finds the same row. ``scope`` is
+    ``"all"``, or ``"coder:<id>"`` (``+consensus`` once the consensus is published)
+    for a coder under blind coding, whose figures come from their own codings only.
+    ``source_key`` fingerprints the data the result was computed from (codings'
+    ``codings_changed_at`` snapshot, the documents); when the project's current key
+    differs, the result is stale.
+    """
+
+    project = models.ForeignKey(
+        "coding.Project", on_delete=models.CASCADE, related_name="analysis_results"
+    )
+    kind = models.CharField(max_length=20, choices=AnalysisKind.choices)
+    params = models.JSONField(default=dict)
+    params_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=60, default="all")
+    status = models.CharField(
+        max_length=10, choices=ResultStatus.choices, default=ResultStatus.QUEUED
+    )
+    error = models.TextField(blank=True)
+    source_key = models.CharField(max_length=200, blank=True)
+    codings_changed_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "scope", "params_hash"],
+                name="coding_analysisresult_unique_query",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ResultStatus]),
+                name="coding_analysisresult_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in AnalysisKind]),
+                name="coding_analysisresult_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {ResultStatus.QUEUED, ResultStatus.RUNNING}
+
+    def badge(self, current_source_key: str) -> str:
+        """``computing``, ``failed``, ``stale`` or ``fresh`` — what the page shows."""
+        if self.in_progress:
+            return "computing"
+        if self.status == ResultStatus.FAILED:
+            return "failed"
+        if self.source_key != current_source_key:
+            return "stale"
+        return "fresh"
+
+
+class ProjectStopWords(models.Model):
+    """The project's own Dutch and English stop lists (one word a line).
+
+    Without a row the shipped lists in ``coding/analysis/stopwords_*.txt`` apply.
+    """
+
+    project = models.OneToOneField(
+        "coding.Project", on_delete=models.CASCADE, related_name="stop_words"
+    )
+    dutch = models.TextField(_("Dutch stop words"), blank=True)
+    english = models.TextField(_("English stop words"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("stop list")
+        verbose_name_plural = _("stop lists")
+
+    def __str__(self) -> str:
+        return f"stop words of {self.project}"
+
+
+class AutoCodeRun(models.Model):
+    """One application of auto-coding: which codings it made, so undo removes them.
+
+    ``coding_ids`` lists every coding the run created; undo deletes those that still
+    exist and were not changed since (``revision == 1``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        UNDONE = "undone", _("undone")
+
+    project = models.ForeignKey(
+        "coding.Project", on_delete=models.CASCADE, related_name="autocode_runs"
+    )
+    code = models.ForeignKey(
+        "coding.Code", on_delete=models.CASCADE, related_name="autocode_runs"
+    )
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="autocode_runs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    params = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(blank=True)
+    matches = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Passages the coder had already coded with this code."
+    )
+    coding_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    undo_kept = models.PositiveIntegerField(
+        default=0, help_text="Codings changed after the run, which undo left alone."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed", "undone"]),
+                name="coding_autocoderun_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"auto-code {self.code} ({self.status})"
+
+    @property
+    def created(self) -> int:
+        return len(self.coding_ids)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
