@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from coding.access import Cap, access_project
 from coding.api.serializers import CodingCreateSerializer, CodingSerializer
+from coding.api.views import int_param
 from coding.models import Assignment, AssignmentStatus, Code, Coding, Document
 from coding.services.codings import coding_create
 from coding.services.team import (
@@ -95,16 +96,9 @@ class AssignmentListView(APIView):
         )
         if not access.can(Cap.SUPERVISE):
             assignments = assignments.filter(coder_id=access.user_id)
-        document = request.query_params.get("document", "")
-        if document:
-            if not document.isdigit():
-                raise ValidationError(
-                    {
-                        "document": _("“%(value)s” is not a number.")
-                        % {"value": document}
-                    }
-                )
-            assignments = assignments.filter(document_id=int(document))
+        document_id = int_param(request, "document")
+        if document_id is not None:
+            assignments = assignments.filter(document_id=document_id)
         coder = request.query_params.get("coder", "")
         if coder:
             assignments = assignments.filter(coder=_user(coder))
@@ -219,16 +213,9 @@ class ConsensusListView(APIView):
             .select_related("coder")
             .with_text()
         )
-        document = request.query_params.get("document", "")
-        if document:
-            if not document.isdigit():
-                raise ValidationError(
-                    {
-                        "document": _("“%(value)s” is not a number.")
-                        % {"value": document}
-                    }
-                )
-            codings = codings.filter(document_id=int(document))
+        document_id = int_param(request, "document")
+        if document_id is not None:
+            codings = codings.filter(document_id=document_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             codings.order_by("document_id", "start", "id"), request, view=self

@@ -276,7 +276,7 @@ class CodeDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _int_param(request: Request, name: str) -> int | None:
+def int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
@@ -309,10 +309,10 @@ class CodingListView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
         codings = access.visible_codings().select_related("coder").with_text()
-        document_id = _int_param(request, "document")
+        document_id = int_param(request, "document")
         if document_id is not None:
             codings = codings.filter(document_id=document_id)
-        code_id = _int_param(request, "code")
+        code_id = int_param(request, "code")
         if code_id is not None:
             codings = codings.filter(code_id=code_id)
         coder = request.query_params.get("coder", "").strip()
