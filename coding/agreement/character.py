@@ -179,30 +179,32 @@ def character_agreement(
     *,
     length: int,
     unit_starts: Sequence[int] | np.ndarray | None = None,
+    granularity: str | None = None,
 ) -> CharacterAgreement:
     """NVivo percentage agreement and kappa for one code, one document, two coders.
 
     Spans are ``(start, end)`` code-point offsets, end exclusive, and may overlap.
     With ``unit_starts`` (sorted offsets of sentences or speaker turns, the first 0)
-    the units are those instead of characters.
+    the units are those instead of characters; ``granularity`` names them in the
+    result (e.g. "sentence", "turn"; default "unit").
     """
     mask_a = coded_mask(spans_a, length=length)
     mask_b = coded_mask(spans_b, length=length)
-    granularity = CHARACTER
+    label = CHARACTER
     if unit_starts is not None:
         mask_a = unit_coded(mask_a, unit_starts=unit_starts)
         mask_b = unit_coded(mask_b, unit_starts=unit_starts)
-        granularity = UNIT
+        label = granularity or UNIT
     both = int((mask_a & mask_b).sum())
     coded_a, coded_b = int(mask_a.sum()), int(mask_b.sum())
     neither = len(mask_a) - coded_a - coded_b + both
-    return _agreement(both, neither, coded_a - both, coded_b - both, granularity)
+    return _agreement(both, neither, coded_a - both, coded_b - both, label)
 
 
 # --- Whole project, interval route ----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CharacterTable:
     """Counts for every document × code × coder pair, ready for any view of them.
 
@@ -308,9 +310,11 @@ class CharacterTable:
         percent = self.percent(pair=pair)[rows][:, columns]
         kappa = self.kappa(pair=pair)[rows][:, columns]
         n_cells = int(np.isfinite(percent).sum())
+        # Resample the documents this pair was compared on (cluster bootstrap:
+        # characters within a document are not independent units).
         per_document = np.column_stack(
             [selected[key].sum(axis=1) for key in keys]
-        ).astype(float)
+        ).astype(float)[compared.any(axis=1)]
         low, high, used = bootstrap(
             per_document,
             _kappa_from_sums,
@@ -430,6 +434,7 @@ def character_table(
     codes: Sequence[Hashable],
     coders: Sequence[Hashable],
     unit_starts: Mapping[Hashable, Sequence[int] | np.ndarray] | None = None,
+    granularity: str | None = None,
     assigned: Mapping[Hashable, Collection[Hashable]] | None = None,
 ) -> CharacterTable:
     """Count agreement for all documents × codes × coder pairs in one pass.
@@ -437,7 +442,7 @@ def character_table(
     ``spans`` are ``(document, code, coder, start, end)``; spans of codes or coders
     not listed are ignored, a span on an unknown document is an error. ``lengths``
     fixes the documents and their order. With ``unit_starts`` per document, units are
-    sentences or turns instead of characters. ``assigned`` (document → coders) limits
+    sentences or turns instead of characters (``granularity`` names them). ``assigned`` (document → coders) limits
     the comparison to coders who worked on that document; without it every coder
     counts for every document and an absent coding means "not coded", as in NVivo.
     """
@@ -480,10 +485,10 @@ def character_table(
         end[keep],
     )
 
-    granularity = CHARACTER
+    label = CHARACTER
     size = doc_length
     if unit_starts is not None:
-        granularity = UNIT
+        label = granularity or UNIT
         checked = [
             _check_unit_starts(unit_starts[d], int(doc_length[i]))
             for i, d in enumerate(documents)
@@ -573,7 +578,7 @@ def character_table(
         codes,
         coders,
         pairs,
-        granularity,
+        label,
         size.copy(),
         coded,
         both,

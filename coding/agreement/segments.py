@@ -88,7 +88,7 @@ class PercentAgreement:
     n_units: int  # units with at least two values
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
     """Reliability data as distinct unit rows of category indices (−1 = missing)."""
 

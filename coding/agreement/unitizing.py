@@ -54,7 +54,7 @@ class ValueAlpha:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class UnitizingAlpha:
     """The u-alpha family for one continuum (Krippendorff et al. 2016).
 
@@ -213,9 +213,12 @@ def unitizing_alpha(
     non-nominal levels need numeric values. Several documents can be laid end to
     end into one continuum: gaps count by length, so joining them changes nothing.
 
-    For more than two coders the self-pairing correction of cuα averages, over the
-    other coders j, the square of each unit's overlap with j's coded units; for two
-    coders this is the published formula exactly.
+    The self-pairing correction of cuα takes, for each unit and each other coder j,
+    the square of the unit's overlap with j's coded units, averaged over the m − 1
+    others, mirroring how ℓ* averages coder pairs. For two coders every reading of
+    the published correction we know coincides; for three or more this is our
+    reading (another in circulation squares the overlap with the union of all other
+    coders' units), so cuα and (k)uα for m > 2 may differ from ATLAS.ti in decimals.
     """
     level = as_level(level)
     coders, labels = _units(
@@ -339,7 +342,7 @@ def _cu_family(
             reason,
         )
     # Each unit pairs with itself: per other coder j, its overlap with j's units,
-    # squared, averaged over the m − 1 others (for m = 2 the published term).
+    # squared, averaged over the m − 1 others (see unitizing_alpha's docstring).
     self_pairs = np.zeros(len(labels) + 1)
     for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
         overlap = _overlap_with(coders[i], coders[j])

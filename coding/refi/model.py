@@ -132,13 +132,22 @@ class RefiError(ValueError):
     """A REFI-QDA file cannot be read; nothing of it was imported.
 
     ``code`` is stable for programs (``"not_zip"``, ``"no_qde"``,
-    ``"xml_syntax"``, ``"wrong_root"``, ``"selection_outside_source"``,
-    ``"unknown_code"``, ``"too_many_members"``, ``"too_large"``,
-    ``"not_codebook"``); ``str(error)`` is a sentence a researcher can act on,
-    rendered in the active language.
+    ``"too_many_members"``, ``"too_large"``, ``"xml_syntax"``,
+    ``"xml_doctype"``, ``"wrong_root"``, ``"not_codebook"``,
+    ``"selection_outside_source"``, ``"bad_selection"``, ``"unknown_code"``);
+    ``str(error)`` is a sentence a researcher can act on, rendered in the
+    active language when it is shown.
     """
 
-    def __init__(self, code: str, message: Any, **params: object) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: Any,
+        params: dict[str, object] | None = None,
+        **more_params: object,
+    ) -> None:
+        params = {**(params or {}), **more_params}
+        # args hold everything, so that the error survives pickling (Celery).
         super().__init__(code, message, params)
         self.code = code
         self.message = message
@@ -312,7 +321,7 @@ class RefiProject:
         return found
 
 
-# Referenced here so that makemessages sees the unit names once, for the UI.
+# How each unit is named to researchers (in warnings and on the import page).
 OFFSET_UNIT_LABELS: dict[OffsetUnit, Any] = {
     OffsetUnit.CODEPOINTS: _("characters (Unicode code points), the REFI-QDA standard"),
     OffsetUnit.CODEPOINTS_NFC: _("characters of the normalised text"),

@@ -138,6 +138,9 @@ def _parse_xml(data: bytes, filename: str) -> etree._Element:
         remove_pis=True,
         huge_tree=False,
     )
+    stripped = data.lstrip(b" \t\r\n")
+    if stripped is not data and stripped.startswith(b"<?xml"):
+        data = stripped  # blank lines before the declaration would be fatal
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
@@ -411,8 +414,11 @@ def _parse_set(element: etree._Element, guids: _Guids) -> RefiSet:
 # --------------------------------------------------------------------------
 
 
-def read_qdc(data: bytes) -> RefiCodebook:
-    """Read a ``.qdc`` codebook (any namespace spelling, empty ``<Sets/>`` allowed)."""
+def read_qdc(data: bytes, *, filename: str = "codebook.qdc") -> RefiCodebook:
+    """Read a ``.qdc`` codebook (any namespace spelling, empty ``<Sets/>`` allowed).
+
+    ``filename`` only labels error messages.
+    """
     if data.startswith(b"PK\x03\x04"):
         raise RefiError(
             "not_codebook",
@@ -421,7 +427,7 @@ def read_qdc(data: bytes) -> RefiCodebook:
                 "not a codebook (.qdc). Import it as a project."
             ),
         )
-    root = _parse_xml(data, "codebook")
+    root = _parse_xml(data, filename)
     if _local(root) != "CodeBook":
         if _local(root) == "Project":
             raise RefiError(
@@ -434,9 +440,10 @@ def read_qdc(data: bytes) -> RefiCodebook:
         raise RefiError(
             "wrong_root",
             _(
-                "The file is not a REFI-QDA codebook: its root element is "
+                "The file %(file)s is not a REFI-QDA codebook: its root element is "
                 "<%(found)s>, expected <CodeBook>."
             ),
+            file=filename,
             found=_local(root),
         )
     warnings: list[RefiWarning] = []
@@ -718,8 +725,7 @@ class _RawSelection:
     end: int
     codings: list[RefiCoding]
     description: str
-    notes: list[str]
-    hints: list[str]
+    hints: list[str]  # quotations the tool stored: name and Description
 
 
 @dataclass
@@ -729,7 +735,6 @@ class _Reading:
     units: list[OffsetUnit]
     spans: tuple[tuple[int, int], ...]
     score: int
-    hint_matches: int
 
 
 @dataclass
@@ -776,9 +781,9 @@ def _boundary_score(norm: str, start: int, end: int) -> int:
 
 def _score(
     norm: str, selections: list[_RawSelection], spans: list[tuple[int, int, int]]
-) -> tuple[int, int]:
+) -> int:
+    """The score of one reading (see :func:`_decide_unit`)."""
     score = 0
-    matches = 0
     for selection, (start, end, inside) in zip(selections, spans, strict=True):
         score += inside * _INSIDE_CHARACTER
         if start == end:
@@ -787,11 +792,10 @@ def _score(
             continue
         score += _boundary_score(norm, start, end)
         passage = norm[start:end]
-        best = max((_hint_score(hint, passage) for hint in selection.hints), default=0)
-        if best:
-            matches += 1
-        score += best
-    return score, matches
+        score += max(
+            (_hint_score(hint, passage) for hint in selection.hints), default=0
+        )
+    return score
 
 
 def _readings(text_map: _TextMap, selections: list[_RawSelection]) -> list[_Reading]:
@@ -803,10 +807,10 @@ def _readings(text_map: _TextMap, selections: list[_RawSelection]) -> list[_Read
         converted = units.convert(unit, raw_spans)
         if converted is not None:
             spans = tuple((start, end) for start, end, _inside in converted)
-            score, matches = _score(text_map.norm, selections, converted)
+            score = _score(text_map.norm, selections, converted)
             existing = by_spans.get(spans)
             if existing is None:
-                by_spans[spans] = _Reading([unit], spans, score, matches)
+                by_spans[spans] = _Reading([unit], spans, score)
             else:
                 existing.units.append(unit)
                 # Same spans: keep the score of the cleanest way to get there.
@@ -828,7 +832,8 @@ def _decide_unit(analysis: _SourceAnalysis, prior: OffsetUnit, trusted: bool) ->
        points with every line break counted as one ``\\n`` (the standard),
        code points of the NFC text, UTF-16 code units with ``\\r\\n`` counted
        as two (NVivo for Windows) or as one, code points with ``\\r\\n`` as two,
-       and UTF-8 bytes either way (Taguette's old mistake).  Units that give
+       and UTF-8 bytes either way (the mistake Taguette once made with its own
+       offsets).  Units that give
        identical results form one reading; a unit that puts any selection
        outside the text is out.
     2. Each reading is scored on the coded text: +20 for every selection whose
@@ -1447,7 +1452,7 @@ class _ProjectReader:
                 hint for hint in (selection.get("name") or "", description) if hint
             ]
             selections.append(
-                _RawSelection(sel_guid, start, end, codings, description, [], hints)
+                _RawSelection(sel_guid, start, end, codings, description, hints)
             )
         whole, cases = self._codings(element, guid, source_user, name)
         case_refs |= cases
@@ -1566,7 +1571,7 @@ class _ProjectReader:
                     end=end,
                     codings=selection.codings,
                     description=selection.description,
-                    notes=selection.notes,
+                    notes=[],  # filled from the NoteRefs by _attach_notes
                 )
             )
         if mismatched:

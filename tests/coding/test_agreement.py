@@ -236,11 +236,15 @@ def test_coded_mask_and_units():
 def test_sentence_granularity_counts_units():
     """Sentences [0,10) [10,20) [20,30): A touches 1 and 2, B touches 2 → 2 of 3 agree."""
     result = character_agreement(
-        [(8, 12)], [(15, 16)], length=30, unit_starts=[0, 10, 20]
+        [(8, 12)],
+        [(15, 16)],
+        length=30,
+        unit_starts=[0, 10, 20],
+        granularity="sentence",
     )
     assert (result.n_units, result.both, result.only_a, result.neither) == (3, 1, 1, 1)
     assert result.percent == pytest.approx(200 / 3)
-    assert result.granularity == "unit"
+    assert result.granularity == "sentence"
 
 
 span_lists = st.lists(
@@ -283,6 +287,8 @@ def test_table_matches_mask_route(coders, cuts):
             )
             cell = table.cell(document="d1", code="code", pair=(a, b))
             assert cell == direct
+            assert table.kappa(pair=(a, b))[0, 0] == direct.kappa  # vectorised route
+            assert table.percent(pair=(a, b))[0, 0] == direct.percent
             reverse = table.cell(document="d1", code="code", pair=(b, a))
             assert (reverse.only_a, reverse.only_b) == (direct.only_b, direct.only_a)
             pooled = table.pooled(pair=(a, b), code="code").weighted

@@ -14,6 +14,7 @@ import functools
 import importlib.util
 import io
 import os
+import pickle
 import re
 import sys
 import unicodedata
@@ -56,7 +57,7 @@ from coding.refi import (
     write_qde,
     write_qdpx,
 )
-from coding.refi.read import _TextMap
+from coding.refi.read import _TextMap, _Units
 
 # The package only needs Django for lazy translations.  Without pytest-django
 # (``-p no:django``), give Django minimal settings so messages can be rendered.
@@ -258,9 +259,13 @@ def test_text_map_matches_normalise_text(raw: str) -> None:
         previous = text_map.floor[index]
 
 
+def _breaks(text: str) -> str:
+    """Every line break as one \\n, as the standard counts them."""
+    return re.sub("\r\n|[\r\x85\u2028\u2029]", "\n", text)
+
+
 def _breaks_and_controls(text: str) -> str:
-    text = re.sub("\r\n|[\r\x85\u2028\u2029]", "\n", text)
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", _breaks(text))
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
@@ -1046,6 +1051,26 @@ def test_codebook_namespace_variants(root: str) -> None:
     assert codebook.warnings == []
 
 
+def test_codebook_with_bom_utf16_or_blank_lines_before_the_declaration() -> None:
+    """QualCoder writes .qdc as utf-8-sig; other encodings and stray blank lines pass."""
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
+        f'<Codes><Code guid="{CODE_A}" name="Één" isCodable="true"/></Codes></CodeBook>'
+    )
+    expected = [RefiCode(CODE_A, "Één")]
+    assert read_qdc(xml.encode("utf-8-sig")).codes == expected
+    assert read_qdc(xml.replace("utf-8", "utf-16").encode("utf-16")).codes == expected
+    assert read_qdc(b"\r\n  " + xml.encode()).codes == expected
+
+
+def test_codebook_syntax_errors_name_the_uploaded_file() -> None:
+    error = _error(lambda: read_qdc(b"<CodeBook><Codes>", filename="mijn codes.qdc"))
+    assert error.code == "xml_syntax"
+    assert str(error).startswith(
+        "The file mijn codes.qdc is damaged: it is not well-formed XML (line 1, column 18: "
+    )
+
+
 def test_codes_without_colours_short_colours_and_bad_colours() -> None:
     """Missing or invalid colours are None; #RGB is expanded."""
     xml = f"""<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
@@ -1174,17 +1199,45 @@ DETECTION_PASSAGES = [
 
 def encode_position(raw: str, index: int, unit: OffsetUnit) -> int:
     """Position of code point ``index`` of ``raw`` as a tool using ``unit`` counts it."""
-    lf = re.sub("\r\n|\r|\n", "\n", raw[:index])
+    lf = _breaks(raw[:index])
     crlf = lf.replace("\n", "\r\n")
     return {
         OffsetUnit.CODEPOINTS: lambda: len(lf),
-        OffsetUnit.CODEPOINTS_NFC: lambda: len(unicodedata.normalize("NFC", lf)),
+        OffsetUnit.CODEPOINTS_NFC: lambda: len(
+            unicodedata.normalize("NFC", _breaks_and_controls(raw[:index]))
+        ),
         OffsetUnit.CODEPOINTS_CRLF: lambda: len(crlf),
         OffsetUnit.UTF16: lambda: len(lf.encode("utf-16-le")) // 2,
         OffsetUnit.UTF16_CRLF: lambda: len(crlf.encode("utf-16-le")) // 2,
         OffsetUnit.UTF8: lambda: len(lf.encode("utf-8")),
         OffsetUnit.UTF8_CRLF: lambda: len(crlf.encode("utf-8")),
     }[unit]()
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_RAW_ALPHABET.filter(lambda c: c != "\ufeff"), max_size=16).map("".join)
+)
+def test_every_unit_converts_exactly_at_character_boundaries(raw: str) -> None:
+    """A passage encoded in any unit converts back to exactly its normalised text."""
+    raw = raw.rstrip() + "z"
+    text_map = _TextMap(raw)
+    units = _Units(text_map)
+    boundaries = [i for i in range(len(raw) + 1) if text_map.clean[i]]
+    for unit in OffsetUnit:
+        spans = [
+            (encode_position(raw, a, unit), encode_position(raw, b, unit))
+            for a in boundaries
+            for b in boundaries
+            if a < b
+        ]
+        converted = units.convert(unit, spans)
+        assert converted is not None
+        pairs = [(a, b) for a in boundaries for b in boundaries if a < b]
+        for (a, b), (start, end, inside) in zip(pairs, converted, strict=True):
+            assert inside == 0
+            expected = unicodedata.normalize("NFC", _breaks_and_controls(raw[a:b]))
+            assert text_map.norm[start:end] == expected
 
 
 def encoded_spans(
@@ -1426,7 +1479,8 @@ def test_error_wrong_root_element() -> None:
     error = _error(lambda: read_qdc(b"<html><body/></html>"))
     assert error.code == "wrong_root"
     assert str(error) == (
-        "The file is not a REFI-QDA codebook: its root element is <html>, expected <CodeBook>."
+        "The file codebook.qdc is not a REFI-QDA codebook: its root element is <html>, "
+        "expected <CodeBook>."
     )
 
 
@@ -1523,6 +1577,18 @@ def test_error_too_large_uncompressed() -> None:
         "The project file would unpack to 3.0 MB, more than the 1.0 MB Regie accepts. "
         "Export the project without media files."
     )
+
+
+def test_errors_and_warnings_survive_pickling() -> None:
+    """Errors and warnings can cross process boundaries (Celery) intact."""
+    error = _error(lambda: read_qdpx(b"geen zip"))
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, str(copy)) == (error.code, str(error))
+    project = read_qdpx(fixture("atlasti.qdpx"))
+    assert [str(w) for w in pickle.loads(pickle.dumps(project)).warnings] == [
+        str(w) for w in project.warnings
+    ]
+    assert pickle.loads(pickle.dumps(project)) == project
 
 
 def test_errors_render_in_the_active_language() -> None:
