@@ -4,7 +4,7 @@ Fixture files live in ``tests/fixtures/refi/`` and are (re)created by
 ``make_fixtures.py`` there; each imitates one tool's export or one quirk.  The
 passages each tool showed are written out in full below, so a wrong offset
 conversion shows up as a failing assertion.  The XSDs are loaded at test time
-from ``$REFI_QDA_SCHEMAS`` (default ``/work/shared/refi-qda``), never copied
+from ``$REFI_QDA_SCHEMAS`` (default: ``shared/refi-qda`` beside the checkout), never copied
 into the repository.
 """
 
@@ -73,7 +73,10 @@ def english_messages() -> Iterator[None]:
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "refi"
-SCHEMAS = Path(os.environ.get("REFI_QDA_SCHEMAS", "/work/shared/refi-qda"))
+SCHEMAS = Path(
+    os.environ.get("REFI_QDA_SCHEMAS")
+    or Path(__file__).resolve().parents[3] / "shared" / "refi-qda"
+)
 
 
 # --------------------------------------------------------------------------
@@ -98,6 +101,8 @@ def schema(name: str) -> etree.XMLSchema:
     """The official XSD ``name`` from the shared folder (skip if it is absent)."""
     loaded = _load_schema(name)
     if loaded is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{SCHEMAS / name} is missing in CI")
         pytest.skip(f"{SCHEMAS / name} not available; set REFI_QDA_SCHEMAS")
     return loaded
 
