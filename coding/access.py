@@ -72,24 +72,30 @@ class ProjectAccess:
     def coding_filter(self, prefix: str = "") -> Q:
         """A ``Q`` on codings (reached through ``prefix``) this member may see.
 
-        Under blind coding that is one's own codings, plus the consensus layer once
-        the supervisor has published it.
+        Under blind coding that is one's own codings; under shared coding everyone's.
+        The consensus layer is the supervisors' until they publish it, in both modes.
         """
+        consensus_id = self.project.consensus_user_id
+        hidden_consensus = (
+            consensus_id is not None
+            and not self.project.consensus_published
+            and not self.can(Cap.SUPERVISE)
+        )
         if self.sees_all_codings:
+            if hidden_consensus:
+                return ~Q(**{f"{prefix}coder_id": consensus_id})
             return Q(**{f"{prefix}pk__isnull": False})
         visible = Q(**{f"{prefix}coder_id": self.user_id})
-        if self.project.consensus_published and self.project.consensus_user_id:
-            visible |= Q(**{f"{prefix}coder_id": self.project.consensus_user_id})
+        if consensus_id and self.project.consensus_published:
+            visible |= Q(**{f"{prefix}coder_id": consensus_id})
         return visible
 
     def sees_coder(self, coder_id: int) -> bool:
         """May this member see the codings (and name) of ``coder_id``?"""
-        if self.sees_all_codings or coder_id == self.user_id:
-            return True
-        return bool(
-            self.project.consensus_published
-            and coder_id == self.project.consensus_user_id
-        )
+        consensus_id = self.project.consensus_user_id
+        if consensus_id is not None and coder_id == consensus_id:
+            return self.project.consensus_published or self.can(Cap.SUPERVISE)
+        return self.sees_all_codings or coder_id == self.user_id
 
     def visible_codings(self):
         """Codings this member may see: everyone's, or only their own when blind."""

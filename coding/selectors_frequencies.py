@@ -99,7 +99,8 @@ def _scope_labels(access: ProjectAccess, scope: str) -> dict[str, str]:
                 memberships__project=access.project
             ).values_list("pk", "username")
         }
-        if access.project.consensus_user_id:
-            labels[str(access.project.consensus_user_id)] = _("consensus")
+        consensus_id = access.project.consensus_user_id
+        if consensus_id:
+            labels[str(consensus_id)] = User.objects.get(pk=consensus_id).username
         return labels
     return {}

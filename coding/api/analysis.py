@@ -71,7 +71,11 @@ class CodeFrequenciesView(APIView):
         return Response(
             {
                 "status": state.frequencies_badge,
-                "computed_at": state.frequencies_computed_at,
+                "computed_at": serializers.DateTimeField().to_representation(
+                    state.frequencies_computed_at
+                )
+                if state.frequencies_computed_at
+                else None,
                 "results": FrequencyRowSerializer(rows, many=True).data,
             }
         )

@@ -129,13 +129,17 @@ class AssignmentListView(APIView):
                     % {"id": data.validated_data["document"]}
                 }
             )
+        existed = Assignment.objects.filter(
+            document=document, coder=_user(data.validated_data["coder"])
+        ).exists()
         assignment = assignment_create(
             document=document,
             coder=_user(data.validated_data["coder"]),
             actor=request.user,
         )
         return Response(
-            AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED
+            AssignmentSerializer(assignment).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
 

@@ -28,6 +28,8 @@ def _options(request: HttpRequest) -> tuple[str, bool]:
 def analysis_codes(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     scope, rolled = _options(request)
+    if not access.sees_all_codings:
+        scope = "all"  # blind coding: one's own totals, whatever scope was asked
     frequencies_schedule_if_stale(project_id=access.project.pk)
     errors: list[str] = []
     try:

@@ -576,3 +576,25 @@ def test_navigation_follows_the_role(project, members, role, links):
     )
     for label, shown in links.items():
         assert (f">{label}</a>" in body) is shown, label
+
+
+def test_unpublished_consensus_stays_hidden_under_shared_coding(project, members):
+    project.blind_coding = False
+    project.save()
+    document = make_document(project=project)
+    code = make_code(project=project)
+    consensus = consensus_user_for(project)
+    make_coding(document=document, code=code, coder=consensus, start=0, end=5)
+    make_coding(document=document, code=code, coder=members["coder2"], start=6, end=9)
+    coders = {r["coder"] for r in api(members["coder"]).get(f"/api/v1/projects/{project.pk}/codings/").json()["results"]}
+    assert coders == {members["coder2"].username}
+    supervisor = {r["coder"] for r in api(members["supervisor"]).get(f"/api/v1/projects/{project.pk}/codings/").json()["results"]}
+    assert consensus.username in supervisor
+
+
+def test_assigning_twice_answers_200(project, members):
+    document = make_document(project=project)
+    url = f"/api/v1/projects/{project.pk}/assignments/"
+    payload = {"document": document.pk, "coder": members["coder"].username}
+    assert api(members["supervisor"]).post(url, payload, format="json").status_code == 201
+    assert api(members["supervisor"]).post(url, payload, format="json").status_code == 200
