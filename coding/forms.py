@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coding.models import Case, Code, Project, Role
+from coding.models import Case, Code, MeasurementLevel, Project, Role
 
 
 class ProjectForm(forms.Form):
@@ -78,10 +78,32 @@ class CodeForm(forms.Form):
         required=False,
         empty_label=_("(top level)"),
     )
+    is_domain = forms.BooleanField(
+        label=_("Domain: its sub-codes are mutually exclusive values"),
+        required=False,
+        help_text=_(
+            "Agreement measures then compare which sub-code each coder applied, "
+            "as one variable."
+        ),
+    )
+    measurement_level = forms.ChoiceField(
+        label=_("Level of measurement (domains only)"),
+        choices=MeasurementLevel.choices,
+        initial=MeasurementLevel.NOMINAL,
+        required=False,
+    )
+    value = forms.FloatField(
+        label=_("Value on the domain's scale (sub-codes of a domain only)"),
+        required=False,
+        localize=True,
+    )
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Code.objects.filter(project=project)
+
+    def clean_measurement_level(self) -> str:
+        return self.cleaned_data["measurement_level"] or MeasurementLevel.NOMINAL
 
 
 class MergeForm(forms.Form):

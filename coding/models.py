@@ -234,8 +234,22 @@ class SpeakerTurn(models.Model):
         return f"{self.speaker or '—'} [{self.start}:{self.end}]"
 
 
+class MeasurementLevel(models.TextChoices):
+    """Level of measurement of a domain's values (picks Krippendorff's α metric)."""
+
+    NOMINAL = "nominal", _("nominal")
+    ORDINAL = "ordinal", _("ordinal")
+    INTERVAL = "interval", _("interval")
+    RATIO = "ratio", _("ratio")
+
+
 class Code(models.Model):
-    """A node of the project's codebook tree."""
+    """A node of the project's codebook tree.
+
+    A code marked ``is_domain`` stands for one variable whose mutually exclusive
+    values are its sub-codes (agreement measures read it so); ``measurement_level``
+    belongs to such a domain and ``value`` to its sub-codes.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="codes")
     parent = models.ForeignKey(
@@ -250,6 +264,30 @@ class Code(models.Model):
     color = models.CharField(_("colour"), max_length=7, default="#ffd966")
     shortcut = models.CharField(_("keyboard shortcut"), max_length=1, blank=True)
     sort_order = models.IntegerField(_("sort order"), default=0)
+    is_domain = models.BooleanField(
+        _("domain of mutually exclusive values"),
+        default=False,
+        help_text=_(
+            "Its sub-codes are the values of one variable; agreement measures "
+            "compare which of them a coder applied."
+        ),
+    )
+    measurement_level = models.CharField(
+        _("level of measurement"),
+        max_length=10,
+        choices=MeasurementLevel.choices,
+        default=MeasurementLevel.NOMINAL,
+        help_text=_("Only for a domain: how Krippendorff's α compares its values."),
+    )
+    value = models.FloatField(
+        _("value"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Only for a sub-code of a domain: its number on an ordinal, interval "
+            "or ratio scale."
+        ),
+    )
 
     class Meta:
         ordering = ["sort_order", "name", "id"]
@@ -272,6 +310,14 @@ class Code(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(name=""), name="coding_code_name_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(measurement_level__in=[m.value for m in MeasurementLevel]),
+                name="coding_code_measurement_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_domain=True) | Q(measurement_level="nominal"),
+                name="coding_code_level_only_on_domain",
             ),
         ]
 
@@ -624,4 +670,6 @@ class CodeFrequency(models.Model):
         return f"{self.code} {self.scope}:{self.scope_key} = {self.codings}"
 
 
+from coding.models_agreement import *  # noqa: E402,F403
 from coding.models_analysis import *  # noqa: E402,F403
+from coding.models_interop import *  # noqa: E402,F403

@@ -62,6 +62,9 @@ class AnalysisResult(models.Model):
         max_length=10, choices=ResultStatus.choices, default=ResultStatus.QUEUED
     )
     error = models.TextField(blank=True)
+    unsent = models.BooleanField(
+        default=False, help_text="Queued, but no broker took the message yet."
+    )
     source_key = models.CharField(max_length=200, blank=True)
     codings_changed_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(
@@ -101,7 +104,13 @@ class AnalysisResult(models.Model):
         return self.status in {ResultStatus.QUEUED, ResultStatus.RUNNING}
 
     def badge(self, current_source_key: str) -> str:
-        """``computing``, ``failed``, ``stale`` or ``fresh`` — what the page shows."""
+        """``computing``, ``failed``, ``stale`` or ``fresh`` — what the page shows.
+
+        A job no broker took (``unsent``) is stale: the old figures (if any) stay on
+        the page until a worker catches up.
+        """
+        if self.in_progress and self.unsent:
+            return "stale"
         if self.in_progress:
             return "computing"
         if self.status == ResultStatus.FAILED:
@@ -197,7 +206,9 @@ class AutoCodeRun(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed", "undone"]),
+                condition=Q(
+                    status__in=["queued", "running", "done", "failed", "undone"]
+                ),
                 name="coding_autocoderun_status_valid",
             )
         ]

@@ -7,19 +7,18 @@ that lists segments shows exactly the same rows.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
-from coding.models import Code, Coding, SpeakerTurn
+from coding.models import Code, CodebookVersion, Coding, Document, SpeakerTurn
 from coding.selectors import codebook_tree, flatten
 
 User = get_user_model()
@@ -149,7 +148,15 @@ def filtered_codings(
         codings = codings.filter(coder_id__in=f.coders)
     if f.documents:
         codings = codings.filter(document_id__in=f.documents)
+    known = set(attribute_names(access)) if f.attributes else set()
     for name, value in f.attributes:
+        if name not in known or "__" in name:
+            raise ValidationError(
+                {
+                    "attribute": _("No case has an attribute “%(name)s”.")
+                    % {"name": name}
+                }
+            )
         codings = codings.filter(**{f"document__case__attributes__{name}": value})
     if f.memo:
         codings = codings.filter(memo__icontains=f.memo)
@@ -183,41 +190,77 @@ class SegmentRow:
     created_at: datetime
     updated_at: datetime
     extra: dict[str, object] = field(default_factory=dict)
+    # relation fields (network app); empty/None for codings without a relation
+    source_actor: str = ""
+    target_actor: str = ""
+    flow: str = ""
+    mutual: bool | None = None
+    occasional: bool | None = None
 
 
-class _TurnIndex:
-    """Finds the speaker turn a coding starts in.
+@dataclass(frozen=True)
+class SegmentDocument:
+    """What every segment of one document shares (fetched once per document)."""
 
-    Rows arrive in document order, so only the current document's turns are kept.
+    id: int
+    title: str
+    case_label: str
+    attributes: dict[str, str]
+
+
+# The fields of a segment record, in order (see ``iter_segment_records``).
+SEGMENT_RECORD_FIELDS = (
+    "document",
+    "turn_number",
+    "speaker",
+    "coder",
+    "code_id",
+    "code_path",
+    "code_name",
+    "start",
+    "end",
+    "text",
+    "memo",
+    "codebook_version",
+    "created_at",
+    "updated_at",
+    "source_actor",
+    "target_actor",
+    "flow",
+    "mutual",
+    "occasional",
+)
+_ROW_VALUES = (
+    "pk",
+    "start",
+    "end",
+    "coder_id",
+    "code_id",
+    "memo",
+    "codebook_version_id",
+    "created_at",
+    "updated_at",
+    "relation__source_actor__name",
+    "relation__target_actor__name",
+    "relation__flow__key",
+    "relation__mutual",
+    "relation__occasional",
+)
+
+
+def iter_segment_records(
+    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 5000
+) -> Iterator[tuple]:
+    """Segments in document order (start, end, id) as plain tuples, streamed.
+
+    Each tuple holds ``SEGMENT_RECORD_FIELDS``; ``document`` is a
+    ``SegmentDocument`` shared by the segments of one document. This is the fast
+    path under every export: documents are read one at a time (their text once,
+    the coded passages sliced from it in Python — slicing in SQL would unpack the
+    whole transcript again for every row), and codings in chunks of
+    ``chunk_size`` by keyset, so memory stays flat and the first rows go out at
+    once (no server-side cursor that PostgreSQL would first fill completely).
     """
-
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[list[int], list[tuple[int, str, int]]]] = {}
-
-    def turn_at(self, document_id: int, offset: int) -> tuple[int | None, str]:
-        if document_id not in self._cache:
-            turns = list(
-                SpeakerTurn.objects.filter(document_id=document_id)
-                .order_by("start")
-                .values_list("start", "speaker", "number", "end")
-            )
-            self._cache = {
-                document_id: (
-                    [t[0] for t in turns],
-                    [(t[2], t[1], t[3]) for t in turns],
-                )
-            }
-        starts, info = self._cache[document_id]
-        index = bisect.bisect_right(starts, offset) - 1
-        if index < 0 or offset >= info[index][2]:
-            return None, ""
-        return info[index][0], info[index][1]
-
-
-def iter_segment_rows(
-    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 2000
-) -> Iterator[SegmentRow]:
-    """Rows in document order, streamed from the database in chunks."""
     paths = {
         node.id: (node.path.replace(" > ", PATH_SEPARATOR), node.name)
         for node in flatten(codebook_tree(Code.objects.filter(project=access.project)))
@@ -227,36 +270,114 @@ def iter_segment_rows(
             pk__in=codings.order_by().values("coder_id").distinct()
         ).values_list("pk", "username")
     )
-    consensus_id = access.project.consensus_user_id
-    turns = _TurnIndex()
-    rows = (
-        codings.order_by("document_id", "start", "end", "id")
-        .annotate(
-            segment_text=Substr("document__text", F("start") + 1, F("end") - F("start"))
-        )
-        .values_list(
-            "document_id",
-            "document__title",
-            "document__case__label",
-            "document__case__attributes",
-            "coder_id",
-            "code_id",
-            "start",
-            "end",
-            "segment_text",
-            "memo",
-            "codebook_version__number",
-            "created_at",
-            "updated_at",
+    versions = dict(
+        CodebookVersion.objects.filter(project=access.project).values_list(
+            "pk", "number"
         )
     )
+    document_ids = sorted(
+        codings.order_by().values_list("document_id", flat=True).distinct()
+    )
+    no_code = ("", "")
+    for document_id in document_ids:
+        info = (
+            Document.objects.filter(pk=document_id)
+            .values_list("title", "text", "case__label", "case__attributes")
+            .first()
+        )
+        if info is None:  # deleted while we were exporting
+            continue
+        title, text, case_label, attributes = info
+        document = SegmentDocument(
+            id=document_id,
+            title=title,
+            case_label=case_label or "",
+            attributes={k: str(v) for k, v in (attributes or {}).items()},
+        )
+        # Turns by start; codings come by start too, so one pointer walks along.
+        turns = list(
+            SpeakerTurn.objects.filter(document_id=document_id)
+            .order_by("start")
+            .values_list("start", "end", "number", "speaker")
+        )
+        turn_index = -1
+        n_turns = len(turns)
+        base = codings.filter(document_id=document_id).order_by("start", "end", "pk")
+        after: tuple[int, int, int] | None = None
+        while True:
+            chunk = base
+            if after is not None:
+                start, end, pk = after
+                chunk = base.filter(start__gte=start).filter(
+                    Q(start__gt=start)
+                    | Q(start=start, end__gt=end)
+                    | Q(start=start, end=end, pk__gt=pk)
+                )
+            rows = list(chunk.values_list(*_ROW_VALUES)[:chunk_size])
+            for (
+                _pk,
+                start,
+                end,
+                coder_id,
+                code_id,
+                memo,
+                version_id,
+                created_at,
+                updated_at,
+                source_actor,
+                target_actor,
+                flow,
+                mutual,
+                occasional,
+            ) in rows:
+                while turn_index + 1 < n_turns and turns[turn_index + 1][0] <= start:
+                    turn_index += 1
+                if turn_index >= 0 and start < turns[turn_index][1]:
+                    turn = turns[turn_index]
+                    number, speaker = turn[2], turn[3]
+                else:
+                    number, speaker = None, ""
+                path, name = paths.get(code_id, no_code)
+                yield (
+                    document,
+                    number,
+                    speaker,
+                    names.get(coder_id, ""),
+                    code_id,
+                    path,
+                    name,
+                    start,
+                    end,
+                    text[start:end],
+                    memo,
+                    versions.get(version_id),
+                    created_at,
+                    updated_at,
+                    source_actor or "",
+                    target_actor or "",
+                    flow or "",
+                    mutual,
+                    occasional,
+                )
+            if len(rows) < chunk_size:
+                break
+            last = rows[-1]
+            after = (last[1], last[2], last[0])
+
+
+def iter_segment_rows(
+    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 5000
+) -> Iterator[SegmentRow]:
+    """Rows in document order, streamed from the database in chunks."""
+    project = access.project.name
     for (
-        document_id,
-        title,
-        case_label,
-        attributes,
-        coder_id,
+        document,
+        number,
+        speaker,
+        coder,
         code_id,
+        path,
+        name,
         start,
         end,
         text,
@@ -264,20 +385,21 @@ def iter_segment_rows(
         version,
         created_at,
         updated_at,
-    ) in rows.iterator(chunk_size=chunk_size):
-        number, speaker = turns.turn_at(document_id, start)
-        path, name = paths.get(code_id, ("", ""))
+        source_actor,
+        target_actor,
+        flow,
+        mutual,
+        occasional,
+    ) in iter_segment_records(access, codings, chunk_size=chunk_size):
         yield SegmentRow(
-            project=access.project.name,
-            document_id=document_id,
-            document_title=title,
-            case_label=case_label or "",
-            attributes={k: str(v) for k, v in (attributes or {}).items()},
+            project=project,
+            document_id=document.id,
+            document_title=document.title,
+            case_label=document.case_label,
+            attributes=document.attributes,
             speaker=speaker,
             turn_number=number,
-            coder=_("consensus")
-            if coder_id == consensus_id
-            else names.get(coder_id, ""),
+            coder=coder,
             code_id=code_id,
             code_path=path,
             code_name=name,
@@ -288,6 +410,11 @@ def iter_segment_rows(
             codebook_version=version,
             created_at=created_at,
             updated_at=updated_at,
+            source_actor=source_actor,
+            target_actor=target_actor,
+            flow=flow,
+            mutual=mutual,
+            occasional=occasional,
         )
 
 

@@ -42,3 +42,112 @@ def catch_up_on_start(**kwargs) -> None:
     ).update(frequencies_status=AnalysisStatus.IDLE)
     for project_id in AnalysisState.objects.values_list("project_id", flat=True):
         frequencies_schedule_if_stale(project_id=project_id)
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def compute_analysis_result(*, result_id: int) -> None:
+    """Word frequencies, mentions, co-occurrence, matrix or an auto-code preview."""
+    from coding.models import AnalysisResult
+    from coding.services.analysis import analysis_compute
+
+    if not AnalysisResult.objects.filter(pk=result_id).exists():
+        logger.info("analysis result %s is gone; nothing to compute", result_id)
+        return
+    result = analysis_compute(result_id=result_id)
+    logger.info(
+        "analysis result %s: %s", result_id, result.status if result else "not queued"
+    )
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def run_autocode(*, run_id: int) -> None:
+    from coding.models import AutoCodeRun
+    from coding.services.autocode import autocode_run_execute
+
+    if not AutoCodeRun.objects.filter(pk=run_id).exists():
+        logger.info("auto-coding run %s is gone", run_id)
+        return
+    run = autocode_run_execute(run_id=run_id)
+    logger.info("auto-coding run %s: %s", run_id, run.status if run else "not queued")
+
+
+@worker_ready.connect
+def catch_up_analysis_on_start(**kwargs) -> None:
+    """Queued analysis jobs and auto-coding runs wait for a worker; here is one."""
+    from coding.services.analysis import analysis_catch_up
+    from coding.services.autocode import autocode_catch_up
+
+    analysis_catch_up()
+    autocode_catch_up()
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=1800,
+    time_limit=1860,
+)
+def compute_agreement_run(*, run_id: int) -> None:
+    from coding.models import AgreementRun
+    from coding.services.agreement import agreement_run_compute
+
+    if not AgreementRun.objects.filter(pk=run_id).exists():
+        logger.info("agreement run %s is gone", run_id)
+        return
+    run = agreement_run_compute(run_id=run_id)
+    logger.info("agreement run %s: %s", run_id, run.status if run else "gone")
+
+
+@worker_ready.connect
+def catch_up_agreement_on_start(**kwargs) -> None:
+    """Agreement runs a stopped worker left queued or running go out again."""
+    from coding.services.agreement import agreement_runs_resend
+
+    agreement_runs_resend()
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=3600,
+    time_limit=3660,
+)
+def run_export_job(*, job_id: int) -> None:
+    from coding.models import ExportJob
+    from coding.services.exports import export_job_run
+
+    if not ExportJob.objects.filter(pk=job_id).exists():
+        logger.info("export job %s is gone", job_id)
+        return
+    job = export_job_run(job_id=job_id)
+    logger.info("export job %s: %s", job_id, job.status if job else "gone")
+
+
+@worker_ready.connect
+def catch_up_exports_on_start(**kwargs) -> None:
+    """Export jobs a stopped worker left behind go out again."""
+    from coding.services.exports import export_jobs_resend
+
+    export_jobs_resend()

@@ -1,5 +1,38 @@
-"""Pages of the interop area (namespace `interop:`)."""
+"""Pages of the interop area (namespace `interop:`): exports and project import."""
+
+from django.urls import path
+
+from coding.views import interop
 
 app_name = "interop"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("p/<int:project_id>/export/", interop.export, name="export"),
+    path("p/<int:project_id>/export/start/", interop.export_start, name="export_start"),
+    path(
+        "p/<int:project_id>/export/jobs/<int:job_id>/",
+        interop.export_job_status,
+        name="export_job_status",
+    ),
+    path(
+        "p/<int:project_id>/export/jobs/<int:job_id>/download/",
+        interop.export_download,
+        name="export_download",
+    ),
+    path("projects/import/", interop.project_import, name="project_import"),
+    path(
+        "projects/import/<int:pending_id>/",
+        interop.project_import_preview,
+        name="project_import_preview",
+    ),
+    path(
+        "projects/import/<int:pending_id>/confirm/",
+        interop.project_import_confirm,
+        name="project_import_confirm",
+    ),
+    path(
+        "projects/import/<int:pending_id>/cancel/",
+        interop.project_import_cancel,
+        name="project_import_cancel",
+    ),
+]

@@ -94,3 +94,52 @@ def make_coding(
         end=end,
         memo=memo,
     )
+
+
+# --- the actor network ------------------------------------------------------------
+
+
+def make_actor(*, project: Project, name: str | None = None, kind: str = "vzw", **kw):
+    from network.services import actor_create
+
+    return actor_create(
+        project=project, name=name or f"Actor {next(_numbers)}", kind=kind, **kw
+    )
+
+
+def make_flow(*, project: Project, key: str = "material"):
+    """A built-in flow type (material, knowledge or other), with its code."""
+    from network.models import FlowType
+    from network.services import flow_types_sync
+
+    flow_types_sync(project=project, create_codes=True)
+    return FlowType.objects.get(project=project, key=key)
+
+
+def make_relation(
+    *,
+    document: Document,
+    source,
+    target,
+    flow=None,
+    coder=None,
+    start: int = 0,
+    end: int = 5,
+    mutual: bool = False,
+    occasional: bool = False,
+):
+    from network.services import RelationSpec, relation_create
+
+    return relation_create(
+        document=document,
+        coder=coder or make_user(),
+        start=start,
+        end=end,
+        spec=RelationSpec(
+            flow=flow or make_flow(project=document.project),
+            source_actor=source,
+            target_actor=target,
+            mutual=mutual,
+            occasional=occasional,
+        ),
+    )

@@ -12,11 +12,11 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from coding.access import access_project
-from coding.exports import iter_csv, segment_cells, segment_header
+from coding.exports import iter_segment_csv
 from coding.segments import (
     attribute_names,
     filtered_codings,
-    iter_segment_rows,
+    iter_segment_records,
     segment_filter_from_params,
 )
 
@@ -85,10 +85,14 @@ class SegmentsCsvView(APIView):
             raise ValidationError({"delimiter": _("Use , or ; or tab as separator.")})
         bom = params.get("bom", "1") not in {"0", "false", "no"}
         codings = filtered_codings(access, segment_filter_from_params(params))
-        names = attribute_names(access)
-        rows = (segment_cells(row, names) for row in iter_segment_rows(access, codings))
         response = StreamingHttpResponse(
-            iter_csv(segment_header(names), rows, delimiter=delimiter, bom=bom),
+            iter_segment_csv(
+                iter_segment_records(access, codings),
+                project=access.project.name,
+                attribute_names=attribute_names(access),
+                delimiter=delimiter,
+                bom=bom,
+            ),
             content_type="text/csv; charset=utf-8",
         )
         filename = f"{slugify(access.project.name) or 'project'}-segments.csv"

@@ -6,7 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coding.models import Code, Coding, Document, Membership, Project, Role, SpeakerTurn
+from coding.models import (
+    Code,
+    Coding,
+    Document,
+    MeasurementLevel,
+    Membership,
+    Project,
+    Role,
+    SpeakerTurn,
+)
+from network.api.serializers import RelationSerializer
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -132,6 +142,9 @@ class CodeSerializer(serializers.ModelSerializer):
             "color",
             "shortcut",
             "sort_order",
+            "is_domain",
+            "measurement_level",
+            "value",
         ]
 
 
@@ -144,12 +157,35 @@ class CodeWriteSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=1, trim_whitespace=False
     )
     sort_order = serializers.IntegerField(required=False)
+    is_domain = serializers.BooleanField(
+        required=False,
+        help_text="The code's sub-codes are mutually exclusive values of one "
+        "variable (agreement measures read the domain as one variable).",
+    )
+    measurement_level = serializers.ChoiceField(
+        choices=MeasurementLevel.choices,
+        required=False,
+        help_text="Only on a domain: nominal (default), ordinal, interval or ratio; "
+        "picks Krippendorff's α metric.",
+    )
+    value = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Only on a sub-code of a domain: its number on the domain's "
+        "scale; null clears it.",
+    )
 
 
 class CodingSerializer(serializers.ModelSerializer):
     coder = serializers.CharField(source="coder.username", read_only=True)
     text = serializers.CharField(
         read_only=True, help_text="The coded text, text[start:end]."
+    )
+    relation = RelationSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="For a relation coding: its actors, flow type, direction and "
+        "regularity; null for other codings.",
     )
 
     class Meta:
@@ -166,15 +202,56 @@ class CodingSerializer(serializers.ModelSerializer):
             "revision",
             "created_at",
             "updated_at",
+            "relation",
         ]
 
 
 class CodingCreateSerializer(serializers.Serializer):
     document = serializers.IntegerField()
-    code = serializers.IntegerField()
+    code = serializers.IntegerField(
+        required=False,
+        help_text="Required, except for a relation coding: that takes its flow "
+        "type's code (a given code must be that one).",
+    )
     start = serializers.IntegerField(help_text="Code-point offset, inclusive.")
     end = serializers.IntegerField(help_text="Code-point offset, exclusive.")
     memo = serializers.CharField(required=False, allow_blank=True, default="")
+    source_actor = serializers.IntegerField(
+        required=False, help_text="Relation coding: the actor the flow comes from."
+    )
+    target_actor = serializers.IntegerField(
+        required=False, help_text="Relation coding: the actor the flow goes to."
+    )
+    flow = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Relation coding: flow-type key (material, knowledge, other, or "
+        "one of the project's own; see /projects/{id}/flows/).",
+    )
+    mutual = serializers.BooleanField(
+        required=False, help_text="Relation coding: the flow goes both ways."
+    )
+    occasional = serializers.BooleanField(
+        required=False,
+        help_text="Relation coding: only some years or in some cases (soms).",
+    )
+
+    def validate(self, attrs):
+        relation = any(
+            attrs.get(f) is not None for f in ("source_actor", "target_actor", "flow")
+        )
+        if attrs.get("code") is None and not relation:
+            raise serializers.ValidationError(
+                {"code": serializers.Field.default_error_messages["required"]}
+            )
+        if not relation and ("mutual" in attrs or "occasional" in attrs):
+            raise serializers.ValidationError(
+                _(
+                    "mutual and occasional belong to a relation coding: give "
+                    "source_actor, target_actor and flow too."
+                )
+            )
+        return attrs
 
 
 class CodingUpdateSerializer(serializers.Serializer):

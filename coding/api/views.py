@@ -308,7 +308,11 @@ class CodingListView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        codings = access.visible_codings().select_related("coder").with_text()
+        codings = (
+            access.visible_codings()
+            .select_related("coder", "relation__flow")
+            .with_text()
+        )
         document_id = int_param(request, "document")
         if document_id is not None:
             codings = codings.filter(document_id=document_id)
@@ -351,6 +355,16 @@ class CodingListView(APIView):
         data = s.CodingCreateSerializer(data=request.data, many=many)
         data.is_valid(raise_exception=True)
         items = data.validated_data if many else [data.validated_data]
+        relations = None
+        if any(
+            item.get(field) is not None
+            for item in items
+            for field in ("source_actor", "target_actor", "flow")
+        ):
+            from network.services import relation_specs_resolve
+
+            # Checks the relation fields; a relation item's code is its flow's.
+            relations = relation_specs_resolve(project=access.project, items=items)
         documents = Document.objects.filter(
             project=access.project, pk__in={i["document"] for i in items}
         ).only("id", "project_id", "length")
@@ -392,7 +406,14 @@ class CodingListView(APIView):
             )
             for item in items
         ]
-        if many:
+        if relations is not None:
+            from network.services import relation_codings_create
+
+            created = relation_codings_create(
+                specs=specs, relations=relations, coder=request.user, many=many
+            )
+            ids = [c.pk for c in created]
+        elif many:
             created = codings_create_bulk(specs=specs, coder=request.user)
             ids = [c.pk for c in created]
         else:
@@ -408,7 +429,7 @@ class CodingListView(APIView):
             ids = [created.pk]
         rows = (
             Coding.objects.filter(pk__in=ids)
-            .select_related("coder")
+            .select_related("coder", "relation__flow")
             .with_text()
             .order_by("id")
         )
@@ -419,9 +440,9 @@ class CodingListView(APIView):
 class CodingDetailView(APIView):
     def _get(self, request: Request, coding_id: int, need: Cap = Cap.VIEW):
         access, coding = access_coding(request.user, coding_id, need=need)
-        return access, Coding.objects.select_related("coder").with_text().get(
-            pk=coding.pk
-        )
+        return access, Coding.objects.select_related(
+            "coder", "relation__flow"
+        ).with_text().get(pk=coding.pk)
 
     @extend_schema(responses=s.CodingSerializer)
     def get(self, request: Request, coding_id: int) -> Response:

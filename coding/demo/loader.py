@@ -21,6 +21,7 @@ from coding.services.documents import case_get_or_create, document_create_from_t
 from coding.services.projects import membership_set, project_create
 from coding.services.team import assignment_create, assignment_set_status
 from coding.services.versions import codebook_freeze
+from network.services import network_demo_load
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROJECT_NAME = "Regierol Mechelen (demo)"
@@ -132,6 +133,7 @@ def demo_load() -> DemoResult:
             document, spec["codings"], codes, users, transcript_path.name
         )
     _mark_demo_progress(project, users)
+    network_demo_load(project=project, users=users)  # actors and relation fields
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from coding.codebook_csv import CodebookRow
-from coding.models import Code, Coding, Project
+from coding.models import Code, Coding, MeasurementLevel, Project
 from coding.services.audit import (
     Action,
     Entity,
@@ -96,6 +97,56 @@ def _check_parent(project: Project, parent: Code | None) -> None:
         )
 
 
+def _clean_domain(
+    *,
+    is_domain: bool,
+    measurement_level: str | None,
+    value: float | None,
+    parent: Code | None,
+) -> tuple[str, float | None]:
+    """Check the agreement fields; return the level and value to store.
+
+    A level of measurement other than nominal belongs to a domain, a value to a
+    sub-code of a domain (the value of that code on the domain's scale).
+    """
+    level = measurement_level or MeasurementLevel.NOMINAL
+    if level not in MeasurementLevel.values:
+        raise ValidationError(
+            {
+                "measurement_level": _(
+                    "“%(level)s” is not a level of measurement; use nominal, "
+                    "ordinal, interval or ratio."
+                )
+                % {"level": level}
+            }
+        )
+    if level != MeasurementLevel.NOMINAL and not is_domain:
+        raise ValidationError(
+            {
+                "measurement_level": _(
+                    "A level of measurement belongs to a domain: mark the code as "
+                    "a domain first."
+                )
+            }
+        )
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError({"value": _("A value must be a number.")})
+        if not math.isfinite(value):
+            raise ValidationError({"value": _("A value must be a finite number.")})
+        if parent is None or not parent.is_domain:
+            raise ValidationError(
+                {
+                    "value": _(
+                        "Only a sub-code of a domain can have a value; mark its "
+                        "parent code as a domain first."
+                    )
+                }
+            )
+        value = float(value)
+    return level, value
+
+
 def code_descendant_ids(code: Code) -> set[int]:
     """Ids of ``code`` and everything below it (one query for the whole codebook)."""
     children: dict[int | None, list[int]] = {}
@@ -123,11 +174,20 @@ def code_create(
     color: str | None = None,
     shortcut: str | None = None,
     sort_order: int | None = None,
+    is_domain: bool = False,
+    measurement_level: str | None = None,
+    value: float | None = None,
     actor=None,
 ) -> Code:
     name = _clean_name(name)
     _check_parent(project, parent)
     _check_sibling_name(project, parent, name)
+    level, value = _clean_domain(
+        is_domain=bool(is_domain),
+        measurement_level=measurement_level,
+        value=value,
+        parent=parent,
+    )
     if sort_order is None:
         last = Code.objects.filter(project=project, parent=parent).aggregate(
             m=Max("sort_order")
@@ -141,6 +201,9 @@ def code_create(
         color=_clean_color(color or (parent.color if parent else None)),
         shortcut=_clean_shortcut(project, shortcut),
         sort_order=sort_order,
+        is_domain=bool(is_domain),
+        measurement_level=level,
+        value=value,
     )
     _audit_code(code, actor=actor, action=Action.CREATE, after=snapshot_code(code))
     return code
@@ -171,9 +234,15 @@ def code_update(
     shortcut: str | None = None,
     parent=_UNSET,
     sort_order: int | None = None,
+    is_domain: bool | None = None,
+    measurement_level: str | None = None,
+    value=_UNSET,
     actor=None,
 ) -> Code:
-    """Rename, redefine, recolour, re-key or move a code (only the given fields)."""
+    """Rename, redefine, recolour, re-key or move a code (only the given fields).
+
+    ``value=None`` clears a sub-code's value; leaving it out keeps it.
+    """
     code = Code.objects.select_for_update().get(pk=code.pk)
     before = snapshot_code(code)
     project = code.project
@@ -208,6 +277,17 @@ def code_update(
     if sort_order is not None:
         code.sort_order = sort_order
         fields.append("sort_order")
+    domain_fields = _update_domain(
+        code,
+        is_domain=is_domain,
+        measurement_level=measurement_level,
+        value=value,
+        moved="parent" in fields,
+    )
+    fields += domain_fields
+    if domain_fields and "parent" not in fields:
+        # Agreement results read the domain structure: they go stale.
+        codings_changed(project_id=code.project_id, code_ids=[code.pk])
     if "parent" in fields:
         codings_changed(project_id=code.project_id)  # rolled-up figures move
     if fields:
@@ -220,6 +300,70 @@ def code_update(
             after=snapshot_code(code),
         )
     return code
+
+
+def _update_domain(
+    code: Code, *, is_domain: bool | None, measurement_level, value, moved: bool
+) -> list[str]:
+    """Apply and check the agreement fields on ``code``; the changed field names."""
+    new_domain = code.is_domain if is_domain is None else bool(is_domain)
+    new_level = measurement_level or (
+        code.measurement_level if new_domain else MeasurementLevel.NOMINAL
+    )
+    new_value = code.value if value is _UNSET else value
+    if (
+        new_domain == code.is_domain
+        and new_level == code.measurement_level
+        and new_value == code.value
+        and not moved
+    ):
+        return []
+    parent = Code.objects.filter(pk=code.parent_id).first() if code.parent_id else None
+    if is_domain is None and measurement_level is None and value is _UNSET:
+        # Only moved: a value the old parent gave no longer fits a plain parent.
+        if code.value is not None and (parent is None or not parent.is_domain):
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "“%(name)s” has a value on its domain's scale; clear the "
+                        "value before moving it out of the domain."
+                    )
+                    % {"name": code.name}
+                }
+            )
+        return []
+    level, new_value = _clean_domain(
+        is_domain=new_domain,
+        measurement_level=new_level,
+        value=new_value,
+        parent=parent,
+    )
+    if code.is_domain and not new_domain:
+        valued = list(
+            Code.objects.filter(parent=code, value__isnull=False).values_list(
+                "name", flat=True
+            )
+        )
+        if valued:
+            raise ValidationError(
+                {
+                    "is_domain": _(
+                        "Its sub-codes still have values (%(names)s); clear them "
+                        "before this code stops being a domain."
+                    )
+                    % {"names": ", ".join(valued)}
+                }
+            )
+    changed = []
+    for field, new in (
+        ("is_domain", new_domain),
+        ("measurement_level", level),
+        ("value", new_value),
+    ):
+        if getattr(code, field) != new:
+            setattr(code, field, new)
+            changed.append(field)
+    return changed
 
 
 @transaction.atomic
@@ -455,6 +599,9 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
                 color=_clean_color(item.get("color")),
                 shortcut=item.get("shortcut") or "",
                 sort_order=order,
+                is_domain=bool(item.get("is_domain", False)),
+                measurement_level=item.get("measurement_level", "nominal"),
+                value=item.get("value"),
             )
             count += 1
             add(item.get("children", []), code)

@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.access import Cap, ProjectAccess, access_code, access_project
-from coding.codebook_csv import CodebookCSVError, read_codebook_csv, write_codebook_csv
+from coding.codebook_csv import write_codebook_csv
 from coding.forms import CodeForm, MergeForm
-from coding.importing import ImportFileError, decode_text
 from coding.models import Code
 from coding.selectors import codebook_tree
 from coding.services.codebook import (
@@ -27,9 +26,9 @@ from coding.services.codebook import (
     code_merge,
     code_update,
     code_usage,
-    codebook_import_rows,
     codebook_rows,
 )
+from coding.services.interop import codebook_import_file
 from coding.views.base import error_messages
 
 MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
@@ -94,6 +93,9 @@ def codebook_edit_code(
         "color": code.color,
         "shortcut": code.shortcut,
         "parent": code.parent_id,
+        "is_domain": code.is_domain,
+        "measurement_level": code.measurement_level,
+        "value": code.value,
     }
     form = CodeForm(request.POST or None, initial=initial, project=access.project)
     errors: list[str] = []
@@ -207,12 +209,13 @@ def codebook_import_csv(request: HttpRequest, project_id: int) -> HttpResponse:
         errors = [_("A codebook file can be at most 2 MB.")]
     else:
         try:
-            rows = read_codebook_csv(decode_text(upload.read()))
-            result = codebook_import_rows(
-                project=access.project, rows=rows, actor=request.user
+            # A .qdc (REFI-QDA) or a CSV, told apart by name and content.
+            result = codebook_import_file(
+                project=access.project,
+                data=upload.read(),
+                filename=upload.name,
+                actor=request.user,
             )
-        except (CodebookCSVError, ImportFileError) as error:
-            errors = [str(error)]
         except ValidationError as error:
             errors = error_messages(error)
         else:
@@ -223,6 +226,8 @@ def codebook_import_csv(request: HttpRequest, project_id: int) -> HttpResponse:
                 )
                 % result,
             )
+            for warning in result["warnings"]:
+                messages.warning(request, warning)
             return redirect("coding:codebook", project_id=project_id)
     context = _tree_context(access)
     context.update(form=CodeForm(project=access.project), errors=errors)

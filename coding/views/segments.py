@@ -8,9 +8,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F, Value
-from django.db.models.functions import Greatest, Substr
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
@@ -18,18 +16,20 @@ from django.views.decorators.vary import vary_on_headers
 
 from coding.access import ProjectAccess, access_project
 from coding.models import Code, Document
+from coding.segment_pages import segment_page
 from coding.segments import SegmentFilter, filtered_codings, segment_filter_from_params
 from coding.selectors import codebook_tree, flatten
 from coding.views.base import error_messages
 
 User = get_user_model()
 PAGE_SIZE = 50
-CONTEXT = 80
 
 
 def _choices(access: ProjectAccess) -> dict:
     project = access.project
-    coder_ids = access.visible_codings().order_by().values("coder_id").distinct()
+    # EXISTS per user rather than DISTINCT over every coding: a team has few
+    # users and a project may have hundreds of thousands of codings.
+    has_codings = Exists(access.visible_codings().filter(coder_id=OuterRef("pk")))
     attributes: dict[str, set[str]] = {}
     for values in project.cases.values_list("attributes", flat=True):
         for name, value in (values or {}).items():
@@ -37,7 +37,7 @@ def _choices(access: ProjectAccess) -> dict:
     return {
         "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
         "coders": list(
-            User.objects.filter(pk__in=coder_ids)
+            User.objects.filter(has_codings)
             .order_by("username")
             .values_list("pk", "username")
         ),
@@ -53,24 +53,13 @@ def _choices(access: ProjectAccess) -> dict:
 
 
 def _page(access: ProjectAccess, segment_filter: SegmentFilter, number: str):
-    codings = (
-        filtered_codings(access, segment_filter)
-        .select_related("code", "coder", "document__case")
-        .defer("document__text")
-        .annotate(
-            segment_text=Substr(
-                "document__text", F("start") + 1, F("end") - F("start")
-            ),
-            before=Substr(
-                "document__text",
-                Greatest(F("start") - CONTEXT, Value(0)) + 1,
-                F("start") - Greatest(F("start") - CONTEXT, Value(0)),
-            ),
-            after=Substr("document__text", F("end") + 1, CONTEXT),
-        )
-        .order_by("document__title", "document_id", "start", "end", "id")
+    # Document by document, text sliced in Python: see coding.segment_pages.
+    return segment_page(
+        filtered_codings(access, segment_filter),
+        number,
+        per_page=PAGE_SIZE,
+        project_id=access.project.pk,
     )
-    return Paginator(codings, PAGE_SIZE).get_page(number)
 
 
 @login_required

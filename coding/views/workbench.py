@@ -36,6 +36,7 @@ from coding.services.codings import (
     coding_update,
 )
 from coding.views.base import error_messages
+from network.selectors import flow_keys_by_code
 
 UNDO_DEPTH = 30
 
@@ -134,6 +135,7 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
     layers = _layers(request, access, document)
     blocks, codings = _blocks(access, document, layers)
     tree = codebook_tree(Code.objects.filter(project=access.project))
+    flows = flow_keys_by_code(access.project.pk)  # relation codes open a form
     palette = [
         {
             "id": node.id,
@@ -142,6 +144,7 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
             "color": node.color,
             "shortcut": node.shortcut,
             "description": node.description,
+            "flow": flows.get(node.id, ""),
         }
         for node in flatten(tree)
     ]
@@ -156,6 +159,8 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
         "layers": layers,
         "layer_ids": ",".join(str(layer.user_id) for layer in layers if layer.selected),
         "many_layers": sum(layer.selected for layer in layers) > 1,
+        "only_own": [layer.user_id for layer in layers if layer.selected]
+        == [access.user_id],
     }
 
 

@@ -108,11 +108,26 @@ function csrfHeaders() {
   return JSON.parse(document.body.getAttribute("hx-headers") || "{}");
 }
 
+/** The relation form (network app) for a span, in the side panel; flow preselected. */
+function openRelation(span, flow) {
+  if (!canCode || !span || !root.dataset.relationUrl) return;
+  closePalette();
+  const query = new URLSearchParams({ start: span.start, end: span.end, flow: flow || "", layers: root.dataset.layers });
+  window.htmx
+    .ajax("GET", `${root.dataset.relationUrl}?${query}`, { source: docText, target: "#panel", swap: "innerHTML" })
+    .then(() => document.getElementById("relation-source")?.focus());
+}
+
 function apply(code) {
   if (!pending) return;
+  if (code.flow) {
+    openRelation(pending, code.flow); // a relation code asks for its actors first
+    return;
+  }
   const { start, end } = pending;
   closePalette();
   remember(code.id);
+  showOwnLayer();
   window.getSelection()?.removeAllRanges();
   window.htmx.ajax("POST", root.dataset.applyUrl, {
     source: docText,
@@ -121,6 +136,15 @@ function apply(code) {
     values: { code: code.id, start, end, layers: root.dataset.layers },
     headers: csrfHeaders(),
   });
+}
+
+/** A new coding is one's own: make sure one's own layer is drawn. */
+function showOwnLayer() {
+  const layers = root.dataset.layers.split(",").filter(Boolean);
+  if (layers.includes(root.dataset.user)) return;
+  root.dataset.layers = [...layers, root.dataset.user].join(",");
+  const box = document.querySelector(`.layer-toggle[value="${root.dataset.user}"]`);
+  if (box) box.checked = true;
 }
 
 function undo() {
@@ -176,6 +200,11 @@ docText.addEventListener("keydown", (event) => {
     if (span) openPalette(span, window.getSelection().getRangeAt(0).getBoundingClientRect());
     return;
   }
+  if (span && event.key === "r" && !codes.some((c) => c.shortcut === "r")) {
+    event.preventDefault();
+    openRelation(span, "");
+    return;
+  }
   if (span && event.key.length === 1) {
     const code = codes.find((c) => c.shortcut && c.shortcut === event.key);
     if (code) {
@@ -219,7 +248,19 @@ filterInput.addEventListener("blur", () => {
   }, 150);
 });
 
+document.getElementById("palette-relation")?.addEventListener("mousedown", (event) => {
+  event.preventDefault();
+  openRelation(pending, "");
+});
+
+const panelPlaceholder = document.getElementById("panel").innerHTML;
+
 document.addEventListener("click", (event) => {
+  if (event.target.closest?.("[data-relation-cancel]")) {
+    document.getElementById("panel").innerHTML = panelPlaceholder;
+    docText.focus();
+    return;
+  }
   const turnButton = event.target.closest?.("button.code-turn");
   if (turnButton) {
     const span = { start: Number(turnButton.dataset.start), end: Number(turnButton.dataset.end) };

@@ -159,3 +159,11 @@ def test_export_segments_command(project, members, coded, tmp_path):
     )
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(rows) == 1
+
+
+@pytest.mark.parametrize("attribute", ["niveau__contains=midden", "niveau__regex=(", "onbekend=x"])
+def test_attribute_filters_only_take_known_names(project, members, coded, attribute):
+    url = f"/api/v1/projects/{project.pk}/segments/"
+    response = api(members["supervisor"]).get(url, {"attribute": attribute})
+    assert response.status_code == 400
+    assert "attribute" in response.json()["errors"]

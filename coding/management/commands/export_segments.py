@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.access import ProjectAccess
-from coding.exports import iter_csv, segment_cells, segment_header
+from coding.exports import iter_segment_csv
 from coding.models import Project, Role
 from coding.segments import (
     attribute_names,
     filtered_codings,
-    iter_segment_rows,
+    iter_segment_records,
     segment_filter_from_params,
 )
 
@@ -66,20 +66,27 @@ class Command(BaseCommand):
             segment_filter = segment_filter_from_params(params)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
-        names = attribute_names(access)
-        rows = (
-            segment_cells(row, names)
-            for row in iter_segment_rows(
-                access, filtered_codings(access, segment_filter)
-            )
-        )
         delimiter = "\t" if options["delimiter"] == "tab" else options["delimiter"]
-        chunks = iter_csv(
-            segment_header(names), rows, delimiter=delimiter, bom=not options["no_bom"]
+        written = 0
+
+        def counted(records):
+            nonlocal written
+            for record in records:
+                written += 1
+                yield record
+
+        chunks = iter_segment_csv(
+            counted(
+                iter_segment_records(access, filtered_codings(access, segment_filter))
+            ),
+            project=project.name,
+            attribute_names=attribute_names(access),
+            delimiter=delimiter,
+            bom=not options["no_bom"],
         )
         if options["out"] == "-":
             sys.stdout.writelines(chunks)
             return
         with open(options["out"], "w", encoding="utf-8", newline="") as handle:
-            written = sum(1 for chunk in chunks if handle.write(chunk) is not None) - 1
+            handle.writelines(chunks)
         self.stderr.write(f"{written} segments written to {options['out']}")

@@ -1,0 +1,814 @@
+"""Inter-coder agreement: parse a selection, compute it (here or by a worker), store it.
+
+Flow, like the other Celery jobs: a page, the API or the command parses the request
+with ``agreement_selection_from_params`` (one set of readable ``ValidationError``s for
+all three) and calls ``agreement_request``. A fresh stored run of the same selection
+is served as it is. Otherwise a new ``AgreementRun`` is created and either computed in
+the request (small selections, see ``agreement_is_small``) or queued; after the commit
+``coding.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
+the data, runs the maths (``coding.agreement_report``) and stores the report, with
+progress updates on the run row that the page polls.
+
+A run records ``AnalysisState.codings_changed_at`` when it reads the codings; any
+later coding change (or a change to a domain's structure) makes it stale.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+from django.db.models.fields.json import KT
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coding.agreement_methods import methods_paragraphs
+from coding.agreement_report import (
+    DEFAULT_MEASURES,
+    MEASURES,
+    MEASURES_BY_UNIT,
+    SENTENCE,
+    TURN,
+    UNITS,
+    AgreementInput,
+    CodeData,
+    DocumentData,
+    apply_thresholds,
+    build_report,
+)
+from coding.analysis.textunits import paragraph_spans, sentence_spans
+from coding.models import (
+    AgreementRun,
+    AgreementSettings,
+    AnalysisState,
+    Assignment,
+    Code,
+    CodebookVersion,
+    Coding,
+    Document,
+    Membership,
+    Project,
+    SpeakerTurn,
+)
+from coding.selectors import codebook_tree, flatten
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+# The API computes a selection in the request when it is at most this big; anything
+# larger goes to a worker. Time grows with codes × documents × coder groups (every
+# pair, plus all coders together): about 10 ms per cell on the standard machine under
+# load, so the limit keeps an answer to a second or two (docs/benchmarks.md,
+# "Inter-coder agreement").
+SYNC_CODINGS = getattr(settings, "REGIE_AGREEMENT_SYNC_CODINGS", 2000)
+SYNC_CELLS = getattr(settings, "REGIE_AGREEMENT_SYNC_CELLS", 200)
+SYNC_CHARACTERS = getattr(settings, "REGIE_AGREEMENT_SYNC_CHARACTERS", 500_000)
+MAX_RESAMPLES = 10_000
+LOST_AFTER = timedelta(hours=1)  # a queued or running run older than this is lost
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+CONFIDENCE = 0.95
+THRESHOLD_KEYS = ("good", "tentative", "percent_good", "percent_tentative")
+
+
+@dataclass(frozen=True)
+class AgreementSelection:
+    """What to compare: ids (documents, coders, codes), unit, measures, bootstrap."""
+
+    documents: tuple[int, ...]
+    coders: tuple[int, ...]
+    codes: tuple[int, ...]
+    unit: str
+    measures: tuple[str, ...]
+    n_resamples: int
+    seed: int
+    thresholds: dict[str, float] = field(default_factory=dict, compare=False)
+    confidence: float = CONFIDENCE
+
+    def as_json(self) -> dict:
+        return {
+            "documents": list(self.documents),
+            "coders": list(self.coders),
+            "codes": list(self.codes),
+            "unit": self.unit,
+            "measures": list(self.measures),
+            "n_resamples": self.n_resamples,
+            "seed": self.seed,
+            "confidence": self.confidence,
+            "thresholds": dict(self.thresholds),
+        }
+
+    @property
+    def hash(self) -> str:
+        """Fingerprint without the thresholds, which only colour the figures."""
+        data = self.as_json()
+        data.pop("thresholds")
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> AgreementSelection:
+        return cls(
+            documents=tuple(data["documents"]),
+            coders=tuple(data["coders"]),
+            codes=tuple(data["codes"]),
+            unit=data["unit"],
+            measures=tuple(data["measures"]),
+            n_resamples=int(data["n_resamples"]),
+            seed=int(data["seed"]),
+            thresholds=dict(data.get("thresholds") or {}),
+            confidence=float(data.get("confidence", CONFIDENCE)),
+        )
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+def agreement_settings(project: Project) -> AgreementSettings:
+    """The project's defaults (an unsaved row with the shipped defaults if none)."""
+    found = AgreementSettings.objects.filter(project=project).first()
+    return found or AgreementSettings(project=project)
+
+
+def _clean_thresholds(values: Mapping[str, float]) -> dict[str, float]:
+    errors = {}
+    cleaned = {}
+    for key in THRESHOLD_KEYS:
+        value = values[key]
+        low, high = (0.0, 100.0) if key.startswith("percent") else (-1.0, 1.0)
+        if not low <= value <= high:
+            errors[key] = _("A threshold must lie between %(low)s and %(high)s.") % {
+                "low": low,
+                "high": high,
+            }
+        cleaned[key] = float(value)
+    if not errors and cleaned["tentative"] > cleaned["good"]:
+        errors["tentative"] = _("The tentative threshold must not exceed the good one.")
+    if not errors and cleaned["percent_tentative"] > cleaned["percent_good"]:
+        errors["percent_tentative"] = _(
+            "The tentative percentage must not exceed the good one."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def agreement_settings_update(
+    *,
+    project: Project,
+    thresholds: Mapping[str, float],
+    n_resamples: int | None = None,
+    seed: int | None = None,
+) -> AgreementSettings:
+    """Store the project's default thresholds (and bootstrap settings)."""
+    cleaned = _clean_thresholds(thresholds)
+    row, _created = AgreementSettings.objects.get_or_create(project=project)
+    for key, value in cleaned.items():
+        setattr(row, key, value)
+    if n_resamples is not None:
+        row.n_resamples = n_resamples
+    if seed is not None:
+        row.seed = seed
+    row.updated_at = timezone.now()
+    row.save()
+    return row
+
+
+# --- parsing --------------------------------------------------------------------------
+
+
+def _tokens(params: Mapping, name: str) -> list[str]:
+    """Comma-separated values, given once or repeated (``?codes=1,2&codes=3``)."""
+    if hasattr(params, "getlist"):
+        raw = params.getlist(name)
+    else:
+        value = params.get(name)
+        raw = (
+            []
+            if value in (None, "")
+            else list(value)
+            if isinstance(value, list | tuple)
+            else [value]
+        )
+    return [
+        part.strip() for item in raw for part in str(item).split(",") if part.strip()
+    ]
+
+
+def _id_list(params: Mapping, name: str, errors: dict) -> list[int] | None:
+    tokens = _tokens(params, name)
+    if not tokens:
+        return None
+    ids = []
+    for token in tokens:
+        if not token.isdigit():
+            errors[name] = _("“%(value)s” is not an id (a whole number).") % {
+                "value": token
+            }
+            return None
+        ids.append(int(token))
+    return list(dict.fromkeys(ids))
+
+
+def _int_param(
+    params: Mapping, name: str, default: int, low: int, high: int, errors: dict
+) -> int:
+    tokens = _tokens(params, name)
+    if not tokens:
+        return default
+    try:
+        value = int(tokens[0])
+    except ValueError:
+        errors[name] = _("“%(value)s” is not a whole number.") % {"value": tokens[0]}
+        return default
+    if not low <= value <= high:
+        errors[name] = _("%(name)s must lie between %(low)d and %(high)d.") % {
+            "name": name,
+            "low": low,
+            "high": high,
+        }
+    return value
+
+
+def _float_param(params: Mapping, name: str, default: float, errors: dict) -> float:
+    """A decimal number; a decimal comma (0,8) is fine too."""
+    raw = params.get(name)
+    if isinstance(raw, list | tuple):
+        raw = raw[0] if raw else None
+    if raw in (None, ""):
+        return default
+    try:
+        return float(str(raw).strip().replace(",", "."))
+    except ValueError:
+        errors[name] = _("“%(value)s” is not a number.") % {"value": raw}
+        return default
+
+
+def project_coders(project: Project, document_ids) -> list[tuple[int, str]]:
+    """Who worked on these documents (codings or assignments), no consensus layer."""
+    ids = set(
+        Coding.objects.filter(document_id__in=document_ids)
+        .values_list("coder_id", flat=True)
+        .distinct()
+    ) | set(
+        Assignment.objects.filter(document_id__in=document_ids).values_list(
+            "coder_id", flat=True
+        )
+    )
+    ids.discard(project.consensus_user_id)
+    return list(
+        User.objects.filter(pk__in=ids)
+        .order_by("username")
+        .values_list("pk", "username")
+    )
+
+
+def ordered_codes(project: Project) -> list[tuple[Code, str]]:
+    """Every code with its path, in codebook order."""
+    codes = {c.pk: c for c in Code.objects.filter(project=project)}
+    return [
+        (codes[node.id], node.path) for node in flatten(codebook_tree(codes.values()))
+    ]
+
+
+def agreement_selection_from_params(
+    project: Project, params: Mapping
+) -> AgreementSelection:
+    """Parse ``documents``, ``coders``, ``codes``, ``unit``, ``measure``,
+    ``n_resamples``, ``seed`` and the thresholds; readable errors per parameter."""
+    errors: dict[str, str] = {}
+    defaults = agreement_settings(project)
+
+    unit = (_tokens(params, "unit") or [TURN])[0]
+    if unit not in UNITS:
+        errors["unit"] = _("Unknown unit “%(unit)s”; use one of: %(units)s.") % {
+            "unit": unit,
+            "units": ", ".join(UNITS),
+        }
+        unit = TURN
+
+    measures = _tokens(params, "measure") + _tokens(params, "measures")
+    for measure in measures:
+        if measure not in MEASURES:
+            errors["measure"] = _(
+                "Unknown measure “%(measure)s”; use one of: %(measures)s."
+            ) % {"measure": measure, "measures": ", ".join(MEASURES)}
+            break
+        if measure not in MEASURES_BY_UNIT[unit]:
+            errors["measure"] = _(
+                "“%(measure)s” is not available for the unit “%(unit)s”; for this "
+                "unit use: %(measures)s."
+            ) % {
+                "measure": measure,
+                "unit": unit,
+                "measures": ", ".join(MEASURES_BY_UNIT[unit]),
+            }
+            break
+    measures = list(dict.fromkeys(measures)) or list(DEFAULT_MEASURES[unit])
+
+    all_documents = list(
+        Document.objects.filter(project=project)
+        .order_by("title", "id")
+        .values_list("pk", flat=True)
+    )
+    documents = _id_list(params, "documents", errors)
+    if documents is None:
+        documents = all_documents
+    else:
+        unknown = [d for d in documents if d not in set(all_documents)]
+        if unknown:
+            errors["documents"] = _("Document %(id)s is not in this project.") % {
+                "id": unknown[0]
+            }
+        order = {d: i for i, d in enumerate(all_documents)}
+        documents = sorted((d for d in documents if d in order), key=order.get)
+    if not documents and "documents" not in errors:
+        errors["documents"] = _("This project has no documents to compare yet.")
+
+    coder_tokens = _tokens(params, "coders")
+    if coder_tokens:
+        members = dict(
+            Membership.objects.filter(project=project).values_list(
+                "user__username", "user_id"
+            )
+        )
+        if project.consensus_user_id:
+            consensus = User.objects.filter(pk=project.consensus_user_id).first()
+            if consensus is not None:
+                members[consensus.username] = consensus.pk
+        by_id = set(members.values())
+        coders = []
+        for token in coder_tokens:
+            if token.isdigit() and int(token) in by_id:
+                coders.append(int(token))
+            elif token in members:
+                coders.append(members[token])
+            else:
+                errors["coders"] = _(
+                    "“%(value)s” is not a member of this project (give user ids or "
+                    "user names)."
+                ) % {"value": token}
+                break
+        coders = list(dict.fromkeys(coders))
+    else:
+        coders = [uid for uid, _name in project_coders(project, documents)]
+    if "coders" not in errors and len(coders) < 2:
+        errors["coders"] = (
+            _("Agreement needs at least two coders; choose another one.")
+            if coder_tokens
+            else _("Agreement needs at least two coders; these documents have %(n)d.")
+            % {"n": len(coders)}
+        )
+    coders.sort()
+
+    all_codes = [code.pk for code, _path in ordered_codes(project)]
+    codes = _id_list(params, "codes", errors)
+    if codes is None:
+        codes = all_codes
+    else:
+        unknown = [c for c in codes if c not in set(all_codes)]
+        if unknown:
+            errors["codes"] = _("Code %(id)s is not in this project.") % {
+                "id": unknown[0]
+            }
+        order = {c: i for i, c in enumerate(all_codes)}
+        codes = sorted((c for c in codes if c in order), key=order.get)
+    if not codes and "codes" not in errors:
+        errors["codes"] = _("The codebook is empty: there is nothing to compare.")
+
+    n_resamples = _int_param(
+        params, "n_resamples", defaults.n_resamples, 0, MAX_RESAMPLES, errors
+    )
+    seed = _int_param(params, "seed", defaults.seed, 0, 2**31 - 1, errors)
+    thresholds = {
+        key: _float_param(params, key, getattr(defaults, key), errors)
+        for key in THRESHOLD_KEYS
+    }
+    if not any(key in errors for key in THRESHOLD_KEYS):
+        try:
+            thresholds = _clean_thresholds(thresholds)
+        except ValidationError as error:
+            errors.update({k: v[0] for k, v in error.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    return AgreementSelection(
+        documents=tuple(documents),
+        coders=tuple(coders),
+        codes=tuple(codes),
+        unit=unit,
+        measures=tuple(measures),
+        n_resamples=n_resamples,
+        seed=seed,
+        thresholds=thresholds,
+    )
+
+
+# --- data -----------------------------------------------------------------------------
+
+
+def _unit_starts(
+    unit: str, length: int, text: str | None, turn_starts: list[int]
+) -> tuple[tuple[int, ...] | None, str]:
+    if unit not in (SENTENCE, TURN):
+        return None, "character"
+    if length == 0:
+        return (), unit if unit == SENTENCE else "paragraph"
+    if unit == TURN and turn_starts:
+        starts = sorted({s for s in turn_starts if s < length})
+        starts[0] = 0
+        return tuple(starts), "turn"
+    spans = sentence_spans(text) if unit == SENTENCE else paragraph_spans(text)
+    starts = [0] + [s for s, _e in spans[1:]]
+    return tuple(starts), unit if unit == SENTENCE else "paragraph"
+
+
+def agreement_input(project: Project, selection: AgreementSelection) -> AgreementInput:
+    """Gather the plain data for ``coding.agreement_report`` in a handful of queries."""
+    documents = list(
+        Document.objects.filter(project=project, pk__in=selection.documents)
+        .order_by("title", "id")
+        .values_list("pk", "title", "length")
+    )
+    doc_ids = [d[0] for d in documents]
+    turns: dict[int, list[int]] = defaultdict(list)
+    if selection.unit == TURN:
+        for doc_id, start in SpeakerTurn.objects.filter(
+            document_id__in=doc_ids
+        ).values_list("document_id", "start"):
+            turns[doc_id].append(start)
+    texts: dict[int, str] = {}
+    needs_text = [
+        d
+        for d in doc_ids
+        if selection.unit == SENTENCE or (selection.unit == TURN and not turns[d])
+    ]
+    if needs_text:
+        texts = dict(
+            Document.objects.filter(pk__in=needs_text).values_list("pk", "text")
+        )
+
+    coders = set(selection.coders)
+    worked: dict[int, set[int]] = defaultdict(set)
+    for doc_id, coder_id in (
+        Coding.objects.filter(document_id__in=doc_ids, coder_id__in=coders)
+        .values_list("document_id", "coder_id")
+        .distinct()
+    ):
+        worked[doc_id].add(coder_id)
+    for doc_id, coder_id in Assignment.objects.filter(
+        document_id__in=doc_ids, coder_id__in=coders
+    ).values_list("document_id", "coder_id"):
+        worked[doc_id].add(coder_id)
+
+    ordered = ordered_codes(project)
+    by_id = {code.pk: (code, path) for code, path in ordered}
+
+    def data(code: Code) -> CodeData:
+        return CodeData(
+            id=code.pk,
+            name=code.name,
+            path=by_id[code.pk][1],
+            parent_id=code.parent_id,
+            is_domain=code.is_domain,
+            level=code.measurement_level,
+            value=code.value,
+        )
+
+    selected = [data(by_id[c][0]) for c in selection.codes if c in by_id]
+    children: dict[int, tuple[CodeData, ...]] = {}
+    for code in selected:
+        if code.is_domain:
+            children[code.id] = tuple(
+                data(child) for child, _path in ordered if child.parent_id == code.id
+            )
+    needed = {c.id for c in selected} | {
+        child.id for kids in children.values() for child in kids
+    }
+    spans = tuple(
+        Coding.objects.filter(
+            document_id__in=doc_ids, coder_id__in=coders, code_id__in=needed
+        )
+        .order_by()
+        .values_list("document_id", "code_id", "coder_id", "start", "end")
+    )
+    names = dict(User.objects.filter(pk__in=coders).values_list("pk", "username"))
+    docs = []
+    for doc_id, title, length in documents:
+        starts, kind = _unit_starts(
+            selection.unit, length, texts.get(doc_id), turns.get(doc_id, [])
+        )
+        docs.append(
+            DocumentData(
+                id=doc_id,
+                title=title,
+                length=length,
+                coders=frozenset(worked[doc_id]),
+                unit_starts=starts,
+                unit_kind=kind,
+            )
+        )
+    return AgreementInput(
+        unit=selection.unit,
+        measures=selection.measures,
+        documents=tuple(docs),
+        coders=tuple((c, names.get(c, str(c))) for c in selection.coders),
+        codes=tuple(selected),
+        children=children,
+        spans=spans,
+        n_resamples=selection.n_resamples,
+        seed=selection.seed,
+        confidence=selection.confidence,
+        thresholds=dict(selection.thresholds),
+    )
+
+
+# --- runs -----------------------------------------------------------------------------
+
+
+def codings_changed_at(project_id: int):
+    return (
+        AnalysisState.objects.filter(project_id=project_id)
+        .values_list("codings_changed_at", flat=True)
+        .first()
+    )
+
+
+def agreement_is_small(project: Project, selection: AgreementSelection) -> bool:
+    """Small enough to compute in the request (two queries): about a second."""
+    k = len(selection.coders)
+    groups = k * (k - 1) // 2 + 1
+    if len(selection.codes) * len(selection.documents) * groups > SYNC_CELLS:
+        return False
+    characters = (
+        Document.objects.filter(pk__in=selection.documents).aggregate(n=Sum("length"))[
+            "n"
+        ]
+        or 0
+    )
+    if characters > SYNC_CHARACTERS:
+        return False
+    codings = Coding.objects.filter(
+        document_id__in=selection.documents, coder_id__in=selection.coders
+    ).count()
+    return codings <= SYNC_CODINGS
+
+
+def assignments_key(project_id: int) -> str:
+    """A fingerprint of the project's assignments (who counts as missing where)."""
+    found = Assignment.objects.filter(project_id=project_id).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    return f"{found['n']}:{found['last'] or 0}"
+
+
+def runs_with_source():
+    """Runs without their (large) JSON, but with the assignment fingerprint."""
+    return AgreementRun.objects.defer("result", "disagreements").annotate(
+        source_assignments=KT("result__source__assignments")
+    )
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What a run's data depend on, now: codings' last change and the assignments."""
+
+    codings_changed_at: datetime | None
+    assignments: str
+
+
+def source_state(project_id: int) -> SourceState:
+    return SourceState(codings_changed_at(project_id), assignments_key(project_id))
+
+
+def run_stale(run: AgreementRun, state: SourceState) -> bool:
+    """Codings changed since the run read them, or the assignments differ."""
+    if run.stale_against(state.codings_changed_at):
+        return True
+    if run.status != AgreementRun.Status.DONE:
+        return False
+    assignments = state.assignments
+    source = getattr(run, "source_assignments", None)
+    if source is None and "result" not in run.get_deferred_fields():
+        source = ((run.result or {}).get("source") or {}).get("assignments")
+    return source is not None and source != assignments
+
+
+def run_badge(run: AgreementRun, state: SourceState) -> str:
+    """``computing``, ``failed``, ``stale`` or ``fresh``."""
+    badge = run.badge(state.codings_changed_at)
+    if badge == "fresh" and run_stale(run, state):
+        return "stale"
+    return badge
+
+
+def agreement_find(
+    project: Project, selection: AgreementSelection
+) -> AgreementRun | None:
+    """The latest run of this selection that is done and fresh, or still going."""
+    state = source_state(project.pk)
+    lost = timezone.now() - LOST_AFTER
+    for run in runs_with_source().filter(
+        project=project, selection_hash=selection.hash
+    )[:5]:
+        if run.status == AgreementRun.Status.DONE and not run_stale(run, state):
+            return run
+        if run.in_progress and run.requested_at > lost:
+            return run
+    return None
+
+
+def agreement_request(
+    *,
+    project: Project,
+    selection: AgreementSelection,
+    actor=None,
+    compute_now: bool = False,
+    reuse: bool = True,
+) -> AgreementRun:
+    """The run answering ``selection``: a fresh or running one, else a new one.
+
+    A new run is computed right here when ``compute_now`` (the caller decided it is
+    small, or is a command), else queued for a worker after the commit.
+    """
+    if reuse:
+        found = agreement_find(project, selection)
+        if found is not None:
+            return found
+    version = (
+        CodebookVersion.objects.filter(project=project).order_by("-number").first()
+    )
+    run = AgreementRun.objects.create(
+        project=project,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        selection=selection.as_json(),
+        selection_hash=selection.hash,
+        codebook_version=version,
+    )
+    if compute_now:
+        return agreement_run_compute(run_id=run.pk)
+    transaction.on_commit(lambda: agreement_send(run_id=run.pk))
+    return run
+
+
+def agreement_send(*, run_id: int) -> bool:
+    """Hand a queued run to a worker; if no broker answers, the run fails readably."""
+    from coding.tasks import compute_agreement_run
+
+    try:
+        compute_agreement_run.apply_async(kwargs={"run_id": run_id})
+    except Exception:  # the broker is down: say so on the run instead of hanging
+        logger.warning("could not queue agreement run %s", run_id, exc_info=True)
+        AgreementRun.objects.filter(
+            pk=run_id, status=AgreementRun.Status.QUEUED
+        ).update(
+            status=AgreementRun.Status.FAILED,
+            error="No task queue answered, so no worker could compute this run. "
+            "Try again later, or ask the administrator to start the worker.",
+            finished_at=timezone.now(),
+        )
+        return False
+    return True
+
+
+def _progress_writer(run_id: int) -> Callable[[float], None]:
+    last = [0.0, -1]
+
+    def write(fraction: float) -> None:
+        percent = max(0, min(99, int(fraction * 100)))
+        now = time.monotonic()
+        if percent > last[1] and now - last[0] >= PROGRESS_EVERY:
+            AgreementRun.objects.filter(pk=run_id).update(progress=percent)
+            last[0], last[1] = now, percent
+
+    return write
+
+
+def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
+    """Compute a run from the current data and store its report (idempotent).
+
+    A run that is already done is left alone (a message delivered twice).
+    """
+    run = (
+        AgreementRun.objects.select_related("project", "codebook_version")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        return None
+    if run.status == AgreementRun.Status.DONE:
+        return run
+    started = timezone.now()
+    changed = codings_changed_at(run.project_id)
+    assignments = assignments_key(run.project_id)
+    AgreementRun.objects.filter(pk=run_id).update(
+        status=AgreementRun.Status.RUNNING,
+        started_at=started,
+        progress=0,
+        error="",
+        codings_changed_at=changed,
+    )
+    try:
+        selection = AgreementSelection.from_json(run.selection)
+        data = agreement_input(run.project, selection)
+        report, disagreements = build_report(data, _progress_writer(run_id))
+        report["source"] = {
+            "codings_changed_at": changed.isoformat() if changed else None,
+            "assignments": assignments,
+        }
+    except Exception as error:
+        AgreementRun.objects.filter(pk=run_id).update(
+            status=AgreementRun.Status.FAILED,
+            error=str(error)[:2000] or error.__class__.__name__,
+            finished_at=timezone.now(),
+        )
+        raise
+    AgreementRun.objects.filter(pk=run_id).update(
+        status=AgreementRun.Status.DONE,
+        progress=100,
+        result=report,
+        disagreements=disagreements,
+        finished_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def agreement_run_set_thresholds(
+    *, run: AgreementRun, thresholds: Mapping[str, float]
+) -> AgreementRun:
+    """Re-colour a run's figures against new thresholds (no recomputation)."""
+    cleaned = _clean_thresholds(thresholds)
+    run = AgreementRun.objects.select_for_update().get(pk=run.pk)
+    run.selection = {**run.selection, "thresholds": cleaned}
+    fields = ["selection"]
+    if run.result:
+        run.result = apply_thresholds(run.result, cleaned)
+        fields.append("result")
+    run.save(update_fields=fields)
+    return run
+
+
+def agreement_runs_resend() -> int:
+    """On worker start: runs a dead worker left behind go to the queue again."""
+    count = 0
+    for run_id in AgreementRun.objects.filter(
+        status__in=[AgreementRun.Status.QUEUED, AgreementRun.Status.RUNNING],
+        requested_at__gt=timezone.now() - LOST_AFTER,
+    ).values_list("pk", flat=True):
+        AgreementRun.objects.filter(pk=run_id).update(status=AgreementRun.Status.QUEUED)
+        count += agreement_send(run_id=run_id)
+    return count
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def agreement_output(
+    run: AgreementRun,
+    *,
+    thresholds: Mapping[str, float] | None = None,
+    state: SourceState | None = None,
+) -> dict:
+    """The JSON report of a done run: run facts, figures (re-coloured when other
+    ``thresholds`` are asked for) and the methods paragraphs."""
+    state = state or source_state(run.project_id)
+    report = copy.deepcopy(run.result or {})
+    if thresholds is not None and dict(thresholds) != report["selection"].get(
+        "thresholds"
+    ):
+        apply_thresholds(report, dict(thresholds))
+    version = run.codebook_version
+    header = {
+        "format": report.pop("format", None),
+        "project": {"id": run.project_id, "name": run.project.name},
+        "run": {
+            "id": run.pk,
+            "status": run.status,
+            "stale": run_stale(run, state),
+            "requested_at": run.requested_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+        "codebook_version": {
+            "id": version.pk,
+            "number": version.number,
+            "name": version.name,
+        }
+        if version
+        else None,
+    }
+    output = {**header, **report}
+    output["methods"] = methods_paragraphs(output)
+    return output

@@ -1,0 +1,544 @@
+"""Inter-coder agreement pages (supervisors): choose, compute, read, explore.
+
+``agreement`` shows the selection form and the project's runs; ``agreement_start``
+queues a run (or opens the fresh stored one of the same selection); ``agreement_run``
+shows a run: its status badge (polled while a worker computes it), the matrix of
+codes × measures per coder group, the thresholds, the methods paragraphs and the CSV
+export; ``agreement_disagreements`` lists where two coders differ on one code, with
+both coders' spans in context and links into the document, the side-by-side page
+and adjudication.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from coding.access import Cap, ProjectAccess, access_project
+from coding.agreement_report import (
+    ALL_GROUP,
+    MEASURE_LABELS,
+    MEASURES,
+    MEASURES_BY_UNIT,
+    UNITS,
+    report_csv_rows,
+)
+from coding.comparison import compare_coders
+from coding.exports import neutralise
+from coding.models import AgreementRun, Coding, Document
+from coding.selectors import Mark, text_window
+from coding.services.agreement import (
+    agreement_output,
+    agreement_request,
+    agreement_run_set_thresholds,
+    agreement_selection_from_params,
+    agreement_settings,
+    agreement_settings_update,
+    ordered_codes,
+    project_coders,
+    run_badge,
+    runs_with_source,
+    source_state,
+)
+from coding.views.base import error_messages
+
+RUNS_SHOWN = 20
+STRETCHES_PER_PAGE = 25
+CONTEXT_CHARS = 160
+UNIT_CHOICES = [
+    ("turn", gettext_lazy("speaker turns (paragraphs where there are none)")),
+    ("sentence", gettext_lazy("sentences")),
+    ("character", gettext_lazy("characters (NVivo-compatible)")),
+    ("unitizing", gettext_lazy("unitizing (the coders' own boundaries)")),
+]
+# The report's labels are English data; the pages show these translatable ones.
+MEASURE_NAMES = {
+    "percent_agreement": gettext_lazy("Percentage agreement"),
+    "cohen_kappa": gettext_lazy("Cohen's κ"),
+    "fleiss_kappa": gettext_lazy("Fleiss' κ"),
+    "krippendorff_alpha": gettext_lazy("Krippendorff's α"),
+    "gwet_ac1": gettext_lazy("Gwet's AC1"),
+    "nvivo_kappa": gettext_lazy("NVivo κ"),
+    "u_alpha": gettext_lazy("uα"),
+    "binary_u_alpha": gettext_lazy("|uα"),
+    "cu_alpha": gettext_lazy("cuα"),
+    "k_u_alpha": gettext_lazy("(k)uα"),
+    "u_alpha_1995": gettext_lazy("α_U (1995/2004)"),
+}
+UNIT_NAMES = dict(UNIT_CHOICES)
+COLOR_A, COLOR_B = "#0072b2", "#d55e00"  # colour-blind safe pair (Okabe–Ito)
+
+
+class ThresholdsForm(forms.Form):
+    good = forms.FloatField(
+        label=gettext_lazy("Good from"), min_value=-1, max_value=1, localize=True
+    )
+    tentative = forms.FloatField(
+        label=gettext_lazy("Tentative from"), min_value=-1, max_value=1, localize=True
+    )
+    percent_good = forms.FloatField(
+        label=gettext_lazy("Percentage agreement good from"),
+        min_value=0,
+        max_value=100,
+        localize=True,
+    )
+    percent_tentative = forms.FloatField(
+        label=gettext_lazy("Percentage agreement tentative from"),
+        min_value=0,
+        max_value=100,
+        localize=True,
+    )
+    remember = forms.BooleanField(
+        label=gettext_lazy("Use these thresholds for new runs of this project"),
+        required=False,
+    )
+
+
+def _choices(access: ProjectAccess) -> dict:
+    project = access.project
+    documents = list(
+        Document.objects.filter(project=project)
+        .without_text()
+        .order_by("title", "id")
+        .values_list("pk", "title")
+    )
+    return {
+        "documents": documents,
+        "coders": project_coders(project, [d for d, _title in documents]),
+        "codes": [
+            (code.pk, path, code.is_domain) for code, path in ordered_codes(project)
+        ],
+        "units": UNIT_CHOICES,
+        "measures": [
+            (
+                m,
+                MEASURE_NAMES.get(m, MEASURE_LABELS[m]),
+                " ".join(u for u in UNITS if m in MEASURES_BY_UNIT[u]),
+            )
+            for m in MEASURES
+        ],
+    }
+
+
+def _runs(access: ProjectAccess) -> list[dict]:
+    state = source_state(access.project.pk)
+    runs = (
+        runs_with_source()
+        .filter(project=access.project)
+        .select_related("requested_by")[:RUNS_SHOWN]
+    )
+    return [{"run": run, "badge": run_badge(run, state)} for run in runs]
+
+
+@login_required
+@require_GET
+def agreement(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    defaults = agreement_settings(access.project)
+    context = {
+        "access": access,
+        "project": access.project,
+        "choices": _choices(access),
+        "defaults": defaults,
+        "chosen": {"unit": "turn"},
+        "runs": _runs(access),
+        "errors": [],
+    }
+    return TemplateResponse(request, "coding/agreement.html", context)
+
+
+@login_required
+@require_POST
+def agreement_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Queue a run of the posted selection; a fresh stored one opens directly."""
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    try:
+        selection = agreement_selection_from_params(access.project, request.POST)
+    except ValidationError as error:
+        context = {
+            "access": access,
+            "project": access.project,
+            "choices": _choices(access),
+            "defaults": agreement_settings(access.project),
+            "chosen": _chosen(request),
+            "runs": _runs(access),
+            "errors": error_messages(error),
+        }
+        return TemplateResponse(request, "coding/agreement.html", context, status=400)
+    run = agreement_request(
+        project=access.project,
+        selection=selection,
+        actor=request.user,
+        reuse=request.POST.get("refresh") != "1",
+    )
+    return redirect(run.get_absolute_url())
+
+
+def _chosen(request: HttpRequest) -> dict:
+    post = request.POST
+    ints = lambda name: {int(v) for v in post.getlist(name) if v.isdigit()}  # noqa: E731
+    return {
+        "documents": ints("documents"),
+        "coders": ints("coders"),
+        "codes": ints("codes"),
+        "measures": set(post.getlist("measure")),
+        "unit": post.get("unit", "turn"),
+    }
+
+
+def _get_run(access: ProjectAccess, run_id: int, *, disagreements: bool = False):
+    runs = AgreementRun.objects.select_related("codebook_version", "project")
+    if not disagreements:
+        runs = runs.defer("disagreements")
+    run = runs.filter(project=access.project, pk=run_id).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def _cell_title(measure: str, figure: dict) -> str:
+    """The tooltip: interval, N, mean over documents, or why it is undefined."""
+    parts = []
+    if figure["value"] is None:
+        parts.append(_("undefined: %(reason)s") % {"reason": figure.get("reason")})
+    if figure.get("ci_low") is not None and figure.get("ci_high") is not None:
+        parts.append(
+            _("95 %% CI %(low).3f – %(high).3f (%(n)d resamples)")
+            % {
+                "low": figure["ci_low"],
+                "high": figure["ci_high"],
+                "n": figure.get("resamples", 0),
+            }
+        )
+    parts.append(_("N = %(n)d") % {"n": figure["n"]})
+    if figure.get("mean") is not None:
+        parts.append(
+            _("plain mean over documents %(mean)s")
+            % {"mean": _display(measure, figure["mean"])}
+        )
+    if figure.get("percent") is not None:
+        parts.append(_("agreement %(percent).1f %%") % {"percent": figure["percent"]})
+    if figure.get("note"):
+        parts.append(figure["note"])
+    return " · ".join(parts)
+
+
+def _display(measure: str, value: float | None) -> str:
+    """Unlocalised (sortable.js reads numbers with a decimal point)."""
+    if value is None:
+        return ""
+    return f"{value:.1f}" if measure == "percent_agreement" else f"{value:.3f}"
+
+
+def _matrix(output: dict, *, group: str, document: int | None) -> dict:
+    """Rows for the template: one per variable × group, cells per measure."""
+    variables = {v["key"]: v for v in output["variables"]}
+    groups = {
+        g["key"]: {
+            **g,
+            "label": _("all coders") if g["key"] == ALL_GROUP else g["label"],
+        }
+        for g in output["groups"]
+    }
+    measures = [
+        {**m, "label": MEASURE_NAMES.get(m["key"], m["label"])}
+        for m in output["measures"]
+    ]
+    source = output["rows"] if document is None else output["document_rows"]
+    rows = []
+    for row in source:
+        if document is not None and row["document"] != document:
+            continue
+        if group and row["group"] != group:
+            continue
+        variable = dict(variables.get(row["variable"], {}))
+        if variable.get("kind") == "all_codes":
+            variable["path"] = _("All codes (pooled)")
+        explorable = variable.get("kind") in {"code", "domain"}
+        link = ""
+        if explorable:
+            link = f"?variable={variable['key']}"
+            if row["group"] != ALL_GROUP:
+                link += f"&pair={row['group']}"
+        cells = []
+        for measure in measures:
+            figure = row["measures"].get(measure["key"])
+            cells.append(
+                {
+                    "measure": measure["key"],
+                    "figure": figure,
+                    "display": _display(measure["key"], figure["value"])
+                    if figure
+                    else "",
+                    "title": _cell_title(measure["key"], figure) if figure else "",
+                }
+            )
+        rows.append(
+            {
+                "variable": variable,
+                "group": groups[row["group"]],
+                "cells": cells,
+                "link": link,
+            }
+        )
+    return {"rows": rows, "measures": measures}
+
+
+def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun):
+    state = source_state(access.project.pk)
+    context = {
+        "access": access,
+        "project": access.project,
+        "run": run,
+        "badge": run_badge(run, state),
+        "output": None,
+    }
+    if run.status == AgreementRun.Status.DONE and run.result:
+        output = agreement_output(run, state=state)
+        group = request.GET.get("group", "")
+        if group and group not in {g["key"] for g in output["groups"]}:
+            group = ""
+        raw_document = request.GET.get("document", "")
+        document = int(raw_document) if raw_document.isdigit() else None
+        if document not in {d["id"] for d in output["documents"]}:
+            document = None
+        thresholds = output["selection"]["thresholds"]
+        context.update(
+            output=output,
+            matrix=_matrix(output, group=group, document=document),
+            group=group,
+            document=document,
+            thresholds_form=ThresholdsForm(initial=thresholds),
+            unit_label=UNIT_NAMES.get(output["unit"]["name"], output["unit"]["label"]),
+        )
+    return context
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def agreement_run(request: HttpRequest, project_id: int, run_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    run = _get_run(access, run_id)
+    context = _run_context(request, access, run)
+    if request.htmx and not request.htmx.history_restore_request:
+        return TemplateResponse(
+            request, "coding/agreement_run.html#run-result", context
+        )
+    return TemplateResponse(request, "coding/agreement_run.html", context)
+
+
+@login_required
+@require_GET
+def agreement_run_status(
+    request: HttpRequest, project_id: int, run_id: int
+) -> HttpResponse:
+    """The run's result area; it polls itself while the run is being computed."""
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    run = _get_run(access, run_id)
+    return TemplateResponse(
+        request,
+        "coding/agreement_run.html#run-result",
+        _run_context(request, access, run),
+    )
+
+
+@login_required
+@require_POST
+def agreement_run_thresholds(
+    request: HttpRequest, project_id: int, run_id: int
+) -> HttpResponse:
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    run = _get_run(access, run_id)
+    form = ThresholdsForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "remember"}
+        try:
+            run = agreement_run_set_thresholds(run=run, thresholds=values)
+            if form.cleaned_data["remember"]:
+                agreement_settings_update(project=access.project, thresholds=values)
+        except ValidationError as error:
+            errors = error_messages(error)
+    else:
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+    if not request.htmx:
+        for message in errors:
+            messages.error(request, message)
+        if not errors:
+            messages.success(
+                request, _("Thresholds saved; the figures are recoloured.")
+            )
+        return redirect(run.get_absolute_url())
+    context = _run_context(request, access, run)
+    context["errors"] = errors
+    if context.get("thresholds_form") is not None and errors:
+        context["thresholds_form"] = form
+    return TemplateResponse(request, "coding/agreement_run.html#run-result", context)
+
+
+@login_required
+@require_GET
+def agreement_run_csv(
+    request: HttpRequest, project_id: int, run_id: int
+) -> HttpResponse:
+    """The report as CSV, one line per figure (pooled and per document)."""
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    run = _get_run(access, run_id)
+    if run.status != AgreementRun.Status.DONE or not run.result:
+        raise Http404
+    delimiter = {";": ";", "tab": "\t"}.get(request.GET.get("delimiter", ""), ",")
+    comma = request.GET.get("decimal") == "comma"
+    output = agreement_output(run)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    for cells in report_csv_rows(output):
+        line = []
+        for cell in cells:
+            if isinstance(cell, float):
+                text = repr(cell)
+                line.append(text.replace(".", ",") if comma else text)
+            elif isinstance(cell, int):
+                line.append(str(cell))
+            else:
+                line.append(neutralise(cell))
+        writer.writerow(line)
+    response = HttpResponse(
+        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+    )
+    name = slugify(access.project.name) or "project"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-agreement-{run.pk}.csv"'
+    )
+    return response
+
+
+def _adjudication_index(
+    document_ids: set[int], coder_a: int, coder_b: int
+) -> dict[int, list]:
+    """Per document, the adjudication page's differences in its order (one query)."""
+    rows = Coding.objects.filter(
+        document_id__in=document_ids, coder_id__in=[coder_a, coder_b]
+    ).values_list("document_id", "id", "code_id", "start", "end", "coder_id")
+    by_document: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for document_id, coding_id, code_id, start, end, coder in rows:
+        side = 0 if coder == coder_a else 1
+        by_document[document_id][side].append((coding_id, code_id, start, end))
+    return {
+        document_id: [u for u in compare_coders(a, b) if u.is_difference]
+        for document_id, (a, b) in by_document.items()
+    }
+
+
+@login_required
+@require_GET
+def agreement_disagreements(
+    request: HttpRequest, project_id: int, run_id: int
+) -> HttpResponse:
+    """Every stretch where two coders disagree on one code (or domain)."""
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    run = _get_run(access, run_id, disagreements=True)
+    if run.status != AgreementRun.Status.DONE or not run.result:
+        raise Http404
+    result = run.result
+    variables = {
+        v["key"]: v for v in result["variables"] if v["kind"] in {"code", "domain"}
+    }
+    key = request.GET.get("variable", "")
+    if key not in variables:
+        raise Http404
+    variable = variables[key]
+    pairs = [g for g in result["groups"] if g["key"] != ALL_GROUP]
+    pair_key = request.GET.get("pair") or (pairs[0]["key"] if pairs else "")
+    pair = next((g for g in pairs if g["key"] == pair_key), None)
+    if pair is None:
+        raise Http404
+    found = (run.disagreements or {}).get(key, {}).get(pair_key, {})
+    stretches = found.get("stretches", [])
+    page = Paginator(stretches, STRETCHES_PER_PAGE).get_page(request.GET.get("page"))
+    coder_a, coder_b = pair["coders"]
+    names = {c["id"]: c["username"] for c in result["coders"]}
+    label_names = {variable["code"]: variable["name"]} | {
+        value["code"]: value["name"] for value in variable.get("values", [])
+    }
+    shown_docs = {s["document"] for s in page.object_list}
+    documents = dict(
+        Document.objects.filter(project=access.project, pk__in=shown_docs).values_list(
+            "pk", "text"
+        )
+    )
+    titles = {d["id"]: d["title"] for d in result["documents"]}
+    differences = _adjudication_index(shown_docs, coder_a, coder_b)
+    label_codes = {variable["code"], *label_names}
+    items = []
+    for stretch in page.object_list:
+        text = documents.get(stretch["document"])
+        if text is None:
+            continue  # the document was deleted since the run
+        start = max(0, stretch["start"] - CONTEXT_CHARS)
+        end = min(len(text), stretch["end"] + CONTEXT_CHARS)
+        windows = []
+        for side, color in (("a", COLOR_A), ("b", COLOR_B)):
+            marks = [
+                (s, e, Mark(coding_id=0, color=color, coder_id=0))
+                for s, e, _label in stretch[side]
+                if e <= len(text)
+            ]
+            windows.append(text_window(text, start, end, marks))
+        index = next(
+            (
+                i
+                for i, unit in enumerate(differences.get(stretch["document"], []))
+                if unit.code_id in label_codes
+                and unit.start < stretch["end"]
+                and unit.end > stretch["start"]
+            ),
+            None,
+        )
+        items.append(
+            {
+                "stretch": stretch,
+                "title": titles.get(stretch["document"], ""),
+                "a_block": windows[0],
+                "b_block": windows[1],
+                "a_labels": sorted({label_names.get(x[2], "") for x in stretch["a"]}),
+                "b_labels": sorted({label_names.get(x[2], "") for x in stretch["b"]}),
+                "before": start > 0,
+                "after": end < len(text),
+                "adjudication_index": index,
+            }
+        )
+    context = {
+        "access": access,
+        "project": access.project,
+        "run": run,
+        "variable": variable,
+        "pairs": pairs,
+        "pair": pair,
+        "name_a": names.get(coder_a, str(coder_a)),
+        "name_b": names.get(coder_b, str(coder_b)),
+        "coder_a": coder_a,
+        "coder_b": coder_b,
+        "total": found.get("total", 0),
+        "page": page,
+        "items": items,
+        "unit": result["selection"]["unit"],
+        "color_a": COLOR_A,
+        "color_b": COLOR_B,
+    }
+    return TemplateResponse(request, "coding/agreement_disagreements.html", context)

@@ -1,0 +1,285 @@
+"""The export page (what, filters, format; large exports as a job with a progress
+badge) and the import page (upload → preview of what will be created → confirm
+or cancel)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from coding.access import ProjectAccess, access_project
+from coding.models import ExportJob, ExportKind
+from coding.segments import segment_filter_from_params
+from coding.services.exports import (
+    CONTENT_TYPES,
+    CSV_KINDS,
+    EXPORT_NEEDS,
+    FILTERED_KINDS,
+    access_export,
+    access_export_job,
+    export_job_create,
+    export_params,
+    export_request,
+    runs_in_background,
+)
+from coding.services.interop import (
+    access_pending_import,
+    pending_import_cancel,
+    pending_import_confirm,
+    pending_import_create,
+)
+from coding.views.base import error_messages
+from coding.views.documents import request_too_large, upload_too_large_message
+from coding.views.segments import _choices as segment_filter_choices
+
+# Where a small export is downloaded straight away (the API streams it).
+DIRECT_URLS = {
+    ExportKind.SEGMENTS_CSV: "api-export-segments-csv",
+    ExportKind.SEGMENTS_XLSX: "api-export-segments-xlsx",
+    ExportKind.CODEBOOK_CSV: "api-export-codebook-csv",
+    ExportKind.CODEBOOK_QDC: "api-export-codebook-qdc",
+    ExportKind.CASES_CSV: "api-export-cases-csv",
+    ExportKind.CODE_DOCUMENT_CSV: "api-export-code-documents-csv",
+    ExportKind.PROJECT_QDPX: "api-export-project-qdpx",
+    ExportKind.BACKUP: "api-export-project-qdpx",
+}
+
+
+def _kinds(access: ProjectAccess) -> list[tuple[str, str]]:
+    """The kinds of export this member may make, in the page's order."""
+    return [
+        (value, label)
+        for value, label in ExportKind.choices
+        if access.can(EXPORT_NEEDS[value])
+    ]
+
+
+def _direct_url(access: ProjectAccess, kind: str, params: dict) -> str:
+    query = [(k, v) for k, v in params.items() if k != "attribute" and v != ""]
+    query += [("attribute", a) for a in params.get("attribute", [])]
+    if kind == ExportKind.BACKUP:
+        query.append(("full", "1"))
+    url = reverse(DIRECT_URLS[kind], args=[access.project.pk])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _export_context(access: ProjectAccess, request: HttpRequest, **extra) -> dict:
+    source = request.POST if request.method == "POST" else request.GET
+    try:
+        segment_filter = segment_filter_from_params(source)
+    except ValidationError:
+        segment_filter = segment_filter_from_params({})
+    jobs = ExportJob.objects.filter(
+        project=access.project, requested_by_id=access.user_id
+    )[:10]
+    return {
+        "access": access,
+        "project": access.project,
+        "kinds": _kinds(access),
+        "kind": source.get("kind", ExportKind.SEGMENTS_CSV),
+        "delimiter": source.get("delimiter", ";"),
+        "bom": source.get("bom", "1") not in {"0", "false"},
+        "filter": segment_filter,
+        "filtered_kinds": sorted(FILTERED_KINDS),
+        "csv_kinds": sorted(CSV_KINDS),
+        "jobs": jobs,
+        "errors": [],
+        **segment_filter_choices(access),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id)
+    return TemplateResponse(
+        request, "coding/export.html", _export_context(access, request)
+    )
+
+
+@login_required
+@require_POST
+def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Small exports download at once; large ones become a job the page follows."""
+    access = access_project(request.user, project_id)
+    kind = request.POST.get("kind", "")
+    try:
+        if kind in EXPORT_NEEDS:
+            access = access_export(request.user, project_id, kind)
+        export_job = export_request(access, kind, request.POST)
+    except ValidationError as error:
+        context = _export_context(access, request, errors=error_messages(error))
+        if request.htmx:
+            return TemplateResponse(
+                request, "coding/export.html#export-result", context
+            )
+        return TemplateResponse(request, "coding/export.html", context, status=400)
+    params = export_params(request.POST)
+    if not runs_in_background(access, export_job):
+        url = _direct_url(access, kind, params)
+        if request.htmx:
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+    job = export_job_create(access=access, request=export_job)
+    if request.htmx:
+        return TemplateResponse(
+            request,
+            "coding/export.html#export-result",
+            _export_context(access, request, new_job=job),
+        )
+    return redirect(reverse("interop:export", args=[project_id]) + f"?job={job.pk}")
+
+
+@login_required
+@require_GET
+def export_job_status(
+    request: HttpRequest, project_id: int, job_id: int
+) -> HttpResponse:
+    """One job's badge; it polls itself while the job is queued or running."""
+    access, job = access_export_job(request.user, project_id, job_id)
+    return TemplateResponse(
+        request,
+        "coding/export.html#job-status",
+        {"project": access.project, "job": job, "access": access},
+    )
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
+    access, job = access_export_job(request.user, project_id, job_id)
+    if job.status != "done" or not job.file:
+        raise Http404
+    # The file was made for this member; still, they must still be allowed to.
+    access_export(request.user, project_id, job.kind)
+    extension = job.filename.rsplit(".", 1)[-1]
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Import page
+# ---------------------------------------------------------------------------
+
+COUNT_LABELS = {
+    "sources": gettext_lazy("text sources (documents)"),
+    "codes": gettext_lazy("codes"),
+    "codings": gettext_lazy("codings"),
+    "users": gettext_lazy("users"),
+    "cases": gettext_lazy("cases"),
+    "variables": gettext_lazy("case variables"),
+    "notes": gettext_lazy("notes"),
+    "sets": gettext_lazy("sets (not imported)"),
+    "memberships": gettext_lazy("memberships"),
+    "assignments": gettext_lazy("assignments"),
+    "codebook_versions": gettext_lazy("codebook versions"),
+    "audit_events": gettext_lazy("audit trail events"),
+}
+
+
+def _preview_context(pending, errors: list[str] | None = None) -> dict:
+    summary = pending.summary
+    return {
+        "pending": pending,
+        "summary": summary,
+        "count_rows": [
+            (COUNT_LABELS.get(key, key), value)
+            for key, value in (summary.get("counts") or {}).items()
+        ],
+        "errors": errors or [],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_import(request: HttpRequest) -> HttpResponse:
+    """Upload a .qdpx; it is read and summarised, nothing is imported yet."""
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if request_too_large(request):
+            errors = [upload_too_large_message()]
+        elif upload is None:
+            errors = [_("Choose a REFI-QDA project file (.qdpx) or a Regie backup.")]
+        elif upload.size > settings.REGIE_MAX_UPLOAD_REQUEST_BYTES:
+            errors = [upload_too_large_message()]
+        else:
+            try:
+                pending = pending_import_create(
+                    user=request.user,
+                    data=upload.read(),
+                    filename=upload.name,
+                    name=request.POST.get("name", ""),
+                )
+            except ValidationError as error:
+                errors = error_messages(error)
+            else:
+                return redirect("interop:project_import_preview", pending_id=pending.pk)
+    return TemplateResponse(
+        request,
+        "coding/import.html",
+        {"errors": errors, "name": request.POST.get("name", "")},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def project_import_preview(request: HttpRequest, pending_id: int) -> HttpResponse:
+    """What the import will create, before anything is written."""
+    pending = access_pending_import(request.user, pending_id)
+    return TemplateResponse(request, "coding/import.html", _preview_context(pending))
+
+
+@login_required
+@require_POST
+def project_import_confirm(request: HttpRequest, pending_id: int) -> HttpResponse:
+    pending = access_pending_import(request.user, pending_id)
+    name = (request.POST.get("name") or "").strip() or None
+    try:
+        result = pending_import_confirm(pending=pending, name=name)
+    except ValidationError as error:
+        return TemplateResponse(
+            request,
+            "coding/import.html",
+            _preview_context(pending, error_messages(error)),
+            status=400,
+        )
+    messages.success(
+        request,
+        _("“%(name)s” imported: %(documents)s documents, %(codings)s codings.")
+        % {
+            "name": result.project.name,
+            "documents": result.counts.get("documents", 0),
+            "codings": result.counts.get("codings", 0),
+        },
+    )
+    for warning in result.warnings[:20]:
+        messages.warning(request, warning)
+    return redirect(result.project.get_absolute_url())
+
+
+@login_required
+@require_POST
+def project_import_cancel(request: HttpRequest, pending_id: int) -> HttpResponse:
+    pending = access_pending_import(request.user, pending_id)
+    pending_import_cancel(pending=pending)
+    messages.info(request, _("The import was cancelled; nothing was imported."))
+    return redirect("coding:project_list")
