@@ -258,8 +258,10 @@ class NetworkTie(models.Model):
     occasional_votes = models.PositiveIntegerField(default=0)
     structural_votes = models.PositiveIntegerField(default=0)
     mutual = models.BooleanField(default=False)
-    # Relation coding ids; for co-mentions [[document id, turn number], ...].
-    evidence = models.JSONField(default=list)
+    # Parallel lists, one entry per supporting coding (or turn, for co-mentions):
+    # {"codings": [...], "coders": [...], "documents": [...]} or
+    # {"documents": [...], "turns": [...]}; compact for 200,000 codings.
+    evidence = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["snapshot", "id"]
@@ -270,6 +272,25 @@ class NetworkTie(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.target_id} ({self.flow}, {self.weight})"
+
+    @property
+    def coding_ids(self) -> list[int]:
+        return list((self.evidence or {}).get("codings", []))
+
+    def evidence_tuples(self) -> list[tuple]:
+        """``(coding, coder, document, turn)`` per item, as ``graph.Evidence`` has it."""
+        evidence = self.evidence or {}
+        documents = evidence.get("documents", [])
+        blank = [None] * len(documents)
+        return list(
+            zip(
+                evidence.get("codings") or blank,
+                evidence.get("coders") or blank,
+                documents,
+                evidence.get("turns") or blank,
+                strict=True,
+            )
+        )
 
 
 class ActorMetric(models.Model):

@@ -90,7 +90,9 @@ def stored_network(
             occasional_votes=t.occasional_votes,
             structural_votes=t.structural_votes,
             mutual=t.mutual,
-            evidence=tuple(graph.Evidence(*e) for e in t.evidence) if evidence else (),
+            evidence=tuple(map(graph.Evidence._make, t.evidence_tuples()))
+            if evidence
+            else (),
             layer=t.layer,
         )
         for t in tie_rows

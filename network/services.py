@@ -995,6 +995,20 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return [(start, number) for number, start in enumerate(starts, 1)]
 
 
+def _evidence_json(tie: graph.Tie) -> dict:
+    """Parallel lists (see ``NetworkTie.evidence``)."""
+    codings, coders, documents, turns = (
+        zip(*tie.evidence, strict=True) if tie.evidence else ((), (), (), ())
+    )
+    if tie.layer == graph.CO_MENTION:
+        return {"documents": list(documents), "turns": list(turns)}
+    return {
+        "codings": list(codings),
+        "coders": list(coders),
+        "documents": list(documents),
+    }
+
+
 def _tie_row(snapshot: NetworkSnapshot, tie: graph.Tie) -> NetworkTie:
     return NetworkTie(
         snapshot=snapshot,
@@ -1009,8 +1023,7 @@ def _tie_row(snapshot: NetworkSnapshot, tie: graph.Tie) -> NetworkTie:
         occasional_votes=tie.occasional_votes,
         structural_votes=tie.structural_votes,
         mutual=tie.mutual,
-        # [coding, coder, document] per coding; [None, None, document, turn] per turn
-        evidence=[list(e) if e[3] is not None else list(e[:3]) for e in tie.evidence],
+        evidence=_evidence_json(tie),
     )
 
 

@@ -233,7 +233,7 @@ def network_rebuild(
     )
 
 
-def _turn_quotes(evidence: list, limit: int = MAX_QUOTES) -> list[dict]:
+def _turn_quotes(evidence: list[tuple], limit: int = MAX_QUOTES) -> list[dict]:
     """The speaker turns (or paragraphs) behind a co-mention tie."""
     wanted = [(e[2], e[3]) for e in evidence][:limit]
     documents = {
@@ -289,8 +289,10 @@ def network_tie(
     )
     if not ties:
         raise Http404
-    coding_ids = sorted({e[0] for t in ties for e in t.evidence if e[0] is not None})
-    co_evidence = [e for t in ties for e in t.evidence if e[0] is None]
+    coding_ids = sorted({c for t in ties for c in t.coding_ids})
+    co_evidence = [
+        e for t in ties if t.layer != graph.RELATION for e in t.evidence_tuples()
+    ]
     labels = {f.key: f.label for f in flow_types(access.project.pk)}
     return TemplateResponse(
         request,
@@ -321,7 +323,7 @@ def network_actor(
         raise Http404
     metric = ActorMetric.objects.filter(snapshot=snapshot, actor=actor).first()
     ties = snapshot.ties.filter(Q(source=actor) | Q(target=actor), layer=graph.RELATION)
-    coding_ids = sorted({e[0] for t in ties for e in t.evidence if e[0] is not None})
+    coding_ids = sorted({c for t in ties for c in t.coding_ids})
     gatekeeper = actor.pk in (snapshot.summary or {}).get("gatekeeper_ids", [])
     return TemplateResponse(
         request,

@@ -56,8 +56,7 @@ def test_click_a_tie_to_read_its_quotes(new_page):
         flow="material",
     )
     quotes = [
-        r.coding.text
-        for r in Relation.objects.filter(coding_id__in=[e[0] for e in tie.evidence])
+        r.coding.text for r in Relation.objects.filter(coding_id__in=tie.coding_ids)
     ]
 
     page = new_page()
@@ -88,7 +87,7 @@ def test_code_a_relation_in_the_document_page(new_page):
     document = Document.objects.get(project=project, title="Interview ROJM vzw")
     phrase = "ROJM vzw"
     assert phrase in document.text
-    before = Relation.objects.count()
+    before = Relation.objects.filter(flow__project=project).count()
 
     page = new_page()
     log_in(page, "coder1", DEMO_PASSWORD)
@@ -106,8 +105,8 @@ def test_code_a_relation_in_the_document_page(new_page):
     page.wait_for_function(
         "() => document.getElementById('status').textContent.includes('Relation coded')"
     )
-    assert Relation.objects.count() == before + 1
-    relation = Relation.objects.latest("coding_id")
+    assert Relation.objects.filter(flow__project=project).count() == before + 1
+    relation = Relation.objects.filter(flow__project=project).latest("coding_id")
     assert (relation.source_actor.name, relation.target_actor.name) == (
         "ROJM vzw",
         "Unia",

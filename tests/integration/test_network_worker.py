@@ -43,7 +43,7 @@ def test_worker_builds_the_network(worker):  # noqa: F811
             SnapshotStatus.FAILED,
         }
 
-    if not wait_for(done):
+    if not wait_for(done, timeout=120):  # the queue may hold older messages
         worker.terminate()
         output = worker.communicate(timeout=20)[0]
         pytest.fail(f"the worker did not build the network in time:\n{output[-3000:]}")

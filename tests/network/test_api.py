@@ -190,11 +190,11 @@ def test_relation_coding_errors(project, members, world):
             "flow": "other",
         },
     ]
-    before = Coding.objects.count()
+    before = Coding.objects.filter(document__project=project).count()
     response = client.post(url, items, format="json")
     assert response.status_code == 400
     assert "Item 1" in response.json()["errors"]["items"][0]
-    assert Coding.objects.count() == before
+    assert Coding.objects.filter(document__project=project).count() == before
     items[1]["target_actor"] = world["rojm"].pk
     items[1].update(start=20, end=30)
     response = client.post(url, items, format="json")

@@ -57,7 +57,7 @@ def test_new_actor_codes_and_renames_are_picked_up():
     root = Code.objects.get(project=project, name="Actoren", parent=None)
     Code.objects.create(project=project, parent=root, name="OCMW")
     assert [a.name for a in actors_from_codebook(project=project)] == ["OCMW"]
-    assert Actor.objects.get(name="OCMW").kind == "other"
+    assert Actor.objects.get(project=project, name="OCMW").kind == "other"
     unia = Actor.objects.get(project=project, name="Unia")
     code_update(code=unia.code, name="Unia Mechelen")
     network_setup(project=project)
@@ -140,7 +140,7 @@ def test_relation_create_is_a_coding_with_audit_and_frequency_hooks():
         )
     # Deleting the coding deletes the relation with it.
     coding_delete(coding=coding)
-    assert not Relation.objects.exists()
+    assert not Relation.objects.filter(coding__document__project=project).exists()
 
 
 def test_relation_rules():
@@ -163,7 +163,7 @@ def test_relation_rules():
             target=make_actor(project=project),
             flow=make_flow(project=other),
         )
-    assert not Coding.objects.exists()
+    assert not Coding.objects.filter(document__project=project).exists()
 
 
 def test_database_refuses_self_loops_and_cross_project_rows():
@@ -208,7 +208,7 @@ def test_bulk_relation_codings_are_all_or_nothing():
         specs=specs, relations=relations, coder=coder
     )
     assert len(created) == 3
-    assert Relation.objects.count() == 2
+    assert Relation.objects.filter(coding__document__project=project).count() == 2
     assert Relation.objects.get(coding=created[1]).mutual
     bad = [RelationSpec(material, stad, stad)]
     with pytest.raises(ValidationError, match="Item 0"):
@@ -217,7 +217,7 @@ def test_bulk_relation_codings_are_all_or_nothing():
             relations=bad,
             coder=coder,
         )
-    assert Coding.objects.count() == 3
+    assert Coding.objects.filter(document__project=project).count() == 3
 
 
 def test_actor_merge_moves_relations_codings_and_names():

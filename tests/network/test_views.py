@@ -231,7 +231,7 @@ def test_relation_form_and_create_in_the_document_page(project, members, world):
     body = response.content.decode()
     assert 'hx-swap-oob="true"' in body
     assert "Relation coded: J@M vzw ↔ Stad" in body
-    relation = Relation.objects.get(flow__key="knowledge")
+    relation = Relation.objects.get(flow__project=project, flow__key="knowledge")
     assert (relation.source_actor, relation.target_actor) == (
         world["jam"],
         world["stad"],
@@ -248,7 +248,7 @@ def test_relation_form_and_create_in_the_document_page(project, members, world):
     assert "Choose the target actor" in again.content.decode()
     same = client.post(url, {**data, "target": "J@M vzw"}, headers=HTMX)
     assert "different actors" in same.content.decode()
-    assert Relation.objects.count() == 3
+    assert Relation.objects.filter(flow__project=project).count() == 3
     # Undo (the workbench's) removes the relation coding.
     client.post(
         reverse("coding:workbench_undo", args=[project.pk, document.pk]), headers=HTMX
