@@ -108,7 +108,7 @@ def build(n_codings: int) -> int:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         columns = (
-            "document_id, code_id, coder_id, start, \"end\", memo, word_count, "
+            'document_id, code_id, coder_id, start, "end", memo, word_count, '
             "revision, created_at, updated_at"
         )
         with cursor.cursor.copy(f"COPY coding_coding ({columns}) FROM STDIN") as copy:
@@ -144,41 +144,56 @@ def _access(project_id: int) -> ProjectAccess:
 
 
 def measure_csv(project_id: int) -> None:
-    from coding.exports import iter_csv, segment_cells, segment_header
+    from coding.exports import iter_segment_csv
     from coding.segments import (
         SegmentFilter,
         attribute_names,
         filtered_codings,
-        iter_segment_rows,
+        iter_segment_records,
     )
 
     access = _access(project_id)
     rss, hwm = memory()
     print(f"  before: RSS {rss:.0f} MiB (peak {hwm:.0f} MiB)")
-    names = attribute_names(access)
     codings = filtered_codings(access, SegmentFilter())
-    rows = (segment_cells(row, names) for row in iter_segment_rows(access, codings))
-    chunks = iter_csv(segment_header(names), rows, delimiter=";")
-    started = time.perf_counter()
-    count = -1  # the header
-    size = 0
     checkpoints = list(CHECKPOINTS)
+    count = 0
+    started = time.perf_counter()
+
+    def counted(records):
+        nonlocal count
+        for record in records:
+            count += 1
+            if checkpoints and count == checkpoints[0]:
+                checkpoints.pop(0)
+                elapsed = time.perf_counter() - started
+                rss, hwm = memory()
+                print(
+                    f"  {count:>9,} rows: {elapsed:6.1f} s, "
+                    f"{count / elapsed:9,.0f} rows/s, "
+                    f"RSS {rss:.0f} MiB (peak {hwm:.0f} MiB)"
+                )
+            yield record
+
+    # What GET .../export/segments.csv streams (coding/api/exports.py).
+    chunks = iter_segment_csv(
+        counted(iter_segment_records(access, codings)),
+        project=access.project.name,
+        attribute_names=attribute_names(access),
+        delimiter=";",
+    )
+    size = 0
+    first_byte = None
     for chunk in chunks:
-        count += 1
+        if first_byte is None:
+            first_byte = time.perf_counter() - started
         size += len(chunk)
-        if checkpoints and count == checkpoints[0]:
-            checkpoints.pop(0)
-            elapsed = time.perf_counter() - started
-            rss, hwm = memory()
-            print(
-                f"  {count:>9,} rows: {elapsed:6.1f} s, {count / elapsed:9,.0f} rows/s, "
-                f"RSS {rss:.0f} MiB (peak {hwm:.0f} MiB)"
-            )
     elapsed = time.perf_counter() - started
     rss, hwm = memory()
     print(
         f"  total {count:,} rows, {size / 1024**2:,.0f} MiB of CSV in {elapsed:.1f} s: "
-        f"{count / elapsed:,.0f} rows/s; RSS {rss:.0f} MiB, peak {hwm:.0f} MiB"
+        f"{count / elapsed:,.0f} rows/s; first bytes after {first_byte:.2f} s; "
+        f"RSS {rss:.0f} MiB, peak {hwm:.0f} MiB"
     )
 
 
@@ -239,7 +254,15 @@ def remove(project_id: int) -> None:
 
 def run(step: str, project_id: int, extra: list[str]) -> None:
     subprocess.run(
-        [sys.executable, __file__, "--step", step, "--project", str(project_id), *extra],
+        [
+            sys.executable,
+            __file__,
+            "--step",
+            step,
+            "--project",
+            str(project_id),
+            *extra,
+        ],
         check=True,
         cwd=ROOT,
     )

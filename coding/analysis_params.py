@@ -212,8 +212,22 @@ def _attribute_name(params: Mapping, name: str, default: str) -> str:
     return value
 
 
+def segment_params(params: Mapping) -> Mapping:
+    """``params`` with repeated ``codes``, ``coders`` and ``documents`` (a form's
+    multiple select) joined into the comma-separated lists the filter reads."""
+    getlist = getattr(params, "getlist", None)
+    if getlist is None:
+        return params
+    joined = params.copy()
+    for name in ("codes", "coders", "documents"):
+        values = [v.strip() for v in getlist(name) if v.strip()]
+        if len(values) > 1:
+            joined[name] = ",".join(values)
+    return joined
+
+
 def _filter(params: Mapping) -> SegmentFilter:
-    return _sorted_filter(segment_filter_from_params(params))
+    return _sorted_filter(segment_filter_from_params(segment_params(params)))
 
 
 def word_query_from_params(params: Mapping) -> WordQuery:

@@ -137,37 +137,49 @@ def iter_segment_csv(
     segment_cells(…))`` over the same rows, in chunks of about ``chunk_bytes``.
 
     ``records`` are ``coding.segments.iter_segment_records`` tuples. What is the
-    same for many rows (a document's columns, a code's path, a coder's name, a
-    time stamp) is made safe once, not per row, and rows are written a batch at a
-    time: a million segments stream in seconds, not minutes. A test compares the
-    two paths byte for byte; a new column must be added to both.
+    same for many rows (a document's columns, a code, a coder, a speaker, a time
+    stamp, a relation) is made safe and quoted once, not per row; only the coded
+    text and the memo are looked at row by row. A test compares the two paths
+    byte for byte; a new column must be added to both.
     """
     if delimiter not in {",", ";", "\t"}:
         raise ValueError("delimiter must be ',', ';' or a tab")
     from django.utils import timezone
 
     zone = timezone.get_current_timezone()
-    buffer = io.StringIO()
-    if bom:
-        buffer.write(BOM)
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    header = io.StringIO()
+    writer = csv.writer(header, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in segment_header(attribute_names)])
-    safe_project = neutralise(project)
+    d = delimiter
     formula = frozenset(FORMULA_STARTS)
-    cached: dict[object, str] = {}
 
-    def safe(value: str) -> str:
-        found = cached.get(value)
+    def quoted(value: str) -> str:
+        # csv.writer's QUOTE_MINIMAL: quote when the cell holds the separator, a
+        # double quote or a line break; double the double quotes.
+        if '"' in value:
+            return '"' + value.replace('"', '""') + '"'
+        if d in value or "\n" in value or "\r" in value:
+            return '"' + value + '"'
+        return value
+
+    cells: dict[object, str] = {}
+
+    def cell(value: str) -> str:
+        found = cells.get(value)
         if found is None:
-            found = cached[value] = neutralise(value)
+            found = cells[value] = quoted(neutralise(value))
         return found
 
     flags = {None: "", True: "true", False: "false"}
+    codes: dict[tuple, str] = {}
+    relations: dict[tuple, str] = {}
+    project_cell = cell(project)
     document = None
-    prefix: list[object] = []
+    prefix = ""
     last_moment = None
     last_text = ""
-    batch: list[list[object]] = []
+    lines: list[str] = [(BOM if bom else "") + header.getvalue()]
+    size = 0
     for (
         row_document,
         number,
@@ -192,17 +204,29 @@ def iter_segment_csv(
         if row_document is not document:
             document = row_document
             attributes = document.attributes
-            prefix = [
-                safe_project,
-                document.id,
-                neutralise(document.title),
-                neutralise(document.case_label),
-                *(neutralise(attributes.get(n, "")) for n in attribute_names),
-            ]
-        if text and text[0] in formula:
-            text = "'" + text
-        if memo and memo[0] in formula:
-            memo = "'" + memo
+            prefix = d.join(
+                [
+                    project_cell,
+                    str(document.id),
+                    cell(document.title),
+                    cell(document.case_label),
+                    *(cell(attributes.get(n, "")) for n in attribute_names),
+                    "",
+                ]
+            )
+        code = codes.get((code_id, path, name))
+        if code is None:
+            code = codes[(code_id, path, name)] = d.join(
+                [str(code_id), cell(path), cell(name)]
+            )
+        if text:
+            if text[0] in formula:
+                text = "'" + text
+            text = quoted(text)
+        if memo:
+            if memo[0] in formula:
+                memo = "'" + memo
+            memo = quoted(memo)
         if created_at != last_moment:
             last_moment = created_at
             last_text = created_at.astimezone(zone).isoformat()
@@ -212,35 +236,28 @@ def iter_segment_csv(
             if updated_at == created_at
             else updated_at.astimezone(zone).isoformat()
         )
-        batch.append(
-            [
-                *prefix,
-                safe(speaker),
-                number,
-                safe(coder),
-                code_id,
-                safe(path),
-                safe(name),
-                start,
-                end,
-                text,
-                memo,
-                version,
-                created,
-                updated,
-                safe(source_actor),
-                safe(target_actor),
-                safe(flow),
-                flags[mutual],
-                flags[occasional],
-            ]
+        key = (source_actor, target_actor, flow, mutual, occasional)
+        relation = relations.get(key)
+        if relation is None:
+            relation = relations[key] = d.join(
+                [
+                    cell(source_actor),
+                    cell(target_actor),
+                    cell(flow),
+                    flags[mutual],
+                    flags[occasional],
+                ]
+            )
+        line = (
+            f"{prefix}{cell(speaker)}{d}{'' if number is None else number}{d}"
+            f"{cell(coder)}{d}{code}{d}{start}{d}{end}{d}{text}{d}{memo}{d}"
+            f"{'' if version is None else version}{d}{created}{d}{updated}{d}"
+            f"{relation}\r\n"
         )
-        if len(batch) >= 500:
-            writer.writerows(batch)
-            batch.clear()
-            if buffer.tell() >= chunk_bytes:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate(0)
-    writer.writerows(batch)
-    yield buffer.getvalue()
+        lines.append(line)
+        size += len(line)
+        if size >= chunk_bytes:
+            yield "".join(lines)
+            lines.clear()
+            size = 0
+    yield "".join(lines)

@@ -104,7 +104,7 @@ def catch_up_analysis_on_start(**kwargs) -> None:
     retry_backoff=True,
     max_retries=5,
     soft_time_limit=1800,
-    time_limit=1860,
+    time_limit=1860,  # RUN_TIME_LIMIT_SECONDS in coding/services/agreement.py
 )
 def compute_agreement_run(*, run_id: int) -> None:
     from coding.models import AgreementRun
@@ -132,7 +132,7 @@ def catch_up_agreement_on_start(**kwargs) -> None:
     retry_backoff=True,
     max_retries=5,
     soft_time_limit=3600,
-    time_limit=3660,
+    time_limit=3660,  # JOB_TIME_LIMIT_SECONDS in coding/services/exports.py
 )
 def run_export_job(*, job_id: int) -> None:
     from coding.models import ExportJob

@@ -107,6 +107,8 @@ class _Writer:
             return value
         if not isinstance(value, str):
             value = str(value)
+        if not value:
+            return None  # an empty cell costs nothing; "" would be written out
         if _ILLEGAL.search(value):
             value = _ILLEGAL.sub("", value)
         if len(value) > CELL_LIMIT:

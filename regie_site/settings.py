@@ -142,6 +142,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": _broker_folder,
         "data_folder_out": _broker_folder,
         "processed_folder": str(Path(_broker_folder) / "processed"),
+        # Broadcast/control messages too, or kombu writes them to ./control.
+        "control_folder": str(Path(_broker_folder) / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,6 +76,7 @@ SYNC_CODINGS = getattr(settings, "REGIE_AGREEMENT_SYNC_CODINGS", 2000)
 SYNC_CELLS = getattr(settings, "REGIE_AGREEMENT_SYNC_CELLS", 200)
 SYNC_CHARACTERS = getattr(settings, "REGIE_AGREEMENT_SYNC_CHARACTERS", 500_000)
 MAX_RESAMPLES = 10_000
+RUN_TIME_LIMIT_SECONDS = 1860  # Celery stops a run after this (coding/tasks.py)
 LOST_AFTER = timedelta(hours=1)  # a queued or running run older than this is lost
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 CONFIDENCE = 0.95
@@ -695,6 +696,14 @@ def _progress_writer(run_id: int) -> Callable[[float], None]:
     return write
 
 
+def _stale_running() -> Q:
+    """A running run whose worker must be gone: it outlived the task's time limit."""
+    return Q(
+        status=AgreementRun.Status.RUNNING,
+        started_at__lt=timezone.now() - timedelta(seconds=RUN_TIME_LIMIT_SECONDS),
+    )
+
+
 def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
     """Compute a run from the current data and store its report (idempotent).
 
@@ -707,18 +716,23 @@ def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
     )
     if run is None:
         return None
-    if run.status == AgreementRun.Status.DONE:
-        return run
-    started = timezone.now()
     changed = codings_changed_at(run.project_id)
     assignments = assignments_key(run.project_id)
-    AgreementRun.objects.filter(pk=run_id).update(
-        status=AgreementRun.Status.RUNNING,
-        started_at=started,
-        progress=0,
-        error="",
-        codings_changed_at=changed,
+    # Claim the run: of two messages for one run (a resend on worker start, a
+    # redelivery) only the first computes it; the other finds it taken or done.
+    claimed = (
+        AgreementRun.objects.filter(pk=run_id)
+        .filter(Q(status=AgreementRun.Status.QUEUED) | _stale_running())
+        .update(
+            status=AgreementRun.Status.RUNNING,
+            started_at=timezone.now(),
+            progress=0,
+            error="",
+            codings_changed_at=changed,
+        )
     )
+    if not claimed:
+        return run
     try:
         selection = AgreementSelection.from_json(run.selection)
         data = agreement_input(run.project, selection)
@@ -765,7 +779,7 @@ def agreement_runs_resend() -> int:
     """On worker start: runs a dead worker left behind go to the queue again."""
     count = 0
     for run_id in AgreementRun.objects.filter(
-        status__in=[AgreementRun.Status.QUEUED, AgreementRun.Status.RUNNING],
+        Q(status=AgreementRun.Status.QUEUED) | _stale_running(),
         requested_at__gt=timezone.now() - LOST_AFTER,
     ).values_list("pk", flat=True):
         AgreementRun.objects.filter(pk=run_id).update(status=AgreementRun.Status.QUEUED)

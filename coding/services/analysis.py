@@ -35,7 +35,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.access import ProjectAccess
+from coding.access import Cap, ProjectAccess
 from coding.analysis import load_stop_words
 from coding.analysis_params import (
     AutocodeQuery,
@@ -71,16 +71,31 @@ _STOP_SPLIT = re.compile(r"[\s,;]+")
 
 
 def result_scope(access: ProjectAccess, query: Any) -> str:
-    """``all``, or ``coder:<id>`` (``+consensus``) for a blind coder's own figures.
+    """Whose codings a result may count: the key its stored copy is shared under.
 
+    ``all`` (everyone's, the consensus layer included), ``shared`` (everyone's but
+    an unpublished consensus: a coder or viewer under shared coding) or
+    ``coder:<id>`` (``+consensus`` once published) for a blind coder's own figures.
     Queries that count text only (words per document, mentions, previews) are the
-    same for everyone, so they share the ``all`` scope.
+    same for everyone, so they always share ``all``.
     """
-    if not query.uses_codings or access.sees_all_codings:
+    if not query.uses_codings:
         return "all"
-    scope = f"coder:{access.user_id}"
+    return _visibility(access)
+
+
+def _visibility(access: ProjectAccess) -> str:
     project = access.project
-    if project.consensus_published and project.consensus_user_id:
+    consensus_id = project.consensus_user_id
+    if access.sees_all_codings:
+        hidden = (
+            consensus_id is not None
+            and not project.consensus_published
+            and not access.can(Cap.SUPERVISE)
+        )
+        return "shared" if hidden else "all"
+    scope = f"coder:{access.user_id}"
+    if consensus_id and project.consensus_published:
         scope += "+consensus"
     return scope
 
@@ -89,12 +104,22 @@ def access_for_scope(project: Project, scope: str) -> ProjectAccess:
     """The visibility a stored scope stands for; a task has no request user.
 
     The caller's access was checked when the result was requested; this only
-    rebuilds which codings the result may count.
+    rebuilds which codings the result may count. If the project's settings
+    changed since (blind coding switched, consensus published) the scope no longer
+    exists and this raises ``ValueError``; the next request asks under its new one.
     """
     if scope == "all":
-        return ProjectAccess(project=project, user_id=0, role=Role.OWNER)
-    coder_id = int(scope.removeprefix("coder:").split("+")[0])
-    return ProjectAccess(project=project, user_id=coder_id, role=Role.CODER)
+        access = ProjectAccess(project=project, user_id=0, role=Role.OWNER)
+    elif scope == "shared":
+        access = ProjectAccess(project=project, user_id=0, role=Role.CODER)
+    else:
+        coder_id = int(scope.removeprefix("coder:").split("+")[0])
+        access = ProjectAccess(project=project, user_id=coder_id, role=Role.CODER)
+    if _visibility(access) != scope:
+        raise ValueError(
+            _("Who may see which codings changed in this project; ask again.")
+        )
+    return access
 
 
 def _depends_on_codings(query: Any) -> bool:
@@ -229,8 +254,14 @@ def analysis_request(
     """The stored result for this question and caller, queued or computed if needed.
 
     Returns at once: the row is fresh, or computing (the old figures, if any, stay
-    on it), or failed on the current data (``force`` tries again).
+    on it), or failed on the current data (``force`` tries again). Raises
+    ``ValidationError`` for a filter that does not fit the project.
     """
+    from coding.segments import filtered_codings
+
+    # The segment filter's own checks (an unknown case attribute …) fail here, as
+    # a readable ValidationError, rather than later in the computation.
+    filtered_codings(access, query.filter)
     project = access.project
     params = _params(kind, query, project)
     scope = result_scope(access, query)

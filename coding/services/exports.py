@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -57,6 +58,10 @@ from coding.services.interop import codebook_to_refi, project_to_refi
 from coding.xlsx import Sheet, XlsxReport, write_xlsx
 
 logger = logging.getLogger(__name__)
+
+# A worker writing one export longer than this is stopped by Celery; a job
+# still "running" after it lost its worker.
+JOB_TIME_LIMIT_SECONDS = 3660
 
 EXPORT_NEEDS: dict[str, Cap] = {
     ExportKind.SEGMENTS_CSV: Cap.VIEW,
@@ -97,14 +102,15 @@ CONTENT_TYPES = {
     "qdc": "application/xml",
     "qdpx": "application/zip",
 }
-# Rows (codings) per second each kind manages on a modest server; an export whose
-# estimate exceeds BACKGROUND_SECONDS becomes a job with a progress badge.
+# Codings per second each kind manages on the reference machine (docs/benchmarks.md:
+# CSV and Excel measured, the REFI-QDA kinds rough); an export whose estimate
+# exceeds BACKGROUND_SECONDS becomes a job with a progress badge.
 ROWS_PER_SECOND = {
     ExportKind.SEGMENTS_CSV: 100_000,
-    ExportKind.SEGMENTS_XLSX: 10_000,
+    ExportKind.SEGMENTS_XLSX: 2_000,
     ExportKind.CODE_DOCUMENT_CSV: 1_000_000,
-    ExportKind.PROJECT_QDPX: 20_000,
-    ExportKind.BACKUP: 10_000,
+    ExportKind.PROJECT_QDPX: 10_000,
+    ExportKind.BACKUP: 5_000,
 }
 BACKGROUND_SECONDS = 3.0
 JOBS_KEPT_DAYS = 7
@@ -134,9 +140,13 @@ def export_params(params: Mapping) -> dict[str, Any]:
     attributes = getlist("attribute") if getlist else params.get("attribute", [])
     if isinstance(attributes, str):
         attributes = [attributes]
-    data: dict[str, Any] = {
-        key: str(params.get(key, "")) for key in FILTER_KEYS if params.get(key)
-    }
+    data: dict[str, Any] = {}
+    for key in FILTER_KEYS:
+        # A form's multiple choice sends a key several times; the API joins by ",".
+        values = getlist(key) if getlist else [params.get(key)]
+        joined = ",".join(str(v) for v in values if v not in (None, ""))
+        if joined:
+            data[key] = joined
     data["attribute"] = [a for a in attributes if a]
     for key in ("delimiter", "bom"):
         if params.get(key) not in (None, ""):
@@ -424,13 +434,25 @@ def export_job_create(*, access: ProjectAccess, request: ExportRequest) -> Expor
     return job
 
 
+def _stale_running() -> Q:
+    """A running job whose worker must be gone: it outlived the task's time limit."""
+    return Q(
+        status=ExportStatus.RUNNING,
+        started_at__lt=timezone.now() - timedelta(seconds=JOB_TIME_LIMIT_SECONDS),
+    )
+
+
 def export_jobs_resend() -> int:
-    """Queue again the jobs a stopped worker (or a lost message) left unfinished."""
+    """Queue again the jobs a stopped worker (or a lost message) left unfinished.
+
+    A job another worker is still writing is left alone: a message sent twice
+    is harmless because ``export_job_run`` claims its job first.
+    """
     from coding.tasks import run_export_job
 
     stuck = list(
         ExportJob.objects.filter(
-            status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+            Q(status=ExportStatus.QUEUED) | _stale_running(),
             requested_at__gte=timezone.now() - timedelta(days=1),
         ).values_list("pk", flat=True)
     )
@@ -452,10 +474,20 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     job = ExportJob.objects.select_related("requested_by").filter(pk=job_id).first()
     if job is None:
         return None
-    started = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportStatus.RUNNING, started_at=started, progress=0, error=""
+    # Claim the job: of two messages for one job (a resend on worker start, a
+    # redelivery) only the first writes it; the other finds it taken.
+    claimed = (
+        ExportJob.objects.filter(pk=job.pk)
+        .filter(Q(status=ExportStatus.QUEUED) | _stale_running())
+        .update(
+            status=ExportStatus.RUNNING,
+            started_at=timezone.now(),
+            progress=0,
+            error="",
+        )
     )
+    if not claimed:
+        return job
     storage = job.file.storage
     name = f"exports/{job.pk}/{job.filename or FILE_SUFFIX[job.kind]}"
     partial = storage.path(name + ".part")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from coding.access import ProjectAccess, access_project
-from coding.analysis_params import query_from_json
+from coding.analysis_params import query_from_json, segment_params
 from coding.models import AnalysisResult, Coding
 from coding.segment_pages import segment_page, with_context
 from coding.segments import SegmentFilter, segment_filter_from_params
@@ -50,9 +50,22 @@ def filter_form(access: ProjectAccess, params: Mapping) -> dict[str, Any]:
     """The filter form's choices and its current values (as typed, even where a
     query ignores some of them)."""
     form_filter, _errors = parse_query(
-        segment_filter_from_params, params, SegmentFilter()
+        segment_filter_from_params, segment_params(params), SegmentFilter()
     )
     return {"form_filter": form_filter, **filter_choices(access)}
+
+
+def request_result(
+    request: HttpRequest, access: ProjectAccess, kind: str, query: Any
+) -> tuple[AnalysisResult | None, list[str]]:
+    """The stored result for the page's question, or the reasons it cannot be asked."""
+    try:
+        result = analysis_request(
+            access=access, kind=kind, query=query, user=request.user
+        )
+    except ValidationError as error:
+        return None, error_messages(error)
+    return result, []
 
 
 def result_context(result: AnalysisResult | None) -> dict[str, Any]:
@@ -76,7 +89,7 @@ def codings_page(
     access: ProjectAccess, codings: QuerySet[Coding], number: str | None
 ) -> Page:
     return segment_page(
-        codings, number, per_page=CELL_PAGE_SIZE, project_id=access.project.pk
+        codings, number, per_page=CELL_PAGE_SIZE, documents=access.document_ids
     )
 
 

@@ -21,11 +21,11 @@ from coding.analysis_params import AutocodeQuery, autocode_query_from_params
 from coding.models import AnalysisKind, AutoCodeRun, Code, SpeakerTurn
 from coding.selectors import codebook_tree, flatten
 from coding.selectors_analysis import document_titles
-from coding.services.analysis import analysis_request
 from coding.services.autocode import autocode_start, autocode_undo
 from coding.views.analysis_results import (
     filter_form,
     parse_query,
+    request_result,
     result_context,
 )
 from coding.views.base import error_messages
@@ -80,11 +80,8 @@ def autocode(request: HttpRequest, project_id: int) -> HttpResponse:
         )
     result = None
     if asked and not errors:
-        result = analysis_request(
-            access=access,
-            kind=AnalysisKind.AUTOCODE_PREVIEW,
-            query=query,
-            user=request.user,
+        result, errors = request_result(
+            request, access, AnalysisKind.AUTOCODE_PREVIEW, query
         )
     context = result_context(result)
     titles = document_titles(access.project.pk) if context["data"] else {}

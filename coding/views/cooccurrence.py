@@ -18,12 +18,12 @@ from coding.access import ProjectAccess, access_project
 from coding.analysis_params import CooccurrenceQuery, cooccurrence_query_from_params
 from coding.models import AnalysisKind, Code
 from coding.selectors_analysis import code_nodes, cooccurrence_pairs
-from coding.services.analysis import analysis_request
 from coding.views.analysis_results import (
     filter_form,
     heat_style,
     pairs_page,
     parse_query,
+    request_result,
     result_context,
 )
 
@@ -130,11 +130,8 @@ def cooccurrence(request: HttpRequest, project_id: int) -> HttpResponse:
         measure = "counts"
     result = None
     if not errors:
-        result = analysis_request(
-            access=access,
-            kind=AnalysisKind.COOCCURRENCE,
-            query=query,
-            user=request.user,
+        result, errors = request_result(
+            request, access, AnalysisKind.COOCCURRENCE, query
         )
     context = result_context(result)
     rows, pairs = cooccurrence_rows(access, context["data"], measure)

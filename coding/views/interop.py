@@ -78,7 +78,7 @@ def _direct_url(access: ProjectAccess, kind: str, params: dict) -> str:
 def _export_context(access: ProjectAccess, request: HttpRequest, **extra) -> dict:
     source = request.POST if request.method == "POST" else request.GET
     try:
-        segment_filter = segment_filter_from_params(source)
+        segment_filter = segment_filter_from_params(export_params(source))
     except ValidationError:
         segment_filter = segment_filter_from_params({})
     jobs = ExportJob.objects.filter(

@@ -23,12 +23,12 @@ from coding.selectors_analysis import (
     matrix_cell_codings,
     matrix_column_labels,
 )
-from coding.services.analysis import analysis_request
 from coding.views.analysis_results import (
     codings_page,
     filter_form,
     heat_style,
     parse_query,
+    request_result,
     result_context,
 )
 
@@ -90,9 +90,7 @@ def matrix(request: HttpRequest, project_id: int) -> HttpResponse:
     query, errors = parse_query(matrix_query_from_params, request.GET, MatrixQuery())
     result = None
     if not errors:
-        result = analysis_request(
-            access=access, kind=AnalysisKind.MATRIX, query=query, user=request.user
-        )
+        result, errors = request_result(request, access, AnalysisKind.MATRIX, query)
     context = result_context(result)
     columns, rows = matrix_rows(access, query, context["data"])
     context |= {
@@ -166,13 +164,12 @@ def matrix_export(request: HttpRequest, project_id: int) -> HttpResponse:
     delimiter = DELIMITERS.get(request.GET.get("delimiter", ","))
     if delimiter is None:
         errors.append(_("Use , or ; or tab as separator."))
+    if not errors:
+        result, errors = request_result(request, access, AnalysisKind.MATRIX, query)
     if errors:
         return HttpResponse(
             " ".join(errors), status=400, content_type="text/plain; charset=utf-8"
         )
-    result = analysis_request(
-        access=access, kind=AnalysisKind.MATRIX, query=query, user=request.user
-    )
     if result.status != ResultStatus.DONE or result.result is None:
         return HttpResponse(
             _("The matrix is still being computed; try again in a moment."),

@@ -21,11 +21,11 @@ from coding.selectors_analysis import (
     code_nodes,
     document_titles,
 )
-from coding.services.analysis import analysis_request
 from coding.views.analysis_results import (
     filter_form,
     heat_style,
     parse_query,
+    request_result,
     result_context,
 )
 
@@ -89,9 +89,7 @@ def mentions(request: HttpRequest, project_id: int) -> HttpResponse:
     aliases = actor_aliases(access.project.pk)
     result = None
     if not errors and aliases:
-        result = analysis_request(
-            access=access, kind=AnalysisKind.MENTIONS, query=query, user=request.user
-        )
+        result, errors = request_result(request, access, AnalysisKind.MENTIONS, query)
     context = result_context(result)
     by_level, by_document = mention_tables(access, context["data"])
     nodes = code_nodes(access.project.pk)

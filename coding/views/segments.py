@@ -58,7 +58,7 @@ def _page(access: ProjectAccess, segment_filter: SegmentFilter, number: str):
         filtered_codings(access, segment_filter),
         number,
         per_page=PAGE_SIZE,
-        project_id=access.project.pk,
+        documents=access.document_ids,
     )
 
 

@@ -18,12 +18,16 @@ from coding.analysis_params import WordQuery, word_query_from_params
 from coding.models import AnalysisKind
 from coding.selectors_analysis import word_groups
 from coding.services.analysis import (
-    analysis_request,
     stop_words_reset,
     stop_words_texts,
     stop_words_update,
 )
-from coding.views.analysis_results import filter_form, parse_query, result_context
+from coding.views.analysis_results import (
+    filter_form,
+    parse_query,
+    request_result,
+    result_context,
+)
 from coding.views.base import error_messages
 
 CHART_WORDS = 30
@@ -37,9 +41,7 @@ def words(request: HttpRequest, project_id: int) -> HttpResponse:
     query, errors = parse_query(word_query_from_params, request.GET, WordQuery())
     result = None
     if not errors:
-        result = analysis_request(
-            access=access, kind=AnalysisKind.WORDS, query=query, user=request.user
-        )
+        result, errors = request_result(request, access, AnalysisKind.WORDS, query)
     context = result_context(result)
     groups = word_groups(access, query, context["data"])
     context |= {

@@ -209,6 +209,12 @@ def test_word_frequencies_with_stemming(project, data):
 def test_word_frequency_filters_pick_documents(project, data):
     only_d2 = words_api(data["viewer"], project, documents=str(data["d2"].pk))
     assert only_d2["whole project"]["stad"]["count"] == 1
+    # A form's multiple select repeats the parameter; a script joins with commas.
+    both = [str(data["d1"].pk), str(data["d2"].pk)]
+    repeated = words_api(data["viewer"], project, documents=both)
+    assert repeated["whole project"]["stad"]["count"] == 3
+    page = client_for(data["viewer"]).get(url("words", project, documents=both))
+    assert page.content.decode().count("selected>Interview") == 2
     beleid = words_api(data["viewer"], project, attribute="niveau=beleid")
     assert beleid["whole project"]["stad"]["count"] == 2
 
@@ -288,6 +294,8 @@ def test_stop_lists_are_edited_per_project(project, data):
         ({"stop": "fr"}, "Stop lists are nl and en"),
         ({"stem": "maybe"}, "Use stem=1 or stem=0"),
         ({"documents": "x"}, "is not a number"),
+        ({"attribute": "leeftijd=30"}, "No case has an attribute “leeftijd”"),
+        ({"attribute": "niveau__gt=a"}, "No case has an attribute"),
     ],
 )
 def test_bad_word_queries_get_a_readable_400(project, data, query, message):

@@ -161,7 +161,9 @@ def test_export_segments_command(project, members, coded, tmp_path):
     assert len(rows) == 1
 
 
-@pytest.mark.parametrize("attribute", ["niveau__contains=midden", "niveau__regex=(", "onbekend=x"])
+@pytest.mark.parametrize(
+    "attribute", ["niveau__contains=midden", "niveau__regex=(", "onbekend=x"]
+)
 def test_attribute_filters_only_take_known_names(project, members, coded, attribute):
     url = f"/api/v1/projects/{project.pk}/segments/"
     response = api(members["supervisor"]).get(url, {"attribute": attribute})

@@ -145,6 +145,21 @@ def row_counts() -> dict[str, int]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _remove_written_files():
+    """Export files and kept uploads under REGIE_VAR_DIR/interop go after each test
+    (the database rows are rolled back, the files would stay)."""
+    root = Path(settings.VAR_DIR) / "interop"
+    before = set(root.rglob("*")) if root.exists() else set()
+    yield
+    if root.exists():
+        for path in sorted(set(root.rglob("*")) - before, reverse=True):
+            if path.is_file():
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
 @pytest.fixture
 def coded(project, members):
     """Two coders' codings, a case with attributes, a long and a formula memo."""
@@ -1000,13 +1015,20 @@ def test_xlsx_writer_keeps_formulas_as_text_and_splits_long_sheets(
     monkeypatch.setattr(xlsx, "SHEET_ROW_LIMIT", 4)
     path = tmp_path / "t.xlsx"
     report = write_xlsx(
-        [Sheet("data", ["a", "b"], ([i, f"=A{i}"] for i in range(7)))],
+        [
+            Sheet("data", ["a", "b"], ([i, f"=A{i}"] for i in range(7))),
+            Sheet("odd: [x]", ["c"], [["be\x01l\x0b"], ["#N/A"], [""]]),
+        ],
         str(path),
         notes_intro=["test"],
     )
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["data", "data (2)", "data (3)", "notes"]
-    assert report.rows == {"data": 3, "data (2)": 3, "data (3)": 1}
+    assert workbook.sheetnames == ["data", "data (2)", "data (3)", "odd_ _x_", "notes"]
+    assert report.rows == {"data": 3, "data (2)": 3, "data (3)": 1, "odd_ _x_": 3}
+    odd = [row[0] for row in workbook["odd_ _x_"].values]
+    assert odd[:3] == ["c", "bel", "#N/A"]  # control characters dropped, text kept
+    assert report.cut_count == 0
+    assert "No cell was cut" in repr(list(workbook["notes"].values))
     first = workbook["data"]
     assert first["B2"].value == "=A0"
     assert first["B2"].data_type == "s"
@@ -1246,6 +1268,45 @@ def test_a_job_of_someone_who_left_the_project_fails(project, members, coded):
     assert "no longer" in job.error
 
 
+def test_a_job_message_delivered_twice_writes_it_once(
+    project, members, coded, monkeypatch
+):
+    """A resend on worker start and the original message may both arrive: the
+    second finds the job taken (or done) and leaves it as it is."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    import coding.services.exports as exports
+    from coding.tasks import run_export_job
+
+    sent = []
+    monkeypatch.setattr(
+        run_export_job, "apply_async", lambda **kwargs: sent.append(kwargs)
+    )
+    job = ExportJob.objects.create(
+        project=project, requested_by=members["owner"], kind="segments_csv"
+    )
+    job = exports.export_job_run(job_id=job.pk)
+    finished = job.finished_at
+    assert job.status == "done"
+    again = exports.export_job_run(job_id=job.pk)
+    assert (again.status, again.finished_at) == ("done", finished)
+    # A running job is another worker's, unless it outlived the time limit.
+    ExportJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now()
+    )
+    assert exports.export_jobs_resend() == 0
+    assert exports.export_job_run(job_id=job.pk).status == "running"
+    ExportJob.objects.filter(pk=job.pk).update(
+        started_at=timezone.now()
+        - timedelta(seconds=exports.JOB_TIME_LIMIT_SECONDS + 1)
+    )
+    assert exports.export_jobs_resend() == 1
+    assert sent == [{"kwargs": {"job_id": job.pk}}]
+    assert exports.export_job_run(job_id=job.pk).status == "done"
+
+
 # ---------------------------------------------------------------------------
 # Commands and routes
 # ---------------------------------------------------------------------------
@@ -1441,3 +1502,18 @@ def test_segment_records_page_through_a_document_in_order(project, members):
             for r in iter_segment_records(access, codings, chunk_size=chunk_size)
         ]
         assert got == expected
+
+
+def test_export_page_passes_several_chosen_codes(project, members, coded):
+    _document, code, _mine, _theirs = coded
+    response = client_for(members["supervisor"]).post(
+        reverse("interop:export_start", args=[project.pk]),
+        {
+            "kind": "code_document_csv",
+            "codes": [str(code.pk), str(code.parent_id)],
+            "subcodes": ["0"],
+        },
+    )
+    assert response.status_code == 302
+    assert f"codes={code.pk}%2C{code.parent_id}" in response["Location"]
+    assert "subcodes=0" in response["Location"]

@@ -586,9 +586,19 @@ def test_unpublished_consensus_stays_hidden_under_shared_coding(project, members
     consensus = consensus_user_for(project)
     make_coding(document=document, code=code, coder=consensus, start=0, end=5)
     make_coding(document=document, code=code, coder=members["coder2"], start=6, end=9)
-    coders = {r["coder"] for r in api(members["coder"]).get(f"/api/v1/projects/{project.pk}/codings/").json()["results"]}
+    coders = {
+        r["coder"]
+        for r in api(members["coder"])
+        .get(f"/api/v1/projects/{project.pk}/codings/")
+        .json()["results"]
+    }
     assert coders == {members["coder2"].username}
-    supervisor = {r["coder"] for r in api(members["supervisor"]).get(f"/api/v1/projects/{project.pk}/codings/").json()["results"]}
+    supervisor = {
+        r["coder"]
+        for r in api(members["supervisor"])
+        .get(f"/api/v1/projects/{project.pk}/codings/")
+        .json()["results"]
+    }
     assert consensus.username in supervisor
 
 
@@ -596,5 +606,9 @@ def test_assigning_twice_answers_200(project, members):
     document = make_document(project=project)
     url = f"/api/v1/projects/{project.pk}/assignments/"
     payload = {"document": document.pk, "coder": members["coder"].username}
-    assert api(members["supervisor"]).post(url, payload, format="json").status_code == 201
-    assert api(members["supervisor"]).post(url, payload, format="json").status_code == 200
+    assert (
+        api(members["supervisor"]).post(url, payload, format="json").status_code == 201
+    )
+    assert (
+        api(members["supervisor"]).post(url, payload, format="json").status_code == 200
+    )
