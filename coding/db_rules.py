@@ -104,34 +104,9 @@ BEGIN
 END;
 """
 
-SQLITE_FORWARD = [
-    f"CREATE TRIGGER IF NOT EXISTS coding_coding_rules_insert BEFORE INSERT ON coding_coding {_SQLITE_CODING_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS coding_coding_rules_update BEFORE UPDATE ON coding_coding {_SQLITE_CODING_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS coding_speakerturn_rules_insert BEFORE INSERT ON coding_speakerturn {_SQLITE_TURN_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS coding_speakerturn_rules_update BEFORE UPDATE ON coding_speakerturn {_SQLITE_TURN_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS coding_code_rules_insert BEFORE INSERT ON coding_code {_SQLITE_CODE_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS coding_code_rules_update BEFORE UPDATE ON coding_code {_SQLITE_CODE_BODY}",
-    """CREATE TRIGGER IF NOT EXISTS coding_document_rules
-    BEFORE UPDATE OF length ON coding_document
-    BEGIN
-      SELECT RAISE(ABORT, 'the text is shorter than existing codings or turns')
-        WHERE EXISTS (SELECT 1 FROM coding_coding WHERE document_id = NEW.id AND "end" > NEW.length)
-           OR EXISTS (SELECT 1 FROM coding_speakerturn WHERE document_id = NEW.id AND "end" > NEW.length);
-    END;""",
-]
 
-SQLITE_BACKWARD = [
-    "DROP TRIGGER IF EXISTS coding_coding_rules_insert",
-    "DROP TRIGGER IF EXISTS coding_coding_rules_update",
-    "DROP TRIGGER IF EXISTS coding_speakerturn_rules_insert",
-    "DROP TRIGGER IF EXISTS coding_speakerturn_rules_update",
-    "DROP TRIGGER IF EXISTS coding_code_rules_insert",
-    "DROP TRIGGER IF EXISTS coding_code_rules_update",
-    "DROP TRIGGER IF EXISTS coding_document_rules",
-]
-
-
-def _execute(schema_editor, statements_by_vendor: dict) -> None:
+def execute_for_vendor(schema_editor, statements_by_vendor: dict) -> None:
+    """Run the statements written for this database (also used by ``network``)."""
     vendor = schema_editor.connection.vendor
     statements = statements_by_vendor.get(vendor)
     if statements is None:
@@ -142,11 +117,55 @@ def _execute(schema_editor, statements_by_vendor: dict) -> None:
         schema_editor.execute(statement)
 
 
+def sqlite_row_triggers(
+    name: str, table: str, body: str
+) -> tuple[list[str], list[str]]:
+    """SQLite has no ``INSERT OR UPDATE`` triggers: the pair of ``CREATE`` statements
+    for a rule, and the pair of ``DROP`` statements that remove it."""
+    create = [
+        f"CREATE TRIGGER IF NOT EXISTS {name}_{event.lower()} BEFORE {event} ON {table} {body}"
+        for event in ("INSERT", "UPDATE")
+    ]
+    drop = [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "update")]
+    return create, drop
+
+
+SQLITE_DOCUMENT_RULE = """CREATE TRIGGER IF NOT EXISTS coding_document_rules
+    BEFORE UPDATE OF length ON coding_document
+    BEGIN
+      SELECT RAISE(ABORT, 'the text is shorter than existing codings or turns')
+        WHERE EXISTS (SELECT 1 FROM coding_coding WHERE document_id = NEW.id AND "end" > NEW.length)
+           OR EXISTS (SELECT 1 FROM coding_speakerturn WHERE document_id = NEW.id AND "end" > NEW.length);
+    END;"""
+
+
+def _sqlite_statements() -> tuple[list[str], list[str]]:
+    rules = [
+        sqlite_row_triggers(
+            "coding_coding_rules", "coding_coding", _SQLITE_CODING_BODY
+        ),
+        sqlite_row_triggers(
+            "coding_speakerturn_rules", "coding_speakerturn", _SQLITE_TURN_BODY
+        ),
+        sqlite_row_triggers("coding_code_rules", "coding_code", _SQLITE_CODE_BODY),
+    ]
+    forward = [statement for create, _ in rules for statement in create]
+    backward = [statement for _, drop in rules for statement in drop]
+    forward.append(SQLITE_DOCUMENT_RULE)
+    backward.append("DROP TRIGGER IF EXISTS coding_document_rules")
+    return forward, backward
+
+
+SQLITE_FORWARD, SQLITE_BACKWARD = _sqlite_statements()
+
+
 def install(apps, schema_editor) -> None:
-    _execute(schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD})
+    execute_for_vendor(
+        schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD}
+    )
 
 
 def uninstall(apps, schema_editor) -> None:
-    _execute(
+    execute_for_vendor(
         schema_editor, {"postgresql": POSTGRES_BACKWARD, "sqlite": SQLITE_BACKWARD}
     )

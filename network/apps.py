@@ -6,3 +6,9 @@ class NetworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "network"
     verbose_name = _("Actor network")
+
+    def ready(self) -> None:
+        from coding.services.audit import register_coding_extra
+        from network.audit import RELATION_EXTRA
+
+        register_coding_extra(RELATION_EXTRA)

@@ -11,6 +11,8 @@ As with ``coding.db_rules``: on SQLite a migration that rebuilds ``network_actor
 ``migrations.RunPython(install, uninstall)``.
 """
 
+from coding.db_rules import execute_for_vendor, sqlite_row_triggers
+
 POSTGRES_FORWARD = r"""
 CREATE OR REPLACE FUNCTION network_coded_rules() RETURNS trigger AS $$
 BEGIN
@@ -79,41 +81,26 @@ BEGIN
 END;
 """
 
-SQLITE_FORWARD = [
-    f"CREATE TRIGGER IF NOT EXISTS network_actor_rules_insert BEFORE INSERT ON network_actor {_SQLITE_CODED_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS network_actor_rules_update BEFORE UPDATE ON network_actor {_SQLITE_CODED_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS network_flowtype_rules_insert BEFORE INSERT ON network_flowtype {_SQLITE_CODED_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS network_flowtype_rules_update BEFORE UPDATE ON network_flowtype {_SQLITE_CODED_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS network_relation_rules_insert BEFORE INSERT ON network_relation {_SQLITE_RELATION_BODY}",
-    f"CREATE TRIGGER IF NOT EXISTS network_relation_rules_update BEFORE UPDATE ON network_relation {_SQLITE_RELATION_BODY}",
+_RULES = [
+    sqlite_row_triggers("network_actor_rules", "network_actor", _SQLITE_CODED_BODY),
+    sqlite_row_triggers(
+        "network_flowtype_rules", "network_flowtype", _SQLITE_CODED_BODY
+    ),
+    sqlite_row_triggers(
+        "network_relation_rules", "network_relation", _SQLITE_RELATION_BODY
+    ),
 ]
-
-SQLITE_BACKWARD = [
-    "DROP TRIGGER IF EXISTS network_actor_rules_insert",
-    "DROP TRIGGER IF EXISTS network_actor_rules_update",
-    "DROP TRIGGER IF EXISTS network_flowtype_rules_insert",
-    "DROP TRIGGER IF EXISTS network_flowtype_rules_update",
-    "DROP TRIGGER IF EXISTS network_relation_rules_insert",
-    "DROP TRIGGER IF EXISTS network_relation_rules_update",
-]
-
-
-def _execute(schema_editor, statements_by_vendor: dict) -> None:
-    vendor = schema_editor.connection.vendor
-    statements = statements_by_vendor.get(vendor)
-    if statements is None:
-        raise RuntimeError(f"Regie supports PostgreSQL and SQLite, not {vendor}.")
-    if isinstance(statements, str):
-        statements = [statements]
-    for statement in statements:
-        schema_editor.execute(statement)
+SQLITE_FORWARD = [statement for create, _ in _RULES for statement in create]
+SQLITE_BACKWARD = [statement for _, drop in _RULES for statement in drop]
 
 
 def install(apps, schema_editor) -> None:
-    _execute(schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD})
+    execute_for_vendor(
+        schema_editor, {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD}
+    )
 
 
 def uninstall(apps, schema_editor) -> None:
-    _execute(
+    execute_for_vendor(
         schema_editor, {"postgresql": POSTGRES_BACKWARD, "sqlite": SQLITE_BACKWARD}
     )

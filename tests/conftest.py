@@ -73,8 +73,11 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
     # Tests send their Celery messages to a queue of their own, never to a
-    # developer's running worker.
-    settings.CELERY_TASK_DEFAULT_QUEUE = "regie-tests"
+    # developer's running worker; runs side by side on one broker set
+    # REGIE_TEST_QUEUE so that their workers do not take each other's tasks.
+    settings.CELERY_TASK_DEFAULT_QUEUE = os.environ.get(
+        "REGIE_TEST_QUEUE", "regie-tests"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ transaction, so an event exists exactly when the change does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -28,6 +29,49 @@ def snapshot_coding(coding: Coding) -> dict:
         "codebook_version": coding.codebook_version_id,
         "created_at": coding.created_at.isoformat() if coding.created_at else None,
     }
+
+
+@dataclass(frozen=True)
+class CodingExtra:
+    """What another app keeps beside a coding (the network app: its relation
+    fields), so that a deleted coding comes back whole from the trail or by undo.
+
+    ``dump`` reads the extras of many codings in one query (id → fields);
+    ``restore`` writes them back for a recreated coding, or raises a
+    ``ValidationError`` that says why they cannot come back.
+    """
+
+    key: str
+    dump: Callable[[Sequence[int]], dict[int, dict]]
+    restore: Callable[[Coding, dict], None]
+
+
+CODING_EXTRAS: list[CodingExtra] = []
+
+
+def register_coding_extra(extra: CodingExtra) -> None:
+    """Called from an app's ``ready()``; registering twice is harmless."""
+    if all(known.key != extra.key for known in CODING_EXTRAS):
+        CODING_EXTRAS.append(extra)
+
+
+def snapshot_deleted_codings(codings: Sequence[Coding]) -> list[dict]:
+    """Snapshots for ``delete`` events: the coding and its extras (one query per
+    extra for all of them), everything ``coding_restore`` needs."""
+    snapshots = [snapshot_coding(coding) for coding in codings]
+    ids = [coding.pk for coding in codings]
+    for extra in CODING_EXTRAS:
+        found = extra.dump(ids) if ids else {}
+        for snapshot in snapshots:
+            if snapshot["id"] in found:
+                snapshot[extra.key] = found[snapshot["id"]]
+    return snapshots
+
+
+def restore_coding_extras(coding: Coding, snapshot: dict) -> None:
+    for extra in CODING_EXTRAS:
+        if snapshot.get(extra.key):
+            extra.restore(coding, snapshot[extra.key])
 
 
 def snapshot_code(code: Code) -> dict:

@@ -30,7 +30,12 @@ from coding.access import Cap, ProjectAccess
 from coding.analysis_params import AutocodeQuery, query_from_json, query_json
 from coding.models import AutoCodeRun, Code, Coding, Document
 from coding.services.analysis import INLINE_CHARACTERS
-from coding.services.audit import Action, audit_records, coding_event, snapshot_coding
+from coding.services.audit import (
+    Action,
+    audit_records,
+    coding_event,
+    snapshot_deleted_codings,
+)
 from coding.services.codings import CodingSpec, codings_create_bulk
 from coding.services.frequencies import codings_changed
 
@@ -50,10 +55,8 @@ def codings_delete_bulk(*, codings: Iterable[Coding], actor=None) -> int:
     if not codings:
         return 0
     audit_records(
-        coding_event(
-            c, actor=actor or c.coder, action=Action.DELETE, before=snapshot_coding(c)
-        )
-        for c in codings
+        coding_event(c, actor=actor or c.coder, action=Action.DELETE, before=snapshot)
+        for c, snapshot in zip(codings, snapshot_deleted_codings(codings), strict=True)
     )
     by_project: dict[int, set[int]] = {}
     for c in codings:

@@ -23,6 +23,7 @@ from coding.services.audit import (
     coding_event,
     snapshot_code,
     snapshot_coding,
+    snapshot_deleted_codings,
 )
 from coding.services.frequencies import codings_changed
 
@@ -474,10 +475,10 @@ def code_usage(code: Code) -> int:
 def code_delete(*, code: Code, actor=None) -> None:
     """Delete a code, its sub-codes and their codings (each recorded in the trail)."""
     ids = code_descendant_ids(code)
-    codings = Coding.objects.filter(code_id__in=ids).select_related("document")
+    codings = list(Coding.objects.filter(code_id__in=ids).select_related("document"))
     events = [
-        coding_event(c, actor=actor, action=Action.DELETE, before=snapshot_coding(c))
-        for c in codings
+        coding_event(c, actor=actor, action=Action.DELETE, before=snapshot)
+        for c, snapshot in zip(codings, snapshot_deleted_codings(codings), strict=True)
     ]
     events += [
         audit_event(

@@ -18,7 +18,14 @@ from coding.models import (
     Coding,
     Document,
 )
-from coding.services.audit import Action, audit_records, coding_event, snapshot_coding
+from coding.services.audit import (
+    Action,
+    audit_records,
+    coding_event,
+    restore_coding_extras,
+    snapshot_coding,
+    snapshot_deleted_codings,
+)
 from coding.services.frequencies import codings_changed
 
 _WORD = re.compile(r"\w+")
@@ -313,7 +320,7 @@ def coding_update(
 @transaction.atomic
 def coding_delete(*, coding: Coding, actor=None) -> dict:
     """Delete a coding; returns its snapshot (what ``coding_restore`` needs)."""
-    snapshot = snapshot_coding(coding)
+    (snapshot,) = snapshot_deleted_codings([coding])
     coding_event(
         coding, actor=actor or coding.coder, action=Action.DELETE, before=snapshot
     ).save()
@@ -355,8 +362,8 @@ def coding_restore(*, snapshot: dict, actor=None) -> Coding | None:
         codebook_version_id=snapshot.get("codebook_version"),
         updated_at=timezone.now(),
     )
+    restore_coding_extras(coding, snapshot)
     codings_changed(project_id=document.project_id, code_ids=[code.pk])
-    coding_event(
-        coding, actor=actor, action=Action.RESTORE, after=snapshot_coding(coding)
-    ).save()
+    (after,) = snapshot_deleted_codings([coding])
+    coding_event(coding, actor=actor, action=Action.RESTORE, after=after).save()
     return coding

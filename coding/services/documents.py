@@ -25,7 +25,7 @@ from coding.services.audit import (
     audit_record,
     audit_records,
     coding_event,
-    snapshot_coding,
+    snapshot_deleted_codings,
     snapshot_document,
 )
 from coding.services.frequencies import codings_changed
@@ -220,9 +220,10 @@ def document_update(
 @transaction.atomic
 def document_delete(*, document: Document, actor=None) -> None:
     """Delete a document with its codings; the trail keeps every coding's last state."""
+    codings = list(Coding.objects.filter(document=document).select_related("document"))
     audit_records(
-        coding_event(c, actor=actor, action=Action.DELETE, before=snapshot_coding(c))
-        for c in Coding.objects.filter(document=document).select_related("document")
+        coding_event(c, actor=actor, action=Action.DELETE, before=snapshot)
+        for c, snapshot in zip(codings, snapshot_deleted_codings(codings), strict=True)
     )
     _audit_document(
         document, actor=actor, action=Action.DELETE, before=snapshot_document(document)

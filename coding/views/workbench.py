@@ -416,7 +416,10 @@ def workbench_undo(
             _("Undone: the coding is removed again."),
         )
     if kind == "deleted":
-        restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
+        try:
+            restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
+        except ValidationError as error:
+            return _error(request, error.messages)
         if restored is None:
             return _error(request, [_("The code or document no longer exists.")])
         return _changes(

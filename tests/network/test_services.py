@@ -143,6 +143,49 @@ def test_relation_create_is_a_coding_with_audit_and_frequency_hooks():
     assert not Relation.objects.filter(coding__document__project=project).exists()
 
 
+def test_a_deleted_relation_coding_comes_back_with_its_relation():
+    """The trail keeps the relation fields, so restore and undo bring back the
+    relation, not a plain flow coding."""
+    from coding.services.audit_restore import audit_restore_coding
+    from coding.services.codings import coding_restore
+
+    coder = make_user()
+    project = make_project()
+    document = make_document(project=project)
+    stad = make_actor(project=project, name="Stad", kind="city")
+    jam = make_actor(project=project, name="J@M")
+    flow = make_flow(project=project, key="knowledge")
+    relation = make_relation(
+        document=document,
+        source=stad,
+        target=jam,
+        flow=flow,
+        coder=coder,
+        start=0,
+        end=12,
+        mutual=True,
+    )
+    snapshot = coding_delete(coding=relation.coding)
+    assert snapshot["relation"] == {
+        "source_actor": stad.pk,
+        "target_actor": jam.pk,
+        "flow": flow.pk,
+        "mutual": True,
+        "occasional": False,
+    }
+    event = AuditEvent.objects.get(entity="coding", action="delete")
+    restored = audit_restore_coding(event=event, actor=coder)
+    back = Relation.objects.get(coding=restored)
+    assert (back.source_actor, back.target_actor, back.flow) == (stad, jam, flow)
+    assert back.mutual and not back.occasional
+    # Undo after the actor was removed: a clear error and no half-restored coding.
+    snapshot = coding_delete(coding=restored)
+    jam.delete()
+    with pytest.raises(ValidationError, match="cannot come back"):
+        coding_restore(snapshot=snapshot, actor=coder)
+    assert not Coding.objects.filter(document=document).exists()
+
+
 def test_relation_rules():
     project = make_project()
     other = make_project()
