@@ -34,6 +34,7 @@ from coding.access import ProjectAccess
 from coding.analysis.mentions import compile_aliases
 from coding.models import Code, Coding, Document, Project, Role, SpeakerTurn
 from coding.segments import SegmentFilter, filtered_codings
+from coding.services.audit import Action, coding_event, snapshot_codings_with_extras
 from coding.services.codebook import (
     DEFAULT_CODEBOOK_FILE,
     code_create,
@@ -47,6 +48,7 @@ from coding.services.codings import (
     trim_span,
     validate_span,
 )
+from coding.services.frequencies import codings_changed
 from network import graph
 from network.filters import NetworkFilters, scope_coding_filter
 from network.models import (
@@ -501,6 +503,51 @@ def relation_create(
     )
     relation = _relation(coding, spec)
     relation.save()
+    return relation
+
+
+@transaction.atomic
+def relation_update(
+    *,
+    relation: Relation,
+    source_actor: Actor,
+    target_actor: Actor,
+    mutual: bool,
+    occasional: bool,
+    actor=None,
+) -> Relation:
+    """Change who gives to whom and how often; the span and flow type stay (a
+    different flow type is another code: remove the coding and code it anew).
+
+    Recorded in the trail as an update of the coding, with the relation fields
+    before and after; the network of the project becomes stale.
+    """
+    coding = relation.coding
+    _check_relation(
+        coding.document.project_id,
+        RelationSpec(
+            flow=relation.flow,
+            source_actor=source_actor,
+            target_actor=target_actor,
+            mutual=mutual,
+            occasional=occasional,
+        ),
+    )
+    (before,) = snapshot_codings_with_extras([coding])
+    relation.source_actor = source_actor
+    relation.target_actor = target_actor
+    relation.mutual = bool(mutual)
+    relation.occasional = bool(occasional)
+    relation.save()
+    Coding.objects.filter(pk=coding.pk).update(
+        revision=F("revision") + 1, updated_at=timezone.now()
+    )
+    coding.refresh_from_db(fields=["revision", "updated_at"])
+    (after,) = snapshot_codings_with_extras([coding])
+    coding_event(
+        coding, actor=actor, action=Action.UPDATE, before=before, after=after
+    ).save()
+    codings_changed(project_id=coding.document.project_id, code_ids=[coding.code_id])
     return relation
 
 

@@ -47,4 +47,9 @@ urlpatterns = [
         views.workbench_relation_create,
         name="workbench_relation_create",
     ),
+    path(
+        "p/<int:project_id>/d/<int:document_id>/relation/<int:coding_id>/",
+        views.workbench_relation_edit,
+        name="workbench_relation_edit",
+    ),
 ]

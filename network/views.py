@@ -20,7 +20,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 from django_htmx.http import HttpResponseClientRefresh, reswap
 
 from coding.access import Cap, ProjectAccess, access_document, access_project
@@ -28,7 +32,14 @@ from coding.models import Code, Document, SpeakerTurn
 from coding.views.base import error_messages
 from network import graph
 from network.filters import NetworkFilters, network_filters_from_params, network_scope
-from network.models import Actor, ActorKind, ActorMetric, FlowType, NetworkSnapshot
+from network.models import (
+    Actor,
+    ActorKind,
+    ActorMetric,
+    FlowType,
+    NetworkSnapshot,
+    Relation,
+)
 from network.selectors import (
     drawing_payload,
     flow_types,
@@ -46,6 +57,7 @@ from network.services import (
     network_schedule,
     network_setup,
     relation_create,
+    relation_update,
 )
 
 User = get_user_model()
@@ -609,6 +621,95 @@ def workbench_relation_create(
         },
     )
     return reswap(response, "none")
+
+
+def _editable_relation(access: ProjectAccess, document: Document, coding_id: int):
+    """A relation coding of this document the member may change (their own, or
+    any for a supervisor); anyone else gets 404, as for codings."""
+    from coding.views.workbench import _can_edit
+
+    relation = (
+        Relation.objects.select_related(
+            "coding__document", "flow", "source_actor", "target_actor"
+        )
+        .filter(coding_id=coding_id, coding__document=document)
+        .filter(coding__in=access.visible_codings())
+        .first()
+    )
+    if relation is None or not _can_edit(access, relation.coding):
+        raise Http404
+    return relation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workbench_relation_edit(
+    request: HttpRequest, project_id: int, document_id: int, coding_id: int
+) -> HttpResponse:
+    """Change a relation's actors, direction and regularity (GET: the form)."""
+    from coding.views.workbench import _changes
+
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.CODE
+    )
+    relation = _editable_relation(access, document, coding_id)
+    coding = relation.coding
+    values = {
+        "start": coding.start,
+        "end": coding.end,
+        "flow": relation.flow.key,
+        "source": relation.source_actor.name,
+        "target": relation.target_actor.name,
+        "mutual": relation.mutual,
+        "occasional": relation.occasional,
+        "layers": request.GET.get("layers", ""),
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        post = request.POST
+        values.update(
+            source=post.get("source", ""),
+            target=post.get("target", ""),
+            mutual=post.get("direction") == "mutual",
+            occasional=post.get("regularity") == "occasional",
+            layers=post.get("layers", ""),
+        )
+        source = _actor_named(access.project.pk, values["source"])
+        target = _actor_named(access.project.pk, values["target"])
+        if source is None:
+            errors.append(_("Choose the source actor from the list."))
+        if target is None:
+            errors.append(_("Choose the target actor from the list."))
+        if not errors:
+            try:
+                relation = relation_update(
+                    relation=relation,
+                    source_actor=source,
+                    target_actor=target,
+                    mutual=values["mutual"],
+                    occasional=values["occasional"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                errors = error_messages(error)
+        if not errors:
+            response = _changes(
+                request,
+                access,
+                document,
+                [(coding.start, coding.end)],
+                _("Relation saved: %(source)s %(arrow)s %(target)s (%(flow)s).")
+                % {
+                    "source": relation.source_actor.name,
+                    "arrow": "↔" if relation.mutual else "→",
+                    "target": relation.target_actor.name,
+                    "flow": relation.flow.label,
+                },
+            )
+            return reswap(response, "none")
+    context = _relation_context(access, document, values, errors)
+    context["relation"] = relation
+    return TemplateResponse(request, "network/partials/relation_form.html", context)
 
 
 def _int(value) -> int | None:

@@ -55,9 +55,9 @@ def register_coding_extra(extra: CodingExtra) -> None:
         CODING_EXTRAS.append(extra)
 
 
-def snapshot_deleted_codings(codings: Sequence[Coding]) -> list[dict]:
-    """Snapshots for ``delete`` events: the coding and its extras (one query per
-    extra for all of them), everything ``coding_restore`` needs."""
+def snapshot_codings_with_extras(codings: Sequence[Coding]) -> list[dict]:
+    """Whole snapshots: the coding and its extras (one query per extra for all of
+    them). ``delete`` events keep these: they are what ``coding_restore`` needs."""
     snapshots = [snapshot_coding(coding) for coding in codings]
     ids = [coding.pk for coding in codings]
     for extra in CODING_EXTRAS:

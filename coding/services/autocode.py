@@ -34,7 +34,7 @@ from coding.services.audit import (
     Action,
     audit_records,
     coding_event,
-    snapshot_deleted_codings,
+    snapshot_codings_with_extras,
 )
 from coding.services.codings import CodingSpec, codings_create_bulk
 from coding.services.frequencies import codings_changed
@@ -56,7 +56,7 @@ def codings_delete_bulk(*, codings: Iterable[Coding], actor=None) -> int:
         return 0
     audit_records(
         coding_event(c, actor=actor or c.coder, action=Action.DELETE, before=snapshot)
-        for c, snapshot in zip(codings, snapshot_deleted_codings(codings), strict=True)
+        for c, snapshot in zip(codings, snapshot_codings_with_extras(codings), strict=True)
     )
     by_project: dict[int, set[int]] = {}
     for c in codings:

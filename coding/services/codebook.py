@@ -23,7 +23,7 @@ from coding.services.audit import (
     coding_event,
     snapshot_code,
     snapshot_coding,
-    snapshot_deleted_codings,
+    snapshot_codings_with_extras,
 )
 from coding.services.frequencies import codings_changed
 
@@ -478,7 +478,7 @@ def code_delete(*, code: Code, actor=None) -> None:
     codings = list(Coding.objects.filter(code_id__in=ids).select_related("document"))
     events = [
         coding_event(c, actor=actor, action=Action.DELETE, before=snapshot)
-        for c, snapshot in zip(codings, snapshot_deleted_codings(codings), strict=True)
+        for c, snapshot in zip(codings, snapshot_codings_with_extras(codings), strict=True)
     ]
     events += [
         audit_event(

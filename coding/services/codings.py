@@ -24,7 +24,7 @@ from coding.services.audit import (
     coding_event,
     restore_coding_extras,
     snapshot_coding,
-    snapshot_deleted_codings,
+    snapshot_codings_with_extras,
 )
 from coding.services.frequencies import codings_changed
 
@@ -320,7 +320,7 @@ def coding_update(
 @transaction.atomic
 def coding_delete(*, coding: Coding, actor=None) -> dict:
     """Delete a coding; returns its snapshot (what ``coding_restore`` needs)."""
-    (snapshot,) = snapshot_deleted_codings([coding])
+    (snapshot,) = snapshot_codings_with_extras([coding])
     coding_event(
         coding, actor=actor or coding.coder, action=Action.DELETE, before=snapshot
     ).save()
@@ -364,6 +364,6 @@ def coding_restore(*, snapshot: dict, actor=None) -> Coding | None:
     )
     restore_coding_extras(coding, snapshot)
     codings_changed(project_id=document.project_id, code_ids=[code.pk])
-    (after,) = snapshot_deleted_codings([coding])
+    (after,) = snapshot_codings_with_extras([coding])
     coding_event(coding, actor=actor, action=Action.RESTORE, after=after).save()
     return coding

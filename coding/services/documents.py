@@ -25,7 +25,7 @@ from coding.services.audit import (
     audit_record,
     audit_records,
     coding_event,
-    snapshot_deleted_codings,
+    snapshot_codings_with_extras,
     snapshot_document,
 )
 from coding.services.frequencies import codings_changed
@@ -223,7 +223,7 @@ def document_delete(*, document: Document, actor=None) -> None:
     codings = list(Coding.objects.filter(document=document).select_related("document"))
     audit_records(
         coding_event(c, actor=actor, action=Action.DELETE, before=snapshot)
-        for c, snapshot in zip(codings, snapshot_deleted_codings(codings), strict=True)
+        for c, snapshot in zip(codings, snapshot_codings_with_extras(codings), strict=True)
     )
     _audit_document(
         document, actor=actor, action=Action.DELETE, before=snapshot_document(document)

@@ -267,6 +267,58 @@ def test_relation_form_and_create_in_the_document_page(project, members, world):
     )
 
 
+def test_a_coder_edits_their_relation_in_the_document_page(project, members, world):
+    document, mine = world["document"], world["mine"]
+    client = client_for(members["coder"])
+    panel = client.get(
+        reverse("coding:workbench_panel", args=[project.pk, document.pk]),
+        {"ids": mine.coding_id},
+        headers=HTMX,
+    ).content.decode()
+    url = reverse(
+        "network:workbench_relation_edit",
+        args=[project.pk, document.pk, mine.coding_id],
+    )
+    assert url in panel and "Edit relation" in panel
+    form = client.get(url, headers=HTMX).content.decode()
+    assert "Edit the relation" in form
+    assert 'value="Stad"' in form and 'value="J@M vzw"' in form
+    # A wrong actor: the form again, nothing changed.
+    bad = client.post(url, {"source": "Nobody", "target": "Stad"}, headers=HTMX)
+    assert "Choose the source actor" in bad.content.decode()
+    mine.refresh_from_db()
+    assert mine.source_actor == world["stad"]
+    response = client.post(
+        url,
+        {
+            "source": "J@M",
+            "target": "Stad",
+            "direction": "mutual",
+            "regularity": "occasional",
+        },
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert "Relation saved: J@M vzw ↔ Stad" in response.content.decode()
+    mine.refresh_from_db()
+    assert (mine.source_actor, mine.target_actor) == (world["jam"], world["stad"])
+    assert mine.mutual and mine.occasional
+    event = AuditEvent.objects.get(
+        entity="coding", entity_id=mine.coding_id, action="update"
+    )
+    assert event.before["relation"]["source_actor"] == world["stad"].pk
+    assert event.after["relation"]["occasional"] is True
+    # Another coder's relation is not theirs to change (nor to see under blind).
+    theirs = reverse(
+        "network:workbench_relation_edit",
+        args=[project.pk, document.pk, world["theirs"].coding_id],
+    )
+    assert client.get(theirs, headers=HTMX).status_code == 404
+    assert client.post(theirs, {"source": "Stad", "target": "J@M"}).status_code == 404
+    # Viewers may not code at all.
+    assert client_for(members["viewer"]).get(url).status_code == 403
+
+
 def test_workbench_palette_marks_relation_codes(project, members, world):
     response = client_for(members["coder"]).get(
         reverse("coding:workbench", args=[project.pk, world["document"].pk])
