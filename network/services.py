@@ -551,6 +551,48 @@ def relation_update(
     return relation
 
 
+RELATION_UPDATE_FIELDS = ("source_actor", "target_actor", "mutual", "occasional")
+
+
+def relation_update_from_api(*, coding: Coding, values: dict, actor=None) -> Relation:
+    """The API's PATCH of a coding's relation fields (actor ids); the fields not
+    given keep their values."""
+    relation = (
+        Relation.objects.select_related("flow", "source_actor", "target_actor")
+        .filter(coding_id=coding.pk)
+        .first()
+    )
+    if relation is None:
+        raise ValidationError(
+            {
+                "non_field_errors": _(
+                    "This coding is not a relation coding, so it has no actors, "
+                    "direction or regularity to change."
+                )
+            }
+        )
+    relation.coding = coding
+    wanted = [values[f] for f in ("source_actor", "target_actor") if f in values]
+    actors = Actor.objects.filter(
+        project_id=coding.document.project_id, pk__in=wanted
+    ).in_bulk()
+    errors = {
+        field: _("No actor %(id)s in this project.") % {"id": values[field]}
+        for field in ("source_actor", "target_actor")
+        if field in values and values[field] not in actors
+    }
+    if errors:
+        raise ValidationError(errors)
+    return relation_update(
+        relation=relation,
+        source_actor=actors.get(values.get("source_actor"), relation.source_actor),
+        target_actor=actors.get(values.get("target_actor"), relation.target_actor),
+        mutual=values.get("mutual", relation.mutual),
+        occasional=values.get("occasional", relation.occasional),
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def relation_codings_create_bulk(
     *, specs: list[CodingSpec], relations: list[RelationSpec | None], coder, actor=None

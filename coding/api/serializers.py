@@ -259,6 +259,19 @@ class CodingUpdateSerializer(serializers.Serializer):
     start = serializers.IntegerField(required=False)
     end = serializers.IntegerField(required=False)
     code = serializers.IntegerField(required=False)
+    source_actor = serializers.IntegerField(
+        required=False, help_text="Relation coding only: a new source actor id."
+    )
+    target_actor = serializers.IntegerField(
+        required=False, help_text="Relation coding only: a new target actor id."
+    )
+    mutual = serializers.BooleanField(
+        required=False, help_text="Relation coding only: the flow goes both ways."
+    )
+    occasional = serializers.BooleanField(
+        required=False,
+        help_text="Relation coding only: only some years or in some cases (soms).",
+    )
     revision = serializers.IntegerField(
         required=False,
         help_text="The revision you read; if the coding changed since, the answer is 409.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -46,6 +47,7 @@ from coding.services.documents import (
     documents_import_files,
 )
 from coding.services.projects import membership_set, project_create
+from network.services import RELATION_UPDATE_FIELDS, relation_update_from_api
 
 User = get_user_model()
 MAX_BULK_CODINGS = 5000
@@ -471,9 +473,17 @@ class CodingDetailView(APIView):
                 )
             values["code"] = code
         expected = values.pop("revision", None)
-        coding_update(
-            coding=coding, expected_revision=expected, actor=request.user, **values
-        )
+        relation_values = {
+            key: values.pop(key) for key in RELATION_UPDATE_FIELDS if key in values
+        }
+        with transaction.atomic():
+            coding = coding_update(
+                coding=coding, expected_revision=expected, actor=request.user, **values
+            )
+            if relation_values:
+                relation_update_from_api(
+                    coding=coding, values=relation_values, actor=request.user
+                )
         _access, coding = self._get(request, coding_id)
         return Response(s.CodingSerializer(coding).data)
 

@@ -147,6 +147,44 @@ def test_post_a_relation_coding(project, members, world):
     assert sum(r["relation"] is not None for r in rows) == 2  # own: world + this one
 
 
+def test_patch_a_relation_coding(project, members, world):
+    mine = Relation.objects.get(coding__coder=members["coder"])
+    url = f"/api/v1/codings/{mine.coding_id}/"
+    client = api(members["coder"])
+    response = client.patch(
+        url, {"target_actor": world["rojm"].pk, "occasional": True}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["relation"] == {
+        "source_actor": world["stad"].pk,
+        "target_actor": world["rojm"].pk,
+        "flow": "material",
+        "mutual": False,
+        "occasional": True,
+    }
+    # Errors are 400 with a reason; nothing changes, not even the memo beside them.
+    for payload, field in [
+        ({"target_actor": 999_999, "memo": "x"}, "target_actor"),
+        ({"source_actor": world["rojm"].pk}, "target_actor"),  # same actor twice
+    ]:
+        bad = client.patch(url, payload, format="json")
+        assert bad.status_code == 400
+        assert field in str(bad.json())
+    mine.refresh_from_db()
+    assert mine.target_actor == world["rojm"] and mine.coding.memo == ""
+    plain = Code.objects.create(project=project, name="Overleg")
+    coding = Coding.objects.create(
+        document=world["document"], code=plain, coder=members["coder"], start=0, end=4
+    )
+    not_relation = client.patch(
+        f"/api/v1/codings/{coding.pk}/",
+        {"mutual": True},
+        format="json",
+    )
+    assert not_relation.status_code == 400
+    assert "not a relation coding" in str(not_relation.json())
+
+
 def test_relation_coding_errors(project, members, world):
     url = f"/api/v1/projects/{project.pk}/codings/"
     base = {"document": world["document"].pk, "start": 0, "end": 10}
