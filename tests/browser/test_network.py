@@ -115,3 +115,15 @@ def test_code_a_relation_in_the_document_page(new_page):
     assert relation.flow.key == "knowledge"
     assert relation.coding.coder.username == "coder1"
     assert document.text[relation.coding.start : relation.coding.end] == phrase
+    # Change it afterwards: the coding's card has "Edit relation".
+    page.click(f"button.coding-link[data-id='{relation.coding_id}']")
+    page.click(f"#coding-{relation.coding_id} button:has-text('Edit relation')")
+    page.wait_for_selector("#relation-form")
+    assert page.input_value("#relation-source") == "ROJM vzw"
+    page.check("input[name=regularity][value=occasional]")
+    page.click("#relation-form button[type=submit]")
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('Relation saved')"
+    )
+    relation.refresh_from_db()
+    assert relation.occasional and relation.mutual
