@@ -15,12 +15,16 @@ or media files: downloads go through a view that checks access first).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+WORKER_WAIT_HINT_AFTER = timedelta(minutes=2)
 
 __all__ = [
     "ExportJob",
@@ -103,6 +107,14 @@ class ExportJob(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in {ExportStatus.QUEUED, ExportStatus.RUNNING}
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for over two minutes: most likely no worker is running."""
+        return (
+            self.status == ExportStatus.QUEUED
+            and timezone.now() - self.requested_at > WORKER_WAIT_HINT_AFTER
+        )
 
     @property
     def percent(self) -> int | None:

@@ -1,4 +1,5 @@
-"""Pages of the interop area (namespace `interop:`): exports and project import."""
+"""Pages of the interop area (namespace `interop:`): exports, project import and
+codebook import."""
 
 from django.urls import path
 
@@ -18,6 +19,16 @@ urlpatterns: list = [
         "p/<int:project_id>/export/jobs/<int:job_id>/download/",
         interop.export_download,
         name="export_download",
+    ),
+    path(
+        "p/<int:project_id>/codebook/import/preview/",
+        interop.codebook_import,
+        name="codebook_import",
+    ),
+    path(
+        "p/<int:project_id>/codebook/import/confirm/",
+        interop.codebook_import_confirm,
+        name="codebook_import_confirm",
     ),
     path("projects/import/", interop.project_import, name="project_import"),
     path(

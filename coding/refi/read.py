@@ -128,6 +128,9 @@ def _description(parent: etree._Element) -> str:
     return _text_of(_first(parent, "Description"))
 
 
+_LXML_POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
+
+
 def _parse_xml(data: bytes, filename: str) -> etree._Element:
     """Parse without DTDs, entity expansion or network access (untrusted uploads)."""
     parser = etree.XMLParser(
@@ -154,7 +157,8 @@ def _parse_xml(data: bytes, filename: str) -> etree._Element:
             file=filename,
             line=line,
             column=column,
-            detail=exc.msg,
+            # lxml appends ", line L, column C", which the message already says.
+            detail=_LXML_POSITION.sub("", exc.msg or ""),
         ) from exc
     if root is None:  # pragma: no cover - lxml raises for empty input
         raise RefiError("xml_syntax", _("The file %(file)s is empty."), file=filename)

@@ -5,8 +5,9 @@ Reading and writing files is ``coding.refi``'s job; this module maps. Export:
 Import: ``import_preview`` says what a file would create without writing
 anything, ``project_import_refi`` creates it in one transaction, and
 ``codebook_import_qdc`` adds a ``.qdc`` to a project's codebook through the
-codebook service. ``project_import_file`` is the one entry point for an uploaded
-project: a Regie backup (a ``.qdpx`` with a ``regie/`` folder) is restored by
+codebook service (``codebook_import_preview`` says first what it would change).
+``project_import_file`` is the one entry point for an uploaded project: a Regie
+backup (a ``.qdpx`` with a ``regie/`` folder) is restored by
 ``coding.services.backup``, any other ``.qdpx`` is imported as REFI-QDA.
 
 How a REFI-QDA project becomes Regie rows:
@@ -881,6 +882,71 @@ def codebook_import_file(
         raise ValidationError({"file": str(error)}) from error
     result = codebook_import_rows(project=project, rows=rows, actor=actor)
     return {**result, "warnings": []}
+
+
+@dataclass
+class CodebookPreview:
+    """What a codebook import would do: the codes it adds and the codes it changes."""
+
+    created: list[str] = field(default_factory=list)  # paths, in the file's order
+    updated: list[tuple[str, list[str]]] = field(default_factory=list)  # path, changes
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _code_paths(rows: list[tuple[int, int | None, str]]) -> dict[int, str]:
+    parents = {pk: (parent_id, name) for pk, parent_id, name in rows}
+    paths: dict[int, str] = {}
+
+    def path(pk: int) -> str:
+        if pk not in paths:
+            parent_id, name = parents[pk]
+            paths[pk] = f"{path(parent_id)} > {name}" if parent_id else name
+        return paths[pk]
+
+    for pk in parents:
+        path(pk)
+    return paths
+
+
+def codebook_import_preview(
+    *, project: Project, data: bytes, filename: str, actor
+) -> CodebookPreview:
+    """What ``codebook_import_file`` would add and change; nothing is kept.
+
+    The import itself runs in a transaction that is rolled back, so the preview
+    cannot differ from what the import does. Raises ``ValidationError`` like the
+    import when the file cannot be read or a code cannot be added.
+    """
+    codes = Code.objects.filter(project=project).order_by("pk")
+    before = {
+        pk: (d, c) for pk, d, c in codes.values_list("pk", "description", "color")
+    }
+    with transaction.atomic():
+        result = codebook_import_file(
+            project=project, data=data, filename=filename, actor=actor
+        )
+        after = list(
+            codes.values_list("pk", "parent_id", "name", "description", "color")
+        )
+        transaction.set_rollback(True)
+    paths = _code_paths([(pk, parent_id, name) for pk, parent_id, name, *_ in after])
+    preview = CodebookPreview(warnings=list(result["warnings"]))
+    for pk, _parent_id, _name, description, color in after:
+        if pk not in before:
+            preview.created.append(paths[pk])
+            continue
+        changes = []
+        if description != before[pk][0]:
+            changes.append(_("definition"))
+        if color != before[pk][1]:
+            changes.append(_("colour"))
+        if changes:
+            preview.updated.append((paths[pk], changes))
+    return preview
 
 
 # ---------------------------------------------------------------------------

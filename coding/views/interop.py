@@ -1,16 +1,18 @@
 """The export page (what, filters, format; large exports as a job with a progress
-badge) and the import page (upload → preview of what will be created → confirm
-or cancel)."""
+badge), the import page (upload → preview of what will be created → confirm or
+cancel) and the codebook import (upload → preview of what changes → confirm)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from coding.access import ProjectAccess, access_project
+from coding.access import Cap, ProjectAccess, access_project
 from coding.models import ExportJob, ExportKind
 from coding.segments import segment_filter_from_params
 from coding.services.exports import (
@@ -36,11 +38,14 @@ from coding.services.exports import (
 )
 from coding.services.interop import (
     access_pending_import,
+    codebook_import_file,
+    codebook_import_preview,
     pending_import_cancel,
     pending_import_confirm,
     pending_import_create,
 )
 from coding.views.base import error_messages
+from coding.views.codebook import MAX_CODEBOOK_BYTES
 from coding.views.documents import request_too_large, upload_too_large_message
 from coding.views.segments import _choices as segment_filter_choices
 
@@ -66,9 +71,25 @@ def _kinds(access: ProjectAccess) -> list[tuple[str, str]]:
     ]
 
 
+def _form_data(post: QueryDict) -> QueryDict:
+    """The form sends a hidden "0" before each checkbox so that an unticked box
+    still says so; a ticked one then sends "0" and "1", and the last one counts."""
+    data = post.copy()
+    for key in ("subcodes", "bom"):
+        values = data.getlist(key)
+        if values:
+            data.setlist(key, values[-1:])
+    return data
+
+
 def _direct_url(access: ProjectAccess, kind: str, params: dict) -> str:
-    query = [(k, v) for k, v in params.items() if k != "attribute" and v != ""]
-    query += [("attribute", a) for a in params.get("attribute", [])]
+    """The API address that streams this export, with only the options it uses."""
+    keys = {"delimiter", "bom"} if kind in CSV_KINDS else set()
+    if kind in FILTERED_KINDS:
+        keys |= set(params) - {"attribute", "delimiter", "bom"}
+    query = [(k, v) for k, v in params.items() if k in keys and v != ""]
+    if kind in FILTERED_KINDS:
+        query += [("attribute", a) for a in params.get("attribute", [])]
     if kind == ExportKind.BACKUP:
         query.append(("full", "1"))
     url = reverse(DIRECT_URLS[kind], args=[access.project.pk])
@@ -84,11 +105,13 @@ def _export_context(access: ProjectAccess, request: HttpRequest, **extra) -> dic
     jobs = ExportJob.objects.filter(
         project=access.project, requested_by_id=access.user_id
     )[:10]
+    kinds = _kinds(access)
+    kind = source.get("kind", "")
     return {
         "access": access,
         "project": access.project,
-        "kinds": _kinds(access),
-        "kind": source.get("kind", ExportKind.SEGMENTS_CSV),
+        "kinds": kinds,
+        "kind": kind if kind in dict(kinds) else ExportKind.SEGMENTS_CSV,
         "delimiter": source.get("delimiter", ";"),
         "bom": source.get("bom", "1") not in {"0", "false"},
         "filter": segment_filter,
@@ -110,26 +133,33 @@ def export(request: HttpRequest, project_id: int) -> HttpResponse:
     )
 
 
+def _export_errors(
+    request: HttpRequest, access: ProjectAccess, errors: list[str], status: int
+) -> HttpResponse:
+    context = _export_context(access, request, errors=errors)
+    template = (
+        "coding/export.html#export-result" if request.htmx else "coding/export.html"
+    )
+    return TemplateResponse(request, template, context, status=status)
+
+
 @login_required
 @require_POST
 def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
     """Small exports download at once; large ones become a job the page follows."""
     access = access_project(request.user, project_id)
     kind = request.POST.get("kind", "")
+    data = _form_data(request.POST)
     try:
         if kind in EXPORT_NEEDS:
-            access = access_export(request.user, project_id, kind)
-        export_job = export_request(access, kind, request.POST)
+            access_export(request.user, project_id, kind)
+        export_job = export_request(access, kind, data)
+    except PermissionDenied as error:
+        return _export_errors(request, access, [str(error)], 403)
     except ValidationError as error:
-        context = _export_context(access, request, errors=error_messages(error))
-        if request.htmx:
-            return TemplateResponse(
-                request, "coding/export.html#export-result", context
-            )
-        return TemplateResponse(request, "coding/export.html", context, status=400)
-    params = export_params(request.POST)
+        return _export_errors(request, access, error_messages(error), 400)
     if not runs_in_background(access, export_job):
-        url = _direct_url(access, kind, params)
+        url = _direct_url(access, kind, export_params(data))
         if request.htmx:
             return HttpResponseClientRedirect(url)
         return redirect(url)
@@ -194,15 +224,26 @@ COUNT_LABELS = {
 }
 
 
+# Shown even when there are none; the other counts only when there are some.
+ALWAYS_COUNTED = ("sources", "codes", "codings", "users")
+
+
+def _count_rows(counts: dict) -> list[tuple[str, int]]:
+    """The counts in a fixed order (the stored summary does not keep one)."""
+    keys = list(COUNT_LABELS) + sorted(set(counts) - set(COUNT_LABELS))
+    return [
+        (COUNT_LABELS.get(key, key), counts[key])
+        for key in keys
+        if key in counts and (counts[key] or key in ALWAYS_COUNTED)
+    ]
+
+
 def _preview_context(pending, errors: list[str] | None = None) -> dict:
     summary = pending.summary
     return {
         "pending": pending,
         "summary": summary,
-        "count_rows": [
-            (COUNT_LABELS.get(key, key), value)
-            for key, value in (summary.get("counts") or {}).items()
-        ],
+        "count_rows": _count_rows(summary.get("counts") or {}),
         "errors": errors or [],
     }
 
@@ -283,3 +324,91 @@ def project_import_cancel(request: HttpRequest, pending_id: int) -> HttpResponse
     pending_import_cancel(pending=pending)
     messages.info(request, _("The import was cancelled; nothing was imported."))
     return redirect("coding:project_list")
+
+
+# ---------------------------------------------------------------------------
+# Codebook import into an existing project
+# ---------------------------------------------------------------------------
+
+
+def _codebook_import_page(
+    request: HttpRequest, access: ProjectAccess, status: int = 200, **extra
+) -> HttpResponse:
+    context = {"access": access, "project": access.project, "errors": [], **extra}
+    return TemplateResponse(
+        request, "coding/codebook_import.html", context, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def codebook_import(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Upload a codebook (.qdc or CSV) and see which codes it adds or changes.
+
+    Nothing is written here: the file travels on in the confirmation form, so the
+    preview needs no storage and the import reads exactly what was previewed.
+    """
+    access = access_project(request.user, project_id, need=Cap.EDIT_CODEBOOK)
+    if request.method == "GET":
+        return _codebook_import_page(request, access)
+    upload = request.FILES.get("file")
+    if request_too_large(request):
+        errors = [upload_too_large_message()]
+    elif upload is None:
+        errors = [_("Choose a codebook file (CSV or REFI-QDA .qdc).")]
+    elif upload.size > MAX_CODEBOOK_BYTES:
+        errors = [_("A codebook file can be at most 2 MB.")]
+    else:
+        data = upload.read()
+        try:
+            preview = codebook_import_preview(
+                project=access.project,
+                data=data,
+                filename=upload.name,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            errors = error_messages(error)
+        else:
+            return _codebook_import_page(
+                request,
+                access,
+                preview=preview,
+                filename=upload.name,
+                data=base64.b64encode(data).decode("ascii"),
+            )
+    return _codebook_import_page(request, access, status=400, errors=errors)
+
+
+@login_required
+@require_POST
+def codebook_import_confirm(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_project(request.user, project_id, need=Cap.EDIT_CODEBOOK)
+    filename = request.POST.get("filename", "")[:300] or "codebook.csv"
+    try:
+        data = base64.b64decode(request.POST.get("data", ""), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if not data:
+        errors = [_("The codebook file did not come along; choose it again.")]
+    elif len(data) > MAX_CODEBOOK_BYTES:
+        errors = [_("A codebook file can be at most 2 MB.")]
+    else:
+        try:
+            result = codebook_import_file(
+                project=access.project, data=data, filename=filename, actor=request.user
+            )
+        except ValidationError as error:
+            errors = error_messages(error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Codebook imported: codes added: %(created)d; codes updated: %(updated)d."
+                )
+                % result,
+            )
+            for warning in result["warnings"]:
+                messages.warning(request, warning)
+            return redirect("coding:codebook", project_id=project_id)
+    return _codebook_import_page(request, access, status=400, errors=errors)

@@ -477,6 +477,22 @@ def test_import_preview_shows_counts_and_warnings_before_anything_is_written():
     assert not pending.file.storage.exists(pending.file.name)
 
 
+def test_import_preview_lists_counts_in_a_fixed_order_without_empty_extras():
+    user = make_user()
+    client = client_for(user)
+    response = client.post(
+        reverse("interop:project_import"), {"file": io.BytesIO(fixture("maxqda.qdpx"))}
+    )
+    html = client.get(response["Location"]).content.decode()
+    labels = ["text sources (documents)", "codes", "codings", "users", "case variables"]
+    positions = [html.index(f'<th scope="row">{label}</th>') for label in labels]
+    assert positions == sorted(positions)
+    # Neither sets nor notes in this file: those rows are left out.
+    assert "sets (not imported)" not in html
+    assert '<th scope="row">notes</th>' not in html
+    assert "They become coders of the new project" in html
+
+
 def test_import_cancel_deletes_the_upload():
     user = make_user()
     client = client_for(user)
@@ -623,6 +639,74 @@ def test_taguette_codebook_on_the_codebook_page(project, members):
     )
     assert response.status_code == 400
     assert "codebook" in response.content.decode().lower()
+
+
+CODEBOOK_CSV = (
+    "path,name,description,color\n"
+    "Overleg > Formeel,Formeel,Vergaderingen met agenda,#00aa00\n"
+    "Beleidsinstrumenten > Subsidies,Subsidies,Geld van de stad,\n"
+)
+
+
+def test_codebook_import_shows_what_changes_before_anything_is_written(
+    project, members, coded
+):
+    _document, code, _mine, _theirs = coded
+    client = client_for(members["supervisor"])
+    url = reverse("interop:codebook_import", args=[project.pk])
+    assert client.get(url).status_code == 200
+    page = client.get(reverse("coding:codebook", args=[project.pk])).content.decode()
+    assert f'action="{url}"' in page  # the codebook page uploads to the preview
+    before = row_counts()
+    upload = io.BytesIO(CODEBOOK_CSV.encode())
+    upload.name = "codeboek.csv"
+    response = client.post(url, {"file": upload})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 new codes" in html
+    assert "<li>Overleg</li><li>Overleg &gt; Formeel</li></ul>" in html
+    assert "1 code changed" in html
+    assert 'Beleidsinstrumenten &gt; Subsidies <span class="muted">(definition)' in html
+    assert row_counts() == before  # the preview was rolled back
+    confirm = reverse("interop:codebook_import_confirm", args=[project.pk])
+    data = html.split('name="data" value="')[1].split('"')[0]
+    response = client.post(confirm, {"filename": "codeboek.csv", "data": data})
+    assert response.status_code == 302
+    assert Code.objects.get(project=project, name="Formeel").parent.name == "Overleg"
+    code.refresh_from_db()
+    assert code.description == "Geld van de stad"
+    # The same file again changes nothing, and the page says so.
+    upload.seek(0)
+    html = client.post(url, {"file": upload}).content.decode()
+    assert "importing would change nothing" in html
+    assert confirm not in html
+    # Definitions and colours that change are listed per code.
+    upload = io.BytesIO(b"path,name,description,color\nOverleg,Overleg,Nieuw,#123456\n")
+    upload.name = "codeboek.csv"
+    html = client.post(url, {"file": upload}).content.decode()
+    assert "1 code changed" in html
+    assert 'Overleg <span class="muted">(definition, colour)</span>' in html
+
+
+def test_codebook_import_refuses_bad_files_and_roles_readably(project, members):
+    url = reverse("interop:codebook_import", args=[project.pk])
+    confirm = reverse("interop:codebook_import_confirm", args=[project.pk])
+    client = client_for(members["supervisor"])
+    before = row_counts()
+    bad = io.BytesIO(b"<CodeBook><Codes>")
+    bad.name = "kapot.qdc"
+    response = client.post(url, {"file": bad})
+    assert response.status_code == 400
+    assert "The file kapot.qdc is damaged" in response.content.decode()
+    assert client.post(url, {}).status_code == 400
+    response = client.post(confirm, {"filename": "x.csv", "data": "not base64!"})
+    assert response.status_code == 400
+    assert "choose it again" in response.content.decode()
+    assert row_counts() == before
+    for role in ("coder", "viewer"):
+        assert client_for(members[role]).get(url).status_code == 403
+        assert client_for(members[role]).post(confirm, {}).status_code == 403
+    assert client_for(members["outsider"]).get(url).status_code == 404
 
 
 def test_codebook_import_api_takes_csv_and_refuses_a_project(project, members):
@@ -954,6 +1038,8 @@ def test_backup_preview_on_the_import_page(demo):
     page = client.get(response["Location"]).content.decode()
     assert "It is a Regie backup" in page
     assert "audit trail events" in page
+    assert "They keep the roles the backup gives them" in page
+    assert "They become coders of the new project" not in page
     pending = PendingImport.objects.get(uploaded_by=owner)
     assert (
         pending.summary["counts"]["codings"]
@@ -1187,8 +1273,38 @@ def test_small_exports_download_at_once(project, members, coded):
     response = client.post(
         url, {"kind": "segments_csv", "delimiter": "|"}, headers={"HX-Request": "true"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # htmx swaps 4xx answers (htmx-config.js)
     assert 'id="export-result"' in response.content.decode()
+    response = client.post(url, {"kind": "backup"}, headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'id="export-result"' in html
+    assert "can manage its members" in html
+
+
+def test_direct_downloads_carry_only_the_options_they_use(project, members, coded):
+    """The form sends filters and CSV options for every kind; the address a member
+    downloads from holds only those of the kind chosen, each once."""
+    client = client_for(members["owner"])
+    url = reverse("interop:export_start", args=[project.pk])
+    form = {
+        "delimiter": ";",
+        "bom": ["0", "1"],  # the hidden "0" before a ticked box
+        "subcodes": ["0", "1"],
+        "match": "any",
+        "text": "stad",
+    }
+    location = client.post(url, {**form, "kind": "segments_csv"})["Location"]
+    assert location.endswith("?text=stad&match=any&subcodes=1&delimiter=%3B&bom=1")
+    location = client.post(url, {**form, "kind": "codebook_csv"})["Location"]
+    assert location.endswith("codebook.csv?delimiter=%3B&bom=1")
+    location = client.post(url, {**form, "kind": "codebook_qdc"})["Location"]
+    assert location.endswith("codebook.qdc")
+    location = client.post(url, {**form, "kind": "backup", "bom": "0"})["Location"]
+    assert location.endswith("project.qdpx?full=1")
+    response = client.post(url, {**form, "kind": "segments_csv", "bom": ["1", "0"]})
+    rows = client.get(response["Location"])
+    assert not body(rows).startswith(b"\xef\xbb\xbf")  # unticked: no BOM
 
 
 def test_large_exports_become_a_job_with_progress_and_a_download(
@@ -1266,6 +1382,25 @@ def test_a_job_of_someone_who_left_the_project_fails(project, members, coded):
     job = export_job_run(job_id=job.pk)
     assert job.status == "failed"
     assert "no longer" in job.error
+
+
+def test_a_job_left_waiting_says_the_worker_may_be_down(project, members, coded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = ExportJob.objects.create(
+        project=project, requested_by=members["owner"], kind="segments_csv"
+    )
+    url = reverse("interop:export_job_status", args=[project.pk, job.pk])
+    client = client_for(members["owner"])
+    assert "Is the Celery worker running?" not in client.get(url).content.decode()
+    ExportJob.objects.filter(pk=job.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=5)
+    )
+    html = client.get(url).content.decode()
+    assert "Is the Celery worker running?" in html
+    assert "every 2s" in html  # it keeps polling: the worker may come up
 
 
 def test_a_job_message_delivered_twice_writes_it_once(

@@ -395,3 +395,16 @@ def test_undo_of_a_memo_never_overwrites_a_later_edit(project, members):
     assert response.status_code == 409
     coding.refresh_from_db()
     assert coding.memo == "later van de supervisor"
+
+
+def test_error_pages_are_the_sites_own_and_say_why(project, members):
+    """403 and 404 use the site's pages (translated, with the reason), not
+    Django's bare ones."""
+    coder = client_for(members["coder"])
+    denied = coder.get(reverse("coding:project_settings", args=[project.pk]))
+    assert denied.status_code == 403
+    body = denied.content.decode()
+    assert "Not allowed" in body and 'class="topbar"' in body
+    missing = coder.get(reverse("coding:workbench", args=[project.pk, 999_999]))
+    assert missing.status_code == 404
+    assert "not visible to you" in missing.content.decode()
