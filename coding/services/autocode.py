@@ -56,7 +56,9 @@ def codings_delete_bulk(*, codings: Iterable[Coding], actor=None) -> int:
         return 0
     audit_records(
         coding_event(c, actor=actor or c.coder, action=Action.DELETE, before=snapshot)
-        for c, snapshot in zip(codings, snapshot_codings_with_extras(codings), strict=True)
+        for c, snapshot in zip(
+            codings, snapshot_codings_with_extras(codings), strict=True
+        )
     )
     by_project: dict[int, set[int]] = {}
     for c in codings:

@@ -478,7 +478,9 @@ def code_delete(*, code: Code, actor=None) -> None:
     codings = list(Coding.objects.filter(code_id__in=ids).select_related("document"))
     events = [
         coding_event(c, actor=actor, action=Action.DELETE, before=snapshot)
-        for c, snapshot in zip(codings, snapshot_codings_with_extras(codings), strict=True)
+        for c, snapshot in zip(
+            codings, snapshot_codings_with_extras(codings), strict=True
+        )
     ]
     events += [
         audit_event(

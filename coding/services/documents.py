@@ -223,7 +223,9 @@ def document_delete(*, document: Document, actor=None) -> None:
     codings = list(Coding.objects.filter(document=document).select_related("document"))
     audit_records(
         coding_event(c, actor=actor, action=Action.DELETE, before=snapshot)
-        for c, snapshot in zip(codings, snapshot_codings_with_extras(codings), strict=True)
+        for c, snapshot in zip(
+            codings, snapshot_codings_with_extras(codings), strict=True
+        )
     )
     _audit_document(
         document, actor=actor, action=Action.DELETE, before=snapshot_document(document)
