@@ -47,7 +47,13 @@ from coding.access import ProjectAccess
 from coding.models import Membership, Project, Role
 from coding.refi import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED_BYTES, write_qdpx
 from coding.services.frequencies import codings_changed
-from coding.services.interop import ORIGIN, ImportResult, project_to_refi, regie_guid
+from coding.services.interop import (
+    ORIGIN,
+    ImportResult,
+    nameable_accounts,
+    project_to_refi,
+    regie_guid,
+)
 
 User = get_user_model()
 FORMAT = "regie-backup"
@@ -552,10 +558,13 @@ def _instance(
 
 
 class _Restorer:
-    def __init__(self, archive: zipfile.ZipFile, owner, name: str | None) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, owner, name: str | None, trusted: bool
+    ) -> None:
         self.archive = archive
         self.owner = owner
         self.name = name
+        self.nameable = nameable_accounts(owner, trusted=trusted)
         self.ids = _IdMaps()
         self.counts: dict[str, int] = {}
 
@@ -609,6 +618,11 @@ class _Restorer:
             if not username:
                 raise _damaged(_("a user without a user name."))
             user = User.objects.filter(username=username).first()
+            if user is not None and not (
+                self.nameable is None or user.pk in self.nameable
+            ):
+                # Someone else's account: the backup's user becomes a placeholder.
+                username, user = _free_username(username), None
             if user is None:
                 user = User(
                     username=username,
@@ -730,11 +744,14 @@ class _Restorer:
         document.text = text
 
 
-def backup_restore(*, data: bytes, owner, name: str | None = None) -> ImportResult:
+def backup_restore(
+    *, data: bytes, owner, name: str | None = None, trusted: bool = False
+) -> ImportResult:
     """Restore a backup as a new project, all or nothing; ``owner`` gets access.
 
     The memberships are those of the backup; ``owner`` is added as an owner when
-    the backup does not list them. Raises ``ValidationError`` (nothing written)
+    the backup does not list them. Its users are matched to accounts by user name
+    where ``nameable_accounts`` allows (else they become placeholders). Raises ``ValidationError`` (nothing written)
     when the archive is damaged or inconsistent.
     """
     try:
@@ -748,7 +765,7 @@ def backup_restore(*, data: bytes, owner, name: str | None = None) -> ImportResu
             or sum(i.file_size for i in infos) > DEFAULT_MAX_UNCOMPRESSED_BYTES
         ):
             raise _damaged(_("it is larger than Regie accepts."))
-        restorer = _Restorer(archive, owner, name)
+        restorer = _Restorer(archive, owner, name, trusted)
         try:
             with transaction.atomic():
                 project = restorer.run()
@@ -772,7 +789,22 @@ def backup_restore(*, data: bytes, owner, name: str | None = None) -> ImportResu
     )
 
 
-def backup_preview(data: bytes) -> dict:
+def _matched(username: str, nameable: set[int] | None) -> bool:
+    """Whether a restore would use an existing account for this user name."""
+    accounts = User.objects.filter(username=username)
+    if nameable is not None:
+        accounts = accounts.filter(pk__in=nameable)
+    return accounts.exists()
+
+
+def _free_username(wanted: str) -> str:
+    number = 2
+    while User.objects.filter(username=f"{wanted}-{number}"[:150]).exists():
+        number += 1
+    return f"{wanted}-{number}"[:150]
+
+
+def backup_preview(data: bytes, *, importer=None) -> dict:
     """What restoring this backup would create (from its manifest); writes nothing.
 
     Same shape as ``coding.services.interop.import_preview`` so the import page
@@ -788,6 +820,7 @@ def backup_preview(data: bytes) -> dict:
             project = json.loads(archive.read(PROJECT_FILE))
         except (KeyError, ValueError) as error:
             raise _damaged(_("regie/project.json is missing or not JSON.")) from error
+        nameable = nameable_accounts(importer) if importer is not None else None
         users = []
         for row in _lines(archive, USERS_FILE):
             if row.get("consensus") or row.get("id") == project.get("consensus_user"):
@@ -800,7 +833,7 @@ def backup_preview(data: bytes) -> dict:
                     )
                     or username,
                     "username": username,
-                    "existing": User.objects.filter(username=username).exists(),
+                    "existing": _matched(username, nameable),
                 }
             )
     tables = manifest.get("tables") or {}

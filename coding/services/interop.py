@@ -12,8 +12,9 @@ backup (a ``.qdpx`` with a ``regie/`` folder) is restored by
 
 How a REFI-QDA project becomes Regie rows:
 
-* users are matched by name to existing accounts (user name, case-insensitive);
-  the others become inactive placeholder accounts without a usable password,
+* users are matched by name to existing accounts (user name, case-insensitive)
+  that the importer may name (``nameable_accounts``: teammates, or anyone for an
+  administrator); the others become inactive placeholder accounts without a usable password,
   named after the file's users. All of them become coders of the project; the
   importing user becomes its owner. Codings without a coder are the importer's.
 * codes keep hierarchy, colour (inherited from the parent when missing) and
@@ -308,7 +309,30 @@ def _username_from(name: str, fallback: str) -> str:
     return cleaned or fallback
 
 
-def plan_users(refi: RefiProject, importer) -> dict[str, UserPlan]:
+def nameable_accounts(importer, *, trusted: bool = False) -> set[int] | None:
+    """The existing accounts an imported file may name as its users (``None``: any).
+
+    A file's user names are only words: matched to anyone's account, an upload could
+    attach codings and roles to a stranger. So an upload matches the importer's
+    teammates (people who share a project with them) and the importer; other
+    names become new placeholder accounts. Administrators (staff, or the command
+    line: ``trusted``) match every account.
+    """
+    if trusted or importer.is_staff or importer.is_superuser:
+        return None
+    projects = Membership.objects.filter(user=importer).values("project_id")
+    ids = set(
+        Membership.objects.filter(project_id__in=projects).values_list(
+            "user_id", flat=True
+        )
+    )
+    ids.add(importer.pk)
+    return ids
+
+
+def plan_users(
+    refi: RefiProject, importer, *, trusted: bool = False
+) -> dict[str, UserPlan]:
     """Map every user GUID the file uses to an account (by name), without writing."""
     guids: dict[str, str] = {user.guid: user.name for user in refi.users}
     for source in refi.sources:
@@ -321,6 +345,7 @@ def plan_users(refi: RefiProject, importer) -> dict[str, UserPlan]:
             "consensus_user_id", flat=True
         )
     )
+    nameable = nameable_accounts(importer, trusted=trusted)
     plans: dict[str, UserPlan] = {}
     taken: set[str] = set()
     for guid, name in guids.items():
@@ -336,7 +361,7 @@ def plan_users(refi: RefiProject, importer) -> dict[str, UserPlan]:
             )
             if found is not None:
                 break
-        if found is not None:
+        if found is not None and (nameable is None or found.pk in nameable):
             plans[guid] = UserPlan(guid, name, found.username, found.pk)
             continue
         base = _username_from(name, fallback)
@@ -614,7 +639,7 @@ def _create_cases(
 
 @transaction.atomic
 def project_import_refi(
-    *, refi: RefiProject, owner, name: str | None = None
+    *, refi: RefiProject, owner, name: str | None = None, trusted: bool = False
 ) -> ImportResult:
     """Create a new project from a REFI-QDA project, all or nothing.
 
@@ -643,7 +668,7 @@ def project_import_refi(
         name=project_name, description=description, created_by=owner, created_at=now
     )
     # Memberships: the owner, then everyone the file names.
-    plans = plan_users(refi, owner)
+    plans = plan_users(refi, owner, trusted=trusted)
     user_ids = _create_users(plans)
     memberships = [Membership(project=project, user=owner, role=Role.OWNER)]
     for user_id in dict.fromkeys(user_ids.values()):
@@ -960,7 +985,7 @@ def project_file_preview(*, data: bytes, filename: str, importer) -> dict:
 
     try:
         if is_backup(data):
-            return backup_preview(data)
+            return backup_preview(data, importer=importer)
         return import_preview(read_project_file(data, filename), importer=importer)
     except RefiError as error:
         raise ValidationError({"file": str(error)}) from error
@@ -1028,19 +1053,25 @@ def access_pending_import(user, pending_id: int) -> PendingImport:
 
 
 def project_import_file(
-    *, data: bytes, filename: str, owner, name: str | None = None
+    *,
+    data: bytes,
+    filename: str,
+    owner,
+    name: str | None = None,
+    trusted: bool = False,
 ) -> ImportResult:
     """Import an uploaded ``.qdpx``: a Regie backup is restored, anything else imported.
 
     Raises ``ValidationError`` (with the reader's message) when the file cannot be
-    read; nothing is written then.
+    read; nothing is written then. ``trusted`` (the command line) lets the file's
+    user names match any account (see ``nameable_accounts``).
     """
     from coding.services.backup import backup_restore, is_backup
 
     try:
         if is_backup(data):
-            return backup_restore(data=data, owner=owner, name=name)
+            return backup_restore(data=data, owner=owner, name=name, trusted=trusted)
         refi = read_project_file(data, filename)
     except RefiError as error:
         raise ValidationError({"file": str(error)}) from error
-    return project_import_refi(refi=refi, owner=owner, name=name)
+    return project_import_refi(refi=refi, owner=owner, name=name, trusted=trusted)

@@ -57,6 +57,7 @@ from coding.services.codebook import code_delete
 from coding.services.codings import coding_delete
 from coding.services.interop import (
     import_preview,
+    project_file_preview,
     project_import_file,
     project_import_refi,
     read_project_file,
@@ -69,6 +70,7 @@ from tests.factories import (
     make_code,
     make_coding,
     make_document,
+    make_membership,
     make_project,
     make_user,
 )
@@ -267,10 +269,33 @@ def test_every_coding_selects_exactly_the_passage_the_tool_showed(name):
         assert got == wanted
 
 
+def test_an_upload_cannot_put_codings_on_a_strangers_account():
+    """User names in an uploaded file match only the importer's teammates; a
+    stranger's name becomes a placeholder account. The command line matches all."""
+    owner = make_user(username="importer")
+    stranger = make_user(username="Coder")  # shares no project with the importer
+    project = project_import_file(
+        data=fixture("nvivo12_windows.qdpx"), filename="n.qdpx", owner=owner
+    ).project
+    members = dict(project.memberships.values_list("user__username", "role"))
+    assert members == {"importer": Role.OWNER, "Coder-2": Role.CODER}
+    assert not project.memberships.filter(user=stranger).exists()
+    assert not Coding.objects.filter(coder=stranger).exists()
+    trusted = project_import_file(
+        data=fixture("nvivo12_windows.qdpx"),
+        filename="n.qdpx",
+        owner=owner,
+        trusted=True,
+    ).project
+    assert trusted.memberships.filter(user=stranger).exists()
+
+
 def test_nvivo_import_maps_users_codes_cases_and_notes():
     """Existing users by name; the importer owns; codes, colours, cases, notes."""
     owner = make_user(username="importer")
     coder = make_user(username="Coder")  # NVivo's user is called "Coder"
+    team = make_project(owner=owner)  # a teammate: the file may name them
+    make_membership(project=team, user=coder, role=Role.CODER)
     result = project_import_file(
         data=fixture("nvivo12_windows.qdpx"), filename="n.qdpx", owner=owner
     )
@@ -1027,6 +1052,28 @@ def test_a_damaged_backup_is_refused_and_nothing_is_written(demo):
     assert row_counts() == before
 
 
+def test_a_backup_restored_by_an_outsider_names_no_real_accounts(demo):
+    """Someone outside the team restoring a team's backup gets placeholder
+    accounts: the coders' real accounts are not pulled into their project."""
+    out = io.BytesIO()
+    backup_write(project=demo, out=out)
+    outsider = make_user(username="buitenstaander")
+    preview = project_file_preview(
+        data=out.getvalue(), filename="b.qdpx", importer=outsider
+    )
+    assert not any(user["existing"] for user in preview["users"])
+    restored = project_import_file(
+        data=out.getvalue(), filename="b.qdpx", owner=outsider
+    ).project
+    team = set(demo.memberships.values_list("user_id", flat=True))
+    assert not restored.memberships.filter(user_id__in=team).exists()
+    assert not Coding.objects.filter(
+        document__project=restored, coder_id__in=team
+    ).exists()
+    names = set(restored.memberships.values_list("user__username", flat=True))
+    assert {"coder1-2", "coder2-2"} <= names
+
+
 def test_backup_preview_on_the_import_page(demo):
     owner = demo.memberships.get(role=Role.OWNER).user
     out = io.BytesIO()
@@ -1119,6 +1166,31 @@ def test_xlsx_writer_keeps_formulas_as_text_and_splits_long_sheets(
     assert first["B2"].value == "=A0"
     assert first["B2"].data_type == "s"
     assert [c.value for c in workbook["data (2)"][1]] == ["a", "b"]
+
+
+def test_xlsx_writer_drops_what_xml_cannot_hold_and_keeps_line_breaks(tmp_path):
+    path = tmp_path / "t.xlsx"
+    write_xlsx(
+        [
+            Sheet(
+                "a & b",
+                ["tekst", "getal", "ja"],
+                [["x\r\ny <z>", 1.5, True], ["\ufffe\x02weg", None, " spatie "]],
+                widths=[30],
+            )
+        ],
+        str(path),
+    )
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["a & b", "notes"]
+    sheet = workbook["a & b"]
+    assert list(sheet.values) == [
+        ("tekst", "getal", "ja"),
+        ("x\r\ny <z>", 1.5, True),
+        ("weg", None, " spatie "),
+    ]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width == 30
 
 
 def test_xlsx_blind_coding(project, members, coded):
@@ -1545,11 +1617,18 @@ def test_backup_module_documents_its_folder():
 
 
 def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
-    """``iter_segment_csv`` over records = ``iter_csv`` over ``segment_cells``."""
+    """``iter_segment_csv`` over records = ``iter_csv`` over ``segment_cells``,
+    by both of its paths: from the batches and row by row from any iterable."""
     from datetime import UTC, datetime
 
     from coding.access import ProjectAccess
-    from coding.exports import iter_csv, iter_segment_csv, segment_cells
+    from coding.exports import (
+        iter_csv,
+        iter_segment_cells,
+        iter_segment_csv,
+        segment_cells,
+    )
+    from coding.models import CodebookVersion
     from coding.segments import (
         SegmentFilter,
         filtered_codings,
@@ -1573,6 +1652,12 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
         created_at=datetime(2024, 7, 1, 10, 0, 0, tzinfo=UTC),
         updated_at=datetime(2024, 12, 1, 10, 0, 0, 5, tzinfo=UTC),
     )
+    version = CodebookVersion.objects.create(project=project, number=3)
+    Coding.objects.filter(document=second, start=13).update(
+        codebook_version=version,
+        created_at=datetime(2023, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+        updated_at=datetime(2023, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+    )
     source = make_actor(project=project, name="=Stad")
     target = make_actor(project=project, name="J@M vzw")
     make_relation(
@@ -1582,6 +1667,12 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
     names = attribute_names(access)
     codings = filtered_codings(access, SegmentFilter())
     assert codings.count() >= 7
+    generic_cells = [
+        segment_cells(r, names) for r in iter_segment_rows(access, codings)
+    ]
+    records = iter_segment_records(access, codings, chunk_size=2)
+    cells = iter_segment_cells(records, project=project.name, attribute_names=names)
+    assert list(cells) == generic_cells  # what the Excel export writes
     for delimiter in (",", ";", "\t"):
         for bom in (True, False):
             generic = "".join(
@@ -1595,17 +1686,61 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
                     bom=bom,
                 )
             )
-            fast = "".join(
-                iter_segment_csv(
-                    iter_segment_records(access, codings, chunk_size=2),
-                    project=project.name,
-                    attribute_names=names,
-                    delimiter=delimiter,
-                    bom=bom,
-                    chunk_bytes=10,
+            for records in (
+                iter_segment_records(access, codings, chunk_size=2),
+                (r for r in iter_segment_records(access, codings, chunk_size=3)),
+            ):
+                fast = "".join(
+                    iter_segment_csv(
+                        records,
+                        project=project.name,
+                        attribute_names=names,
+                        delimiter=delimiter,
+                        bom=bom,
+                        chunk_bytes=10,
+                    )
                 )
-            )
-            assert fast == generic
+                assert fast == generic
+
+
+def test_segment_csv_reports_progress_between_chunks(project, members, coded):
+    """A job records its progress while the CSV streams: the callback may query
+    the database (nothing else is running on the connection then)."""
+    from coding.access import ProjectAccess
+    from coding.exports import iter_segment_csv
+    from coding.segments import SegmentFilter, filtered_codings, iter_segment_records
+
+    document, code, _mine, _theirs = coded
+    for start in range(0, 40, 4):
+        make_coding(
+            document=document,
+            code=code,
+            coder=members["owner"],
+            start=start,
+            end=start + 3,
+        )
+    access = ProjectAccess(
+        project=project, user_id=members["owner"].pk, role=Role.OWNER
+    )
+    codings = filtered_codings(access, SegmentFilter())
+    total = codings.count()
+    calls = []
+
+    def progress(rows: int) -> None:
+        calls.append((rows, Coding.objects.filter(document=document).count()))
+
+    text = "".join(
+        iter_segment_csv(
+            iter_segment_records(access, codings, chunk_size=3),
+            project=project.name,
+            attribute_names=attribute_names(access),
+            progress=progress,
+            progress_every=5,
+        )
+    )
+    assert len(list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))) == total + 1
+    assert [rows for rows, _count in calls] == [6, 12]  # after 5 and 10 rows
+    assert all(count == total for _rows, count in calls)
 
 
 def test_segment_records_page_through_a_document_in_order(project, members):

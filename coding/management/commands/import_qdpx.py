@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 filename=path.name,
                 owner=owner,
                 name=options["name"],
+                trusted=True,  # an administrator: names match any account
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
