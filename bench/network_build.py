@@ -7,8 +7,9 @@ worker does: read the relation codings of a snapshot's scope from PostgreSQL, co
 actor mentions in the transcripts, build and measure the graph, and replace the
 stored ties and metrics. It makes a throw-away project (removed at the end) with the
 same seeded data shape as ``bench/network.py``, spread over real-length transcripts
-(the demo interviews) and eight coders, then prints the time of each part (best of a
-few runs) and of reading the stored network back for the page, the API and exports.
+(the demo interviews) and eight coders, then prints the time of each part (median of
+five builds, and the best) and of reading the stored network back for the page, the
+API and exports (best of three).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie_site.settings")
@@ -48,6 +50,7 @@ from network.services import (  # noqa: E402
 )
 
 RUNS = 3
+BUILDS = 5
 CODERS = 8
 
 
@@ -164,10 +167,9 @@ def main() -> None:
             project=project, scope="all", filters=NetworkFilters()
         )
         runs = []
-        for _ in range(RUNS):
+        for _ in range(BUILDS):
             built = network_build(snapshot_id=snapshot.pk)
-            runs.append((built.seconds, dict(built.summary["timings"])))
-        seconds, timings = min(runs, key=lambda run: run[0])
+            runs.append({**built.summary["timings"], "total": built.seconds})
         t_stored, stored = best(lambda: stored_network(built))
         t_page, _ = best(lambda: stored_network(built, evidence=False))
         t_payload, _ = best(lambda: network_payload(built))
@@ -184,10 +186,11 @@ def main() -> None:
         )
         print(f"setup (bulk inserts, not timed below): {setup:.1f} s")
         print(f"gatekeeper: {built.summary['sentence_en']}")
-        print(f"network_build, the task's service (best of {RUNS}), seconds:")
-        for phase, value in timings.items():
-            print(f"  {phase:<38} {value:7.3f}")
-        print(f"  {'total':<38} {seconds:7.3f}")
+        print(f"network_build, the task's service ({BUILDS} builds), seconds:")
+        print(f"  {'':<38} {'median':>7} {'best':>7}")
+        for phase in runs[0]:
+            values = [run[phase] for run in runs]
+            print(f"  {phase:<38} {median(values):7.3f} {min(values):7.3f}")
         print(f"reading the stored network back (best of {RUNS}), seconds:")
         for name, value in (
             ("stored_network, page (no evidence)", t_page),

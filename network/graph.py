@@ -33,13 +33,16 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from functools import partial
+from itertools import combinations, repeat
+from operator import attrgetter, is_not, itemgetter
 from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
 
 from coding.exports import iter_csv
+from network import paths
 
 MATERIAL = "material"
 KNOWLEDGE = "knowledge"
@@ -69,6 +72,11 @@ KIND_ORDER = ("city", "agency", "vzw", "association")
 MAX_DENSE_ACTORS = 3000
 
 
+_new_tuple = tuple.__new__  # a namedtuple from a tuple, without Python-level calls
+_CODING = itemgetter(0)
+_CODER = itemgetter(1)
+
+
 class SelfLoopWarning(UserWarning):
     """A relation coding from an actor to itself was left out."""
 
@@ -83,6 +91,87 @@ class RelationCoding:
     flow: str
     mutual: bool = False
     occasional: bool = False
+
+
+_FIELDS = (
+    "coding_id",
+    "document_id",
+    "coder_id",
+    "source_actor_id",
+    "target_actor_id",
+    "flow",
+    "mutual",
+    "occasional",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class RelationColumns:
+    """Relation codings as parallel numpy arrays, one entry per coding.
+
+    How the network build hands 200,000 database rows to ``build_ties`` without
+    making an object of each; ``flow`` holds positions in ``flows`` (the keys; one
+    may be listed twice).
+    """
+
+    coding: np.ndarray
+    document: np.ndarray
+    coder: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    flow: np.ndarray
+    flows: tuple[str, ...]
+    mutual: np.ndarray
+    occasional: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.coding.size)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence]) -> RelationColumns:
+        """From ``(coding, document, coder, source, target, flow key, mutual,
+        occasional)`` rows, the order of ``RelationCoding``'s fields."""
+        rows = list(rows)
+        cells = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELDS)
+        return cls._from_cells(cells)
+
+    @classmethod
+    def from_codings(cls, codings: Iterable[RelationCoding]) -> RelationColumns:
+        codings = list(codings)
+        return cls._from_cells([list(map(attrgetter(f), codings)) for f in _FIELDS])
+
+    @classmethod
+    def _from_cells(cls, cells: list[Sequence]) -> RelationColumns:
+        flows = tuple(dict.fromkeys(cells[5]))
+        position = {key: i for i, key in enumerate(flows)}
+        size = len(cells[0])
+        return cls(
+            *(np.fromiter(cells[i], np.int64, size) for i in range(5)),
+            flow=np.fromiter(map(position.__getitem__, cells[5]), np.int64, size),
+            flows=flows,
+            mutual=np.fromiter(cells[6], bool, size),
+            occasional=np.fromiter(cells[7], bool, size),
+        )
+
+    def __add__(self, other: RelationColumns) -> RelationColumns:
+        flows = tuple(dict.fromkeys((*self.flows, *other.flows)))
+        position = {key: i for i, key in enumerate(flows)}
+
+        def moved(part: RelationColumns) -> np.ndarray:
+            new = np.array([position[key] for key in part.flows], dtype=np.int64)
+            return new[part.flow]
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate((getattr(self, name), getattr(other, name)))
+
+        return RelationColumns(
+            *(joined(name) for name in ("coding", "document", "coder", "source")),
+            target=joined("target"),
+            flow=np.concatenate((moved(self), moved(other))),
+            flows=flows,
+            mutual=joined("mutual"),
+            occasional=joined("occasional"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +198,51 @@ class Evidence(NamedTuple):
     turn_number: int | None = None
 
 
+class EvidenceColumns(Sequence):
+    """A tie's relation codings as parallel lists; ``Evidence`` made on demand.
+
+    A sequence of ``Evidence`` like the tuple it stands for (and equal to it), but
+    200,000 codings do not become 280,000 tuples (and as many visits of the garbage
+    collector) that the build would only turn back into lists to store them.
+    """
+
+    __slots__ = ("codings", "coders", "documents")
+
+    def __init__(self, codings: list, coders: list, documents: list) -> None:
+        self.codings = codings
+        self.coders = coders
+        self.documents = documents
+
+    def __len__(self) -> int:
+        return len(self.codings)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        return Evidence(self.codings[index], self.coders[index], self.documents[index])
+
+    def __iter__(self):
+        rows = zip(self.codings, self.coders, self.documents, repeat(None))
+        return map(_new_tuple, repeat(Evidence), rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EvidenceColumns):
+            return (self.codings, self.coders, self.documents) == (
+                other.codings,
+                other.coders,
+                other.documents,
+            )
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"EvidenceColumns({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Tie:
     """Aggregated flow of one type from ``source`` to ``target``."""
@@ -122,7 +256,7 @@ class Tie:
     occasional_votes: int
     structural_votes: int
     mutual: bool
-    evidence: tuple[Evidence, ...] = field(default=(), repr=False)
+    evidence: Sequence[Evidence] = field(default=(), repr=False)
     layer: str = RELATION
 
     @property
@@ -133,7 +267,13 @@ class Tie:
 
     @property
     def coders(self) -> int:
-        return len({e.coder_id for e in self.evidence if e.coder_id is not None})
+        evidence = self.evidence
+        if isinstance(evidence, EvidenceColumns):
+            coders = set(evidence.coders)
+        else:
+            coders = set(map(_CODER, evidence))
+        coders.discard(None)
+        return len(coders)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,75 +329,100 @@ class DrawnEdge:
 # --- ties -------------------------------------------------------------------------
 
 
-def build_ties(codings: Iterable[RelationCoding]) -> list[Tie]:
+def build_ties(codings: Iterable[RelationCoding] | RelationColumns) -> list[Tie]:
     """Aggregate codings per (source, target, flow), sorted by that key.
 
     A mutual coding supports both directions. Self-loops are skipped with a
     ``SelfLoopWarning``; a repeated ``coding_id`` or the reserved flow key
     ``"co_mention"`` raises ``ValueError`` rather than silently double counting.
+    ``codings`` may come as ``RelationColumns``, as the network build reads them.
     """
-    # Hot loop (200,000 codings in the benchmark): locals, and one dict lookup per
-    # direction holding [occasional votes, evidence].
-    entries: dict[tuple[int, int, str], list] = {}
-    seen: set[int] = set()
-    make = tuple.__new__  # Evidence without its Python-level __new__
-    loops = 0
-    for c in codings:
-        cid = c.coding_id
-        if cid in seen:
-            raise ValueError(f"coding {cid} appears twice")
-        seen.add(cid)
-        flow = c.flow
-        if not flow or flow == CO_MENTION:
-            raise ValueError(f"coding {cid} has an invalid flow {flow!r}")
-        source = c.source_actor_id
-        target = c.target_actor_id
-        if source == target:
-            loops += 1
-            continue
-        item = make(Evidence, (cid, c.coder_id, c.document_id, None))
-        vote = 1 if c.occasional else 0
-        entry = entries.get((source, target, flow))
-        if entry is None:
-            entries[(source, target, flow)] = [vote, [item]]
-        else:
-            entry[0] += vote
-            entry[1].append(item)
-        if c.mutual:
-            entry = entries.get((target, source, flow))
-            if entry is None:
-                entries[(target, source, flow)] = [vote, [item]]
-            else:
-                entry[0] += vote
-                entry[1].append(item)
-    if loops:
+    # 200,000 codings in the benchmark: numpy sorts them into runs of one tie each,
+    # so Python only loops over the ties.
+    columns = (
+        codings
+        if isinstance(codings, RelationColumns)
+        else RelationColumns.from_codings(codings)
+    )
+    _check_codings(columns)
+    loops = columns.source == columns.target
+    if loops.any():
         warnings.warn(
-            f"{loops} relation coding(s) from an actor to itself left out",
+            f"{int(loops.sum())} relation coding(s) from an actor to itself left out",
             SelfLoopWarning,
             stacklevel=2,
         )
+    keep = ~loops
+    back = keep & columns.mutual  # a mutual coding also supports target -> source
+
+    def directed(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
+        return np.concatenate((forward[keep], backward[back]))
+
+    flows = sorted(set(columns.flows))
+    rank = np.array([flows.index(key) for key in columns.flows], dtype=np.intp)
+    source = directed(columns.source, columns.target)
+    target = directed(columns.target, columns.source)
+    flow = rank[directed(columns.flow, columns.flow)]
+    coding = directed(columns.coding, columns.coding)
+    order = np.lexsort((coding, flow, target, source))  # by key, then coding id
+    if not order.size:
+        return []
+    source, target, flow = source[order], target[order], flow[order]
+    new = (source[1:] != source[:-1]) | (target[1:] != target[:-1])
+    new |= flow[1:] != flow[:-1]
+    starts = np.flatnonzero(np.concatenate(([True], new)))
+    ends = np.append(starts[1:], order.size)
+    votes = np.add.reduceat(
+        directed(columns.occasional, columns.occasional)[order].astype(np.int64), starts
+    )
+    keys = list(
+        zip(
+            source[starts].tolist(),
+            target[starts].tolist(),
+            [flows[r] for r in flow[starts].tolist()],
+            strict=True,
+        )
+    )
+    present = set(keys)
+    codings_ = coding[order].tolist()
+    coders = directed(columns.coder, columns.coder)[order].tolist()
+    documents = directed(columns.document, columns.document)[order].tolist()
     ties = []
-    for key in sorted(entries):
-        source, target, flow = key
-        occasional, items = entries[key]
-        items.sort()  # by coding id, which is unique
-        structural = len(items) - occasional
+    for (s, t, f), a, b, occasional in zip(
+        keys, starts.tolist(), ends.tolist(), votes.tolist(), strict=True
+    ):
+        structural = b - a - occasional
         ties.append(
             Tie(
-                source=source,
-                target=target,
-                flow=flow,
-                weight=len(items),
-                documents=len({e[2] for e in items}),
+                source=s,
+                target=t,
+                flow=f,
+                weight=b - a,
+                documents=len(set(documents[a:b])),
                 # An even split goes to occasional: see the module docstring.
                 occasional=occasional >= structural,
                 occasional_votes=occasional,
                 structural_votes=structural,
-                mutual=(target, source, flow) in entries,
-                evidence=tuple(items),
+                mutual=(t, s, f) in present,
+                evidence=EvidenceColumns(codings_[a:b], coders[a:b], documents[a:b]),
             )
         )
     return ties
+
+
+def _check_codings(columns: RelationColumns) -> None:
+    ids = np.sort(columns.coding)
+    repeated = ids[1:][ids[1:] == ids[:-1]]
+    if repeated.size:
+        raise ValueError(f"coding {int(repeated[0])} appears twice")
+    invalid = [i for i, key in enumerate(columns.flows) if not key or key == CO_MENTION]
+    hits = np.flatnonzero(np.isin(columns.flow, invalid))
+    if hits.size:
+        at = int(hits[0])
+        flow = columns.flows[int(columns.flow[at])]
+        raise ValueError(
+            f"coding {int(columns.coding[at])} has an invalid flow {flow!r}"
+        )
 
 
 def co_mention_ties(co_mentions: Iterable[CoMention]) -> list[Tie]:
@@ -356,10 +521,14 @@ def _add_tie(graph: nx.MultiDiGraph, tie: Tie, *, reverse: bool = False) -> None
         occasional_votes=tie.occasional_votes,
         structural_votes=tie.structural_votes,
         mutual=tie.mutual,
-        coding_ids=";".join(
-            str(e.coding_id) for e in tie.evidence if e.coding_id is not None
-        ),
+        coding_ids=";".join(map(str, _coding_ids(tie.evidence))),
     )
+
+
+def _coding_ids(evidence: Sequence[Evidence]) -> Iterable[int]:
+    if isinstance(evidence, EvidenceColumns):
+        return evidence.codings
+    return filter(partial(is_not, None), map(_CODING, evidence))
 
 
 def combined_digraph(graph: nx.MultiDiGraph) -> nx.DiGraph:
@@ -367,19 +536,18 @@ def combined_digraph(graph: nx.MultiDiGraph) -> nx.DiGraph:
 
     ``weight`` sums the flows' weights (codings); ``distance`` is ``1 / weight``.
     """
+    weights: dict[tuple[int, int], int] = {}  # summed first: networkx's own
+    for u, v, weight in graph.edges(data="weight", default=1):  # lookups are slow
+        if u != v:
+            weights[u, v] = weights.get((u, v), 0) + weight
+    if any(weight <= 0 for weight in weights.values()):
+        raise ValueError("edge weights must be positive")
     combined = nx.DiGraph()
     combined.add_nodes_from(graph.nodes(data=True))
-    for u, v, weight in graph.edges(data="weight", default=1):
-        if u == v:
-            continue
-        if combined.has_edge(u, v):
-            combined[u][v]["weight"] += weight
-        else:
-            combined.add_edge(u, v, weight=weight)
-    for _, _, data in combined.edges(data=True):
-        if data["weight"] <= 0:
-            raise ValueError("edge weights must be positive")
-        data["distance"] = 1.0 / data["weight"]
+    combined.add_edges_from(
+        (u, v, {"weight": weight, "distance": 1.0 / weight})
+        for (u, v), weight in weights.items()
+    )
     return combined
 
 
@@ -394,19 +562,24 @@ def actor_metrics(
     Degrees count partners (in + out, networkx's convention; ``neighbours`` counts
     each partner once), weighted degrees count codings. Betweenness (normalised,
     directed) and closeness (networkx's: how easily the others reach the actor, with
-    the Wasserman-Faust correction for unreachable actors) walk steps, or ``1 /
-    weight`` with ``weighted_paths``. Eigenvector centrality uses weights as
-    strengths and is ``None`` where it means nothing (no cycles at all). Burt's
-    constraint and effective size use the undirected projection, with a pair's
-    weights in both directions summed; they are ``None`` for actors without ties.
+    the Wasserman-Faust correction for unreachable actors) walk steps, all sources at
+    once in ``network.paths``, or ``1 / weight`` with ``weighted_paths`` (networkx's
+    Dijkstra). Eigenvector centrality uses weights as strengths and is ``None``
+    where it means nothing (no cycles at all). Burt's constraint and effective size
+    use the undirected projection, with a pair's weights in both directions summed;
+    they are ``None`` for actors without ties.
     """
     combined = combined_digraph(graph)
     nodes = list(combined.nodes)
     if not nodes:
         return []
-    distance = "distance" if weighted_paths else None
-    betweenness = nx.betweenness_centrality(combined, normalized=True, weight=distance)
-    closeness = nx.closeness_centrality(combined, distance=distance)
+    if weighted_paths:
+        betweenness = nx.betweenness_centrality(
+            combined, normalized=True, weight="distance"
+        )
+        closeness = nx.closeness_centrality(combined, distance="distance")
+    else:
+        betweenness, closeness = _unweighted_paths(combined, nodes)
     eigenvector = _eigenvector(combined)
     constraint, effective = _structural_holes(combined)
     components = _component_ids(combined)
@@ -440,6 +613,22 @@ def actor_metrics(
             )
         )
     return result
+
+
+def _unweighted_paths(
+    combined: nx.DiGraph, nodes: list[int]
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Betweenness and closeness as networkx's, counting steps (``network.paths``)."""
+    position = {node: i for i, node in enumerate(nodes)}
+    pairs = np.array(
+        [(position[u], position[v]) for u, v in combined.edges], dtype=np.intp
+    ).reshape(-1, 2)
+    betweenness, closeness = paths.betweenness_closeness(
+        pairs[:, 0], pairs[:, 1], len(nodes)
+    )
+    return dict(zip(nodes, betweenness, strict=True)), dict(
+        zip(nodes, closeness, strict=True)
+    )
 
 
 def _eigenvector(combined: nx.DiGraph) -> dict[int, float] | None:

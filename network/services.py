@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -49,7 +50,7 @@ from coding.services.codings import (
     validate_span,
 )
 from coding.services.frequencies import codings_changed
-from network import graph
+from network import bulk, graph
 from network.filters import NetworkFilters, scope_coding_filter
 from network.models import (
     Actor,
@@ -919,32 +920,53 @@ def _scoped_codings(snapshot: NetworkSnapshot, filters: NetworkFilters):
     return codings.filter(scope_coding_filter(snapshot.scope))
 
 
-def _relation_rows(snapshot: NetworkSnapshot, filters: NetworkFilters) -> list[tuple]:
-    """(coding, document, coder, source, target, flow, mutual, occasional) rows.
+# Columns of the relation codings read for a build, as ``graph.RelationColumns``
+# takes them (the flow as a flow type id, made a key below).
+_RELATION_FIELDS = (
+    "id",
+    "document_id",
+    "coder_id",
+    "relation__source_actor_id",
+    "relation__target_actor_id",
+    "flow_type",
+    "relation__mutual",
+    "relation__occasional",
+)
+
+
+def _relation_columns(
+    snapshot: NetworkSnapshot, filters: NetworkFilters
+) -> graph.RelationColumns:
+    """The relation codings of the snapshot's scope and filters, as columns.
 
     The flow is that of the coding's code when it is a flow code (a recoded
-    relation follows its new code), else the relation's own.
+    relation follows its new code), else the relation's own. 200,000 rows come as
+    integers straight into numpy (``network.bulk``), not as ORM rows.
     """
     codings = (
         _scoped_codings(snapshot, filters)
         .filter(relation__isnull=False)
-        .annotate(flow_key=Coalesce("code__flow_type__key", "relation__flow__key"))
+        .annotate(flow_type=Coalesce("code__flow_type__id", "relation__flow_id"))
+        .order_by()
     )
     if filters.flows:
-        codings = codings.filter(flow_key__in=filters.flows)
-    rows = list(
-        codings.order_by().values_list(
-            "id",
-            "document_id",
-            "coder_id",
-            "relation__source_actor_id",
-            "relation__target_actor_id",
-            "flow_key",
-            "relation__mutual",
-            "relation__occasional",
-        )
+        codings = codings.annotate(
+            flow_key=Coalesce("code__flow_type__key", "relation__flow__key")
+        ).filter(flow_key__in=filters.flows)
+    table = bulk.integer_columns(codings, _RELATION_FIELDS)
+    flow_ids = np.unique(table[:, 5]).tolist()
+    key_of = dict(FlowType.objects.filter(pk__in=flow_ids).values_list("id", "key"))
+    columns = graph.RelationColumns(
+        *np.ascontiguousarray(table[:, :5].T),
+        flow=np.searchsorted(flow_ids, table[:, 5]),
+        flows=tuple(key_of[i] for i in flow_ids),
+        mutual=table[:, 6].astype(bool),
+        occasional=table[:, 7].astype(bool),
     )
-    return rows + _consensus_rows(snapshot, filters)
+    consensus = _consensus_rows(snapshot, filters)
+    return (
+        columns + graph.RelationColumns.from_rows(consensus) if consensus else columns
+    )
 
 
 def _consensus_rows(snapshot: NetworkSnapshot, filters: NetworkFilters) -> list[tuple]:
@@ -1086,8 +1108,15 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _evidence_json(tie: graph.Tie) -> dict:
     """Parallel lists (see ``NetworkTie.evidence``)."""
+    evidence = tie.evidence
+    if isinstance(evidence, graph.EvidenceColumns):  # as build_ties makes them
+        return {
+            "codings": evidence.codings,
+            "coders": evidence.coders,
+            "documents": evidence.documents,
+        }
     codings, coders, documents, turns = (
-        zip(*tie.evidence, strict=True) if tie.evidence else ((), (), (), ())
+        zip(*evidence, strict=True) if evidence else ((), (), (), ())
     )
     if tie.layer == graph.CO_MENTION:
         return {"documents": list(documents), "turns": list(turns)}
@@ -1098,32 +1127,48 @@ def _evidence_json(tie: graph.Tie) -> dict:
     }
 
 
-def _tie_row(snapshot: NetworkSnapshot, tie: graph.Tie) -> NetworkTie:
-    return NetworkTie(
-        snapshot=snapshot,
-        source_id=tie.source,
-        target_id=tie.target,
-        flow=tie.flow,
-        layer=tie.layer,
-        weight=tie.weight,
-        documents=tie.documents,
-        coders=tie.coders,
-        occasional=tie.occasional,
-        occasional_votes=tie.occasional_votes,
-        structural_votes=tie.structural_votes,
-        mutual=tie.mutual,
-        evidence=_evidence_json(tie),
+_TIE_FIELDS = (
+    "snapshot_id",
+    "source_id",
+    "target_id",
+    "flow",
+    "layer",
+    "weight",
+    "documents",
+    "coders",
+    "occasional",
+    "occasional_votes",
+    "structural_votes",
+    "mutual",
+    "evidence",
+)
+_METRIC_FIELDS = ("snapshot_id", "actor_id", "mentions", *graph.METRIC_FIELDS)
+
+
+def _tie_values(snapshot_id: int, tie: graph.Tie) -> tuple:
+    return (
+        snapshot_id,
+        tie.source,
+        tie.target,
+        tie.flow,
+        tie.layer,
+        tie.weight,
+        tie.documents,
+        tie.coders,
+        tie.occasional,
+        tie.occasional_votes,
+        tie.structural_votes,
+        tie.mutual,
+        _evidence_json(tie),
     )
 
 
-def _metric_row(
-    snapshot: NetworkSnapshot, m: graph.ActorMetrics, mentions: int
-) -> ActorMetric:
-    values = asdict(m)
-    for name in ("actor_id", "name", "kind"):
-        values.pop(name)
-    return ActorMetric(
-        snapshot=snapshot, actor_id=m.actor_id, mentions=mentions, **values
+def _metric_values(snapshot_id: int, m: graph.ActorMetrics, mentions: int) -> tuple:
+    return (
+        snapshot_id,
+        m.actor_id,
+        mentions,
+        *(getattr(m, name) for name in graph.METRIC_FIELDS),
     )
 
 
@@ -1158,9 +1203,7 @@ def network_build(*, snapshot_id: int) -> NetworkSnapshot | None:
 
     try:
         filters = NetworkFilters.from_json(snapshot.filters)
-        codings = [
-            graph.RelationCoding(*row) for row in _relation_rows(snapshot, filters)
-        ]
+        codings = _relation_columns(snapshot, filters)
         done("read_codings")
         actors = list(Actor.objects.filter(project=snapshot.project).order_by("id"))
         counts, co_mentions = _mentions(snapshot.project, filters, actors)
@@ -1190,12 +1233,18 @@ def network_build(*, snapshot_id: int) -> NetworkSnapshot | None:
                 return None
             snapshot.ties.all().delete()
             snapshot.metrics.all().delete()
-            NetworkTie.objects.bulk_create(
-                (_tie_row(snapshot, tie) for tie in [*ties, *co_ties]), batch_size=2000
+            bulk.insert_rows(
+                NetworkTie,
+                _TIE_FIELDS,
+                (_tie_values(snapshot.pk, tie) for tie in [*ties, *co_ties]),
             )
-            ActorMetric.objects.bulk_create(
-                (_metric_row(snapshot, m, counts.get(m.actor_id, 0)) for m in metrics),
-                batch_size=2000,
+            bulk.insert_rows(
+                ActorMetric,
+                _METRIC_FIELDS,
+                (
+                    _metric_values(snapshot.pk, m, counts.get(m.actor_id, 0))
+                    for m in metrics
+                ),
             )
             done("store")
             snapshot.status = SnapshotStatus.DONE

@@ -126,4 +126,5 @@ def test_code_a_relation_in_the_document_page(new_page):
         "() => document.getElementById('status').textContent.includes('Relation saved')"
     )
     relation.refresh_from_db()
-    assert relation.occasional and relation.mutual
+    assert relation.occasional
+    assert relation.mutual

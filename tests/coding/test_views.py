@@ -404,7 +404,8 @@ def test_error_pages_are_the_sites_own_and_say_why(project, members):
     denied = coder.get(reverse("coding:project_settings", args=[project.pk]))
     assert denied.status_code == 403
     body = denied.content.decode()
-    assert "Not allowed" in body and 'class="topbar"' in body
+    assert "Not allowed" in body
+    assert 'class="topbar"' in body
     missing = coder.get(reverse("coding:workbench", args=[project.pk, 999_999]))
     assert missing.status_code == 404
     assert "not visible to you" in missing.content.decode()

@@ -171,7 +171,8 @@ def test_patch_a_relation_coding(project, members, world):
         assert bad.status_code == 400
         assert field in str(bad.json())
     mine.refresh_from_db()
-    assert mine.target_actor == world["rojm"] and mine.coding.memo == ""
+    assert mine.target_actor == world["rojm"]
+    assert mine.coding.memo == ""
     plain = Code.objects.create(project=project, name="Overleg")
     coding = Coding.objects.create(
         document=world["document"], code=plain, coder=members["coder"], start=0, end=4

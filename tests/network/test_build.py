@@ -396,3 +396,30 @@ def test_recoding_a_relation_coding_moves_its_tie():
     ties = _stored_ties(snapshot)
     assert ties[(ids["A"], ids["B"], "material")][0] == 2
     assert ties[(ids["A"], ids["B"], "knowledge")][0] == 1
+
+
+def test_evidence_lists_and_a_project_without_documents():
+    world = _world()
+    ids = {name: a.pk for name, a in world["actors"].items()}
+    snapshot = _build(world)
+    cb = NetworkTie.objects.get(
+        snapshot=snapshot, source_id=ids["C"], target_id=ids["B"]
+    )
+    # B -> C was coded mutual by c1, C -> B one-way by c2: both support C -> B.
+    support = sorted(c for c in world["codings"] if c[3:5] in {("B", "C"), ("C", "B")})
+    assert cb.evidence == {
+        "codings": [c[0] for c in support],
+        "coders": [c[1] for c in support],
+        "documents": [c[2] for c in support],
+    }
+    assert (cb.weight, cb.documents, cb.coders, cb.mutual) == (2, 2, 2, True)
+
+    empty = make_project()
+    make_actor(project=empty, name="Stad", kind="city")
+    make_flow(project=empty)
+    built = _build({"project": empty})
+    assert built.status == SnapshotStatus.DONE
+    assert (built.summary["nodes"], built.summary["edges"]) == (1, 0)
+    assert built.summary["relation_codings"] == 0
+    assert not NetworkTie.objects.filter(snapshot=built).exists()
+    assert ActorMetric.objects.get(snapshot=built).component == 0

@@ -177,7 +177,8 @@ def test_a_deleted_relation_coding_comes_back_with_its_relation():
     restored = audit_restore_coding(event=event, actor=coder)
     back = Relation.objects.get(coding=restored)
     assert (back.source_actor, back.target_actor, back.flow) == (stad, jam, flow)
-    assert back.mutual and not back.occasional
+    assert back.mutual
+    assert not back.occasional
     # Undo after the actor was removed: a clear error and no half-restored coding.
     snapshot = coding_delete(coding=restored)
     jam.delete()

@@ -279,10 +279,12 @@ def test_a_coder_edits_their_relation_in_the_document_page(project, members, wor
         "network:workbench_relation_edit",
         args=[project.pk, document.pk, mine.coding_id],
     )
-    assert url in panel and "Edit relation" in panel
+    assert url in panel
+    assert "Edit relation" in panel
     form = client.get(url, headers=HTMX).content.decode()
     assert "Edit the relation" in form
-    assert 'value="Stad"' in form and 'value="J@M vzw"' in form
+    assert 'value="Stad"' in form
+    assert 'value="J@M vzw"' in form
     # A wrong actor: the form again, nothing changed.
     bad = client.post(url, {"source": "Nobody", "target": "Stad"}, headers=HTMX)
     assert "Choose the source actor" in bad.content.decode()
@@ -302,7 +304,8 @@ def test_a_coder_edits_their_relation_in_the_document_page(project, members, wor
     assert "Relation saved: J@M vzw ↔ Stad" in response.content.decode()
     mine.refresh_from_db()
     assert (mine.source_actor, mine.target_actor) == (world["jam"], world["stad"])
-    assert mine.mutual and mine.occasional
+    assert mine.mutual
+    assert mine.occasional
     event = AuditEvent.objects.get(
         entity="coding", entity_id=mine.coding_id, action="update"
     )
