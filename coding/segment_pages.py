@@ -4,10 +4,10 @@ Lists of segments (the coded segments page, the passages behind an analysis cell
 are ordered by document title, then position. Sorting every matching coding to
 show fifty, and cutting text out of the transcript in SQL for each of them, cost
 minutes at 200,000 codings: the database computes selected expressions before it
-sorts. So a page is found document by document (the codings of a document come
-from the ``(document, start)`` index; per-document counts place later pages), and
-the page's text and context are sliced in Python from the few transcripts its
-rows come from.
+sorts. So a page is found document by document (per-document counts, one index
+scan, place it; its rows come from the ``(document, start)`` index of the few
+documents it spans), and the page's text and context are sliced in Python from
+the few transcripts its rows come from.
 """
 
 from __future__ import annotations
@@ -44,7 +44,12 @@ def segment_page(
     ``after`` set. ``documents`` are the ids of the documents the codings belong
     to, in title order (``ProjectAccess.document_ids``)."""
     codings = codings.order_by()
-    total = codings.count()
+    # One pass counts the codings per document: the total for the paginator and
+    # where the page lies. It costs what a plain count does (an index scan).
+    counts = dict(
+        codings.values_list("document_id").annotate(n=Count("document_id")).order_by()
+    )
+    total = sum(counts.values())
     paginator = Paginator(_Counted(total), per_page)
     try:
         number = paginator.validate_number(number)
@@ -54,33 +59,18 @@ def segment_page(
         number = paginator.num_pages
     if not total:
         return Page([], number, paginator)
-    rows = _page_rows(codings, documents, (number - 1) * per_page, per_page, total)
+    rows = _page_rows(codings, documents, counts, (number - 1) * per_page, per_page)
     return Page(with_context(rows), number, paginator)
 
 
 def _page_rows(
     codings: QuerySet[Coding],
     documents: Sequence[int],
+    counts: dict[int, int],
     offset: int,
     limit: int,
-    total: int,
 ) -> list[Coding]:
-    rows = (
-        codings.select_related("code", "coder", "document__case")
-        .defer("document__text")
-        .order_by(*ORDER)
-    )
-    if offset == 0 and documents:
-        # The first page usually lies in the first document: read it from the
-        # index. If it does not fill the page (a narrow filter), one ordered query
-        # over the whole (small) filtered set is cheaper than walking on.
-        first = list(rows.filter(document_id=documents[0])[:limit])
-        if len(first) in (limit, total):
-            return first
-        return list(rows[:limit])
-    counts = dict(
-        codings.values_list("document_id").annotate(n=Count("document_id")).order_by()
-    )
+    """The page's rows, read from the few documents it spans only."""
     window: list[int] = []
     skipped = 0
     covered = 0
@@ -96,7 +86,13 @@ def _page_rows(
         if skipped + covered >= offset + limit:
             break
     start = offset - skipped
-    return list(rows.filter(document_id__in=window)[start : start + limit])
+    rows = (
+        codings.filter(document_id__in=window)
+        .select_related("code", "coder", "document__case")
+        .defer("document__text")
+        .order_by(*ORDER)
+    )
+    return list(rows[start : start + limit])
 
 
 def with_context(rows: list[Coding]) -> list[Coding]:

@@ -7,19 +7,30 @@ that lists segments shows exactly the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Substr
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
-from coding.models import Code, CodebookVersion, Coding, Document, SpeakerTurn
+from coding.models import (
+    Code,
+    CodebookVersion,
+    Coding,
+    Document,
+    Membership,
+    SpeakerTurn,
+)
+from coding.segment_text import filter_coded_text
 from coding.selectors import codebook_tree, flatten
 
 User = get_user_model()
@@ -162,11 +173,13 @@ def filtered_codings(
     if f.memo:
         codings = codings.filter(memo__icontains=f.memo)
     if f.text:
-        codings = codings.annotate(
-            _segment_text=Substr(
-                "document__text", F("start") + 1, F("end") - F("start")
-            )
-        ).filter(_segment_text__icontains=f.text)
+        # Matched per transcript in Python, not by cutting every passage out in
+        # SQL: see coding.segment_text.
+        documents = access.document_ids
+        if f.documents:
+            wanted = set(f.documents)
+            documents = [d for d in documents if d in wanted]
+        codings = filter_coded_text(codings, documents, f.text)
     return codings
 
 
@@ -231,16 +244,18 @@ SEGMENT_RECORD_FIELDS = (
     "mutual",
     "occasional",
 )
-_ROW_VALUES = (
-    "pk",
+# A raw row of a ``SegmentBatch``, as the database sends it: ids rather than names,
+# time stamps as microseconds since ``TIME_ORIGIN`` (PostgreSQL's own form).
+RAW_FIELDS = (
     "start",
     "end",
-    "coder_id",
     "code_id",
+    "coder_id",
     "memo",
     "codebook_version_id",
-    "created_text",
-    "updated_text",
+    "created_at",
+    "updated_at",
+    "pk",
 )
 _RELATION_VALUES = (
     "relation__source_actor__name",
@@ -249,37 +264,79 @@ _RELATION_VALUES = (
     "relation__mutual",
     "relation__occasional",
 )
-_ROW_VALUES = (*_ROW_VALUES, *_RELATION_VALUES)
+NO_RELATION: tuple[None, ...] = (None,) * len(_RELATION_VALUES)
+TIME_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_NEVER = 1 << 62  # past the end of any text
+T = TypeVar("T")
 
 
-class _UtcText(Func):
-    """A date-time as ISO 8601 text in UTC, whatever the server's date style.
+def moment(microseconds: int) -> datetime:
+    """A raw time stamp (``RAW_FIELDS``) as an aware date-time in UTC."""
+    return TIME_ORIGIN + timedelta(microseconds=microseconds)
 
-    ``datetime.fromisoformat`` reads it many times faster than the driver's
-    time-zone-aware loader, and equal values need no parsing at all.
+
+@dataclass(frozen=True)
+class SegmentBatch:
+    """Up to ``chunk_size`` codings of one document, in (start, end, id) order.
+
+    ``rows`` hold ``RAW_FIELDS``; ``relations`` maps a coding id to its relation
+    values (source, target, flow, mutual, occasional), ``None`` when the project
+    has no relation codings; ``turns`` are the document's speaker turns as
+    (start, end, number, speaker) by start.
     """
 
-    output_field = TextField()
+    document: SegmentDocument
+    text: str
+    turns: list[tuple[int, int, int, str]]
+    rows: list[tuple]
+    relations: dict[int, tuple] | None
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
-            **extra,
+
+def _rows_elsewhere(queryset: QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` query, date-times as raw time stamps (SQLite)."""
+    return [
+        tuple(
+            (v - TIME_ORIGIN) // _MICROSECOND if isinstance(v, datetime) else v
+            for v in row
         )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores SQLite date-times as ISO text in UTC already.
-        return self.as_sql(
-            compiler, connection, template="CAST(%(expressions)s AS TEXT)", **extra
-        )
+        for row in queryset
+    ]
 
 
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+@contextmanager
+def _reading(queryset: QuerySet) -> Iterator[Callable[[], list[tuple]]]:
+    """Send the query of a ``values_list`` query set; the function given back
+    waits for its rows, date-times as raw time stamps (``RAW_FIELDS``).
+
+    On PostgreSQL the query runs (pipeline mode) while the caller does other
+    work in the ``with`` block, and the rows come in binary with a time stamp as
+    the integer it is stored as: Django's time-zone-aware loader costs more than
+    all the rest of a row.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        yield lambda: _rows_elsewhere(queryset)
+        return
+    from psycopg import Cursor, Pipeline
+    from psycopg.types.numeric import Int8BinaryLoader
+
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        yield list
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    side_by_side = raw.pipeline() if Pipeline.is_supported() else nullcontext()
+    with connection.wrap_database_errors, side_by_side, Cursor(raw) as cursor:
+        cursor.adapters.register_loader("timestamptz", Int8BinaryLoader)
+        cursor.execute(sql, params, binary=True, prepare=False)
+        yield cursor.fetchall
+
+
+def _same(batch: SegmentBatch) -> SegmentBatch:
+    return batch
 
 
 def _has_relations(project_id: int) -> bool:
@@ -292,125 +349,224 @@ def _has_relations(project_id: int) -> bool:
     return relation.objects.filter(source_actor__project_id=project_id).exists()
 
 
-def iter_segment_records(
-    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 10_000
-) -> Iterator[tuple]:
-    """Segments in document order (start, end, id) as plain tuples, streamed.
+class SegmentRecords:
+    """The segments of ``codings`` in document order (start, end, id), streamed.
 
-    Each tuple holds ``SEGMENT_RECORD_FIELDS``; ``document`` is a
-    ``SegmentDocument`` shared by the segments of one document. This is the fast
-    path under every export: documents are read one at a time (their text once,
-    the coded passages sliced from it in Python — slicing in SQL would unpack the
-    whole transcript again for every row), and codings in chunks of
-    ``chunk_size`` by keyset, so memory stays flat and the first rows go out at
-    once (no server-side cursor that PostgreSQL would first fill completely).
+    An iterator of plain tuples, one per segment, holding ``SEGMENT_RECORD_FIELDS``
+    (``document`` is a ``SegmentDocument`` shared by the segments of a document).
+    ``batches()`` gives the same segments as the database sends them, and
+    ``map_batches(render)`` renders each batch while the database already reads
+    the next: the CSV export makes its text straight from ids and offsets, with
+    no tuple per segment at all. ``paths``, ``versions`` and ``coder_name`` name
+    the ids.
+
+    Documents are read one at a time, their text once: passages are sliced in
+    Python (slicing in SQL unpacks the whole transcript again for every row).
+    Codings come in keyset chunks of ``chunk_size``: memory stays flat, the first
+    rows go out at once, and between chunks the connection is free for other
+    queries (a job's progress).
     """
-    paths = {
-        node.id: (node.path.replace(" > ", PATH_SEPARATOR), node.name)
-        for node in flatten(codebook_tree(Code.objects.filter(project=access.project)))
-    }
-    # One pass over the codings finds the documents and the coders.
-    pairs = set(codings.order_by().values_list("document_id", "coder_id").distinct())
-    document_ids = sorted({document_id for document_id, _coder in pairs})
-    names = dict(
-        User.objects.filter(pk__in={coder for _document, coder in pairs}).values_list(
-            "pk", "username"
-        )
-    )
-    versions = dict(
-        CodebookVersion.objects.filter(project=access.project).values_list(
-            "pk", "number"
-        )
-    )
-    # Relation columns cost four joins a row; most projects have no relations.
-    values = _ROW_VALUES
-    if not _has_relations(access.project.pk):
-        values = _ROW_VALUES[: -len(_RELATION_VALUES)]
-    no_relation = (None,) * len(_RELATION_VALUES)
-    no_code = ("", "")
-    created_text = updated_text = ""
-    created_at = updated_at = None
-    for document_id in document_ids:
-        info = (
-            Document.objects.filter(pk=document_id)
-            .values_list("title", "text", "case__label", "case__attributes")
-            .first()
-        )
-        if info is None:  # deleted while we were exporting
-            continue
-        title, text, case_label, attributes = info
-        document = SegmentDocument(
-            id=document_id,
-            title=title,
-            case_label=case_label or "",
-            attributes={k: str(v) for k, v in (attributes or {}).items()},
-        )
-        # Turns by start; codings come by start too, so one pointer walks along.
-        turns = list(
-            SpeakerTurn.objects.filter(document_id=document_id)
-            .order_by("start")
-            .values_list("start", "end", "number", "speaker")
-        )
-        turn_index = -1
-        n_turns = len(turns)
-        base = (
-            codings.filter(document_id=document_id)
-            .annotate(
-                created_text=_UtcText("created_at"), updated_text=_UtcText("updated_at")
+
+    def __init__(
+        self, access: ProjectAccess, codings: QuerySet[Coding], chunk_size: int
+    ) -> None:
+        self.access = access
+        self.codings = codings
+        self.chunk_size = chunk_size
+        self._names: dict[int, str] | None = None
+        self._records: Iterator[tuple] | None = None
+
+    @cached_property
+    def paths(self) -> dict[int, tuple[str, str]]:
+        """Code id → (path, name)."""
+        codes = Code.objects.filter(project=self.access.project)
+        return {
+            node.id: (node.path.replace(" > ", PATH_SEPARATOR), node.name)
+            for node in flatten(codebook_tree(codes))
+        }
+
+    @cached_property
+    def versions(self) -> dict[int, int]:
+        """Codebook version id → its number."""
+        return dict(
+            CodebookVersion.objects.filter(project=self.access.project).values_list(
+                "pk", "number"
             )
-            .order_by("start", "end", "pk")
         )
-        after: tuple[int, int, int] | None = None
-        while True:
-            chunk = base
-            if after is not None:
-                start, end, pk = after
-                chunk = base.filter(start__gte=start).filter(
-                    Q(start__gt=start)
-                    | Q(start=start, end__gt=end)
-                    | Q(start=start, end=end, pk__gt=pk)
+
+    def coder_name(self, coder_id: int) -> str:
+        """A coder's user name (members read at once, anyone else when met)."""
+        if self._names is None:
+            self._names = dict(
+                Membership.objects.filter(project=self.access.project).values_list(
+                    "user_id", "user__username"
                 )
-            rows = list(chunk.values_list(*values)[:chunk_size])
-            if values is not _ROW_VALUES:
-                rows = [row + no_relation for row in rows]
+            )
+        name = self._names.get(coder_id)
+        if name is None:
+            name = self._names[coder_id] = (
+                User.objects.filter(pk=coder_id)
+                .values_list("username", flat=True)
+                .first()
+                or ""
+            )
+        return name
+
+    def batches(self) -> Iterator[SegmentBatch]:
+        """The segments as the database sends them, a batch at a time."""
+        return self.map_batches(_same)
+
+    def map_batches(self, render: Callable[[SegmentBatch], T]) -> Iterator[T]:
+        """``render(batch)`` for every batch, in order.
+
+        On PostgreSQL ``render`` runs while the database already reads and sorts
+        the next batch (pipeline mode): the two work side by side, on two cores.
+        So ``render`` must not query the database; the batch's coders are named
+        before (``coder_name`` answers from memory), ``paths`` and ``versions``
+        are read. Nothing is left running when a result is yielded.
+        """
+        chunk_size = self.chunk_size
+        self.paths, self.versions  # noqa: B018 (read now, outside any pipeline)
+        # Relation columns cost four joins a row; most projects have no relations.
+        relations = _has_relations(self.access.project.pk)
+        values = (*RAW_FIELDS, *_RELATION_VALUES) if relations else RAW_FIELDS
+        width = len(RAW_FIELDS)
+        documents = list(
+            Document.objects.filter(
+                Exists(self.codings.filter(document_id=OuterRef("pk")))
+            )
+            .order_by("pk")
+            .values_list("pk", "title", "case__label", "case__attributes")
+        )
+        waiting: SegmentBatch | None = None  # read, not yet rendered
+        for document_id, title, case_label, attributes in documents:
+            text = (
+                Document.objects.filter(pk=document_id)
+                .values_list("text", flat=True)
+                .first()
+            )
+            if text is None:  # deleted while we were exporting
+                continue
+            document = SegmentDocument(
+                id=document_id,
+                title=title,
+                case_label=case_label or "",
+                attributes={k: str(v) for k, v in (attributes or {}).items()},
+            )
+            turns = list(
+                SpeakerTurn.objects.filter(document_id=document_id)
+                .order_by("start")
+                .values_list("start", "end", "number", "speaker")
+            )
+            base = (
+                self.codings.filter(document_id=document_id)
+                .order_by("start", "end", "pk")
+                .values_list(*values)
+            )
+            after: tuple[int, int, int] | None = None
+            while True:
+                chunk = base
+                if after is not None:
+                    start, end, pk = after
+                    chunk = base.filter(start__gte=start).filter(
+                        Q(start__gt=start)
+                        | Q(start=start, end__gt=end)
+                        | Q(start=start, end=end, pk__gt=pk)
+                    )
+                # One row more than a chunk tells whether another chunk follows.
+                with _reading(chunk[: chunk_size + 1]) as rows_read:
+                    rendered = None if waiting is None else (render(waiting),)
+                    rows = rows_read()
+                if rendered is not None:
+                    yield rendered[0]
+                    waiting = None
+                more = len(rows) > chunk_size
+                if more:
+                    rows.pop()
+                found = None
+                if relations:
+                    found = {
+                        row[width - 1]: row[width:]
+                        for row in rows
+                        if row[width:] != NO_RELATION
+                    }
+                    rows = [row[:width] for row in rows]
+                if rows:
+                    for coder_id in {row[3] for row in rows}:
+                        self.coder_name(coder_id)
+                    waiting = SegmentBatch(document, text, turns, rows, found)
+                if not more:
+                    break
+                last = rows[-1]
+                after = (last[0], last[1], last[-1])
+        if waiting is not None:
+            yield render(waiting)
+
+    def __iter__(self) -> Iterator[tuple]:
+        # The generator itself: a loop over it does not go through ``__next__``.
+        if self._records is None:
+            self._records = self._iter_records()
+        return self._records
+
+    def __next__(self) -> tuple:
+        return next(iter(self))
+
+    def _iter_records(self) -> Iterator[tuple]:
+        paths, versions, coder_name = self.paths, self.versions, self.coder_name
+        names: dict[int, str] = {}
+        no_code = ("", "")
+        created = updated = None
+        created_at = updated_at = TIME_ORIGIN
+        for batch in self.batches():
+            document, text, turns, relations = (
+                batch.document,
+                batch.text,
+                batch.turns,
+                batch.relations,
+            )
+            # Turns by start; codings come by start too, so one pointer walks along.
+            n_turns = len(turns)
+            after = 0  # turns starting at or before the current coding
+            next_start = turns[0][0] if turns else _NEVER
+            turn_end, number, speaker = -1, None, ""
+            relation = NO_RELATION
             for (
-                _pk,
                 start,
                 end,
-                coder_id,
                 code_id,
+                coder_id,
                 memo,
                 version_id,
                 row_created,
                 row_updated,
-                source_actor,
-                target_actor,
-                flow,
-                mutual,
-                occasional,
-            ) in rows:
-                if row_created != created_text:
-                    created_text, created_at = row_created, _moment(row_created)
-                if row_updated != updated_text:
-                    updated_text = row_updated
+                pk,
+            ) in batch.rows:
+                if row_created != created:
+                    created, created_at = row_created, moment(row_created)
+                if row_updated != updated:
+                    updated = row_updated
                     updated_at = (
                         created_at
                         if row_updated == row_created
-                        else _moment(row_updated)
+                        else moment(row_updated)
                     )
-                while turn_index + 1 < n_turns and turns[turn_index + 1][0] <= start:
-                    turn_index += 1
-                if turn_index >= 0 and start < turns[turn_index][1]:
-                    turn = turns[turn_index]
-                    number, speaker = turn[2], turn[3]
-                else:
-                    number, speaker = None, ""
+                if start >= next_start:
+                    while after < n_turns and turns[after][0] <= start:
+                        after += 1
+                    _start, turn_end, number, speaker = turns[after - 1]
+                    next_start = turns[after][0] if after < n_turns else _NEVER
+                coder = names.get(coder_id)
+                if coder is None:
+                    coder = names[coder_id] = coder_name(coder_id)
                 path, name = paths.get(code_id, no_code)
+                if relations is not None:
+                    relation = relations.get(pk, NO_RELATION)
+                in_turn = start < turn_end
                 yield (
                     document,
-                    number,
-                    speaker,
-                    names.get(coder_id, ""),
+                    number if in_turn else None,
+                    speaker if in_turn else "",
+                    coder,
                     code_id,
                     path,
                     name,
@@ -421,16 +577,22 @@ def iter_segment_records(
                     versions.get(version_id),
                     created_at,
                     updated_at,
-                    source_actor or "",
-                    target_actor or "",
-                    flow or "",
-                    mutual,
-                    occasional,
+                    relation[0] or "",
+                    relation[1] or "",
+                    relation[2] or "",
+                    relation[3],
+                    relation[4],
                 )
-            if len(rows) < chunk_size:
-                break
-            last = rows[-1]
-            after = (last[1], last[2], last[0])
+
+
+def iter_segment_records(
+    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 10_000
+) -> SegmentRecords:
+    """Segments in document order (start, end, id) as plain tuples, streamed.
+
+    See ``SegmentRecords``; the CSV export reads its ``batches()`` instead.
+    """
+    return SegmentRecords(access, codings, chunk_size)
 
 
 def iter_segment_rows(

@@ -32,7 +32,7 @@ from coding.analysis import (
     merge_spans,
     pairs_behind,
     turns_of_speaker,
-    word_frequencies_by_group,
+    word_frequencies_in_spans,
 )
 from coding.analysis_params import (
     AutocodeQuery,
@@ -179,9 +179,8 @@ def words_compute(
     coded it). ``documents`` in a row counts the documents holding the word.
     """
     project_id = access.project.pk
-    items = _word_items(access, query)
-    groups = word_frequencies_by_group(
-        items,
+    groups = word_frequencies_in_spans(
+        _word_items(access, query),
         stop_words=stop_words,
         stem=query.stem,
         min_length=query.min_length,
@@ -259,29 +258,32 @@ def word_groups(access: ProjectAccess, query: WordQuery, data: dict | None) -> l
 
 
 def _word_items(access: ProjectAccess, query: WordQuery) -> Iterator[tuple]:
+    """``(text, [(group key, spans), ...])`` per document: what each group counts."""
     project_id = access.project.pk
     documents = filtered_documents(project_id, query.filter)
-    if query.group == "project":
-        for _pk, _case, text in _texts(documents):
-            yield None, text
-    elif query.group == "document":
-        for pk, _case, text in _texts(documents):
-            yield pk, text
-    elif query.group == "attribute":
-        value_of = _attribute_of_cases(project_id, query.attribute)
-        for _pk, case_id, text in _texts(documents):
-            yield value_of.get(case_id, NO_VALUE), text
+    if query.group in {"project", "document", "attribute"}:
+        value_of = (
+            _attribute_of_cases(project_id, query.attribute)
+            if query.group == "attribute"
+            else {}
+        )
+        for pk, case_id, text in _texts(documents):
+            key = {
+                "project": None,
+                "document": pk,
+                "attribute": value_of.get(case_id, NO_VALUE),
+            }[query.group]
+            yield text, [(key, [(0, len(text))])]
     elif query.group == "speaker":
         turns = _turn_rows(documents)
         for pk, _case, text in _texts(documents):
-            by_speaker: dict[str, list[str]] = defaultdict(list)
+            by_speaker: dict[str, list[tuple[int, int]]] = defaultdict(list)
             for _number, speaker, start, end in turns.get(pk, ()):
                 # Leave out the "Speaker:" label, as the workbench does when it
                 # codes a whole turn.
                 body = _label_end(text, start, end, speaker)
-                by_speaker[speaker or NO_VALUE].append(text[body:end])
-            for speaker, pieces in by_speaker.items():
-                yield speaker, "\n".join(pieces)
+                by_speaker[speaker or NO_VALUE].append((body, end))
+            yield text, list(by_speaker.items())
     else:  # code
         spans: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(
             lambda: defaultdict(list)
@@ -293,8 +295,15 @@ def _word_items(access: ProjectAccess, query: WordQuery) -> Iterator[tuple]:
         ):
             spans[document_id][code_id].append((start, end))
         for pk, _case, text in _texts(documents.filter(pk__in=list(spans))):
-            for code_id, code_spans in spans[pk].items():
-                yield code_id, "\n".join(text[s:e] for s, e in merge_spans(code_spans))
+            # The transcript is tokenised once for all its codes (see
+            # coding.analysis.words.word_frequencies_in_spans).
+            yield (
+                text,
+                [
+                    (code_id, merge_spans(code_spans))
+                    for code_id, code_spans in spans[pk].items()
+                ],
+            )
 
 
 # --- actor mentions -------------------------------------------------------------------

@@ -35,6 +35,7 @@ from coding.analysis.words import (
     tokenize,
     word_frequencies,
     word_frequencies_by_group,
+    word_frequencies_in_spans,
 )
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "turns_of_speaker",
     "word_frequencies",
     "word_frequencies_by_group",
+    "word_frequencies_in_spans",
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import F
-from django.db.models.functions import Substr
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,6 +12,7 @@ from rest_framework.views import APIView
 
 from coding.access import access_project
 from coding.api.exports import SEGMENT_FILTER_PARAMETERS
+from coding.segment_pages import with_context
 from coding.segments import filtered_codings, segment_filter_from_params
 from coding.selectors_frequencies import analysis_state, code_frequency_rows
 from coding.services.frequencies import frequencies_schedule_if_stale
@@ -109,13 +108,11 @@ class SegmentListView(APIView):
             filtered_codings(access, segment_filter_from_params(request.query_params))
             .select_related("code", "coder", "document__case")
             .defer("document__text")
-            .annotate(
-                segment_text=Substr(
-                    "document__text", F("start") + 1, F("end") - F("start")
-                )
-            )
             .order_by("document_id", "start", "end", "id")
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(codings, request, view=self)
+        # The passages are sliced in Python from the page's transcripts, read once
+        # each: in SQL every row skipped before the page would unpack its
+        # transcript too.
+        page = with_context(paginator.paginate_queryset(codings, request, view=self))
         return paginator.get_paginated_response(SegmentSerializer(page, many=True).data)

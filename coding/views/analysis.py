@@ -17,6 +17,21 @@ from coding.services.frequencies import (
 )
 from coding.views.base import error_messages
 
+CHART_CODES = 30
+
+
+def _chart(rows: list) -> list[dict]:
+    """The codes applied most often in the first scope (the whole project, or the
+    table's first document, coder or value), most first: a chart of every code in
+    codebook order grows too tall and hid the codebook's last codes."""
+    first = [r for r in rows if r.scope_key == rows[0].scope_key] if rows else []
+    first.sort(key=lambda r: -r.codings)  # stable: ties stay in codebook order
+    return [
+        {"label": r.code_path, "value": r.codings, "color": r.color}
+        for r in first[:CHART_CODES]
+        if r.codings
+    ]
+
 
 def _options(request: HttpRequest) -> tuple[str, bool]:
     return request.GET.get("scope", "all"), request.GET.get("rolled", "1") != "0"
@@ -44,11 +59,8 @@ def analysis_codes(request: HttpRequest, project_id: int) -> HttpResponse:
         "rolled": rolled,
         "state": analysis_state(access),
         "errors": errors,
-        "chart": [
-            {"label": r.code_path, "value": r.codings, "color": r.color}
-            for r in rows
-            if r.scope_key in ("", rows[0].scope_key if rows else "")
-        ][:40],
+        "chart": _chart(rows),
+        "chart_scope": rows[0].scope_label if rows else "",
     }
     status = 400 if errors else 200
     if request.htmx and not request.htmx.history_restore_request:

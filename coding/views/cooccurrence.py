@@ -195,6 +195,7 @@ def cooccurrence_cell(request: HttpRequest, project_id: int) -> HttpResponse:
             context["page"], context["pairs"] = pairs_page(
                 access, found, request.GET.get("page")
             )
+            context["diagonal"] = row.pk == column.pk  # single passages, no pairs
             context["cell_title"] = (
                 _("%(code)s: its passages") % {"code": row.name}
                 if row.pk == column.pk
