@@ -8,14 +8,16 @@ with COPY (bench only: no services, no audit trail). Each measurement then runs 
 fresh Python process, so its memory figures are its own:
 
 * CSV: the path of ``GET /api/v1/projects/{id}/export/segments.csv`` (``filtered_codings``
-  → ``iter_segment_rows`` → ``segment_cells`` → ``iter_csv``) consumed as a client
-  would, with rows/s and the process's resident memory (VmRSS, and the peak VmHWM)
-  at 100k, 500k and 1M rows;
+  → ``iter_segment_records`` → ``iter_segment_csv``) consumed as a client would, with
+  rows/s and the process's resident memory (VmRSS, and the peak VmHWM) at 100k, 500k
+  and 1M rows (counted by the progress callback an export job uses);
 * XLSX: the workbook of the export page (segments sheet of 100,000 codings plus
   codebook, cases and frequencies sheets) written to a temporary file.
 
 Options: ``--codings N`` (default 1,000,000), ``--xlsx-rows N`` (100,000),
-``--keep`` (leave the project for another run; ``--project ID`` reuses it).
+``--keep`` (leave the project for another run; ``--project ID`` reuses it),
+``--distinct-times`` (every coding its own time stamps, 7 s apart, and one in five
+updated later, as real codings have; by default all share one).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +70,7 @@ def transcript() -> str:
     )
 
 
-def build(n_codings: int) -> int:
+def build(n_codings: int, distinct_times: bool = False) -> int:
     from coding.services.documents import case_get_or_create, document_create_from_text
     from coding.services.projects import membership_set, project_create
 
@@ -127,13 +129,36 @@ def build(n_codings: int) -> int:
                     seen.add(key)
                     code, coder, start, end = key
                     memo = "=memo" if rng.random() < 0.05 else ""
+                    created = updated = now
+                    if distinct_times:
+                        created = now - timedelta(seconds=7.123457 * len(seen))
+                        created -= timedelta(hours=24 * document.pk)
+                        if len(seen) % 5 == 0:
+                            updated = created + timedelta(hours=3, seconds=0.5)
+                        else:
+                            updated = created
                     copy.write_row(
-                        (document.pk, code, coder, start, end, memo, 10, 1, now, now)
+                        (
+                            document.pk,
+                            code,
+                            coder,
+                            start,
+                            end,
+                            memo,
+                            10,
+                            1,
+                            created,
+                            updated,
+                        )
                     )
     print(
         f"inserted {per_document * DOCUMENTS:,} codings with COPY in "
         f"{time.perf_counter() - started:.0f} s"
     )
+    with connection.cursor() as cursor:
+        # What autovacuum does soon after on a server that has it on.
+        cursor.execute("ANALYZE coding_coding")
+        cursor.execute("ANALYZE coding_document")
     return project.pk
 
 
@@ -160,27 +185,28 @@ def measure_csv(project_id: int) -> None:
     count = 0
     started = time.perf_counter()
 
-    def counted(records):
+    def counted(rows: int) -> None:
         nonlocal count
-        for record in records:
-            count += 1
-            if checkpoints and count == checkpoints[0]:
-                checkpoints.pop(0)
-                elapsed = time.perf_counter() - started
-                rss, hwm = memory()
-                print(
-                    f"  {count:>9,} rows: {elapsed:6.1f} s, "
-                    f"{count / elapsed:9,.0f} rows/s, "
-                    f"RSS {rss:.0f} MiB (peak {hwm:.0f} MiB)"
-                )
-            yield record
+        count = rows
+        while checkpoints and count >= checkpoints[0]:
+            checkpoints.pop(0)
+            elapsed = time.perf_counter() - started
+            rss, hwm = memory()
+            print(
+                f"  {count:>9,} rows: {elapsed:6.1f} s, "
+                f"{count / elapsed:9,.0f} rows/s, "
+                f"RSS {rss:.0f} MiB (peak {hwm:.0f} MiB)"
+            )
 
-    # What GET .../export/segments.csv streams (coding/api/exports.py).
+    # What GET .../export/segments.csv streams (coding/api/exports.py); rows are
+    # counted by the progress callback a job uses, between chunks.
     chunks = iter_segment_csv(
-        counted(iter_segment_records(access, codings)),
+        iter_segment_records(access, codings),
         project=access.project.name,
         attribute_names=attribute_names(access),
         delimiter=";",
+        progress=counted,
+        progress_every=10_000,
     )
     size = 0
     first_byte = None
@@ -274,6 +300,7 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--project", type=int)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--distinct-times", action="store_true")
     parser.add_argument("--step", choices=["csv", "xlsx"])
     options = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -284,7 +311,7 @@ def main() -> None:
     if options.step == "xlsx":
         measure_xlsx(options.project, options.xlsx_rows)
         return
-    project_id = options.project or build(options.codings)
+    project_id = options.project or build(options.codings, options.distinct_times)
     try:
         print(f"database: {connection.vendor}, project {project_id}")
         print("CSV (segments.csv path, ';' separated, streamed):")

@@ -44,7 +44,9 @@ SHEET_ROW_LIMIT = 1_048_576
 NOTES_TITLE = "notes"
 # Cut cells listed one by one on the notes sheet; beyond this only their number.
 MAX_LISTED_CUTS = 10_000
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# C0 controls other than tab and line breaks, lone surrogates and the two
+# non-characters: XML cannot hold them, so openpyxl would refuse the cell.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 
 

@@ -140,15 +140,60 @@ def test_formula_cells_are_neutralised(value):
     assert neutralise("gewone tekst") == "gewone tekst"
 
 
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/Brussels",
+        "UTC",
+        "America/St_Johns",
+        "Australia/Lord_Howe",
+        "Asia/Kathmandu",
+    ],
+)
+def test_local_times_write_what_isoformat_writes(zone):
+    """The CSV export's fast time stamps: whole seconds, fractions, the hours
+    around a change of daylight saving time, a zone's odd offsets of the past."""
+    import random
+    import zoneinfo
+    from datetime import UTC, datetime, timedelta
+
+    from coding.exports import LocalTimes
+    from coding.segments import TIME_ORIGIN, moment
+
+    tz = zoneinfo.ZoneInfo(zone)
+    local = LocalTimes(tz)
+    rng = random.Random(7)
+    second = 1_000_000
+    values = [rng.randrange(-3_000_000_000 * second, 1_500_000_000 * second)]
+    values += [
+        rng.randrange(-3_000_000_000, 1_500_000_000) * second for _ in range(500)
+    ]
+    for month in (3, 4, 10, 11):
+        start = datetime(2024, month, 1, tzinfo=UTC) - TIME_ORIGIN
+        base = start // timedelta(microseconds=1)
+        step = 15 * 60 * second
+        values += [base + k * step + (k % 3) * 123_457 for k in range(31 * 96)]
+    for value in values:
+        assert local(value) == moment(value).astimezone(tz).isoformat()
+
+
 def test_export_segments_command(project, members, coded, tmp_path):
     out = tmp_path / "segments.csv"
+    said = io.StringIO()
     call_command(
-        "export_segments", str(project.pk), "--out", str(out), "--delimiter", ";"
+        "export_segments",
+        str(project.pk),
+        "--out",
+        str(out),
+        "--delimiter",
+        ";",
+        stderr=said,
     )
     rows = list(
         csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";")
     )
     assert len(rows) == 2
+    assert said.getvalue().startswith("2 segments written")
     call_command(
         "export_segments",
         str(project.pk),

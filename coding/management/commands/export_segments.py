@@ -69,20 +69,20 @@ class Command(BaseCommand):
         delimiter = "\t" if options["delimiter"] == "tab" else options["delimiter"]
         written = 0
 
-        def counted(records):
+        def count(rows_so_far: int) -> None:
             nonlocal written
-            for record in records:
-                written += 1
-                yield record
+            written = rows_so_far
 
+        # The records go in as they come (no counting wrapper), so the writer
+        # takes its fast path; the count arrives through ``progress``.
         chunks = iter_segment_csv(
-            counted(
-                iter_segment_records(access, filtered_codings(access, segment_filter))
-            ),
+            iter_segment_records(access, filtered_codings(access, segment_filter)),
             project=project.name,
             attribute_names=attribute_names(access),
             delimiter=delimiter,
             bom=not options["no_bom"],
+            progress=count,
+            progress_every=1,
         )
         if options["out"] == "-":
             sys.stdout.writelines(chunks)
