@@ -508,6 +508,20 @@ def _actor_named(project_id: int, label: str) -> Actor | None:
     return None
 
 
+def _form_actors(
+    project_id: int, values: dict, errors: list[str]
+) -> tuple[Actor | None, Actor | None]:
+    """The relation form's source and target actors; what is missing goes to
+    ``errors``."""
+    source = _actor_named(project_id, values["source"])
+    target = _actor_named(project_id, values["target"])
+    if source is None:
+        errors.append(_("Choose the source actor from the list."))
+    if target is None:
+        errors.append(_("Choose the target actor from the list."))
+    return source, target
+
+
 def _relation_context(
     access: ProjectAccess, document: Document, values: dict, errors: list[str]
 ) -> dict:
@@ -570,15 +584,8 @@ def workbench_relation_create(
         .select_related("code")
         .first()
     )
-    source = _actor_named(access.project.pk, values["source"])
-    target = _actor_named(access.project.pk, values["target"])
-    errors = []
-    if flow is None:
-        errors.append(_("Choose a relation type."))
-    if source is None:
-        errors.append(_("Choose the source actor from the list."))
-    if target is None:
-        errors.append(_("Choose the target actor from the list."))
+    errors = [] if flow is not None else [_("Choose a relation type.")]
+    source, target = _form_actors(access.project.pk, values, errors)
     if not errors:
         try:
             relation = relation_create(
@@ -674,12 +681,7 @@ def workbench_relation_edit(
             occasional=post.get("regularity") == "occasional",
             layers=post.get("layers", ""),
         )
-        source = _actor_named(access.project.pk, values["source"])
-        target = _actor_named(access.project.pk, values["target"])
-        if source is None:
-            errors.append(_("Choose the source actor from the list."))
-        if target is None:
-            errors.append(_("Choose the target actor from the list."))
+        source, target = _form_actors(access.project.pk, values, errors)
         if not errors:
             try:
                 relation = relation_update(

@@ -197,6 +197,28 @@ def codebook_export_csv(request: HttpRequest, project_id: int) -> HttpResponse:
     return response
 
 
+def codebook_import_and_report(
+    request: HttpRequest, access, *, data: bytes, filename: str
+) -> tuple[HttpResponse | None, list[str]]:
+    """Import a codebook file (a .qdc or a CSV, told apart by name and content);
+    on success the redirect to the codebook with what changed as messages, else
+    the reasons."""
+    try:
+        result = codebook_import_file(
+            project=access.project, data=data, filename=filename, actor=request.user
+        )
+    except ValidationError as error:
+        return None, error_messages(error)
+    messages.success(
+        request,
+        _("Codebook imported: codes added: %(created)d; codes updated: %(updated)d.")
+        % result,
+    )
+    for warning in result["warnings"]:
+        messages.warning(request, warning)
+    return redirect("coding:codebook", project_id=access.project.pk), []
+
+
 @login_required
 @require_POST
 def codebook_import_csv(request: HttpRequest, project_id: int) -> HttpResponse:
@@ -208,27 +230,11 @@ def codebook_import_csv(request: HttpRequest, project_id: int) -> HttpResponse:
     elif upload.size > MAX_CODEBOOK_BYTES:
         errors = [_("A codebook file can be at most 2 MB.")]
     else:
-        try:
-            # A .qdc (REFI-QDA) or a CSV, told apart by name and content.
-            result = codebook_import_file(
-                project=access.project,
-                data=upload.read(),
-                filename=upload.name,
-                actor=request.user,
-            )
-        except ValidationError as error:
-            errors = error_messages(error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Codebook imported: codes added: %(created)d; codes updated: %(updated)d."
-                )
-                % result,
-            )
-            for warning in result["warnings"]:
-                messages.warning(request, warning)
-            return redirect("coding:codebook", project_id=project_id)
+        done, errors = codebook_import_and_report(
+            request, access, data=upload.read(), filename=upload.name
+        )
+        if done is not None:
+            return done
     context = _tree_context(access)
     context.update(form=CodeForm(project=access.project), errors=errors)
     return TemplateResponse(request, "coding/codebook.html", context, status=400)

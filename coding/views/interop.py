@@ -38,14 +38,13 @@ from coding.services.exports import (
 )
 from coding.services.interop import (
     access_pending_import,
-    codebook_import_file,
     codebook_import_preview,
     pending_import_cancel,
     pending_import_confirm,
     pending_import_create,
 )
 from coding.views.base import error_messages
-from coding.views.codebook import MAX_CODEBOOK_BYTES
+from coding.views.codebook import MAX_CODEBOOK_BYTES, codebook_import_and_report
 from coding.views.documents import request_too_large, upload_too_large_message
 from coding.views.segments import _choices as segment_filter_choices
 
@@ -394,21 +393,9 @@ def codebook_import_confirm(request: HttpRequest, project_id: int) -> HttpRespon
     elif len(data) > MAX_CODEBOOK_BYTES:
         errors = [_("A codebook file can be at most 2 MB.")]
     else:
-        try:
-            result = codebook_import_file(
-                project=access.project, data=data, filename=filename, actor=request.user
-            )
-        except ValidationError as error:
-            errors = error_messages(error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Codebook imported: codes added: %(created)d; codes updated: %(updated)d."
-                )
-                % result,
-            )
-            for warning in result["warnings"]:
-                messages.warning(request, warning)
-            return redirect("coding:codebook", project_id=project_id)
+        done, errors = codebook_import_and_report(
+            request, access, data=data, filename=filename
+        )
+        if done is not None:
+            return done
     return _codebook_import_page(request, access, status=400, errors=errors)
