@@ -10,15 +10,22 @@ from django.db import OperationalError
 logger = get_task_logger(__name__)
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+def job_options(*, time_limit: int) -> dict:
+    """The options every Regie task shares: acknowledged late (a worker that dies
+    mid-job leaves the message to the next), retried while the database is
+    unreachable, stopped after ``time_limit`` seconds (softly a minute before)."""
+    return {
+        "ignore_result": True,
+        "acks_late": True,
+        "autoretry_for": (OperationalError,),
+        "retry_backoff": True,
+        "max_retries": 5,
+        "soft_time_limit": time_limit - 60,
+        "time_limit": time_limit,
+    }
+
+
+@shared_task(**job_options(time_limit=660))
 def recompute_code_frequencies(*, project_id: int) -> None:
     from coding.models import Project
     from coding.services.frequencies import frequencies_recompute
@@ -44,15 +51,7 @@ def catch_up_on_start(**kwargs) -> None:
         frequencies_schedule_if_stale(project_id=project_id)
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(**job_options(time_limit=660))
 def compute_analysis_result(*, result_id: int) -> None:
     """Word frequencies, mentions, co-occurrence, matrix or an auto-code preview."""
     from coding.models import AnalysisResult
@@ -67,15 +66,7 @@ def compute_analysis_result(*, result_id: int) -> None:
     )
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(**job_options(time_limit=660))
 def run_autocode(*, run_id: int) -> None:
     from coding.models import AutoCodeRun
     from coding.services.autocode import autocode_run_execute
@@ -97,15 +88,7 @@ def catch_up_analysis_on_start(**kwargs) -> None:
     autocode_catch_up()
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=1800,
-    time_limit=1860,  # RUN_TIME_LIMIT_SECONDS in coding/services/agreement.py
-)
+@shared_task(**job_options(time_limit=1860))  # RUN_TIME_LIMIT_SECONDS in services
 def compute_agreement_run(*, run_id: int) -> None:
     from coding.models import AgreementRun
     from coding.services.agreement import agreement_run_compute
@@ -125,15 +108,7 @@ def catch_up_agreement_on_start(**kwargs) -> None:
     agreement_runs_resend()
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=3600,
-    time_limit=3660,  # JOB_TIME_LIMIT_SECONDS in coding/services/exports.py
-)
+@shared_task(**job_options(time_limit=3660))  # JOB_TIME_LIMIT_SECONDS in services
 def run_export_job(*, job_id: int) -> None:
     from coding.models import ExportJob
     from coding.services.exports import export_job_run

@@ -5,20 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.log import get_task_logger
-from django.db import OperationalError
+
+from coding.tasks import job_options
 
 logger = get_task_logger(__name__)
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(**job_options(time_limit=660))
 def network_rebuild(*, snapshot_id: int) -> None:
     """Compute a stored network (idempotent: its results are replaced as a whole)."""
     from network.services import network_build
