@@ -28,16 +28,23 @@ KEY_SPAN = 2**31
 MAX_SQL_KEYS = 100_000
 
 
+# After lower-casing, letters whose lower case depends on context or that upper-
+# case to a plain letter: the final sigma, the dotless i and the long s (so "ΟΔΟΣ"
+# finds "οδοσ" and "ΟΔΟΣΗ" alike, as an upper-case comparison would).
+_SAME_LETTER = str.maketrans({"ς": "σ", "ı": "i", "ſ": "s"})
+
+
 def fold(text: str) -> str:
     """Lower case, one character for one character, so positions stay put.
 
     ``str.lower`` keeps the length except for "İ" (two characters); texts holding
     one are folded character by character, keeping such a character as it is.
+    Either way the result does not depend on a letter's neighbours.
     """
     folded = text.lower()
-    if len(folded) == len(text):
-        return folded
-    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+    if len(folded) != len(text):
+        folded = "".join(c if len(low := c.lower()) != 1 else low for c in text)
+    return folded.translate(_SAME_LETTER)
 
 
 def occurrences(text: str, needle: str) -> list[int]:
@@ -128,15 +135,13 @@ class _IdIn(Func):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, ids: np.ndarray, *, negated: bool = False) -> None:
+    def __init__(self, ids: np.ndarray) -> None:
         super().__init__(F("pk"))
         self.ids = _array_text(ids)
-        self.negated = negated
 
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
-        sql = f"{column} = ANY(%s::bigint[])"
-        return (f"NOT ({sql})" if self.negated else sql), (*params, self.ids)
+        return f"{column} = ANY(%s::bigint[])", (*params, self.ids)
 
 
 def filter_coded_text(
@@ -168,11 +173,10 @@ def filter_coded_text(
         dtype=np.int64,
     ).reshape(-1, 4)
     hits = contains_occurrence(keys, length, rows[:, 1], rows[:, 2], rows[:, 3])
-    if hits.all():
-        return codings
-    matching, other = rows[hits, 0], rows[~hits, 0]
+    # The ids that match, never "all but these": the queryset may be evaluated
+    # again later (a streamed export's chunks, a job), when new codings exist
+    # whose text was not looked at.
+    matching = rows[hits, 0]
     if not postgresql:
         return codings.filter(pk__in=matching.tolist())
-    if len(other) < len(matching):
-        return codings.filter(_IdIn(other, negated=True))
     return codings.filter(_IdIn(matching))

@@ -59,11 +59,25 @@ def _ids(raw: str, name: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+def _refuse_nul(params: Mapping) -> None:
+    """A NUL character cannot be part of any text here (PostgreSQL refuses it in a
+    query): say so instead of failing."""
+    getlist = getattr(params, "getlist", None)
+    for key in params:
+        values = getlist(key) if getlist else params[key]
+        for value in values if isinstance(values, list | tuple) else [values]:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError(
+                    {key: _("A filter cannot contain a NUL character.")}
+                )
+
+
 def segment_filter_from_params(params: Mapping) -> SegmentFilter:
     """Read ``codes, coders, documents, attribute, text, memo, match, subcodes``.
 
     ``coders`` takes ids or usernames; ``attribute`` is ``name=value`` and may repeat.
     """
+    _refuse_nul(params)
     coder_ids: list[int] = []
     raw_coders = [p.strip() for p in params.get("coders", "").split(",") if p.strip()]
     if raw_coders:

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -261,7 +262,7 @@ def analysis_request(
 
     # The segment filter's own checks (an unknown case attribute …) fail here, as
     # a readable ValidationError, rather than later in the computation.
-    filtered_codings(access, query.filter)
+    filtered_codings(access, replace(query.filter, text=""))  # no text search yet
     project = access.project
     params = _params(kind, query, project)
     scope = result_scope(access, query)

@@ -798,10 +798,14 @@ def _matched(username: str, nameable: set[int] | None) -> bool:
 
 
 def _free_username(wanted: str) -> str:
+    """``wanted-2`` (``-3``, …), shortened so the suffix always fits in 150."""
     number = 2
-    while User.objects.filter(username=f"{wanted}-{number}"[:150]).exists():
+    while True:
+        suffix = f"-{number}"
+        candidate = wanted[: 150 - len(suffix)] + suffix
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
         number += 1
-    return f"{wanted}-{number}"[:150]
 
 
 def backup_preview(data: bytes, *, importer=None) -> dict:

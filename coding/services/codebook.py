@@ -31,6 +31,9 @@ DEFAULT_CODEBOOK_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"
 )
 DEFAULT_COLOR = "#ffd966"
+# Deeper than any real codebook (the regie codebook has 3 levels); a file that
+# nests further is refused with a reason instead of exhausting the stack.
+MAX_CODE_DEPTH = 40
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -528,6 +531,17 @@ def codebook_import_rows(
 
     Never deletes: an import can only add to a codebook or refine its definitions.
     """
+    deepest = max((len(row.path) for row in rows), default=0)
+    if deepest > MAX_CODE_DEPTH:
+        raise ValidationError(
+            {
+                "file": _(
+                    "The codebook nests codes %(depth)d levels deep; Regie takes at "
+                    "most %(max)d levels. Nothing was imported."
+                )
+                % {"depth": deepest, "max": MAX_CODE_DEPTH}
+            }
+        )
     created = updated = 0
     by_path: dict[tuple[str, ...], Code] = {}
 

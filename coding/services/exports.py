@@ -22,7 +22,7 @@ import io
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import IO, Any
 
@@ -172,7 +172,8 @@ def export_request(
         segment_filter_from_params(data) if kind in FILTERED_KINDS else SegmentFilter()
     )
     if kind in FILTERED_KINDS:
-        filtered_codings(access, segment_filter)  # validates attribute names
+        # Validates attribute names; the text search itself waits for the export.
+        filtered_codings(access, replace(segment_filter, text=""))
     return ExportRequest(
         kind=kind,
         segment_filter=segment_filter,

@@ -727,6 +727,11 @@ def test_codebook_import_refuses_bad_files_and_roles_readably(project, members):
     response = client.post(confirm, {"filename": "x.csv", "data": "not base64!"})
     assert response.status_code == 400
     assert "choose it again" in response.content.decode()
+    deep = io.BytesIO(("path\n" + " > ".join(f"c{i}" for i in range(950))).encode())
+    deep.name = "diep.csv"
+    response = client.post(url, {"file": deep})
+    assert response.status_code == 400
+    assert "950 levels deep" in response.content.decode()
     assert row_counts() == before
     for role in ("coder", "viewer"):
         assert client_for(members[role]).get(url).status_code == 403

@@ -30,6 +30,33 @@ def test_occurrences_overlap_and_ignore_case():
     assert fold("STAD") == "stad"
     assert fold("Xİy") == "xİy"
     assert occurrences("xİstanbul", "stanbul") == [2]
+    # The final sigma is lower-cased by context; folding does not look at context.
+    assert occurrences("ΟΔΟΣΗ", fold("ΟΔΟΣ")) == [0]
+    assert occurrences("de οδος İ", fold("ΟΔΟΣ")) == [3]
+    assert occurrences("FIRST", fold("fırst")) == [0]
+
+
+def test_a_later_coding_is_not_taken_without_its_text_looked_at(
+    project, members, coded
+):
+    """The Python path keeps the ids that match, so a queryset evaluated again
+    later (a streamed export's next chunk) does not take in new codings."""
+    access = access_project(members["supervisor"], project.pk)
+    found = filter_coded_text(
+        access.visible_codings(), access.document_ids, "a", max_sql_keys=0
+    )
+    before = set(found.values_list("pk", flat=True))
+    document = coded[0]
+    late = Coding.objects.create(
+        document=document,
+        code=Coding.objects.filter(document=document).first().code,
+        coder=members["coder"],
+        start=0,
+        end=3,  # "Int": no "a"
+    )
+    after = set(found.values_list("pk", flat=True))
+    assert late.pk not in after
+    assert after == before
 
 
 @pytest.fixture
@@ -122,3 +149,20 @@ def test_no_occurrence_and_a_term_longer_than_every_text(project, members):
     access = access_project(members["supervisor"], project.pk)
     assert not filtered_codings(access, SegmentFilter(text="korter dan de tekst"))
     assert filtered_codings(access, SegmentFilter(text="KORT")).count() == 1
+
+
+@pytest.mark.parametrize(
+    "params", [{"memo": "a\x00"}, {"coders": "a\x00"}, {"attribute": "niveau=\x00"}]
+)
+def test_a_nul_in_any_filter_is_a_clear_400(project, members, coded, params):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(members["supervisor"])
+    for url in (
+        f"/api/v1/projects/{project.pk}/segments/",
+        f"/api/v1/projects/{project.pk}/export/segments.csv",
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 400, url
+        assert "NUL" in response.content.decode()
