@@ -158,6 +158,21 @@ def audit_records(events: Iterable[AuditEvent]) -> None:
     AuditEvent.objects.bulk_create(list(events), batch_size=1000)
 
 
+def codes_created(codes: Iterable[Code], *, actor) -> None:
+    """Record a ``create`` event for each of these new codes (bulk-made ones too)."""
+    audit_records(
+        audit_event(
+            project_id=code.project_id,
+            actor=actor,
+            action=Action.CREATE,
+            entity=Entity.CODE,
+            entity_id=code.pk,
+            after=snapshot_code(code),
+        )
+        for code in codes
+    )
+
+
 def coding_event(
     coding: Coding, *, actor, action: str, before=None, after=None
 ) -> AuditEvent:

@@ -20,6 +20,7 @@ from coding.services.audit import (
     audit_event,
     audit_record,
     audit_records,
+    codes_created,
     coding_event,
     snapshot_code,
     snapshot_coding,
@@ -624,15 +625,5 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
             add(item.get("children", []), code)
 
     add(_load_default_nodes(), None)
-    audit_records(
-        audit_event(
-            project_id=project.pk,
-            actor=actor,
-            action=Action.CREATE,
-            entity=Entity.CODE,
-            entity_id=code.pk,
-            after=snapshot_code(code),
-        )
-        for code in Code.objects.filter(project=project)
-    )
+    codes_created(Code.objects.filter(project=project), actor=actor)
     return count

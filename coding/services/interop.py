@@ -86,8 +86,8 @@ from coding.services.audit import (
     Entity,
     audit_event,
     audit_records,
+    codes_created,
     coding_event,
-    snapshot_code,
     snapshot_coding,
     snapshot_document,
     snapshot_membership,
@@ -568,17 +568,7 @@ def _create_codes(
         Code.objects.bulk_create(rows, batch_size=BATCH)
         by_guid.update(zip(guids, rows, strict=True))
         level = next_level
-    audit_records(
-        audit_event(
-            project_id=project.pk,
-            actor=actor,
-            action=Action.CREATE,
-            entity=Entity.CODE,
-            entity_id=code.pk,
-            after=snapshot_code(code),
-        )
-        for code in by_guid.values()
-    )
+    codes_created(by_guid.values(), actor=actor)
     return by_guid
 
 
@@ -831,18 +821,7 @@ def _memo_code(project: Project, codes: dict[str, Code], actor) -> Code:
         color=MEMO_CODE_COLOR,
         sort_order=len(roots),
     )
-    audit_records(
-        [
-            audit_event(
-                project_id=project.pk,
-                actor=actor,
-                action=Action.CREATE,
-                entity=Entity.CODE,
-                entity_id=code.pk,
-                after=snapshot_code(code),
-            )
-        ]
-    )
+    codes_created([code], actor=actor)
     return code
 
 
