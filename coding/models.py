@@ -586,6 +586,34 @@ class Adjudication(models.Model):
         return f"{self.code} [{self.start}:{self.end}] → {self.decision}"
 
 
+class CodingChange(models.Model):
+    """Append-only: codings of ``code_id`` (``None``: of any code) changed at a moment.
+
+    Every coding write adds rows here instead of updating one row per project, so
+    twenty coders never queue on a lock. Results ask "changed since?" (the latest
+    ``changed_at``) and workers read the codes touched after the last change id they
+    took (``coding.services.changes``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="coding_changes"
+    )
+    code_id = models.BigIntegerField(null=True, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "id"], name="coding_change_project_idx"),
+            models.Index(
+                fields=["project", "changed_at"], name="coding_change_time_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: code {self.code_id or '*'} at {self.changed_at}"
+
+
 class AnalysisStatus(models.TextChoices):
     IDLE = "idle", _("idle")
     QUEUED = "queued", _("queued")

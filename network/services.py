@@ -49,7 +49,7 @@ from coding.services.codings import (
     trim_span,
     validate_span,
 )
-from coding.services.frequencies import codings_changed
+from coding.services.changes import codings_changed
 from network import bulk, graph
 from network.filters import NetworkFilters, scope_coding_filter
 from network.models import (

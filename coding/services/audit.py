@@ -6,12 +6,12 @@ transaction, so an event exists exactly when the change does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
 from coding.models import Assignment, AuditEvent, Code, Coding, Document, Membership
+from coding.registry import CodingExtra, coding_extras
 
 Action = AuditEvent.Action
 Entity = AuditEvent.Entity
@@ -31,28 +31,9 @@ def snapshot_coding(coding: Coding) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class CodingExtra:
-    """What another app keeps beside a coding (the network app: its relation
-    fields), so that a deleted coding comes back whole from the trail or by undo.
-
-    ``dump`` reads the extras of many codings in one query (id → fields);
-    ``restore`` writes them back for a recreated coding, or raises a
-    ``ValidationError`` that says why they cannot come back.
-    """
-
-    key: str
-    dump: Callable[[Sequence[int]], dict[int, dict]]
-    restore: Callable[[Coding, dict], None]
-
-
-CODING_EXTRAS: list[CodingExtra] = []
-
-
 def register_coding_extra(extra: CodingExtra) -> None:
     """Called from an app's ``ready()``; registering twice is harmless."""
-    if all(known.key != extra.key for known in CODING_EXTRAS):
-        CODING_EXTRAS.append(extra)
+    coding_extras.register(extra)
 
 
 def snapshot_codings_with_extras(codings: Sequence[Coding]) -> list[dict]:
@@ -60,7 +41,7 @@ def snapshot_codings_with_extras(codings: Sequence[Coding]) -> list[dict]:
     them). ``delete`` events keep these: they are what ``coding_restore`` needs."""
     snapshots = [snapshot_coding(coding) for coding in codings]
     ids = [coding.pk for coding in codings]
-    for extra in CODING_EXTRAS:
+    for extra in coding_extras:
         found = extra.dump(ids) if ids else {}
         for snapshot in snapshots:
             if snapshot["id"] in found:
@@ -69,7 +50,7 @@ def snapshot_codings_with_extras(codings: Sequence[Coding]) -> list[dict]:
 
 
 def restore_coding_extras(coding: Coding, snapshot: dict) -> None:
-    for extra in CODING_EXTRAS:
+    for extra in coding_extras:
         if snapshot.get(extra.key):
             extra.restore(coding, snapshot[extra.key])
 

@@ -36,8 +36,8 @@ from coding.services.audit import (
     coding_event,
     snapshot_codings_with_extras,
 )
+from coding.services.changes import codings_changed
 from coding.services.codings import CodingSpec, codings_create_bulk
-from coding.services.frequencies import codings_changed
 
 logger = logging.getLogger(__name__)
 MAX_CODINGS_PER_RUN = 50_000

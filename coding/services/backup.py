@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from coding.access import ProjectAccess
 from coding.models import Membership, Project, Role
 from coding.refi import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED_BYTES, write_qdpx
-from coding.services.frequencies import codings_changed
+from coding.services.changes import codings_changed
 from coding.services.interop import (
     ORIGIN,
     ImportResult,

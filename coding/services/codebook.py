@@ -26,7 +26,7 @@ from coding.services.audit import (
     snapshot_coding,
     snapshot_codings_with_extras,
 )
-from coding.services.frequencies import codings_changed
+from coding.services.changes import codings_changed
 
 DEFAULT_CODEBOOK_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"

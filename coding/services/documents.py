@@ -28,7 +28,7 @@ from coding.services.audit import (
     snapshot_codings_with_extras,
     snapshot_document,
 )
-from coding.services.frequencies import codings_changed
+from coding.services.changes import codings_changed
 
 _WORD = re.compile(r"\w+")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import numpy as np
 from django.db import connection, transaction
@@ -54,10 +54,10 @@ def _state(project_id: int) -> AnalysisState:
     return state
 
 
-def codings_changed(
-    *, project_id: int, code_ids: Iterable[int | str] = (ALL_CODES,)
-) -> None:
-    """Record that codings of these codes changed; call inside the writing transaction."""
+def frequencies_mark_dirty(project_id: int, code_ids: Sequence[int] | None) -> None:
+    """The ``CodingsChangedHook`` of the frequencies: remember the touched codes and
+    queue one recomputation after the commit."""
+    code_ids = (ALL_CODES,) if code_ids is None else code_ids
     now = timezone.now()
     state = (
         AnalysisState.objects.select_for_update().filter(project_id=project_id).first()

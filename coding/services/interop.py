@@ -92,9 +92,9 @@ from coding.services.audit import (
     snapshot_document,
     snapshot_membership,
 )
+from coding.services.changes import codings_changed
 from coding.services.codebook import DEFAULT_COLOR, codebook_import_rows
 from coding.services.codings import count_words
-from coding.services.frequencies import codings_changed
 
 User = get_user_model()
 ORIGIN = "Regie 0.1"
