@@ -110,11 +110,25 @@ class CodingExtra:
     restore: Callable[[Coding, dict], None]
 
 
+@dataclass(frozen=True, slots=True)
+class AliasSource:
+    """Names under which the codes of a project are mentioned in the transcripts
+    (the network app: its actors and their aliases), for counting mentions.
+
+    ``aliases(project_id)`` maps code ids to their names and aliases; an empty dict
+    when the source knows none for the project (the codebook's names then serve).
+    """
+
+    key: str
+    aliases: Callable[[int], dict[int, list[str]]]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
 backup_parts: Hooks[BackupPart] = Hooks()
 coding_extras: Hooks[CodingExtra] = Hooks()
+alias_sources: Hooks[AliasSource] = Hooks()
 
 
 def notify_codings_changed(
