@@ -7,6 +7,8 @@ from celery.signals import worker_ready
 from celery.utils.log import get_task_logger
 from django.db import OperationalError
 
+from coding.jobs.services import reaper_start
+
 logger = get_task_logger(__name__)
 
 
@@ -126,3 +128,10 @@ def catch_up_exports_on_start(**kwargs) -> None:
     from coding.services.exports import export_jobs_resend
 
     export_jobs_resend()
+
+
+@worker_ready.connect
+def reap_jobs_while_running(**kwargs) -> None:
+    """Jobs a dead worker or a missing broker left behind go out again: at start,
+    then every ``REAP_EVERY`` seconds while this worker runs."""
+    reaper_start()
