@@ -164,6 +164,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 
+# Background jobs (coding/jobs/services.py): a running job shows a sign of life every
+# REGIE_JOB_HEARTBEAT_SECONDS; one silent for REGIE_JOB_DEAD_AFTER_SECONDS lost its
+# worker and is resent (or failed after three tries). Each worker looks for such jobs
+# every REGIE_JOB_REAP_SECONDS.
+REGIE_JOB_HEARTBEAT_SECONDS = env_int("REGIE_JOB_HEARTBEAT_SECONDS", 15)
+REGIE_JOB_DEAD_AFTER_SECONDS = env_int("REGIE_JOB_DEAD_AFTER_SECONDS", 60)
+REGIE_JOB_REAP_SECONDS = env_int("REGIE_JOB_REAP_SECONDS", 30)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

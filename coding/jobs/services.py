@@ -7,9 +7,9 @@ reached, and the reaper sends it again. A worker's task calls ``job_run``, which
 the row with one conditional ``UPDATE`` (a message delivered twice runs once), keeps a
 heartbeat from a side thread while the work runs, and records the outcome.
 
-``jobs_reap`` runs when a worker starts, every ``REAP_EVERY`` from the worker's
-scheduler, and whenever a page polls a job: a running job whose heartbeat stopped for
-``DEAD_AFTER`` has lost its worker; it is cleaned (``Job.abandon``) and queued again,
+``jobs_reap`` runs when a worker starts, then every ``REGIE_JOB_REAP_SECONDS`` from a
+thread of each worker, and whenever a page polls a job: a running job whose heartbeat
+stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker; it is cleaned (``Job.abandon``) and queued again,
 or failed after ``max_attempts``.
 """
 
@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from celery import current_app
 from django.apps import apps
+from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -34,11 +35,8 @@ from coding.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 15.0  # seconds between two signs of life of a running job
-DEAD_AFTER = timedelta(seconds=60)  # no heartbeat this long: the worker is gone
 RESEND_AFTER = timedelta(seconds=30)  # an unsent job is offered to the broker again
 LOST_AFTER = timedelta(minutes=2)  # a sent job no worker took: the message was lost
-REAP_EVERY = 30.0  # seconds between two reaper runs in the worker
 KEEP_TRYING_FOR = timedelta(days=1)  # older queued jobs are failed, not resent
 
 NO_WORKER = _(
@@ -52,6 +50,16 @@ WORKER_DIED = _(
 TOO_OLD = _("No worker took this job for a day. Start it again when a worker runs.")
 
 JobT = TypeVar("JobT", bound=Job)
+
+
+def heartbeat_every() -> float:
+    """Seconds between two signs of life of a running job."""
+    return float(settings.REGIE_JOB_HEARTBEAT_SECONDS)
+
+
+def dead_after() -> timedelta:
+    """No heartbeat this long: the job's worker is gone."""
+    return timedelta(seconds=settings.REGIE_JOB_DEAD_AFTER_SECONDS)
 
 
 def job_models() -> list[type[Job]]:
@@ -133,13 +141,14 @@ def job_beat(model: type[Job], job_id: int, **fields) -> None:
 
 @contextmanager
 def heartbeat(model: type[Job], job_id: int) -> Iterator[None]:
-    """Beat every ``HEARTBEAT_EVERY`` seconds from a side thread while the block runs,
+    """Beat every ``heartbeat_every()`` seconds from a side thread while the block runs,
     so long numpy or networkx work needs no progress calls to stay alive."""
     stop = threading.Event()
+    every = heartbeat_every()
 
     def beat() -> None:
         try:
-            while not stop.wait(HEARTBEAT_EVERY):
+            while not stop.wait(every):
                 job_beat(model, job_id)
         finally:
             connections.close_all()  # this thread's own connection
@@ -150,7 +159,7 @@ def heartbeat(model: type[Job], job_id: int) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        thread.join(timeout=HEARTBEAT_EVERY)
+        thread.join(timeout=every)
 
 
 def job_finish(job: Job, **fields) -> None:
@@ -197,9 +206,10 @@ def job_run(
 
 
 def _dead(now) -> Q:
+    silent_since = now - dead_after()
     return Q(status=JobStatus.RUNNING) & (
-        Q(heartbeat_at__lt=now - DEAD_AFTER)
-        | Q(heartbeat_at__isnull=True, started_at__lt=now - DEAD_AFTER)
+        Q(heartbeat_at__lt=silent_since)
+        | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
     )
 
 
@@ -239,8 +249,8 @@ def jobs_reap(*, models: list[type[Job]] | None = None) -> int:
     return sent
 
 
-def reaper_start(*, every: float = REAP_EVERY) -> threading.Thread:
-    """Reap now and then every ``every`` seconds, from a daemon thread of the worker's
+def reaper_start() -> threading.Thread:
+    """Reap now and then every ``REGIE_JOB_REAP_SECONDS``, from a daemon thread of the worker's
     main process (several workers may each run one: reaping is conditional updates)."""
 
     def loop() -> None:
@@ -252,7 +262,7 @@ def reaper_start(*, every: float = REAP_EVERY) -> threading.Thread:
                 logger.warning("reaping jobs failed", exc_info=True)
             finally:
                 connections.close_all()
-            time.sleep(every)
+            time.sleep(settings.REGIE_JOB_REAP_SECONDS)
 
     thread = threading.Thread(target=loop, name="job-reaper", daemon=True)
     thread.start()
