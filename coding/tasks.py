@@ -133,5 +133,5 @@ def catch_up_exports_on_start(**kwargs) -> None:
 @worker_ready.connect
 def reap_jobs_while_running(**kwargs) -> None:
     """Jobs a dead worker or a missing broker left behind go out again: at start,
-    then every ``REAP_EVERY`` seconds while this worker runs."""
+    then every ``REGIE_JOB_REAP_SECONDS`` while this worker runs."""
     reaper_start()
