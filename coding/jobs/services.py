@@ -9,8 +9,8 @@ heartbeat from a side thread while the work runs, and records the outcome.
 
 ``jobs_reap`` runs when a worker starts, then every ``REGIE_JOB_REAP_SECONDS`` from a
 thread of each worker, and whenever a page polls a job: a running job whose heartbeat
-stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker; it is cleaned (``Job.abandon``) and queued again,
-or failed after ``max_attempts``.
+stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker; it is cleaned
+(``Job.abandon``) and queued again, or failed after ``max_attempts``.
 """
 
 from __future__ import annotations
