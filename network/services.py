@@ -33,9 +33,11 @@ from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
 from coding.analysis.mentions import compile_aliases
+from coding.demo.loader import demo_files, find_quote
 from coding.models import Code, Coding, Document, Project, Role, SpeakerTurn
 from coding.segments import SegmentFilter, filtered_codings
 from coding.services.audit import Action, coding_event, snapshot_codings_with_extras
+from coding.services.changes import codings_changed
 from coding.services.codebook import (
     DEFAULT_CODEBOOK_FILE,
     code_create,
@@ -49,7 +51,6 @@ from coding.services.codings import (
     trim_span,
     validate_span,
 )
-from coding.services.changes import codings_changed
 from network import bulk, graph
 from network.filters import NetworkFilters, scope_coding_filter
 from network.models import (
@@ -656,6 +657,12 @@ def relation_codings_create(
     return [relation.coding]
 
 
+RELATION_FIELDS = ("source_actor", "target_actor", "flow")
+
+# A problem with one field of one item: (index, field, message).
+ItemProblem = tuple[int, str, str]
+
+
 def relation_specs_resolve(
     *, project: Project, items: list[dict]
 ) -> list[RelationSpec | None]:
@@ -665,6 +672,21 @@ def relation_specs_resolve(
     Its ``code`` defaults to the flow type's code and must be that code if given
     (the item is changed in place). Errors name the item when there are several.
     """
+    flows, actors = _relation_lookups(project, items)
+    specs: list[RelationSpec | None] = []
+    problems: list[ItemProblem] = []
+    for index, item in enumerate(items):
+        spec, found = _relation_item_resolve(item, flows, actors)
+        specs.append(spec)
+        problems.extend((index, field, message) for field, message in found)
+    _raise_item_problems(problems, many=len(items) > 1)
+    return specs
+
+
+def _relation_lookups(
+    project: Project, items: list[dict]
+) -> tuple[dict[str, FlowType], dict[int, Actor]]:
+    """The project's flow types by key, and the actors the items name by id."""
     flows = {
         f.key: f
         for f in FlowType.objects.filter(project=project).select_related("code")
@@ -676,89 +698,80 @@ def relation_specs_resolve(
         if item.get(field) is not None
     }
     actors = {a.pk: a for a in Actor.objects.filter(project=project, pk__in=wanted)}
-    specs: list[RelationSpec | None] = []
-    problems: list[tuple[int, str, str]] = []
-    for index, item in enumerate(items):
-        given = [
-            f
-            for f in ("source_actor", "target_actor", "flow")
-            if item.get(f) is not None
-        ]
-        if not given:
-            specs.append(None)
-            if item.get("code") is None:
-                problems.append((index, "code", _("Give a code (or a flow type).")))
-            continue
-        missing = [
-            f for f in ("source_actor", "target_actor", "flow") if f not in given
-        ]
-        if missing:
-            problems.append(
-                (
-                    index,
-                    missing[0],
-                    _("A relation needs source_actor, target_actor and flow."),
-                )
-            )
-            specs.append(None)
-            continue
-        flow = flows.get(item["flow"])
-        source = actors.get(item["source_actor"])
-        target = actors.get(item["target_actor"])
-        if flow is None:
-            problems.append(
-                (
-                    index,
-                    "flow",
-                    _("“%(key)s” is not a flow type of this project.")
-                    % {"key": item["flow"]},
-                )
-            )
-        for field, found in (("source_actor", source), ("target_actor", target)):
-            if found is None:
-                problems.append(
-                    (
-                        index,
-                        field,
-                        _("No actor %(id)s in this project.") % {"id": item[field]},
-                    )
-                )
-        if flow is None or source is None or target is None:
-            specs.append(None)
-            continue
+    return flows, actors
+
+
+def _relation_item_resolve(
+    item: dict, flows: dict[str, FlowType], actors: dict[int, Actor]
+) -> tuple[RelationSpec | None, list[tuple[str, str]]]:
+    """One item's relation spec (``None``: a plain coding, or unusable fields) and
+    its problems as ``(field, message)``."""
+    given = [f for f in RELATION_FIELDS if item.get(f) is not None]
+    if not given:
         if item.get("code") is None:
-            item["code"] = flow.code_id
-        elif item["code"] != flow.code_id:
-            problems.append(
-                (
-                    index,
-                    "code",
-                    _("A “%(flow)s” relation carries the code %(code)d (“%(name)s”).")
-                    % {
-                        "flow": flow.label,
-                        "code": flow.code_id,
-                        "name": flow.code.name,
-                    },
-                )
-            )
-        if source.pk == target.pk:
-            problems.append(
-                (
-                    index,
-                    "target_actor",
-                    _("Source and target must be different actors."),
-                )
-            )
-        specs.append(
-            RelationSpec(
-                flow=flow,
-                source_actor=source,
-                target_actor=target,
-                mutual=bool(item.get("mutual", False)),
-                occasional=bool(item.get("occasional", False)),
-            )
+            return None, [("code", _("Give a code (or a flow type)."))]
+        return None, []
+    missing = [f for f in RELATION_FIELDS if f not in given]
+    if missing:
+        message = _("A relation needs source_actor, target_actor and flow.")
+        return None, [(missing[0], message)]
+    flow = flows.get(item["flow"])
+    source = actors.get(item["source_actor"])
+    target = actors.get(item["target_actor"])
+    problems = _relation_lookup_problems(item, flow, source, target)
+    if flow is None or source is None or target is None:
+        return None, problems
+    problems += _relation_code_problems(item, flow)
+    if source.pk == target.pk:
+        problems.append(
+            ("target_actor", _("Source and target must be different actors."))
         )
-    if problems and len(items) > 1:
+    spec = RelationSpec(
+        flow=flow,
+        source_actor=source,
+        target_actor=target,
+        mutual=bool(item.get("mutual", False)),
+        occasional=bool(item.get("occasional", False)),
+    )
+    return spec, problems
+
+
+def _relation_lookup_problems(
+    item: dict, flow: FlowType | None, source: Actor | None, target: Actor | None
+) -> list[tuple[str, str]]:
+    """The flow key and actor ids the project does not know."""
+    problems = []
+    if flow is None:
+        message = _("“%(key)s” is not a flow type of this project.") % {
+            "key": item["flow"]
+        }
+        problems.append(("flow", message))
+    for field, found in (("source_actor", source), ("target_actor", target)):
+        if found is None:
+            message = _("No actor %(id)s in this project.") % {"id": item[field]}
+            problems.append((field, message))
+    return problems
+
+
+def _relation_code_problems(item: dict, flow: FlowType) -> list[tuple[str, str]]:
+    """Fill in the item's code from its flow type, or check the code it gives."""
+    if item.get("code") is None:
+        item["code"] = flow.code_id
+        return []
+    if item["code"] == flow.code_id:
+        return []
+    message = _("A “%(flow)s” relation carries the code %(code)d (“%(name)s”).") % {
+        "flow": flow.label,
+        "code": flow.code_id,
+        "name": flow.code.name,
+    }
+    return [("code", message)]
+
+
+def _raise_item_problems(problems: list[ItemProblem], *, many: bool) -> None:
+    """Several items: every problem, by item index; one item: its first problem,
+    under its field."""
+    if problems and many:
         raise ValidationError(
             {
                 "items": [
@@ -769,7 +782,6 @@ def relation_specs_resolve(
         )
     if problems:
         raise ValidationError({problems[0][1]: problems[0][2]})
-    return specs
 
 
 # --- the demo -----------------------------------------------------------------------
@@ -782,14 +794,12 @@ def network_demo_load(*, project: Project, users: dict) -> int:
     Every demo coding entry with ``"relation"`` (see ``coding/demo/data``) gives each
     of its coders' codings the relation; returns how many relations were added.
     """
-    from coding.demo.loader import _demo_files, _find
-
     network_setup(project=project)
     actors = {a.name: a for a in Actor.objects.filter(project=project)}
     flows = {f.code.name: f for f in FlowType.objects.filter(project=project)}
     documents = {d.title: d for d in Document.objects.filter(project=project)}
     rows = []
-    for transcript, spec_path in _demo_files():
+    for transcript, spec_path in demo_files():
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
         document = documents[spec["title"]]
         for entry in spec["codings"]:
@@ -801,7 +811,7 @@ def network_demo_load(*, project: Project, users: dict) -> int:
                 entry["coders"], entry["quote"]
             )
             for coder, quote in quotes.items():
-                start, end = _find(
+                start, end = find_quote(
                     document.text, quote, entry.get("nth", 1), transcript.name
                 )
                 coding = Coding.objects.get(

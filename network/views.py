@@ -29,7 +29,9 @@ from django_htmx.http import HttpResponseClientRefresh, reswap
 
 from coding.access import Cap, ProjectAccess, access_document, access_project
 from coding.models import Code, Document, SpeakerTurn
+from coding.undo import undo_push
 from coding.views.base import error_messages
+from coding.views.workbench import changes_response
 from network import graph
 from network.filters import NetworkFilters, network_filters_from_params, network_scope
 from network.models import (
@@ -567,8 +569,6 @@ def workbench_relation_create(
     request: HttpRequest, project_id: int, document_id: int
 ) -> HttpResponse:
     """Save a relation coding; answers like the workbench (blocks, list, status)."""
-    from coding.views.workbench import _changes, _push_undo
-
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.CODE
     )
@@ -612,9 +612,13 @@ def workbench_relation_create(
             _relation_context(access, document, values, errors),
         )
     coding = relation.coding
-    _push_undo(request, document, {"kind": "created", "id": coding.pk})
+    undo_push(
+        request.session,
+        document_id=document.pk,
+        action={"kind": "created", "id": coding.pk},
+    )
     arrow = "↔" if relation.mutual else "→"
-    response = _changes(
+    response = changes_response(
         request,
         access,
         document,
@@ -633,8 +637,6 @@ def workbench_relation_create(
 def _editable_relation(access: ProjectAccess, document: Document, coding_id: int):
     """A relation coding of this document the member may change (their own, or
     any for a supervisor); anyone else gets 404, as for codings."""
-    from coding.views.workbench import _can_edit
-
     relation = (
         Relation.objects.select_related(
             "coding__document", "flow", "source_actor", "target_actor"
@@ -643,7 +645,7 @@ def _editable_relation(access: ProjectAccess, document: Document, coding_id: int
         .filter(coding__in=access.visible_codings())
         .first()
     )
-    if relation is None or not _can_edit(access, relation.coding):
+    if relation is None or not access.can_edit_coding(relation.coding):
         raise Http404
     return relation
 
@@ -654,8 +656,6 @@ def workbench_relation_edit(
     request: HttpRequest, project_id: int, document_id: int, coding_id: int
 ) -> HttpResponse:
     """Change a relation's actors, direction and regularity (GET: the form)."""
-    from coding.views.workbench import _changes
-
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.CODE
     )
@@ -695,7 +695,7 @@ def workbench_relation_edit(
             except ValidationError as error:
                 errors = error_messages(error)
         if not errors:
-            response = _changes(
+            response = changes_response(
                 request,
                 access,
                 document,

@@ -31,6 +31,7 @@ from coding.access import (
 )
 from coding.api import serializers as s
 from coding.models import Case, Code, Coding, Document, Membership, Project
+from coding.registry import CodingApiExtra, coding_api_extras
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
     CodingSpec,
@@ -47,10 +48,24 @@ from coding.services.documents import (
     documents_import_files,
 )
 from coding.services.projects import membership_set, project_create
-from network.services import RELATION_UPDATE_FIELDS, relation_update_from_api
 
 User = get_user_model()
 MAX_BULK_CODINGS = 5000
+
+
+def _coding_related() -> tuple[str, ...]:
+    """What a coding's answer needs loaded: its coder and the apps' extras."""
+    return ("coder",) + tuple(
+        path for extra in coding_api_extras for path in extra.select_related
+    )
+
+
+def _claiming_extra(items: list[dict]) -> CodingApiExtra | None:
+    """The app whose fields some of the items carry (a relation coding's), if any."""
+    for extra in coding_api_extras:
+        if any(extra.claims(item) for item in items):
+            return extra
+    return None
 
 
 def _paginated(view: APIView, request: Request, queryset, serializer_class, **kwargs):
@@ -311,9 +326,7 @@ class CodingListView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
         codings = (
-            access.visible_codings()
-            .select_related("coder", "relation__flow")
-            .with_text()
+            access.visible_codings().select_related(*_coding_related()).with_text()
         )
         document_id = int_param(request, "document")
         if document_id is not None:
@@ -357,16 +370,9 @@ class CodingListView(APIView):
         data = s.CodingCreateSerializer(data=request.data, many=many)
         data.is_valid(raise_exception=True)
         items = data.validated_data if many else [data.validated_data]
-        relations = None
-        if any(
-            item.get(field) is not None
-            for item in items
-            for field in ("source_actor", "target_actor", "flow")
-        ):
-            from network.services import relation_specs_resolve
-
-            # Checks the relation fields; a relation item's code is its flow's.
-            relations = relation_specs_resolve(project=access.project, items=items)
+        extra = _claiming_extra(items)
+        # Checks the extra fields (a relation item's code is its flow's).
+        resolved = extra.resolve(access.project, items) if extra else None
         documents = Document.objects.filter(
             project=access.project, pk__in={i["document"] for i in items}
         ).only("id", "project_id", "length")
@@ -408,12 +414,8 @@ class CodingListView(APIView):
             )
             for item in items
         ]
-        if relations is not None:
-            from network.services import relation_codings_create
-
-            created = relation_codings_create(
-                specs=specs, relations=relations, coder=request.user, many=many
-            )
+        if extra is not None:
+            created = extra.create(specs, resolved, request.user, many)
             ids = [c.pk for c in created]
         elif many:
             created = codings_create_bulk(specs=specs, coder=request.user)
@@ -431,7 +433,7 @@ class CodingListView(APIView):
             ids = [created.pk]
         rows = (
             Coding.objects.filter(pk__in=ids)
-            .select_related("coder", "relation__flow")
+            .select_related(*_coding_related())
             .with_text()
             .order_by("id")
         )
@@ -443,7 +445,7 @@ class CodingDetailView(APIView):
     def _get(self, request: Request, coding_id: int, need: Cap = Cap.VIEW):
         access, coding = access_coding(request.user, coding_id, need=need)
         return access, Coding.objects.select_related(
-            "coder", "relation__flow"
+            *_coding_related()
         ).with_text().get(pk=coding.pk)
 
     @extend_schema(responses=s.CodingSerializer)
@@ -473,17 +475,17 @@ class CodingDetailView(APIView):
                 )
             values["code"] = code
         expected = values.pop("revision", None)
-        relation_values = {
-            key: values.pop(key) for key in RELATION_UPDATE_FIELDS if key in values
-        }
+        extra_values = [
+            (extra, {k: values.pop(k) for k in extra.update_fields() if k in values})
+            for extra in coding_api_extras
+        ]
         with transaction.atomic():
             coding = coding_update(
                 coding=coding, expected_revision=expected, actor=request.user, **values
             )
-            if relation_values:
-                relation_update_from_api(
-                    coding=coding, values=relation_values, actor=request.user
-                )
+            for extra, given in extra_values:
+                if given:
+                    extra.update(coding, given, request.user)
         _access, coding = self._get(request, coding_id)
         return Response(s.CodingSerializer(coding).data)
 
