@@ -33,7 +33,8 @@ from coding.undo import undo_push
 from coding.views.base import error_messages
 from coding.views.workbench import changes_response
 from network import graph
-from network.filters import NetworkFilters, network_filters_from_params, network_scope
+from network.filters import NetworkFilters, network_scope
+from network.forms import NetworkFiltersForm
 from network.models import (
     Actor,
     ActorKind,
@@ -109,9 +110,10 @@ def _filters(request: HttpRequest, access: ProjectAccess, flows: list[FlowType])
         if request.GET.get("filtered")
         else tuple(f.key for f in flows if f.is_default)
     )
-    return network_filters_from_params(
+    form = NetworkFiltersForm(
         request.GET, project=access.project, default_flows=defaults
     )
+    return form.filters()
 
 
 def _query(filters: NetworkFilters) -> str:

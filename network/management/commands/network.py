@@ -17,7 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from coding.access import ProjectAccess
 from coding.models import Project, Role
 from network import graph
-from network.filters import network_filters_from_params, network_scope
+from network.filters import network_scope
+from network.forms import NetworkFiltersForm
 from network.selectors import network_changed_at, network_payload, stored_network
 from network.services import (
     network_build,
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             "co_mentions": options["co_mentions"],
         }
         try:
-            filters = network_filters_from_params(params, project=project)
+            filters = NetworkFiltersForm(params, project=project).filters()
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         snapshot, _created = network_snapshot_get_or_create(
