@@ -227,9 +227,36 @@ def flow_types_sync(
     """
     existing = list(FlowType.objects.filter(project=project))
     keys = {f.key for f in existing}
+    root = _root(project, RELATION_ROOT_NAMES)
+    shown_by_default = {key: shown for key, _name, shown in BUILT_IN_FLOWS}
+    created = []
+    for code, wanted in _relation_code_candidates(project, existing, root):
+        key = _free_flow_key(wanted, keys)
+        created.append(
+            _flow_type_create(
+                code,
+                key,
+                label=code.name,
+                colour=graph.FLOW_COLOURS.get(key, graph.DEFAULT_FLOW_COLOUR),
+                is_default=shown_by_default.get(key, False),
+                order=len(existing) + len(created),
+            )
+        )
+    if create_codes:
+        created += _built_in_flow_types(
+            project, keys, root, order=len(existing) + len(created), actor=actor
+        )
+    if created:
+        network_touch(project_id=project.pk)
+    return created
+
+
+def _relation_code_candidates(
+    project: Project, existing: list[FlowType], root: Code | None
+) -> list[tuple[Code, str]]:
+    """Relation codes without a flow type, each with the key it should get."""
     coded = {f.code_id for f in existing}
     _actors, hints = _codebook_hints()
-    root = _root(project, RELATION_ROOT_NAMES)
     candidates = []
     for code in Code.objects.filter(project=project).order_by("sort_order", "id"):
         if code.pk in coded:
@@ -238,58 +265,73 @@ def flow_types_sync(
             candidates.append((code, hints[code.name]))
         elif root is not None and code.parent_id == root.pk:
             candidates.append((code, slugify(code.name)[:40] or f"flow-{code.pk}"))
+    return candidates
+
+
+def _free_flow_key(key: str, keys: set[str]) -> str:
+    """``key``, or ``key-2``, ``key-3``... if taken; the result is added to ``keys``."""
+    base, n = key, 2
+    while key in keys or key == graph.CO_MENTION:
+        key = f"{base[:36]}-{n}"
+        n += 1
+    keys.add(key)
+    return key
+
+
+def _flow_type_create(
+    code: Code, key: str, *, label: str, colour: str, is_default: bool, order: int
+) -> FlowType:
+    return FlowType.objects.create(
+        project_id=code.project_id,
+        code=code,
+        key=key,
+        label=label,
+        colour=colour,
+        is_default=is_default,
+        sort_order=order,
+    )
+
+
+def _built_in_flow_types(
+    project: Project, keys: set[str], root: Code | None, *, order: int, actor
+) -> list[FlowType]:
+    """Flow types (with codes under the relations root) for the built-in keys the
+    project lacks."""
     created = []
-    order = len(existing)
-    built_in = {key: (name, shown) for key, name, shown in BUILT_IN_FLOWS}
-    for code, key in candidates:
-        base, n = key, 2
-        while key in keys or key == graph.CO_MENTION:
-            key = f"{base[:36]}-{n}"
-            n += 1
+    for key, name, shown in BUILT_IN_FLOWS:
+        if key in keys:
+            continue
+        if root is None:
+            root = code_create(project=project, name=RELATION_ROOT, actor=actor)
+        code = _built_in_flow_code(project, root, key, name, actor)
         keys.add(key)
         created.append(
-            FlowType.objects.create(
-                project=project,
-                code=code,
-                key=key,
-                label=code.name,
-                colour=graph.FLOW_COLOURS.get(key, graph.DEFAULT_FLOW_COLOUR),
-                is_default=built_in.get(key, ("", False))[1],
-                sort_order=order,
+            _flow_type_create(
+                code,
+                key,
+                label=name,
+                colour=graph.FLOW_COLOURS[key],
+                is_default=shown,
+                order=order + len(created),
             )
         )
-        order += 1
-    if create_codes:
-        for key, name, shown in BUILT_IN_FLOWS:
-            if key in keys:
-                continue
-            if root is None:
-                root = code_create(project=project, name=RELATION_ROOT, actor=actor)
-            code = Code.objects.filter(project=project, parent=root, name=name).first()
-            if code is None or FlowType.objects.filter(code=code).exists():
-                code = code_create(
-                    project=project,
-                    name=name if code is None else f"{name} ({key})",
-                    parent=root,
-                    color=graph.FLOW_COLOURS[key],
-                    actor=actor,
-                )
-            keys.add(key)
-            created.append(
-                FlowType.objects.create(
-                    project=project,
-                    code=code,
-                    key=key,
-                    label=name,
-                    colour=graph.FLOW_COLOURS[key],
-                    is_default=shown,
-                    sort_order=order,
-                )
-            )
-            order += 1
-    if created:
-        network_touch(project_id=project.pk)
     return created
+
+
+def _built_in_flow_code(
+    project: Project, root: Code, key: str, name: str, actor
+) -> Code:
+    """The code named for a built-in flow under the root, made if missing or taken."""
+    code = Code.objects.filter(project=project, parent=root, name=name).first()
+    if code is None or FlowType.objects.filter(code=code).exists():
+        code = code_create(
+            project=project,
+            name=name if code is None else f"{name} ({key})",
+            parent=root,
+            color=graph.FLOW_COLOURS[key],
+            actor=actor,
+        )
+    return code
 
 
 def actor_names_sync(*, project: Project) -> int:
@@ -990,6 +1032,36 @@ def _consensus_rows(snapshot: NetworkSnapshot, filters: NetworkFilters) -> list[
     consensus_id = snapshot.project.consensus_user_id
     if not consensus_id:
         return []
+    orphans = _consensus_orphans(snapshot, filters, consensus_id)
+    if not orphans:
+        return []
+    candidates = _coder_relations(orphans, consensus_id)
+    adopted = []
+    for coding_id, document_id, code_id, start, end, flow in orphans:
+        fields = _adopted_fields(candidates[(document_id, code_id)], start, end)
+        if fields is None:
+            continue
+        source, target, mutual, occasional = fields
+        adopted.append(
+            (
+                coding_id,
+                document_id,
+                consensus_id,
+                source,
+                target,
+                flow,
+                mutual,
+                occasional,
+            )
+        )
+    return adopted
+
+
+def _consensus_orphans(
+    snapshot: NetworkSnapshot, filters: NetworkFilters, consensus_id: int
+) -> list[tuple]:
+    """Consensus codings of flow codes without relation fields:
+    ``(id, document_id, code_id, start, end, flow key)``."""
     orphans = list(
         _scoped_codings(snapshot, filters)
         .filter(coder_id=consensus_id, relation__isnull=True)
@@ -1000,8 +1072,14 @@ def _consensus_rows(snapshot: NetworkSnapshot, filters: NetworkFilters) -> list[
     )
     if filters.flows:
         orphans = [o for o in orphans if o[5] in filters.flows]
-    if not orphans:
-        return []
+    return orphans
+
+
+def _coder_relations(
+    orphans: list[tuple], consensus_id: int
+) -> dict[tuple[int, int], list[tuple]]:
+    """The coders' relation codings by (document, code), earliest first:
+    ``(document_id, code_id, start, end, source, target, mutual, occasional)``."""
     candidates: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for row in (
         Relation.objects.filter(
@@ -1022,31 +1100,20 @@ def _consensus_rows(snapshot: NetworkSnapshot, filters: NetworkFilters) -> list[
         )
     ):
         candidates[(row[0], row[1])].append(row)
-    adopted = []
-    for coding_id, document_id, code_id, start, end, flow in orphans:
-        near = [
-            c for c in candidates[(document_id, code_id)] if c[2] < end and c[3] > start
-        ]
-        if not near:
-            continue
-        same = [c for c in near if (c[2], c[3]) == (start, end)]
-        pool = same or near
-        votes = Counter(c[4:] for c in pool)
-        best = max(votes.values())
-        fields = next(c[4:] for c in pool if votes[c[4:]] == best)
-        adopted.append(
-            (
-                coding_id,
-                document_id,
-                consensus_id,
-                fields[0],
-                fields[1],
-                flow,
-                fields[2],
-                fields[3],
-            )
-        )
-    return adopted
+    return candidates
+
+
+def _adopted_fields(candidates: list[tuple], start: int, end: int) -> tuple | None:
+    """``(source, target, mutual, occasional)`` of the overlapping candidates: the
+    same span's first, else the majority's (ties: the earliest)."""
+    near = [c for c in candidates if c[2] < end and c[3] > start]
+    if not near:
+        return None
+    same = [c for c in near if (c[2], c[3]) == (start, end)]
+    pool = same or near
+    votes = Counter(c[4:] for c in pool)
+    best = max(votes.values())
+    return next(c[4:] for c in pool if votes[c[4:]] == best)
 
 
 def _mentions(
@@ -1055,19 +1122,9 @@ def _mentions(
     """How often each actor is named (name or alias) in the filtered documents, and
     which actors are named together in one speaker turn (or paragraph, where a
     transcript has no turns)."""
-    owner: dict[int, list[str]] = {}
-    taken: set[str] = set()
-    for actor in actors:
-        names = []
-        for name in [actor.name, *actor.aliases]:
-            key = " ".join(name.split()).casefold()
-            if key and key not in taken:  # an alias claimed twice goes to the first
-                taken.add(key)
-                names.append(name)
-        if names:
-            owner[actor.pk] = names
     counts: Counter = Counter()
     co_mentions: list[graph.CoMention] = []
+    owner = _actor_names(actors)
     if not owner:
         return counts, co_mentions
     try:
@@ -1075,39 +1132,71 @@ def _mentions(
     except ValueError:
         logger.warning("actor aliases of project %s do not compile", project.pk)
         return counts, co_mentions
-    documents = Document.objects.filter(project=project)
-    if filters.documents:
-        documents = documents.filter(pk__in=filters.documents)
-    for name, value in filters.attributes:
-        documents = documents.filter(**{f"case__attributes__{name}": value})
-    turns: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    if filters.co_mentions:
-        for document_id, number, start in (
-            SpeakerTurn.objects.filter(document__in=documents)
-            .order_by("document_id", "start")
-            .values_list("document_id", "number", "start")
-        ):
-            turns[document_id].append((start, number))
+    documents = _mention_documents(project, filters)
+    turns = _turn_starts(documents) if filters.co_mentions else {}
     for document_id, text in documents.values_list("id", "text").iterator(
         chunk_size=50
     ):
         found = matcher.finditer(text)
         counts.update(actor_id for _s, _e, actor_id in found)
-        if not filters.co_mentions or not found:
-            continue
-        units = turns.get(document_id) or _paragraphs(text)
-        starts = [u[0] for u in units]
-        named: dict[int, set[int]] = defaultdict(set)
-        for start, _end, actor_id in found:
-            at = bisect.bisect_right(starts, start) - 1
-            if at >= 0:
-                named[units[at][1]].add(actor_id)
-        co_mentions += [
-            graph.CoMention(document_id, number, frozenset(ids))
-            for number, ids in sorted(named.items())
-            if len(ids) > 1
-        ]
+        if filters.co_mentions and found:
+            units = turns.get(document_id) or _paragraphs(text)
+            co_mentions += _named_together(document_id, found, units)
     return counts, co_mentions
+
+
+def _actor_names(actors: list[Actor]) -> dict[int, list[str]]:
+    """Each actor's name and aliases; a name claimed twice goes to the first."""
+    owner: dict[int, list[str]] = {}
+    taken: set[str] = set()
+    for actor in actors:
+        names = []
+        for name in [actor.name, *actor.aliases]:
+            key = " ".join(name.split()).casefold()
+            if key and key not in taken:
+                taken.add(key)
+                names.append(name)
+        if names:
+            owner[actor.pk] = names
+    return owner
+
+
+def _mention_documents(project: Project, filters: NetworkFilters):
+    documents = Document.objects.filter(project=project)
+    if filters.documents:
+        documents = documents.filter(pk__in=filters.documents)
+    for name, value in filters.attributes:
+        documents = documents.filter(**{f"case__attributes__{name}": value})
+    return documents
+
+
+def _turn_starts(documents) -> dict[int, list[tuple[int, int]]]:
+    """``{document id: [(start, turn number), ...]}`` in text order."""
+    turns: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for document_id, number, start in (
+        SpeakerTurn.objects.filter(document__in=documents)
+        .order_by("document_id", "start")
+        .values_list("document_id", "number", "start")
+    ):
+        turns[document_id].append((start, number))
+    return turns
+
+
+def _named_together(
+    document_id: int, found: list[tuple[int, int, int]], units: list[tuple[int, int]]
+) -> list[graph.CoMention]:
+    """The units (turns or paragraphs) of a document that name several actors."""
+    starts = [u[0] for u in units]
+    named: dict[int, set[int]] = defaultdict(set)
+    for start, _end, actor_id in found:
+        at = bisect.bisect_right(starts, start) - 1
+        if at >= 0:
+            named[units[at][1]].add(actor_id)
+    return [
+        graph.CoMention(document_id, number, frozenset(ids))
+        for number, ids in sorted(named.items())
+        if len(ids) > 1
+    ]
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -1182,6 +1271,29 @@ def _metric_values(snapshot_id: int, m: graph.ActorMetrics, mentions: int) -> tu
     )
 
 
+class _Laps:
+    """Seconds per phase of a build, stored with its summary (``timings``)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._lap = time.perf_counter()
+
+    def done(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.timings[phase] = round(now - self._lap, 3)
+        self._lap = now
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """What a build computed, before it is stored."""
+
+    ties: list[graph.Tie]
+    metrics: list[graph.ActorMetrics]
+    mentions: dict[int, int]  # actor id -> times named
+    summary: dict  # as stored on the snapshot
+
+
 def network_build(*, snapshot_id: int) -> NetworkSnapshot | None:
     """Compute a snapshot from scratch and replace its stored results.
 
@@ -1190,6 +1302,39 @@ def network_build(*, snapshot_id: int) -> NetworkSnapshot | None:
     """
     started = timezone.now()
     clock = time.perf_counter()
+    snapshot = _snapshot_start(snapshot_id, started)
+    if snapshot is None:
+        return None
+    laps = _Laps()
+    try:
+        built = _network_compute(snapshot, laps)
+        with transaction.atomic():
+            if (
+                not NetworkSnapshot.objects.select_for_update()
+                .filter(pk=snapshot_id)
+                .exists()
+            ):
+                return None
+            _network_store(snapshot, built)
+            laps.done("store")
+            snapshot.status = SnapshotStatus.DONE
+            snapshot.computed_at = started
+            snapshot.seconds = round(time.perf_counter() - clock, 3)
+            snapshot.summary = built.summary
+            snapshot.error = ""
+            snapshot.save(
+                update_fields=["status", "computed_at", "seconds", "summary", "error"]
+            )
+    except Exception as error:
+        NetworkSnapshot.objects.filter(pk=snapshot_id).update(
+            status=SnapshotStatus.FAILED, error=str(error)[:2000]
+        )
+        raise
+    return snapshot
+
+
+def _snapshot_start(snapshot_id: int, started) -> NetworkSnapshot | None:
+    """Mark the snapshot running (``None``: it is gone)."""
     with transaction.atomic():
         snapshot = (
             NetworkSnapshot.objects.select_for_update()
@@ -1202,72 +1347,52 @@ def network_build(*, snapshot_id: int) -> NetworkSnapshot | None:
         snapshot.status = SnapshotStatus.RUNNING
         snapshot.started_at = started
         snapshot.save(update_fields=["status", "started_at"])
-    timings: dict[str, float] = {}
-    lap = time.perf_counter()
-
-    def done(phase: str) -> None:
-        nonlocal lap
-        now = time.perf_counter()
-        timings[phase] = round(now - lap, 3)
-        lap = now
-
-    try:
-        filters = NetworkFilters.from_json(snapshot.filters)
-        codings = _relation_columns(snapshot, filters)
-        done("read_codings")
-        actors = list(Actor.objects.filter(project=snapshot.project).order_by("id"))
-        counts, co_mentions = _mentions(snapshot.project, filters, actors)
-        done("mentions")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", graph.SelfLoopWarning)
-            ties = graph.build_ties(codings)
-        relations = graph.build_graph(
-            [graph.Actor(a.pk, a.name, a.kind, counts.get(a.pk, 0)) for a in actors],
-            ties,
-        )
-        metrics = graph.actor_metrics(relations)
-        summary = graph.network_summary(relations, metrics=metrics)
-        co_ties = graph.co_mention_ties(co_mentions)
-        done("graph_and_metrics")
-        stored = asdict(summary)
-        stored["gatekeeper_ids"] = list(summary.gatekeeper_ids)
-        stored["relation_codings"] = len(codings)
-        stored["co_mention_ties"] = len(co_ties)
-        stored["timings"] = timings
-        with transaction.atomic():
-            if (
-                not NetworkSnapshot.objects.select_for_update()
-                .filter(pk=snapshot_id)
-                .exists()
-            ):
-                return None
-            snapshot.ties.all().delete()
-            snapshot.metrics.all().delete()
-            bulk.insert_rows(
-                NetworkTie,
-                _TIE_FIELDS,
-                (_tie_values(snapshot.pk, tie) for tie in [*ties, *co_ties]),
-            )
-            bulk.insert_rows(
-                ActorMetric,
-                _METRIC_FIELDS,
-                (
-                    _metric_values(snapshot.pk, m, counts.get(m.actor_id, 0))
-                    for m in metrics
-                ),
-            )
-            done("store")
-            snapshot.status = SnapshotStatus.DONE
-            snapshot.computed_at = started
-            snapshot.seconds = round(time.perf_counter() - clock, 3)
-            snapshot.summary = stored
-            snapshot.error = ""
-            snapshot.save(
-                update_fields=["status", "computed_at", "seconds", "summary", "error"]
-            )
-    except Exception as error:
-        NetworkSnapshot.objects.filter(pk=snapshot_id).update(
-            status=SnapshotStatus.FAILED, error=str(error)[:2000]
-        )
-        raise
     return snapshot
+
+
+def _network_compute(snapshot: NetworkSnapshot, laps: _Laps) -> _Built:
+    """Read the codings and mentions, build the graph and measure it."""
+    filters = NetworkFilters.from_json(snapshot.filters)
+    codings = _relation_columns(snapshot, filters)
+    laps.done("read_codings")
+    actors = list(Actor.objects.filter(project=snapshot.project).order_by("id"))
+    counts, co_mentions = _mentions(snapshot.project, filters, actors)
+    laps.done("mentions")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", graph.SelfLoopWarning)
+        ties = graph.build_ties(codings)
+    relations = graph.build_graph(
+        [graph.Actor(a.pk, a.name, a.kind, counts.get(a.pk, 0)) for a in actors],
+        ties,
+    )
+    metrics = graph.actor_metrics(relations)
+    summary = graph.network_summary(relations, metrics=metrics)
+    co_ties = graph.co_mention_ties(co_mentions)
+    laps.done("graph_and_metrics")
+    stored = asdict(summary)
+    stored["gatekeeper_ids"] = list(summary.gatekeeper_ids)
+    stored["relation_codings"] = len(codings)
+    stored["co_mention_ties"] = len(co_ties)
+    stored["timings"] = laps.timings  # the store's lap is added before saving
+    return _Built(
+        ties=[*ties, *co_ties], metrics=metrics, mentions=counts, summary=stored
+    )
+
+
+def _network_store(snapshot: NetworkSnapshot, built: _Built) -> None:
+    """Replace the snapshot's ties and measures (inside the caller's transaction)."""
+    snapshot.ties.all().delete()
+    snapshot.metrics.all().delete()
+    bulk.insert_rows(
+        NetworkTie,
+        _TIE_FIELDS,
+        (_tie_values(snapshot.pk, tie) for tie in built.ties),
+    )
+    bulk.insert_rows(
+        ActorMetric,
+        _METRIC_FIELDS,
+        (
+            _metric_values(snapshot.pk, m, built.mentions.get(m.actor_id, 0))
+            for m in built.metrics
+        ),
+    )
