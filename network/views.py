@@ -544,6 +544,53 @@ def _relation_context(
     }
 
 
+def _relation_words(relation: Relation) -> dict[str, str]:
+    """The parts of a relation's status line."""
+    return {
+        "source": relation.source_actor.name,
+        "arrow": "↔" if relation.mutual else "→",
+        "target": relation.target_actor.name,
+        "flow": relation.flow.label,
+    }
+
+
+def _relation_answer(
+    request: HttpRequest,
+    access: ProjectAccess,
+    document: Document,
+    relation: Relation,
+    message: str,
+) -> HttpResponse:
+    """Answer a saved relation as the document page answers any change."""
+    coding = relation.coding
+    response = changes_response(
+        request, access, document, [(coding.start, coding.end)], message
+    )
+    return reswap(response, "none")
+
+
+def _relation_form_page(
+    request: HttpRequest,
+    access: ProjectAccess,
+    document: Document,
+    values: dict,
+    errors: list[str],
+    relation: Relation | None = None,
+) -> HttpResponse:
+    context = _relation_context(access, document, values, errors)
+    if relation is not None:
+        context["relation"] = relation
+    return TemplateResponse(request, "network/partials/relation_form.html", context)
+
+
+def _posted_choices(post) -> dict:
+    """Direction and regularity as the form posts them."""
+    return {
+        "mutual": post.get("direction") == "mutual",
+        "occasional": post.get("regularity") == "occasional",
+    }
+
+
 @login_required
 @require_GET
 def workbench_relation_form(
@@ -558,11 +605,7 @@ def workbench_relation_form(
         key: request.GET.get(key, "")
         for key in ("start", "end", "flow", "layers", "source", "target")
     }
-    return TemplateResponse(
-        request,
-        "network/partials/relation_form.html",
-        _relation_context(access, document, values, []),
-    )
+    return _relation_form_page(request, access, document, values, [])
 
 
 @login_required
@@ -579,8 +622,25 @@ def workbench_relation_create(
         key: post.get(key, "")
         for key in ("start", "end", "flow", "layers", "source", "target", "memo")
     }
-    values["mutual"] = post.get("direction") == "mutual"
-    values["occasional"] = post.get("regularity") == "occasional"
+    values.update(_posted_choices(post))
+    relation, errors = _relation_create_from(request, access, document, values)
+    if errors:
+        return _relation_form_page(request, access, document, values, errors)
+    undo_push(
+        request.session,
+        document_id=document.pk,
+        action={"kind": "created", "id": relation.coding_id},
+    )
+    message = _(
+        "Relation coded: %(source)s %(arrow)s %(target)s (%(flow)s)."
+    ) % _relation_words(relation)
+    return _relation_answer(request, access, document, relation, message)
+
+
+def _relation_create_from(
+    request: HttpRequest, access: ProjectAccess, document: Document, values: dict
+) -> tuple[Relation | None, list[str]]:
+    """Create the relation the form describes, or say what is wrong."""
     flow = (
         FlowType.objects.filter(project=access.project, key=values["flow"])
         .select_related("code")
@@ -588,52 +648,27 @@ def workbench_relation_create(
     )
     errors = [] if flow is not None else [_("Choose a relation type.")]
     source, target = _form_actors(access.project.pk, values, errors)
-    if not errors:
-        try:
-            relation = relation_create(
-                document=document,
-                coder=request.user,
-                start=values["start"],
-                end=values["end"],
-                spec=RelationSpec(
-                    flow=flow,
-                    source_actor=source,
-                    target_actor=target,
-                    mutual=values["mutual"],
-                    occasional=values["occasional"],
-                ),
-                memo=values["memo"],
-                trim_whitespace=True,
-            )
-        except ValidationError as error:
-            errors = error_messages(error)
     if errors:
-        return TemplateResponse(
-            request,
-            "network/partials/relation_form.html",
-            _relation_context(access, document, values, errors),
+        return None, errors
+    try:
+        relation = relation_create(
+            document=document,
+            coder=request.user,
+            start=values["start"],
+            end=values["end"],
+            spec=RelationSpec(
+                flow=flow,
+                source_actor=source,
+                target_actor=target,
+                mutual=values["mutual"],
+                occasional=values["occasional"],
+            ),
+            memo=values["memo"],
+            trim_whitespace=True,
         )
-    coding = relation.coding
-    undo_push(
-        request.session,
-        document_id=document.pk,
-        action={"kind": "created", "id": coding.pk},
-    )
-    arrow = "↔" if relation.mutual else "→"
-    response = changes_response(
-        request,
-        access,
-        document,
-        [(coding.start, coding.end)],
-        _("Relation coded: %(source)s %(arrow)s %(target)s (%(flow)s).")
-        % {
-            "source": source.name,
-            "arrow": arrow,
-            "target": target.name,
-            "flow": flow.label,
-        },
-    )
-    return reswap(response, "none")
+    except ValidationError as error:
+        return None, error_messages(error)
+    return relation, []
 
 
 def _editable_relation(access: ProjectAccess, document: Document, coding_id: int):
@@ -662,8 +697,29 @@ def workbench_relation_edit(
         request.user, project_id, document_id, need=Cap.CODE
     )
     relation = _editable_relation(access, document, coding_id)
+    values = _relation_values(relation, layers=request.GET.get("layers", ""))
+    if request.method == "GET":
+        return _relation_form_page(request, access, document, values, [], relation)
+    post = request.POST
+    values.update(
+        source=post.get("source", ""),
+        target=post.get("target", ""),
+        layers=post.get("layers", ""),
+        **_posted_choices(post),
+    )
+    relation, errors = _relation_update_from(request, access, relation, values)
+    if errors:
+        return _relation_form_page(request, access, document, values, errors, relation)
+    message = _(
+        "Relation saved: %(source)s %(arrow)s %(target)s (%(flow)s)."
+    ) % _relation_words(relation)
+    return _relation_answer(request, access, document, relation, message)
+
+
+def _relation_values(relation: Relation, *, layers: str) -> dict:
+    """The edit form's values as the relation has them now."""
     coding = relation.coding
-    values = {
+    return {
         "start": coding.start,
         "end": coding.end,
         "flow": relation.flow.key,
@@ -671,49 +727,31 @@ def workbench_relation_edit(
         "target": relation.target_actor.name,
         "mutual": relation.mutual,
         "occasional": relation.occasional,
-        "layers": request.GET.get("layers", ""),
+        "layers": layers,
     }
+
+
+def _relation_update_from(
+    request: HttpRequest, access: ProjectAccess, relation: Relation, values: dict
+) -> tuple[Relation, list[str]]:
+    """Save the form's actors and choices on the relation, or say what is wrong
+    (the relation is then returned as it was)."""
     errors: list[str] = []
-    if request.method == "POST":
-        post = request.POST
-        values.update(
-            source=post.get("source", ""),
-            target=post.get("target", ""),
-            mutual=post.get("direction") == "mutual",
-            occasional=post.get("regularity") == "occasional",
-            layers=post.get("layers", ""),
+    source, target = _form_actors(access.project.pk, values, errors)
+    if errors:
+        return relation, errors
+    try:
+        relation = relation_update(
+            relation=relation,
+            source_actor=source,
+            target_actor=target,
+            mutual=values["mutual"],
+            occasional=values["occasional"],
+            actor=request.user,
         )
-        source, target = _form_actors(access.project.pk, values, errors)
-        if not errors:
-            try:
-                relation = relation_update(
-                    relation=relation,
-                    source_actor=source,
-                    target_actor=target,
-                    mutual=values["mutual"],
-                    occasional=values["occasional"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                errors = error_messages(error)
-        if not errors:
-            response = changes_response(
-                request,
-                access,
-                document,
-                [(coding.start, coding.end)],
-                _("Relation saved: %(source)s %(arrow)s %(target)s (%(flow)s).")
-                % {
-                    "source": relation.source_actor.name,
-                    "arrow": "↔" if relation.mutual else "→",
-                    "target": relation.target_actor.name,
-                    "flow": relation.flow.label,
-                },
-            )
-            return reswap(response, "none")
-    context = _relation_context(access, document, values, errors)
-    context["relation"] = relation
-    return TemplateResponse(request, "network/partials/relation_form.html", context)
+    except ValidationError as error:
+        return relation, error_messages(error)
+    return relation, []
 
 
 def _int(value) -> int | None:
