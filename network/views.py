@@ -8,6 +8,7 @@ builds it and the status badge polls until the page can reload with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -44,12 +45,13 @@ from network.models import (
     Relation,
 )
 from network.selectors import (
+    StoredNetwork,
     drawing_payload,
     flow_types,
     network_changed_at,
     quotes,
+    snapshot_summary,
     stored_network,
-    summary_payload,
 )
 from network.services import (
     RelationSpec,
@@ -133,17 +135,25 @@ def _query(filters: NetworkFilters) -> str:
     return urlencode(pairs)
 
 
-def _metric_rows(stored) -> list[dict]:
-    rows = []
-    for m in stored.metrics:
-        rows.append(
-            {
-                "actor": stored.actors[m.actor_id],
-                "metrics": m,
-                "mentions": stored.mentions.get(m.actor_id, 0),
-            }
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    """A row of the page's table of actors and their measures."""
+
+    actor: Actor
+    metrics: graph.ActorMetrics
+    mentions: int
+
+
+def _metric_rows(stored: StoredNetwork) -> list[MetricRow]:
+    rows = [
+        MetricRow(
+            actor=stored.actors[m.actor_id],
+            metrics=m,
+            mentions=stored.mentions.get(m.actor_id, 0),
         )
-    rows.sort(key=lambda r: (-r["metrics"].betweenness, r["actor"].name.casefold()))
+        for m in stored.metrics
+    ]
+    rows.sort(key=lambda r: (-r.metrics.betweenness, r.actor.name.casefold()))
     return rows
 
 
@@ -191,7 +201,7 @@ def network(request: HttpRequest, project_id: int) -> HttpResponse:
     if snapshot.computed_at is not None:
         stored = stored_network(snapshot, evidence=False)
         context.update(
-            summary=summary_payload(snapshot),
+            summary=snapshot_summary(snapshot),
             drawing=drawing_payload(stored, {f.key: f for f in flows}),
             rows=_metric_rows(stored),
         )
@@ -249,7 +259,17 @@ def network_rebuild(
     )
 
 
-def _turn_quotes(evidence: list[tuple], limit: int = MAX_QUOTES) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class TurnQuote:
+    """A speaker turn (or paragraph) behind a co-mention tie."""
+
+    document: Document
+    number: int
+    start: int
+    text: str
+
+
+def _turn_quotes(evidence: list[tuple], limit: int = MAX_QUOTES) -> list[TurnQuote]:
     """The speaker turns (or paragraphs) behind a co-mention tie."""
     wanted = [(e[2], e[3]) for e in evidence][:limit]
     documents = {
@@ -272,14 +292,7 @@ def _turn_quotes(evidence: list[tuple], limit: int = MAX_QUOTES) -> list[dict]:
             text, start = document.text[turn.start : turn.end], turn.start
         else:
             text, start = "", 0
-        rows.append(
-            {
-                "document": document,
-                "number": number,
-                "start": start,
-                "text": text,
-            }
-        )
+        rows.append(TurnQuote(document, number, start, text))
     return rows
 
 
@@ -340,7 +353,7 @@ def network_actor(
     metric = ActorMetric.objects.filter(snapshot=snapshot, actor=actor).first()
     ties = snapshot.ties.filter(Q(source=actor) | Q(target=actor), layer=graph.RELATION)
     coding_ids = sorted({c for t in ties for c in t.coding_ids})
-    gatekeeper = actor.pk in (snapshot.summary or {}).get("gatekeeper_ids", [])
+    gatekeeper = actor.pk in snapshot_summary(snapshot).gatekeepers
     return TemplateResponse(
         request,
         "network/partials/actor.html",
