@@ -360,85 +360,97 @@ class CodingListView(APIView):
     def post(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id, need=Cap.CODE)
         many = isinstance(request.data, list)
-        if many and not request.data:
-            raise ValidationError(_("Send at least one coding."))
-        if many and len(request.data) > MAX_BULK_CODINGS:
-            raise ValidationError(
-                _("Send at most %(max)d codings per request.")
-                % {"max": MAX_BULK_CODINGS}
-            )
-        data = s.CodingCreateSerializer(data=request.data, many=many)
-        data.is_valid(raise_exception=True)
-        items = data.validated_data if many else [data.validated_data]
+        items = _coding_items(request.data, many=many)
         extra = _claiming_extra(items)
         # Checks the extra fields (a relation item's code is its flow's).
         resolved = extra.resolve(access.project, items) if extra else None
-        documents = Document.objects.filter(
-            project=access.project, pk__in={i["document"] for i in items}
-        ).only("id", "project_id", "length")
-        documents = {d.pk: d for d in documents}
-        codes = {
-            c.pk: c
-            for c in Code.objects.filter(
-                project=access.project, pk__in={i["code"] for i in items}
-            )
-        }
-        problems = []
-        for index, item in enumerate(items):
-            if item["document"] not in documents:
-                message = _("No document %(id)s in this project.") % {
-                    "id": item["document"]
-                }
-                problems.append((index, "document", message))
-            if item["code"] not in codes:
-                message = _("No code %(id)s in this project.") % {"id": item["code"]}
-                problems.append((index, "code", message))
-        if problems and many:
-            raise ValidationError(
-                {
-                    "items": [
-                        _("Item %(index)d: %(message)s") % {"index": i, "message": m}
-                        for i, _field, m in problems
-                    ]
-                }
-            )
-        if problems:
-            raise ValidationError({problems[0][1]: problems[0][2]})
-        specs = [
-            CodingSpec(
-                document=documents[item["document"]],
-                code=codes[item["code"]],
-                start=item["start"],
-                end=item["end"],
-                memo=item.get("memo", ""),
-            )
-            for item in items
-        ]
+        specs = _coding_specs(access.project, items, many=many)
         if extra is not None:
             created = extra.create(specs, resolved, request.user, many)
-            ids = [c.pk for c in created]
         elif many:
             created = codings_create_bulk(specs=specs, coder=request.user)
-            ids = [c.pk for c in created]
         else:
             spec = specs[0]
-            created = coding_create(
-                document=spec.document,
-                code=spec.code,
-                coder=request.user,
-                start=spec.start,
-                end=spec.end,
-                memo=spec.memo,
-            )
-            ids = [created.pk]
+            created = [
+                coding_create(
+                    document=spec.document,
+                    code=spec.code,
+                    coder=request.user,
+                    start=spec.start,
+                    end=spec.end,
+                    memo=spec.memo,
+                )
+            ]
         rows = (
-            Coding.objects.filter(pk__in=ids)
+            Coding.objects.filter(pk__in=[c.pk for c in created])
             .select_related(*_coding_related())
             .with_text()
             .order_by("id")
         )
         payload = s.CodingSerializer(rows, many=True).data
         return Response(payload if many else payload[0], status=status.HTTP_201_CREATED)
+
+
+def _coding_items(data, *, many: bool) -> list[dict]:
+    """The validated items of a create (one, or a list of at most
+    ``MAX_BULK_CODINGS``)."""
+    if many and not data:
+        raise ValidationError(_("Send at least one coding."))
+    if many and len(data) > MAX_BULK_CODINGS:
+        raise ValidationError(
+            _("Send at most %(max)d codings per request.") % {"max": MAX_BULK_CODINGS}
+        )
+    serializer = s.CodingCreateSerializer(data=data, many=many)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data if many else [serializer.validated_data]
+
+
+def _coding_specs(
+    project: Project, items: list[dict], *, many: bool
+) -> list[CodingSpec]:
+    """The items as specs, once their documents and codes are the project's
+    (several items: every problem, by index; one: its first problem, by field)."""
+    documents = {
+        d.pk: d
+        for d in Document.objects.filter(
+            project=project, pk__in={i["document"] for i in items}
+        ).only("id", "project_id", "length")
+    }
+    codes = {
+        c.pk: c
+        for c in Code.objects.filter(project=project, pk__in={i["code"] for i in items})
+    }
+    problems = []
+    for index, item in enumerate(items):
+        if item["document"] not in documents:
+            message = _("No document %(id)s in this project.") % {
+                "id": item["document"]
+            }
+            problems.append((index, "document", message))
+        if item["code"] not in codes:
+            message = _("No code %(id)s in this project.") % {"id": item["code"]}
+            problems.append((index, "code", message))
+    if problems and many:
+        raise ValidationError(
+            {
+                "items": [
+                    _("Item %(index)d: %(message)s") % {"index": i, "message": m}
+                    for i, _field, m in problems
+                ]
+            }
+        )
+    if problems:
+        raise ValidationError({problems[0][1]: problems[0][2]})
+    return [
+        CodingSpec(
+            document=documents[item["document"]],
+            code=codes[item["code"]],
+            start=item["start"],
+            end=item["end"],
+            memo=item.get("memo", ""),
+        )
+        for item in items
+    ]
 
 
 class CodingDetailView(APIView):

@@ -38,6 +38,7 @@ from coding.services.codings import (
 )
 from coding.undo import undo_pop, undo_push
 from coding.views.base import error_messages
+from coding.views.compare import document_coders
 
 # Distinct colours for coder layers (bars under the text), colour-blind friendly.
 LAYER_COLORS = [
@@ -67,8 +68,6 @@ def _layers(
     ``?layers=3,7`` (or the same field in a POST) picks among the coders whose
     codings this member may see; the consensus layer is one of them once it exists.
     """
-    from coding.views.compare import document_coders
-
     names: dict[int, str] = {access.user_id: request.user.username}
     if access.sees_all_codings:
         names.update(document_coders(access, document))
@@ -424,35 +423,54 @@ def workbench_undo(
     action = undo_pop(request.session, document_id=document.pk)
     if action is None:
         return _error(request, [_("Nothing to undo.")])
-    kind = action["kind"]
-    if kind == "created":
-        coding = Coding.objects.filter(pk=action["id"], coder_id=access.user_id).first()
-        if coding is None:
-            return changes_response(
-                request, access, document, [], _("Nothing left to undo.")
-            )
-        snapshot = coding_delete(coding=coding, actor=request.user)
+    undo = {"created": _undo_created, "deleted": _undo_deleted}.get(
+        action["kind"], _undo_memo
+    )
+    return undo(request, access, document, action)
+
+
+def _undo_created(
+    request: HttpRequest, access: ProjectAccess, document: Document, action: dict
+) -> HttpResponse:
+    """Remove a coding one made (if it is still there)."""
+    coding = Coding.objects.filter(pk=action["id"], coder_id=access.user_id).first()
+    if coding is None:
         return changes_response(
-            request,
-            access,
-            document,
-            [(snapshot["start"], snapshot["end"])],
-            _("Undone: the coding is removed again."),
+            request, access, document, [], _("Nothing left to undo.")
         )
-    if kind == "deleted":
-        try:
-            restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
-        except ValidationError as error:
-            return _error(request, error.messages)
-        if restored is None:
-            return _error(request, [_("The code or document no longer exists.")])
-        return changes_response(
-            request,
-            access,
-            document,
-            [(restored.start, restored.end)],
-            _("Undone: the coding is back."),
-        )
+    snapshot = coding_delete(coding=coding, actor=request.user)
+    return changes_response(
+        request,
+        access,
+        document,
+        [(snapshot["start"], snapshot["end"])],
+        _("Undone: the coding is removed again."),
+    )
+
+
+def _undo_deleted(
+    request: HttpRequest, access: ProjectAccess, document: Document, action: dict
+) -> HttpResponse:
+    """Bring back a removed coding (with its extras, such as a relation)."""
+    try:
+        restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
+    except ValidationError as error:
+        return _error(request, error.messages)
+    if restored is None:
+        return _error(request, [_("The code or document no longer exists.")])
+    return changes_response(
+        request,
+        access,
+        document,
+        [(restored.start, restored.end)],
+        _("Undone: the coding is back."),
+    )
+
+
+def _undo_memo(
+    request: HttpRequest, access: ProjectAccess, document: Document, action: dict
+) -> HttpResponse:
+    """Put back a memo, unless someone changed it since."""
     coding = Coding.objects.filter(pk=action["id"], document=document).first()
     if coding is None:
         return changes_response(
