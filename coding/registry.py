@@ -76,7 +76,11 @@ class DocumentTool:
     is merged into the page's context under ``key`` (and each template gets it as
     ``tool``). ``head_template`` (in the page's ``<head>``), ``body_template`` (after
     the page's content) and ``palette_template`` (in the code palette's hint line)
-    are included by the page when set.
+    are included by the page when set. ``card_template`` (under a coding's heading)
+    and ``card_actions_template`` (beside its buttons, for who may edit it) are
+    included in each coding's card of the page's side panel, with the card's
+    ``row`` (``row.coding``) and the panel's ``project``, ``document`` and
+    ``layer_ids``.
 
     For the page's script: ``page_data(context)`` names ``data-*`` attributes of the
     ``#workbench`` element (``{"relation-url": url}`` becomes
@@ -89,6 +93,8 @@ class DocumentTool:
     head_template: str = ""
     body_template: str = ""
     palette_template: str = ""
+    card_template: str = ""
+    card_actions_template: str = ""
     page_data: Callable[[dict[str, Any]], dict[str, str]] | None = None
     code_fields: Callable[[dict[str, Any]], dict[str, dict[int, str]]] | None = None
 

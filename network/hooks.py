@@ -39,6 +39,8 @@ RELATION_TOOL = DocumentTool(
     context=relation_tool_context,
     head_template="network/partials/workbench_head.html",
     palette_template="network/partials/palette_relation.html",
+    card_template="network/partials/card_relation.html",
+    card_actions_template="network/partials/card_relation_actions.html",
     page_data=lambda tool: {"relation-url": tool["relation_url"]},
     code_fields=lambda tool: {"flow": tool["flows"]},
 )

@@ -290,6 +290,17 @@ def workbench_apply_code(
     )
 
 
+def _panel_response(
+    request: HttpRequest, context: dict, status: int = 200
+) -> TemplateResponse:
+    """The side panel's coding cards; the document tools add to each card
+    (the network: a relation's actors and its "Edit relation" button)."""
+    context["panel_tools"] = list(document_tools)
+    return TemplateResponse(
+        request, "coding/partials/coding_panel.html", context, status=status
+    )
+
+
 @login_required
 @require_GET
 def workbench_panel(
@@ -310,9 +321,8 @@ def workbench_panel(
         }
         for c in codings
     ]
-    return TemplateResponse(
+    return _panel_response(
         request,
-        "coding/partials/coding_panel.html",
         {
             "rows": rows,
             "project": access.project,
@@ -346,9 +356,8 @@ def workbench_save_memo(
         )
     except CodingConflict as conflict:
         rows = [{"coding": conflict.coding, "text": "", "can_edit": True}]
-        response = TemplateResponse(
+        return _panel_response(
             request,
-            "coding/partials/coding_panel.html",
             {
                 "rows": rows,
                 "project": access.project,
@@ -358,7 +367,6 @@ def workbench_save_memo(
             },
             status=409,
         )
-        return response
     _push_undo(
         request,
         coding.document,
@@ -369,9 +377,8 @@ def workbench_save_memo(
             "revision": coding.revision,
         },
     )
-    return TemplateResponse(
+    return _panel_response(
         request,
-        "coding/partials/coding_panel.html",
         {
             "rows": [
                 {
