@@ -98,6 +98,13 @@ class ProjectAccess:
             return self.project.consensus_published or self.can(Cap.SUPERVISE)
         return self.sees_all_codings or coder_id == self.user_id
 
+    def can_edit_coding(self, coding: Coding) -> bool:
+        """May this member change or remove ``coding`` (its memo, a relation's
+        fields)? Coders their own; supervisors anyone's."""
+        if not self.can(Cap.CODE):
+            return False
+        return coding.coder_id == self.user_id or self.can(Cap.SUPERVISE)
+
     @cached_property
     def document_ids(self) -> list[int]:
         """The project's document ids in title order, read once per access (one

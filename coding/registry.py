@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
     from django.http import HttpRequest
+    from rest_framework.serializers import Field
 
     from coding.access import ProjectAccess
     from coding.models import Coding, Document, Project
+    from coding.services.codings import CodingSpec
 
 
 class _Keyed(Protocol):
@@ -70,14 +73,30 @@ class DocumentTool:
     """A tool on the document page (the network's relation form, say).
 
     ``context(request, access, document)`` returns what the tool's templates need; it
-    is merged into the page's context under ``key``. ``head_template`` and
-    ``body_template`` are included by the page when set.
+    is merged into the page's context under ``key`` (and each template gets it as
+    ``tool``). ``head_template`` (in the page's ``<head>``), ``body_template`` (after
+    the page's content) and ``palette_template`` (in the code palette's hint line)
+    are included by the page when set. ``card_template`` (under a coding's heading)
+    and ``card_actions_template`` (beside its buttons, for who may edit it) are
+    included in each coding's card of the page's side panel, with the card's
+    ``row`` (``row.coding``) and the panel's ``project``, ``document`` and
+    ``layer_ids``.
+
+    For the page's script: ``page_data(context)`` names ``data-*`` attributes of the
+    ``#workbench`` element (``{"relation-url": url}`` becomes
+    ``data-relation-url``), and ``code_fields(context)`` adds fields to each code of
+    the palette (``{"flow": {code_id: "material"}}``; codes not named get ``""``).
     """
 
     key: str
     context: Callable[[HttpRequest, ProjectAccess, Document], dict[str, Any]]
     head_template: str = ""
     body_template: str = ""
+    palette_template: str = ""
+    card_template: str = ""
+    card_actions_template: str = ""
+    page_data: Callable[[dict[str, Any]], dict[str, str]] | None = None
+    code_fields: Callable[[dict[str, Any]], dict[str, dict[int, str]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +142,47 @@ class AliasSource:
     aliases: Callable[[int], dict[int, list[str]]]
 
 
+@dataclass(frozen=True, slots=True)
+class CodingApiExtra:
+    """Fields another app adds to a coding in the REST API (the network app: a
+    relation's actors, flow type, direction and regularity on ``/codings/``).
+
+    Serializer fields (fresh instances on each call, for the answer and the schema):
+    ``read_fields()`` are appended to the coding's output, ``create_fields()`` to
+    the create input and ``update_fields()`` to the PATCH input;
+    ``select_related`` is what the output needs loaded with each coding.
+
+    Create: ``claims(item)`` says the item (validated input) carries this extra's
+    fields, so it may leave ``code`` out; ``validate(item)`` then checks one item's
+    fields against each other (raise DRF's ``ValidationError``). ``resolve(project,
+    items)`` checks the fields of all items against the database (raise Django's
+    ``ValidationError``; it may fill in an item's ``code``) and returns what
+    ``create(specs, resolved, coder, many)`` needs to write the codings with their
+    extras, all or none.
+
+    PATCH: ``update(coding, values, actor)`` gets the values of ``update_fields``
+    that were sent, inside the transaction that updated the coding.
+    """
+
+    key: str
+    read_fields: Callable[[], dict[str, Field]]
+    create_fields: Callable[[], dict[str, Field]]
+    update_fields: Callable[[], dict[str, Field]]
+    select_related: tuple[str, ...]
+    claims: Callable[[dict[str, Any]], bool]
+    validate: Callable[[dict[str, Any]], None]
+    resolve: Callable[[Project, list[dict[str, Any]]], Any]
+    create: Callable[[list[CodingSpec], Any, AbstractBaseUser, bool], list[Coding]]
+    update: Callable[[Coding, dict[str, Any], AbstractBaseUser], None]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
 backup_parts: Hooks[BackupPart] = Hooks()
 coding_extras: Hooks[CodingExtra] = Hooks()
 alias_sources: Hooks[AliasSource] = Hooks()
+coding_api_extras: Hooks[CodingApiExtra] = Hooks()
 
 
 def notify_codings_changed(

@@ -8,7 +8,14 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Actor network")
 
     def ready(self) -> None:
-        from coding.services.audit import register_coding_extra
+        """Plug the network into the core's registry (``coding/registry.py``)."""
+        from coding import registry
+        from network.api.codings import RELATION_API
         from network.audit import RELATION_EXTRA
+        from network.hooks import ACTOR_ALIASES, NETWORK_DEMO, RELATION_TOOL
 
-        register_coding_extra(RELATION_EXTRA)
+        registry.coding_extras.register(RELATION_EXTRA)
+        registry.coding_api_extras.register(RELATION_API)
+        registry.document_tools.register(RELATION_TOOL)
+        registry.demo_steps.register(NETWORK_DEMO)
+        registry.alias_sources.register(ACTOR_ALIASES)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from coding.models import Coding
-from coding.services.audit import CodingExtra
+from coding.registry import CodingExtra
 from network.models import Actor, FlowType, Relation
 
 RELATION_KEY = "relation"

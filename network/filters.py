@@ -1,7 +1,7 @@
 """What a network is built from: its filters and the caller's visibility scope.
 
 ``NetworkFilters`` is parsed once from query parameters (page, API) or command
-options, and together with the scope it is the key of a stored snapshot. The scope
+options (``network.forms.NetworkFiltersForm``), and together with the scope it is the key of a stored snapshot. The scope
 says whose codings a caller may see (``ProjectAccess``): ``"all"``, or under blind
 coding ``"coder:<id>"`` plus ``"+consensus:<id>"`` once the consensus layer is
 published. A snapshot is only ever read by callers with the same scope, so a blind
@@ -15,17 +15,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
-from coding.models import Project
-from coding.segments import segment_filter_from_params
 
 CONSENSUS = "consensus"
 ALL = "all"
-FALSE_WORDS = {"", "0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -64,81 +59,6 @@ class NetworkFilters:
             ),
             co_mentions=bool(data.get("co_mentions", False)),
         )
-
-
-def _joined(params: Mapping, name: str) -> str:
-    """A comma-separated parameter, also when a form repeats it (``flows=a&flows=b``)."""
-    getlist = getattr(params, "getlist", None)
-    values = getlist(name) if getlist else [params.get(name)]
-    return ",".join(str(v) for v in values if v not in (None, ""))
-
-
-def _flag(params: Mapping, name: str) -> bool:
-    value = params.get(name)
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() not in FALSE_WORDS
-
-
-def network_filters_from_params(
-    params: Mapping, *, project: Project, default_flows: tuple[str, ...] = ()
-) -> NetworkFilters:
-    """Read ``flows, coders, documents, attribute, co_mentions`` (API, page, command).
-
-    ``flows`` are comma-separated flow-type keys of the project (unknown keys are an
-    error); ``coders`` takes user ids or usernames, or ``consensus`` for the
-    consensus layer only; ``documents`` ids; ``attribute`` is ``name=value`` and may
-    repeat (``niveau=middenveld``). Without ``flows``, ``default_flows`` apply.
-    """
-    raw_coders = [p.strip() for p in _joined(params, "coders").split(",")]
-    consensus = CONSENSUS in {p.lower() for p in raw_coders}
-    shared = {
-        "coders": ",".join(p for p in raw_coders if p and p.lower() != CONSENSUS),
-        "documents": _joined(params, "documents"),
-    }
-    getlist = getattr(params, "getlist", None)
-    attributes = getlist("attribute") if getlist else params.get("attribute")
-    if isinstance(attributes, str):
-        attributes = [attributes]
-    shared["attribute"] = [a for a in attributes or [] if a]
-    parsed = segment_filter_from_params(shared)
-    if parsed.attributes:
-        known: set[str] = set()
-        for values in project.cases.values_list("attributes", flat=True):
-            known.update(values or {})
-        unknown = sorted(
-            {n for n, _v in parsed.attributes if n not in known or "__" in n}
-        )
-        if unknown:
-            raise ValidationError(
-                {
-                    "attribute": _("No case has an attribute “%(name)s”.")
-                    % {"name": unknown[0]}
-                }
-            )
-    flows = tuple(
-        sorted({p.strip() for p in _joined(params, "flows").split(",") if p.strip()})
-    )
-    if flows:
-        known = set(project.flow_types.values_list("key", flat=True))
-        unknown = sorted(set(flows) - known)
-        if unknown:
-            raise ValidationError(
-                {
-                    "flows": _("“%(key)s” is not a flow type of this project.")
-                    % {"key": unknown[0]}
-                }
-            )
-    else:
-        flows = tuple(sorted(default_flows))
-    return NetworkFilters(
-        flows=flows,
-        coders=tuple(sorted(set(parsed.coders))),
-        consensus=consensus,
-        documents=tuple(sorted(set(parsed.documents))),
-        attributes=tuple(sorted(set(parsed.attributes))),
-        co_mentions=_flag(params, "co_mentions"),
-    )
 
 
 def network_scope(access: ProjectAccess) -> str:

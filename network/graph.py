@@ -345,14 +345,39 @@ def build_ties(codings: Iterable[RelationCoding] | RelationColumns) -> list[Tie]
         else RelationColumns.from_codings(codings)
     )
     _check_codings(columns)
+    runs = _tie_runs(columns, keep=~_self_loops(columns))
+    return _ties_of_runs(runs) if runs is not None else []
+
+
+def _self_loops(columns: RelationColumns) -> np.ndarray:
+    """Which codings go from an actor to itself (warned about, left out)."""
     loops = columns.source == columns.target
     if loops.any():
         warnings.warn(
             f"{int(loops.sum())} relation coding(s) from an actor to itself left out",
             SelfLoopWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    keep = ~loops
+    return loops
+
+
+@dataclass(frozen=True, slots=True)
+class _TieRuns:
+    """Directed codings sorted by (source, target, flow, coding): one run per tie,
+    ``starts[i]:ends[i]``, with the run's occasional votes."""
+
+    keys: list[tuple[int, int, str]]
+    starts: list[int]
+    ends: list[int]
+    votes: list[int]
+    codings: list[int]
+    coders: list[int]
+    documents: list[int]
+
+
+def _tie_runs(columns: RelationColumns, *, keep: np.ndarray) -> _TieRuns | None:
+    """The kept codings, a mutual one also from target to source, in runs per
+    (source, target, flow); ``None`` when there are none."""
     back = keep & columns.mutual  # a mutual coding also supports target -> source
 
     def directed(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -366,30 +391,37 @@ def build_ties(codings: Iterable[RelationCoding] | RelationColumns) -> list[Tie]
     coding = directed(columns.coding, columns.coding)
     order = np.lexsort((coding, flow, target, source))  # by key, then coding id
     if not order.size:
-        return []
+        return None
     source, target, flow = source[order], target[order], flow[order]
     new = (source[1:] != source[:-1]) | (target[1:] != target[:-1])
     new |= flow[1:] != flow[:-1]
     starts = np.flatnonzero(np.concatenate(([True], new)))
-    ends = np.append(starts[1:], order.size)
     votes = np.add.reduceat(
         directed(columns.occasional, columns.occasional)[order].astype(np.int64), starts
     )
-    keys = list(
-        zip(
-            source[starts].tolist(),
-            target[starts].tolist(),
-            [flows[r] for r in flow[starts].tolist()],
-            strict=True,
-        )
+    return _TieRuns(
+        keys=list(
+            zip(
+                source[starts].tolist(),
+                target[starts].tolist(),
+                [flows[r] for r in flow[starts].tolist()],
+                strict=True,
+            )
+        ),
+        starts=starts.tolist(),
+        ends=np.append(starts[1:], order.size).tolist(),
+        votes=votes.tolist(),
+        codings=coding[order].tolist(),
+        coders=directed(columns.coder, columns.coder)[order].tolist(),
+        documents=directed(columns.document, columns.document)[order].tolist(),
     )
-    present = set(keys)
-    codings_ = coding[order].tolist()
-    coders = directed(columns.coder, columns.coder)[order].tolist()
-    documents = directed(columns.document, columns.document)[order].tolist()
+
+
+def _ties_of_runs(runs: _TieRuns) -> list[Tie]:
+    present = set(runs.keys)
     ties = []
     for (s, t, f), a, b, occasional in zip(
-        keys, starts.tolist(), ends.tolist(), votes.tolist(), strict=True
+        runs.keys, runs.starts, runs.ends, runs.votes, strict=True
     ):
         structural = b - a - occasional
         ties.append(
@@ -398,13 +430,15 @@ def build_ties(codings: Iterable[RelationCoding] | RelationColumns) -> list[Tie]
                 target=t,
                 flow=f,
                 weight=b - a,
-                documents=len(set(documents[a:b])),
+                documents=len(set(runs.documents[a:b])),
                 # An even split goes to occasional: see the module docstring.
                 occasional=occasional >= structural,
                 occasional_votes=occasional,
                 structural_votes=structural,
                 mutual=(t, s, f) in present,
-                evidence=EvidenceColumns(codings_[a:b], coders[a:b], documents[a:b]),
+                evidence=EvidenceColumns(
+                    runs.codings[a:b], runs.coders[a:b], runs.documents[a:b]
+                ),
             )
         )
     return ties
@@ -573,46 +607,57 @@ def actor_metrics(
     nodes = list(combined.nodes)
     if not nodes:
         return []
+    betweenness, closeness = _path_centralities(combined, nodes, weighted_paths)
+    eigenvector = _eigenvector(combined)
+    constraint, effective = _structural_holes(combined)
+    components = _component_ids(combined)
+    return [
+        ActorMetrics(
+            actor_id=node,
+            name=str(combined.nodes[node].get("name", node)),
+            kind=str(combined.nodes[node].get("kind", "")),
+            **_degrees(combined, node),
+            betweenness=float(betweenness[node]),
+            closeness=float(closeness[node]),
+            eigenvector=None if eigenvector is None else eigenvector[node],
+            constraint=constraint[node],
+            effective_size=effective[node],
+            component=components[node],
+        )
+        for node in nodes
+    ]
+
+
+def _path_centralities(
+    combined: nx.DiGraph, nodes: list[int], weighted_paths: bool
+) -> tuple[dict, dict]:
+    """Betweenness and closeness per node, by steps or by ``1 / weight``."""
     if weighted_paths:
         betweenness = nx.betweenness_centrality(
             combined, normalized=True, weight="distance"
         )
         closeness = nx.closeness_centrality(combined, distance="distance")
-    else:
-        betweenness, closeness = _unweighted_paths(combined, nodes)
-    eigenvector = _eigenvector(combined)
-    constraint, effective = _structural_holes(combined)
-    components = _component_ids(combined)
-    result = []
-    for node in nodes:
-        data = combined.nodes[node]
-        in_degree = combined.in_degree(node)
-        out_degree = combined.out_degree(node)
-        weighted_in = int(combined.in_degree(node, weight="weight"))
-        weighted_out = int(combined.out_degree(node, weight="weight"))
-        result.append(
-            ActorMetrics(
-                actor_id=node,
-                name=str(data.get("name", node)),
-                kind=str(data.get("kind", "")),
-                degree=in_degree + out_degree,
-                in_degree=in_degree,
-                out_degree=out_degree,
-                neighbours=len(
-                    set(combined.successors(node)).union(combined.predecessors(node))
-                ),
-                weighted_degree=weighted_in + weighted_out,
-                weighted_in_degree=weighted_in,
-                weighted_out_degree=weighted_out,
-                betweenness=float(betweenness[node]),
-                closeness=float(closeness[node]),
-                eigenvector=None if eigenvector is None else eigenvector[node],
-                constraint=constraint[node],
-                effective_size=effective[node],
-                component=components[node],
-            )
-        )
-    return result
+        return betweenness, closeness
+    return _unweighted_paths(combined, nodes)
+
+
+def _degrees(combined: nx.DiGraph, node: int) -> dict[str, int]:
+    """Partners (in, out, distinct) and codings (weighted) of one actor."""
+    in_degree = combined.in_degree(node)
+    out_degree = combined.out_degree(node)
+    weighted_in = int(combined.in_degree(node, weight="weight"))
+    weighted_out = int(combined.out_degree(node, weight="weight"))
+    return {
+        "degree": in_degree + out_degree,
+        "in_degree": in_degree,
+        "out_degree": out_degree,
+        "neighbours": len(
+            set(combined.successors(node)).union(combined.predecessors(node))
+        ),
+        "weighted_degree": weighted_in + weighted_out,
+        "weighted_in_degree": weighted_in,
+        "weighted_out_degree": weighted_out,
+    }
 
 
 def _unweighted_paths(

@@ -7,7 +7,7 @@ through ``network.graph`` and show the same network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import networkx as nx
 from django.db.models import F
@@ -15,7 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import translation
 
 from coding.access import ProjectAccess
-from coding.models import AnalysisState
+from coding.services.changes import codings_changed_at
 from network import graph
 from network.models import Actor, ActorMetric, FlowType, NetworkSnapshot, NetworkState
 
@@ -25,9 +25,7 @@ METRIC_FIELDS = graph.METRIC_FIELDS
 def network_changed_at(*, project_id: int):
     """When codings, actors or flow types last changed (``None``: never)."""
     times = [
-        AnalysisState.objects.filter(project_id=project_id)
-        .values_list("codings_changed_at", flat=True)
-        .first(),
+        codings_changed_at(project_id),
         NetworkState.objects.filter(project_id=project_id)
         .values_list("changed_at", flat=True)
         .first(),
@@ -120,21 +118,47 @@ def gatekeeper_sentence(summary: dict) -> str:
     return summary.get("sentence_en", "")
 
 
-def summary_payload(snapshot: NetworkSnapshot) -> dict:
+@dataclass(frozen=True, slots=True)
+class NetworkSummary:
+    """A computed snapshot's summary, as the page, the API and the command show it
+    (the snapshot stores it as JSON in ``NetworkSnapshot.summary``)."""
+
+    nodes: int
+    edges: int
+    actor_pairs: int
+    density: float
+    weak_components: int
+    strong_components: int
+    relation_codings: int
+    co_mention_ties: int
+    gatekeepers: list[int]
+    gatekeeper_betweenness: float | None
+    gatekeeper_sentence: str  # in the active language
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def snapshot_summary(snapshot: NetworkSnapshot) -> NetworkSummary:
     s = snapshot.summary or {}
-    return {
-        "nodes": s.get("nodes", 0),
-        "edges": s.get("edges", 0),
-        "actor_pairs": s.get("actor_pairs", 0),
-        "density": s.get("density", 0.0),
-        "weak_components": s.get("weak_components", 0),
-        "strong_components": s.get("strong_components", 0),
-        "relation_codings": s.get("relation_codings", 0),
-        "co_mention_ties": s.get("co_mention_ties", 0),
-        "gatekeepers": s.get("gatekeeper_ids", []),
-        "gatekeeper_betweenness": s.get("gatekeeper_betweenness"),
-        "gatekeeper_sentence": gatekeeper_sentence(s),
-    }
+    return NetworkSummary(
+        nodes=s.get("nodes", 0),
+        edges=s.get("edges", 0),
+        actor_pairs=s.get("actor_pairs", 0),
+        density=s.get("density", 0.0),
+        weak_components=s.get("weak_components", 0),
+        strong_components=s.get("strong_components", 0),
+        relation_codings=s.get("relation_codings", 0),
+        co_mention_ties=s.get("co_mention_ties", 0),
+        gatekeepers=list(s.get("gatekeeper_ids", [])),
+        gatekeeper_betweenness=s.get("gatekeeper_betweenness"),
+        gatekeeper_sentence=gatekeeper_sentence(s),
+    )
+
+
+def summary_payload(snapshot: NetworkSnapshot) -> dict:
+    """The summary as JSON (``NetworkSummarySerializer``)."""
+    return snapshot_summary(snapshot).as_json()
 
 
 def network_payload(snapshot: NetworkSnapshot, *, changed_at=None) -> dict:

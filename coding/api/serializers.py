@@ -16,7 +16,7 @@ from coding.models import (
     Role,
     SpeakerTurn,
 )
-from network.api.serializers import RelationSerializer
+from coding.registry import coding_api_extras
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -176,16 +176,26 @@ class CodeWriteSerializer(serializers.Serializer):
     )
 
 
+def _with_extras(
+    fields: dict[str, serializers.Field], kind: str, *, before: str = ""
+) -> dict[str, serializers.Field]:
+    """``fields`` with the registered apps' fields of a coding (``kind`` names the
+    ``CodingApiExtra`` attribute), placed before the field ``before`` or last."""
+    extra: dict[str, serializers.Field] = {}
+    for hook in coding_api_extras:
+        extra.update(getattr(hook, kind)())
+    names = [name for name in fields if name not in extra]
+    at = names.index(before) if before else len(names)
+    merged = type(fields)((name, fields[name]) for name in names[:at])
+    merged.update(extra)
+    merged.update((name, fields[name]) for name in names[at:])
+    return merged
+
+
 class CodingSerializer(serializers.ModelSerializer):
     coder = serializers.CharField(source="coder.username", read_only=True)
     text = serializers.CharField(
         read_only=True, help_text="The coded text, text[start:end]."
-    )
-    relation = RelationSerializer(
-        read_only=True,
-        allow_null=True,
-        help_text="For a relation coding: its actors, flow type, direction and "
-        "regularity; null for other codings.",
     )
 
     class Meta:
@@ -202,8 +212,10 @@ class CodingSerializer(serializers.ModelSerializer):
             "revision",
             "created_at",
             "updated_at",
-            "relation",
         ]
+
+    def get_fields(self):
+        return _with_extras(super().get_fields(), "read_fields")
 
 
 class CodingCreateSerializer(serializers.Serializer):
@@ -216,41 +228,18 @@ class CodingCreateSerializer(serializers.Serializer):
     start = serializers.IntegerField(help_text="Code-point offset, inclusive.")
     end = serializers.IntegerField(help_text="Code-point offset, exclusive.")
     memo = serializers.CharField(required=False, allow_blank=True, default="")
-    source_actor = serializers.IntegerField(
-        required=False, help_text="Relation coding: the actor the flow comes from."
-    )
-    target_actor = serializers.IntegerField(
-        required=False, help_text="Relation coding: the actor the flow goes to."
-    )
-    flow = serializers.CharField(
-        required=False,
-        max_length=40,
-        help_text="Relation coding: flow-type key (material, knowledge, other, or "
-        "one of the project's own; see /projects/{id}/flows/).",
-    )
-    mutual = serializers.BooleanField(
-        required=False, help_text="Relation coding: the flow goes both ways."
-    )
-    occasional = serializers.BooleanField(
-        required=False,
-        help_text="Relation coding: only some years or in some cases (soms).",
-    )
+
+    def get_fields(self):
+        return _with_extras(super().get_fields(), "create_fields")
 
     def validate(self, attrs):
-        relation = any(
-            attrs.get(f) is not None for f in ("source_actor", "target_actor", "flow")
-        )
-        if attrs.get("code") is None and not relation:
+        claimed = any(extra.claims(attrs) for extra in coding_api_extras)
+        if attrs.get("code") is None and not claimed:
             raise serializers.ValidationError(
                 {"code": serializers.Field.default_error_messages["required"]}
             )
-        if not relation and ("mutual" in attrs or "occasional" in attrs):
-            raise serializers.ValidationError(
-                _(
-                    "mutual and occasional belong to a relation coding: give "
-                    "source_actor, target_actor and flow too."
-                )
-            )
+        for extra in coding_api_extras:
+            extra.validate(attrs)
         return attrs
 
 
@@ -259,23 +248,13 @@ class CodingUpdateSerializer(serializers.Serializer):
     start = serializers.IntegerField(required=False)
     end = serializers.IntegerField(required=False)
     code = serializers.IntegerField(required=False)
-    source_actor = serializers.IntegerField(
-        required=False, help_text="Relation coding only: a new source actor id."
-    )
-    target_actor = serializers.IntegerField(
-        required=False, help_text="Relation coding only: a new target actor id."
-    )
-    mutual = serializers.BooleanField(
-        required=False, help_text="Relation coding only: the flow goes both ways."
-    )
-    occasional = serializers.BooleanField(
-        required=False,
-        help_text="Relation coding only: only some years or in some cases (soms).",
-    )
     revision = serializers.IntegerField(
         required=False,
         help_text="The revision you read; if the coding changed since, the answer is 409.",
     )
+
+    def get_fields(self):
+        return _with_extras(super().get_fields(), "update_fields", before="revision")
 
 
 class MemberSerializer(serializers.ModelSerializer):

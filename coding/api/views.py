@@ -31,6 +31,7 @@ from coding.access import (
 )
 from coding.api import serializers as s
 from coding.models import Case, Code, Coding, Document, Membership, Project
+from coding.registry import CodingApiExtra, coding_api_extras
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
     CodingSpec,
@@ -47,10 +48,24 @@ from coding.services.documents import (
     documents_import_files,
 )
 from coding.services.projects import membership_set, project_create
-from network.services import RELATION_UPDATE_FIELDS, relation_update_from_api
 
 User = get_user_model()
 MAX_BULK_CODINGS = 5000
+
+
+def _coding_related() -> tuple[str, ...]:
+    """What a coding's answer needs loaded: its coder and the apps' extras."""
+    return ("coder",) + tuple(
+        path for extra in coding_api_extras for path in extra.select_related
+    )
+
+
+def _claiming_extra(items: list[dict]) -> CodingApiExtra | None:
+    """The app whose fields some of the items carry (a relation coding's), if any."""
+    for extra in coding_api_extras:
+        if any(extra.claims(item) for item in items):
+            return extra
+    return None
 
 
 def _paginated(view: APIView, request: Request, queryset, serializer_class, **kwargs):
@@ -311,9 +326,7 @@ class CodingListView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
         codings = (
-            access.visible_codings()
-            .select_related("coder", "relation__flow")
-            .with_text()
+            access.visible_codings().select_related(*_coding_related()).with_text()
         )
         document_id = int_param(request, "document")
         if document_id is not None:
@@ -347,91 +360,30 @@ class CodingListView(APIView):
     def post(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id, need=Cap.CODE)
         many = isinstance(request.data, list)
-        if many and not request.data:
-            raise ValidationError(_("Send at least one coding."))
-        if many and len(request.data) > MAX_BULK_CODINGS:
-            raise ValidationError(
-                _("Send at most %(max)d codings per request.")
-                % {"max": MAX_BULK_CODINGS}
-            )
-        data = s.CodingCreateSerializer(data=request.data, many=many)
-        data.is_valid(raise_exception=True)
-        items = data.validated_data if many else [data.validated_data]
-        relations = None
-        if any(
-            item.get(field) is not None
-            for item in items
-            for field in ("source_actor", "target_actor", "flow")
-        ):
-            from network.services import relation_specs_resolve
-
-            # Checks the relation fields; a relation item's code is its flow's.
-            relations = relation_specs_resolve(project=access.project, items=items)
-        documents = Document.objects.filter(
-            project=access.project, pk__in={i["document"] for i in items}
-        ).only("id", "project_id", "length")
-        documents = {d.pk: d for d in documents}
-        codes = {
-            c.pk: c
-            for c in Code.objects.filter(
-                project=access.project, pk__in={i["code"] for i in items}
-            )
-        }
-        problems = []
-        for index, item in enumerate(items):
-            if item["document"] not in documents:
-                message = _("No document %(id)s in this project.") % {
-                    "id": item["document"]
-                }
-                problems.append((index, "document", message))
-            if item["code"] not in codes:
-                message = _("No code %(id)s in this project.") % {"id": item["code"]}
-                problems.append((index, "code", message))
-        if problems and many:
-            raise ValidationError(
-                {
-                    "items": [
-                        _("Item %(index)d: %(message)s") % {"index": i, "message": m}
-                        for i, _field, m in problems
-                    ]
-                }
-            )
-        if problems:
-            raise ValidationError({problems[0][1]: problems[0][2]})
-        specs = [
-            CodingSpec(
-                document=documents[item["document"]],
-                code=codes[item["code"]],
-                start=item["start"],
-                end=item["end"],
-                memo=item.get("memo", ""),
-            )
-            for item in items
-        ]
-        if relations is not None:
-            from network.services import relation_codings_create
-
-            created = relation_codings_create(
-                specs=specs, relations=relations, coder=request.user, many=many
-            )
-            ids = [c.pk for c in created]
+        items = _coding_items(request.data, many=many)
+        extra = _claiming_extra(items)
+        # Checks the extra fields (a relation item's code is its flow's).
+        resolved = extra.resolve(access.project, items) if extra else None
+        specs = _coding_specs(access.project, items, many=many)
+        if extra is not None:
+            created = extra.create(specs, resolved, request.user, many)
         elif many:
             created = codings_create_bulk(specs=specs, coder=request.user)
-            ids = [c.pk for c in created]
         else:
             spec = specs[0]
-            created = coding_create(
-                document=spec.document,
-                code=spec.code,
-                coder=request.user,
-                start=spec.start,
-                end=spec.end,
-                memo=spec.memo,
-            )
-            ids = [created.pk]
+            created = [
+                coding_create(
+                    document=spec.document,
+                    code=spec.code,
+                    coder=request.user,
+                    start=spec.start,
+                    end=spec.end,
+                    memo=spec.memo,
+                )
+            ]
         rows = (
-            Coding.objects.filter(pk__in=ids)
-            .select_related("coder", "relation__flow")
+            Coding.objects.filter(pk__in=[c.pk for c in created])
+            .select_related(*_coding_related())
             .with_text()
             .order_by("id")
         )
@@ -439,11 +391,73 @@ class CodingListView(APIView):
         return Response(payload if many else payload[0], status=status.HTTP_201_CREATED)
 
 
+def _coding_items(data, *, many: bool) -> list[dict]:
+    """The validated items of a create (one, or a list of at most
+    ``MAX_BULK_CODINGS``)."""
+    if many and not data:
+        raise ValidationError(_("Send at least one coding."))
+    if many and len(data) > MAX_BULK_CODINGS:
+        raise ValidationError(
+            _("Send at most %(max)d codings per request.") % {"max": MAX_BULK_CODINGS}
+        )
+    serializer = s.CodingCreateSerializer(data=data, many=many)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data if many else [serializer.validated_data]
+
+
+def _coding_specs(
+    project: Project, items: list[dict], *, many: bool
+) -> list[CodingSpec]:
+    """The items as specs, once their documents and codes are the project's
+    (several items: every problem, by index; one: its first problem, by field)."""
+    documents = {
+        d.pk: d
+        for d in Document.objects.filter(
+            project=project, pk__in={i["document"] for i in items}
+        ).only("id", "project_id", "length")
+    }
+    codes = {
+        c.pk: c
+        for c in Code.objects.filter(project=project, pk__in={i["code"] for i in items})
+    }
+    problems = []
+    for index, item in enumerate(items):
+        if item["document"] not in documents:
+            message = _("No document %(id)s in this project.") % {
+                "id": item["document"]
+            }
+            problems.append((index, "document", message))
+        if item["code"] not in codes:
+            message = _("No code %(id)s in this project.") % {"id": item["code"]}
+            problems.append((index, "code", message))
+    if problems and many:
+        raise ValidationError(
+            {
+                "items": [
+                    _("Item %(index)d: %(message)s") % {"index": i, "message": m}
+                    for i, _field, m in problems
+                ]
+            }
+        )
+    if problems:
+        raise ValidationError({problems[0][1]: problems[0][2]})
+    return [
+        CodingSpec(
+            document=documents[item["document"]],
+            code=codes[item["code"]],
+            start=item["start"],
+            end=item["end"],
+            memo=item.get("memo", ""),
+        )
+        for item in items
+    ]
+
+
 class CodingDetailView(APIView):
     def _get(self, request: Request, coding_id: int, need: Cap = Cap.VIEW):
         access, coding = access_coding(request.user, coding_id, need=need)
         return access, Coding.objects.select_related(
-            "coder", "relation__flow"
+            *_coding_related()
         ).with_text().get(pk=coding.pk)
 
     @extend_schema(responses=s.CodingSerializer)
@@ -473,17 +487,17 @@ class CodingDetailView(APIView):
                 )
             values["code"] = code
         expected = values.pop("revision", None)
-        relation_values = {
-            key: values.pop(key) for key in RELATION_UPDATE_FIELDS if key in values
-        }
+        extra_values = [
+            (extra, {k: values.pop(k) for k in extra.update_fields() if k in values})
+            for extra in coding_api_extras
+        ]
         with transaction.atomic():
             coding = coding_update(
                 coding=coding, expected_revision=expected, actor=request.user, **values
             )
-            if relation_values:
-                relation_update_from_api(
-                    coding=coding, values=relation_values, actor=request.user
-                )
+            for extra, given in extra_values:
+                if given:
+                    extra.update(coding, given, request.user)
         _access, coding = self._get(request, coding_id)
         return Response(s.CodingSerializer(coding).data)
 

@@ -16,12 +16,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from coding.models import Assignment, Code, Document, Membership, Project, Role
+from coding.registry import demo_steps
 from coding.services.codings import CodingSpec, codings_create_bulk
 from coding.services.documents import case_get_or_create, document_create_from_text
 from coding.services.projects import membership_set, project_create
 from coding.services.team import assignment_create, assignment_set_status
 from coding.services.versions import codebook_freeze
-from network.services import network_demo_load
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROJECT_NAME = "Regierol Mechelen (demo)"
@@ -47,7 +47,11 @@ class DemoResult:
     codings: int = 0
 
 
-def _find(text: str, quote: str, nth: int, where: str) -> tuple[int, int]:
+def find_quote(text: str, quote: str, nth: int, where: str) -> tuple[int, int]:
+    """The code-point span of the ``nth`` (1-based) occurrence of ``quote`` in
+    ``text`` (both NFC, as imported transcripts are); ``ValueError`` naming
+    ``where`` when the quote is not there. Demo steps of other apps place their
+    data with it too."""
     quote = unicodedata.normalize("NFC", quote)
     position = -1
     for _ in range(nth):
@@ -59,7 +63,13 @@ def _find(text: str, quote: str, nth: int, where: str) -> tuple[int, int]:
     return position, position + len(quote)
 
 
-def _demo_files() -> list[tuple[Path, Path]]:
+def demo_files() -> list[tuple[Path, Path]]:
+    """The demo's ``(transcript.txt, spec.json)`` pairs, in file-name order.
+
+    A spec holds the title, the case and the codings (quotes per coder); entries
+    may carry fields for other apps (the network's ``"relation"``), which those
+    apps read in their ``DemoStep``.
+    """
     pairs = []
     for transcript in sorted(DATA_DIR.glob("*.txt")):
         spec = transcript.with_suffix(".json")
@@ -70,7 +80,34 @@ def _demo_files() -> list[tuple[Path, Path]]:
 
 @transaction.atomic
 def demo_load() -> DemoResult:
-    """Create the demo users and project; a second call changes nothing."""
+    """Create the demo users and project; a second call changes nothing.
+
+    After the core's part (documents, codings, assignments) every registered
+    ``DemoStep`` adds its app's part (the network: actors and relation fields).
+    """
+    users = _demo_users()
+    existing = Project.objects.filter(
+        name=PROJECT_NAME, memberships__user=users["supervisor"]
+    ).first()
+    if existing is not None:
+        return _existing_result(existing)
+    project = _demo_project(users)
+    result = DemoResult(
+        project=project, created=True, users={u: r.value for u, r in DEMO_USERS.items()}
+    )
+    codes = {code.name: code for code in Code.objects.filter(project=project)}
+    for transcript_path, spec_path in demo_files():
+        result.codings += _load_document(
+            project, transcript_path, spec_path, codes, users
+        )
+        result.documents += 1
+    _mark_demo_progress(project, users)
+    for step in demo_steps:
+        step.load(project, users)
+    return result
+
+
+def _demo_users() -> dict:
     User = get_user_model()
     users = {}
     for username in DEMO_USERS:
@@ -79,17 +116,21 @@ def demo_load() -> DemoResult:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         users[username] = user
-    existing = Project.objects.filter(
-        name=PROJECT_NAME, memberships__user=users["supervisor"]
-    ).first()
-    if existing is not None:
-        return DemoResult(
-            project=existing,
-            created=False,
-            users={u: r.value for u, r in DEMO_USERS.items()},
-            documents=existing.documents.count(),
-            codings=sum(d.codings.count() for d in existing.documents.all()),
-        )
+    return users
+
+
+def _existing_result(project: Project) -> DemoResult:
+    return DemoResult(
+        project=project,
+        created=False,
+        users={u: r.value for u, r in DEMO_USERS.items()},
+        documents=project.documents.count(),
+        codings=sum(d.codings.count() for d in project.documents.all()),
+    )
+
+
+def _demo_project(users: dict) -> Project:
+    """The project with its members and a frozen codebook version."""
     project = project_create(
         name=PROJECT_NAME,
         owner=users["supervisor"],
@@ -105,36 +146,36 @@ def demo_load() -> DemoResult:
     codebook_freeze(
         project=project, name="Betrouwbaarheidsronde 1", actor=users["supervisor"]
     )
-    codes = {code.name: code for code in Code.objects.filter(project=project)}
-    result = DemoResult(
-        project=project, created=True, users={u: r.value for u, r in DEMO_USERS.items()}
+    return project
+
+
+def _load_document(
+    project: Project,
+    transcript_path: Path,
+    spec_path: Path,
+    codes: dict[str, Code],
+    users: dict,
+) -> int:
+    """One transcript with its case, assignments and codings; how many codings."""
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    case_data = spec["case"]
+    case = case_get_or_create(
+        project=project,
+        label=case_data["label"],
+        attributes=case_data.get("attributes", {}),
     )
-    for transcript_path, spec_path in _demo_files():
-        spec = json.loads(spec_path.read_text(encoding="utf-8"))
-        case_data = spec["case"]
-        case = case_get_or_create(
-            project=project,
-            label=case_data["label"],
-            attributes=case_data.get("attributes", {}),
+    document = document_create_from_text(
+        project=project,
+        title=spec["title"],
+        text=transcript_path.read_text(encoding="utf-8"),
+        user=users["supervisor"],
+        case=case,
+    )
+    for coder in ("coder1", "coder2"):
+        assignment_create(
+            document=document, coder=users[coder], actor=users["supervisor"]
         )
-        document = document_create_from_text(
-            project=project,
-            title=spec["title"],
-            text=transcript_path.read_text(encoding="utf-8"),
-            user=users["supervisor"],
-            case=case,
-        )
-        result.documents += 1
-        for coder in ("coder1", "coder2"):
-            assignment_create(
-                document=document, coder=users[coder], actor=users["supervisor"]
-            )
-        result.codings += _load_codings(
-            document, spec["codings"], codes, users, transcript_path.name
-        )
-    _mark_demo_progress(project, users)
-    network_demo_load(project=project, users=users)  # actors and relation fields
-    return result
+    return _load_codings(document, spec["codings"], codes, users, transcript_path.name)
 
 
 def _mark_demo_progress(project: Project, users: dict) -> None:
@@ -163,7 +204,7 @@ def _load_codings(
         else:
             quotes = dict.fromkeys(entry["coders"], entry["quote"])
         for coder, quote in quotes.items():
-            start, end = _find(document.text, quote, entry.get("nth", 1), where)
+            start, end = find_quote(document.text, quote, entry.get("nth", 1), where)
             per_coder.setdefault(coder, []).append(
                 CodingSpec(
                     document=document,

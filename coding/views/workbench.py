@@ -20,6 +20,7 @@ from django_htmx.http import retarget
 
 from coding.access import Cap, ProjectAccess, access_coding, access_document
 from coding.models import Code, Coding, Document
+from coding.registry import DocumentTool, document_tools
 from coding.selectors import (
     Block,
     blocks_touching,
@@ -35,11 +36,9 @@ from coding.services.codings import (
     coding_restore,
     coding_update,
 )
+from coding.undo import undo_pop, undo_push
 from coding.views.base import error_messages
-from network.selectors import flow_keys_by_code
-
-UNDO_DEPTH = 30
-
+from coding.views.compare import document_coders
 
 # Distinct colours for coder layers (bars under the text), colour-blind friendly.
 LAYER_COLORS = [
@@ -69,8 +68,6 @@ def _layers(
     ``?layers=3,7`` (or the same field in a POST) picks among the coders whose
     codings this member may see; the consensus layer is one of them once it exists.
     """
-    from coding.views.compare import document_coders
-
     names: dict[int, str] = {access.user_id: request.user.username}
     if access.sees_all_codings:
         names.update(document_coders(access, document))
@@ -131,12 +128,41 @@ def _coding_rows(document: Document, codings: list[Coding]) -> list[dict]:
     ]
 
 
-def _context(request: HttpRequest, access: ProjectAccess, document: Document) -> dict:
-    layers = _layers(request, access, document)
-    blocks, codings = _blocks(access, document, layers)
+@dataclass(frozen=True, slots=True)
+class ToolOnPage:
+    """A registered document tool with its context for this page."""
+
+    hook: DocumentTool
+    context: dict
+
+
+def _tools(
+    request: HttpRequest, access: ProjectAccess, document: Document
+) -> list[ToolOnPage]:
+    return [
+        ToolOnPage(hook, hook.context(request, access, document))
+        for hook in document_tools
+    ]
+
+
+def _page_data(tools: list[ToolOnPage]) -> dict[str, str]:
+    """The tools' ``data-*`` attributes of the page's root element."""
+    data: dict[str, str] = {}
+    for tool in tools:
+        if tool.hook.page_data is not None:
+            data.update(tool.hook.page_data(tool.context))
+    return data
+
+
+def _palette(access: ProjectAccess, tools: list[ToolOnPage]) -> list[dict]:
+    """The codes of the palette (JSON for the page's script), with the tools'
+    fields (the network: a relation code's flow type, which opens its form)."""
+    extra: dict[str, dict[int, str]] = {}
+    for tool in tools:
+        if tool.hook.code_fields is not None:
+            extra.update(tool.hook.code_fields(tool.context))
     tree = codebook_tree(Code.objects.filter(project=access.project))
-    flows = flow_keys_by_code(access.project.pk)  # relation codes open a form
-    palette = [
+    return [
         {
             "id": node.id,
             "name": node.name,
@@ -144,17 +170,26 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
             "color": node.color,
             "shortcut": node.shortcut,
             "description": node.description,
-            "flow": flows.get(node.id, ""),
+            **{field: values.get(node.id, "") for field, values in extra.items()},
         }
         for node in flatten(tree)
     ]
+
+
+def _context(request: HttpRequest, access: ProjectAccess, document: Document) -> dict:
+    layers = _layers(request, access, document)
+    blocks, codings = _blocks(access, document, layers)
+    tools = _tools(request, access, document)
     return {
+        **{tool.hook.key: tool.context for tool in tools},
         "access": access,
         "project": access.project,
         "document": document,
         "blocks": blocks,
         "coding_rows": _coding_rows(document, codings),
-        "palette": palette,
+        "palette": _palette(access, tools),
+        "tools": tools,
+        "page_data": _page_data(tools),
         "can_code": access.can(Cap.CODE),
         "layers": layers,
         "layer_ids": ",".join(str(layer.user_id) for layer in layers if layer.selected),
@@ -165,30 +200,22 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
 
 
 def _push_undo(request: HttpRequest, document: Document, action: dict) -> None:
-    key = f"undo-{document.pk}"
-    stack = request.session.get(key, [])
-    stack.append(action)
-    request.session[key] = stack[-UNDO_DEPTH:]
+    undo_push(request.session, document_id=document.pk, action=action)
 
 
-def _pop_undo(request: HttpRequest, document: Document) -> dict | None:
-    key = f"undo-{document.pk}"
-    stack = request.session.get(key, [])
-    if not stack:
-        return None
-    action = stack.pop()
-    request.session[key] = stack
-    return action
-
-
-def _changes(
+def changes_response(
     request: HttpRequest,
     access: ProjectAccess,
     document: Document,
     spans: list[tuple[int, int]],
     message: str,
 ) -> HttpResponse:
-    """Answer a change with the touched blocks, the coding list and a status line."""
+    """Answer a change with the touched blocks, the coding list and a status line.
+
+    The document page's one answer to a write: apps whose tools write codings on
+    the page (the network's relation form) answer with it too. ``spans`` are the
+    code-point ranges the change touched.
+    """
     layers = _layers(request, access, document)
     blocks, codings = _blocks(access, document, layers)
     changed: dict[int, Block] = {}
@@ -254,12 +281,23 @@ def workbench_apply_code(
     except ValidationError as error:
         return _error(request, error_messages(error))
     _push_undo(request, document, {"kind": "created", "id": coding.pk})
-    return _changes(
+    return changes_response(
         request,
         access,
         document,
         [(coding.start, coding.end)],
         _("Coded with “%(code)s”.") % {"code": code.name},
+    )
+
+
+def _panel_response(
+    request: HttpRequest, context: dict, status: int = 200
+) -> TemplateResponse:
+    """The side panel's coding cards; the document tools add to each card
+    (the network: a relation's actors and its "Edit relation" button)."""
+    context["panel_tools"] = list(document_tools)
+    return TemplateResponse(
+        request, "coding/partials/coding_panel.html", context, status=status
     )
 
 
@@ -279,13 +317,12 @@ def workbench_panel(
         {
             "coding": c,
             "text": document.text[c.start : c.end],
-            "can_edit": _can_edit(access, c),
+            "can_edit": access.can_edit_coding(c),
         }
         for c in codings
     ]
-    return TemplateResponse(
+    return _panel_response(
         request,
-        "coding/partials/coding_panel.html",
         {
             "rows": rows,
             "project": access.project,
@@ -295,12 +332,6 @@ def workbench_panel(
             ),
         },
     )
-
-
-def _can_edit(access: ProjectAccess, coding: Coding) -> bool:
-    if not access.can(Cap.CODE):
-        return False
-    return coding.coder_id == access.user_id or access.can(Cap.SUPERVISE)
 
 
 @login_required
@@ -325,9 +356,8 @@ def workbench_save_memo(
         )
     except CodingConflict as conflict:
         rows = [{"coding": conflict.coding, "text": "", "can_edit": True}]
-        response = TemplateResponse(
+        return _panel_response(
             request,
-            "coding/partials/coding_panel.html",
             {
                 "rows": rows,
                 "project": access.project,
@@ -337,7 +367,6 @@ def workbench_save_memo(
             },
             status=409,
         )
-        return response
     _push_undo(
         request,
         coding.document,
@@ -348,9 +377,8 @@ def workbench_save_memo(
             "revision": coding.revision,
         },
     )
-    return TemplateResponse(
+    return _panel_response(
         request,
-        "coding/partials/coding_panel.html",
         {
             "rows": [
                 {
@@ -382,7 +410,7 @@ def workbench_remove_coding(
     name = coding.code.name
     snapshot = coding_delete(coding=coding, actor=request.user)
     _push_undo(request, document, {"kind": "deleted", "snapshot": snapshot})
-    return _changes(
+    return changes_response(
         request,
         access,
         document,
@@ -399,39 +427,62 @@ def workbench_undo(
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.CODE
     )
-    action = _pop_undo(request, document)
+    action = undo_pop(request.session, document_id=document.pk)
     if action is None:
         return _error(request, [_("Nothing to undo.")])
-    kind = action["kind"]
-    if kind == "created":
-        coding = Coding.objects.filter(pk=action["id"], coder_id=access.user_id).first()
-        if coding is None:
-            return _changes(request, access, document, [], _("Nothing left to undo."))
-        snapshot = coding_delete(coding=coding, actor=request.user)
-        return _changes(
-            request,
-            access,
-            document,
-            [(snapshot["start"], snapshot["end"])],
-            _("Undone: the coding is removed again."),
+    undo = {"created": _undo_created, "deleted": _undo_deleted}.get(
+        action["kind"], _undo_memo
+    )
+    return undo(request, access, document, action)
+
+
+def _undo_created(
+    request: HttpRequest, access: ProjectAccess, document: Document, action: dict
+) -> HttpResponse:
+    """Remove a coding one made (if it is still there)."""
+    coding = Coding.objects.filter(pk=action["id"], coder_id=access.user_id).first()
+    if coding is None:
+        return changes_response(
+            request, access, document, [], _("Nothing left to undo.")
         )
-    if kind == "deleted":
-        try:
-            restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
-        except ValidationError as error:
-            return _error(request, error.messages)
-        if restored is None:
-            return _error(request, [_("The code or document no longer exists.")])
-        return _changes(
-            request,
-            access,
-            document,
-            [(restored.start, restored.end)],
-            _("Undone: the coding is back."),
-        )
+    snapshot = coding_delete(coding=coding, actor=request.user)
+    return changes_response(
+        request,
+        access,
+        document,
+        [(snapshot["start"], snapshot["end"])],
+        _("Undone: the coding is removed again."),
+    )
+
+
+def _undo_deleted(
+    request: HttpRequest, access: ProjectAccess, document: Document, action: dict
+) -> HttpResponse:
+    """Bring back a removed coding (with its extras, such as a relation)."""
+    try:
+        restored = coding_restore(snapshot=action["snapshot"], actor=request.user)
+    except ValidationError as error:
+        return _error(request, error.messages)
+    if restored is None:
+        return _error(request, [_("The code or document no longer exists.")])
+    return changes_response(
+        request,
+        access,
+        document,
+        [(restored.start, restored.end)],
+        _("Undone: the coding is back."),
+    )
+
+
+def _undo_memo(
+    request: HttpRequest, access: ProjectAccess, document: Document, action: dict
+) -> HttpResponse:
+    """Put back a memo, unless someone changed it since."""
     coding = Coding.objects.filter(pk=action["id"], document=document).first()
     if coding is None:
-        return _changes(request, access, document, [], _("Nothing left to undo."))
+        return changes_response(
+            request, access, document, [], _("Nothing left to undo.")
+        )
     try:
         coding = coding_update(
             coding=coding,
@@ -450,7 +501,7 @@ def workbench_undo(
             ],
             status=409,
         )
-    return _changes(
+    return changes_response(
         request,
         access,
         document,

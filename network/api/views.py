@@ -24,7 +24,8 @@ from coding.access import Cap, access_project
 from coding.models import Code
 from network import graph
 from network.api import serializers as s
-from network.filters import network_filters_from_params, network_scope
+from network.filters import network_scope
+from network.forms import NetworkFiltersForm
 from network.models import Actor, FlowType
 from network.selectors import network_changed_at, network_payload, stored_network
 from network.services import (
@@ -246,9 +247,9 @@ class NetworkView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
         network_setup(project=access.project)
-        filters = network_filters_from_params(
+        filters = NetworkFiltersForm(
             request.query_params, project=access.project
-        )
+        ).filters()
         snapshot, _created = network_snapshot_get_or_create(
             project=access.project,
             scope=network_scope(access),

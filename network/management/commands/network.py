@@ -17,8 +17,14 @@ from django.core.management.base import BaseCommand, CommandError
 from coding.access import ProjectAccess
 from coding.models import Project, Role
 from network import graph
-from network.filters import network_filters_from_params, network_scope
-from network.selectors import network_changed_at, network_payload, stored_network
+from network.filters import network_scope
+from network.forms import NetworkFiltersForm
+from network.selectors import (
+    network_changed_at,
+    network_payload,
+    snapshot_summary,
+    stored_network,
+)
 from network.services import (
     network_build,
     network_setup,
@@ -77,7 +83,7 @@ class Command(BaseCommand):
             "co_mentions": options["co_mentions"],
         }
         try:
-            filters = network_filters_from_params(params, project=project)
+            filters = NetworkFiltersForm(params, project=project).filters()
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         snapshot, _created = network_snapshot_get_or_create(
@@ -125,21 +131,38 @@ class Command(BaseCommand):
             if options["format"] == "csv-nodes":
                 return graph.nodes_csv(stored.graph, metrics=stored.metrics, bom=False)
             return graph.edges_csv(stored.graph, bom=False)
-        payload = network_payload(snapshot, changed_at=changed)
-        summary = payload["summary"]
+        return self._text(snapshot)
+
+    def _text(self, snapshot) -> str:
+        """The summary and the actors by betweenness, as a plain-text table."""
+        summary = snapshot_summary(snapshot)
         lines = [
-            f"{summary['nodes']} actors, {summary['edges']} ties from "
-            f"{summary['relation_codings']} relation codings; density "
-            f"{summary['density']:.3f}, {summary['weak_components']} component(s).",
-            summary["gatekeeper_sentence"],
+            f"{summary.nodes} actors, {summary.edges} ties from "
+            f"{summary.relation_codings} relation codings; density "
+            f"{summary.density:.3f}, {summary.weak_components} component(s).",
+            summary.gatekeeper_sentence,
             "",
             f"{'actor':<40} {'degree':>6} {'in':>4} {'out':>4} {'betweenness':>12} {'closeness':>10}",
         ]
-        nodes = sorted(payload["nodes"], key=lambda n: -(n["betweenness"] or 0.0))
-        for node in nodes:
+        stored = stored_network(snapshot, evidence=False)
+        by_actor = {m.actor_id: m for m in stored.metrics}
+        actors = sorted(stored.actors.values(), key=lambda a: a.pk)
+        for actor in sorted(
+            actors, key=lambda a: -_measure(by_actor, a, "betweenness")
+        ):
+            degree, in_degree, out_degree = (
+                int(_measure(by_actor, actor, name))
+                for name in ("degree", "in_degree", "out_degree")
+            )
             lines.append(
-                f"{node['name'][:40]:<40} {node['degree'] or 0:>6} {node['in_degree'] or 0:>4} "
-                f"{node['out_degree'] or 0:>4} {node['betweenness'] or 0.0:>12.3f} "
-                f"{node['closeness'] or 0.0:>10.3f}"
+                f"{actor.name[:40]:<40} {degree:>6} {in_degree:>4} {out_degree:>4} "
+                f"{_measure(by_actor, actor, 'betweenness'):>12.3f} "
+                f"{_measure(by_actor, actor, 'closeness'):>10.3f}"
             )
         return "\n".join(lines) + "\n"
+
+
+def _measure(by_actor: dict, actor, name: str) -> float:
+    """An actor's measure, 0 where it has none (not measured, or ``None``)."""
+    metrics = by_actor.get(actor.pk)
+    return (getattr(metrics, name) if metrics else None) or 0.0
