@@ -15,7 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import translation
 
 from coding.access import ProjectAccess
-from coding.models import AnalysisState
+from coding.services.changes import codings_changed_at
 from network import graph
 from network.models import Actor, ActorMetric, FlowType, NetworkSnapshot, NetworkState
 
@@ -25,9 +25,7 @@ METRIC_FIELDS = graph.METRIC_FIELDS
 def network_changed_at(*, project_id: int):
     """When codings, actors or flow types last changed (``None``: never)."""
     times = [
-        AnalysisState.objects.filter(project_id=project_id)
-        .values_list("codings_changed_at", flat=True)
-        .first(),
+        codings_changed_at(project_id),
         NetworkState.objects.filter(project_id=project_id)
         .values_list("changed_at", flat=True)
         .first(),
