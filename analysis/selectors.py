@@ -42,8 +42,9 @@ from analysis.text import (
 )
 from coding.access import ProjectAccess
 from coding.models import Case, Code, Coding, Document, SpeakerTurn
+from coding.registry import alias_sources
 from coding.segments import SegmentFilter, filtered_codings
-from coding.selectors import CodeNode, _label_end, codebook_tree, flatten
+from coding.selectors import CodeNode, codebook_tree, flatten, label_end
 from coding.services.codebook import DEFAULT_CODEBOOK_FILE
 
 PREVIEW_MATCHES = 20
@@ -281,7 +282,7 @@ def _word_items(access: ProjectAccess, query: WordQuery) -> Iterator[tuple]:
             for _number, speaker, start, end in turns.get(pk, ()):
                 # Leave out the "Speaker:" label, as the workbench does when it
                 # codes a whole turn.
-                body = _label_end(text, start, end, speaker)
+                body = label_end(text, start, end, speaker)
                 by_speaker[speaker or NO_VALUE].append((body, end))
             yield text, list(by_speaker.items())
     else:  # code
@@ -328,28 +329,35 @@ def _codebook_aliases() -> dict[str, tuple[str, ...]]:
 def actor_aliases(project_id: int) -> dict[int, list[str]]:
     """The names of each actor code, its own name first: ``{code_id: [name, ...]}``.
 
-    The one place that knows where aliases come from: the ``network`` app's
-    ``Actor`` rows (``Actor.aliases``) once the project has any, else the aliases
-    the default regie codebook (``coding/data/regie_codebook.json``) gives its actor
-    codes, matched on the code's path ("Actoren > Groep INTRO"). As in the network
-    page, a name claimed by two actors goes to the first in codebook order, so the
-    counts of both pages agree.
+    The one place that knows where aliases come from: the registered alias sources
+    (``coding.registry.alias_sources``; the network app's actors) once one knows
+    any for the project, else the aliases the default regie codebook
+    (``coding/data/regie_codebook.json``) gives its actor codes, matched on the
+    code's path ("Actoren > Groep INTRO"). As in the network page, a name claimed by
+    two actors goes to the first in codebook order, so the counts of both pages
+    agree.
     """
     nodes = flatten(codebook_tree(Code.objects.filter(project_id=project_id)))
-    try:
-        from network.models import Actor
-    except ImportError:  # the network app without its models
-        Actor = None
-    if Actor is not None and Actor.objects.filter(project_id=project_id).exists():
-        source = {
-            code_id: list(aliases or [])
-            for code_id, aliases in Actor.objects.filter(
-                project_id=project_id
-            ).values_list("code_id", "aliases")
-        }
-    else:
+    source = _registered_aliases(project_id)
+    if not source:
         known = _codebook_aliases()
         source = {n.id: list(known[n.path]) for n in nodes if n.path in known}
+    return _first_claim_wins(nodes, source)
+
+
+def _registered_aliases(project_id: int) -> dict[int, list[str]]:
+    """The first registered source that knows aliases for the project."""
+    for alias_source in alias_sources:
+        found = alias_source.aliases(project_id)
+        if found:
+            return {code_id: list(names or []) for code_id, names in found.items()}
+    return {}
+
+
+def _first_claim_wins(
+    nodes: list[CodeNode], source: dict[int, list[str]]
+) -> dict[int, list[str]]:
+    """Each code's own name, then its aliases; a name already taken is dropped."""
     result: dict[int, list[str]] = {}
     taken: set[str] = set()
     for node in nodes:
@@ -593,7 +601,7 @@ def autocode_spans(
             )
         else:
             spans = merge_spans(
-                (_label_end(text, start, end, speaker), end)
+                (label_end(text, start, end, speaker), end)
                 for _n, speaker, start, end in doc_turns
                 if speaker.casefold() in wanted
             )

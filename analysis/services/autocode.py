@@ -121,7 +121,6 @@ def autocode_run_execute(*, run_id: int) -> AutoCodeRun | None:
     Recomputes the passages from the stored query (never from a preview), skips
     those the coder already coded with the code and creates the rest.
     """
-
     claimed = AutoCodeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
         status=Status.RUNNING
     )
@@ -132,67 +131,84 @@ def autocode_run_execute(*, run_id: int) -> AutoCodeRun | None:
     )
     rows = AutoCodeRun.objects.filter(pk=run_id)
     try:
-        with transaction.atomic():
-            query = query_from_json("autocode_preview", run.params)
-            found = [
-                (pk, spans)
-                for pk, _text, spans in autocode_spans(run.project_id, query)
-                if spans
-            ]
-            matches = sum(len(spans) for _pk, spans in found)
-            if matches > MAX_CODINGS_PER_RUN:
-                raise ValidationError(
-                    _(
-                        "This search finds %(n)d passages, more than the %(limit)d "
-                        "one run may code. Narrow it down."
-                    )
-                    % {"n": matches, "limit": MAX_CODINGS_PER_RUN}
-                )
-            documents = Document.objects.in_bulk([pk for pk, _spans in found])
-            existing = set(
-                Coding.objects.filter(
-                    coder=run.coder, code=run.code, document_id__in=list(documents)
-                ).values_list("document_id", "start", "end")
-            )
-            specs = [
-                CodingSpec(document=documents[pk], code=run.code, start=s, end=e)
-                for pk, spans in found
-                for s, e in spans
-                if (pk, s, e) not in existing
-            ]
-            created = (
-                codings_create_bulk(
-                    specs=specs, coder=run.coder, actor=run.created_by or run.coder
-                )
-                if specs
-                else []
-            )
-            rows.update(
-                status=Status.DONE,
-                matches=matches,
-                skipped=matches - len(specs),
-                coding_ids=[c.pk for c in created],
-                error="",
-                finished_at=timezone.now(),
-            )
+        _apply_run(run)
     except OperationalError:
         rows.update(status=Status.QUEUED)
         raise
     except (ValueError, ValidationError) as error:
-        message = (
-            " ".join(error.messages)
-            if isinstance(error, ValidationError)
-            else str(error)
-        )
-        rows.update(
-            status=Status.FAILED, error=message[:2000], finished_at=timezone.now()
-        )
+        _fail(rows, error)
     except Exception as error:
-        rows.update(
-            status=Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        _fail(rows, error)
         raise
     return rows.get()
+
+
+@transaction.atomic
+def _apply_run(run: AutoCodeRun) -> None:
+    """Find the run's passages, code those not coded yet, record what was made."""
+    found = _passages(run)
+    matches = sum(len(spans) for _pk, spans in found)
+    specs = _new_specs(run, found)
+    created = (
+        codings_create_bulk(
+            specs=specs, coder=run.coder, actor=run.created_by or run.coder
+        )
+        if specs
+        else []
+    )
+    AutoCodeRun.objects.filter(pk=run.pk).update(
+        status=Status.DONE,
+        matches=matches,
+        skipped=matches - len(specs),
+        coding_ids=[c.pk for c in created],
+        error="",
+        finished_at=timezone.now(),
+    )
+
+
+def _passages(run: AutoCodeRun) -> list[tuple[int, list[tuple[int, int]]]]:
+    """``(document id, spans)`` the stored query finds; at most one run's worth."""
+    query = query_from_json("autocode_preview", run.params)
+    found = [
+        (pk, spans)
+        for pk, _text, spans in autocode_spans(run.project_id, query)
+        if spans
+    ]
+    matches = sum(len(spans) for _pk, spans in found)
+    if matches > MAX_CODINGS_PER_RUN:
+        raise ValidationError(
+            _(
+                "This search finds %(n)d passages, more than the %(limit)d "
+                "one run may code. Narrow it down."
+            )
+            % {"n": matches, "limit": MAX_CODINGS_PER_RUN}
+        )
+    return found
+
+
+def _new_specs(
+    run: AutoCodeRun, found: list[tuple[int, list[tuple[int, int]]]]
+) -> list[CodingSpec]:
+    """The passages the coder has not coded with the run's code yet."""
+    documents = Document.objects.in_bulk([pk for pk, _spans in found])
+    existing = set(
+        Coding.objects.filter(
+            coder=run.coder, code=run.code, document_id__in=list(documents)
+        ).values_list("document_id", "start", "end")
+    )
+    return [
+        CodingSpec(document=documents[pk], code=run.code, start=s, end=e)
+        for pk, spans in found
+        for s, e in spans
+        if (pk, s, e) not in existing
+    ]
+
+
+def _fail(rows, error: Exception) -> None:
+    message = (
+        " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    )
+    rows.update(status=Status.FAILED, error=message[:2000], finished_at=timezone.now())
 
 
 @transaction.atomic

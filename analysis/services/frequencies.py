@@ -264,6 +264,22 @@ def _compute(
     return _fold(cells, parent_of, targets, case_of, attributes)
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """The SQL cells as columns: per cell its counts and the index of its document,
+    coder and case (-1: no case) among the sorted distinct ones."""
+
+    n: np.ndarray
+    chars: np.ndarray
+    words: np.ndarray
+    documents: np.ndarray
+    coders: np.ndarray
+    doc_i: np.ndarray
+    coder_i: np.ndarray
+    case_i: np.ndarray
+    case_ids: list[int]
+
+
 def _fold(
     cells: list[tuple],
     parent_of: dict[int, int | None],
@@ -275,21 +291,69 @@ def _fold(
     n, chars, words)`` cells; documents and cases are distinct counts per row."""
     if not cells:
         return []
-    code, document, coder, n, chars, words = (
+    code = np.array([c[0] or 0 for c in cells], dtype=np.int64)
+    columns = _columns(cells, case_of)
+    owners = sorted(targets)
+    ci, v = _variants(code, parent_of, owners)
+    if not len(ci):
+        return []
+    out: list[tuple] = []
+    Scope = CodeFrequency.Scope
+    _emit(out, columns, owners, ci, v, Scope.ALL, lambda k: (k, ""))
+    nd, nc = len(columns.documents), len(columns.coders)
+    documents, coders = columns.documents, columns.coders
+    _emit(
+        out,
+        columns,
+        owners,
+        ci,
+        v * nd + columns.doc_i[ci],
+        Scope.DOCUMENT,
+        lambda k: (k // nd, str(int(documents[k % nd]))),
+    )
+    _emit(
+        out,
+        columns,
+        owners,
+        ci,
+        v * nc + columns.coder_i[ci],
+        Scope.CODER,
+        lambda k: (k // nc, str(int(coders[k % nc]))),
+    )
+    _emit_attributes(out, columns, owners, ci, v, attributes)
+    return out
+
+
+def _columns(cells: list[tuple], case_of: dict[int, int | None]) -> _Cells:
+    _code, document, coder, n, chars, words = (
         np.array([c[i] or 0 for c in cells], dtype=np.int64) for i in range(6)
     )
     documents = np.unique(document)
     coders = np.unique(coder)
     doc_i = np.searchsorted(documents, document)
-    coder_i = np.searchsorted(coders, coder)
     case_ids = sorted({c for c in case_of.values() if c is not None})
     case_index = {c: i for i, c in enumerate(case_ids)}
     case_i = np.array(
         [case_index.get(case_of.get(int(d)), -1) for d in documents], dtype=np.int64
     )[doc_i]
+    return _Cells(
+        n=n,
+        chars=chars,
+        words=words,
+        documents=documents,
+        coders=coders,
+        doc_i=doc_i,
+        coder_i=np.searchsorted(coders, coder),
+        case_i=case_i,
+        case_ids=case_ids,
+    )
 
-    # (owner, rolled) variants each cell counts for: v = 2 * owner index + rolled.
-    owners = sorted(targets)
+
+def _variants(
+    code: np.ndarray, parent_of: dict[int, int | None], owners: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entries ``(cell index, variant)``: the (owner, rolled) variants each cell
+    counts for, ``variant = 2 * owner index + rolled``."""
     owner_index = {o: i for i, o in enumerate(owners)}
     cell_parts, variant_parts = [], []
     for code_id in np.unique(code).tolist():
@@ -303,75 +367,65 @@ def _fold(
             cell_parts.append(rows)
             variant_parts.append(np.full(len(rows), v, dtype=np.int64))
     if not cell_parts:
-        return []
-    ci = np.concatenate(cell_parts)
-    v = np.concatenate(variant_parts)
+        empty = np.array([], dtype=np.int64)
+        return empty, empty
+    return np.concatenate(cell_parts), np.concatenate(variant_parts)
 
-    out: list[tuple] = []
 
-    def emit(rows, group, scope, key_of) -> None:
-        """One row per distinct ``group`` value over the cells ``rows``."""
-        keys, inverse = np.unique(group, return_inverse=True)
-        sums = [
-            np.bincount(inverse, weights=w[rows], minlength=len(keys)).astype(np.int64)
-            for w in (n, chars, words)
-        ]
-        cases = case_i[rows]
-        docs = _distinct(inverse, len(keys), doc_i[rows])
-        with_case = _distinct(inverse, len(keys), cases, cases >= 0)
-        for i, k in enumerate(keys.tolist()):
-            variant, key = key_of(k)
-            out.append(
-                (
-                    owners[variant // 2],
-                    bool(variant % 2),
-                    str(scope),
-                    key,
-                    int(sums[0][i]),
-                    int(docs[i]),
-                    int(with_case[i]),
-                    int(sums[1][i]),
-                    int(sums[2][i]),
-                )
+def _emit(out, columns: _Cells, owners, rows, group, scope, key_of) -> None:
+    """One row per distinct ``group`` value over the cells ``rows``."""
+    keys, inverse = np.unique(group, return_inverse=True)
+    sums = [
+        np.bincount(inverse, weights=w[rows], minlength=len(keys)).astype(np.int64)
+        for w in (columns.n, columns.chars, columns.words)
+    ]
+    cases = columns.case_i[rows]
+    docs = _distinct(inverse, len(keys), columns.doc_i[rows])
+    with_case = _distinct(inverse, len(keys), cases, cases >= 0)
+    for i, k in enumerate(keys.tolist()):
+        variant, key = key_of(k)
+        out.append(
+            (
+                owners[variant // 2],
+                bool(variant % 2),
+                str(scope),
+                key,
+                int(sums[0][i]),
+                int(docs[i]),
+                int(with_case[i]),
+                int(sums[1][i]),
+                int(sums[2][i]),
             )
-
-    Scope = CodeFrequency.Scope
-    emit(ci, v, Scope.ALL, lambda k: (k, ""))
-    nd, nc = len(documents), len(coders)
-    emit(
-        ci,
-        v * nd + doc_i[ci],
-        Scope.DOCUMENT,
-        lambda k: (k // nd, str(int(documents[k % nd]))),
-    )
-    emit(
-        ci,
-        v * nc + coder_i[ci],
-        Scope.CODER,
-        lambda k: (k // nc, str(int(coders[k % nc]))),
-    )
-    # Attribute values: a cell counts once for every "name=value" of its case.
-    names = sorted({a for values in attributes.values() for a in values})
-    if names:
-        index = {a: i for i, a in enumerate(names)}
-        per_case = [[index[a] for a in attributes.get(c, ())] for c in case_ids]
-        counts = np.array([len(p) for p in per_case], dtype=np.int64)
-        flat = np.array([a for p in per_case for a in p], dtype=np.int64)
-        offsets = np.cumsum(counts) - counts
-        entries = np.flatnonzero(case_i[ci] >= 0)  # entries of (ci, v) with a case
-        case_of_entry = case_i[ci[entries]]
-        repeat = counts[case_of_entry]
-        entry = np.repeat(entries, repeat)
-        step = np.arange(len(entry)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-        name_i = flat[np.repeat(offsets[case_of_entry], repeat) + step]
-        na = len(names)
-        emit(
-            ci[entry],
-            v[entry] * na + name_i,
-            Scope.ATTRIBUTE,
-            lambda k: (k // na, names[k % na]),
         )
-    return out
+
+
+def _emit_attributes(out, columns: _Cells, owners, ci, v, attributes) -> None:
+    """Attribute values: a cell counts once for every "name=value" of its case."""
+    names = sorted({a for values in attributes.values() for a in values})
+    if not names:
+        return
+    index = {a: i for i, a in enumerate(names)}
+    per_case = [[index[a] for a in attributes.get(c, ())] for c in columns.case_ids]
+    counts = np.array([len(p) for p in per_case], dtype=np.int64)
+    flat = np.array([a for p in per_case for a in p], dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    case_i = columns.case_i
+    entries = np.flatnonzero(case_i[ci] >= 0)  # entries of (ci, v) with a case
+    case_of_entry = case_i[ci[entries]]
+    repeat = counts[case_of_entry]
+    entry = np.repeat(entries, repeat)
+    step = np.arange(len(entry)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    name_i = flat[np.repeat(offsets[case_of_entry], repeat) + step]
+    na = len(names)
+    _emit(
+        out,
+        columns,
+        owners,
+        ci[entry],
+        v[entry] * na + name_i,
+        CodeFrequency.Scope.ATTRIBUTE,
+        lambda k: (k // na, names[k % na]),
+    )
 
 
 def _distinct(inverse, size: int, values, valid=None):
