@@ -22,12 +22,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.forms import (
+    MentionQuery,
     cooccurrence_query_from_params,
     matrix_query_from_params,
     mention_query_from_params,
     word_query_from_params,
 )
 from analysis.models import AnalysisKind, AnalysisResult
+from analysis.results import CooccurrenceData, MentionsData
 from analysis.selectors import (
     NO_VALUE,
     actor_aliases,
@@ -41,6 +43,7 @@ from analysis.selectors import (
 from analysis.selectors_frequencies import analysis_state, code_frequency_rows
 from analysis.services.frequencies import frequencies_schedule_if_stale
 from analysis.services.results import analysis_badge, analysis_request
+from analysis.text import MatrixResult
 from coding.access import ProjectAccess, access_code, access_project
 from coding.api.exports import SEGMENT_FILTER_PARAMETERS
 from coding.api.views import int_param
@@ -240,37 +243,48 @@ class WordFrequenciesView(APIView):
         result = analysis_request(
             access=access, kind=AnalysisKind.WORDS, query=query, user=request.user
         )
-        groups = word_groups(access, query, result.result)
+        groups = word_groups(access, query, result.data)
         return _answer(result, WordGroupSerializer(groups, many=True).data)
 
 
-def _mention_results(access: ProjectAccess, result: AnalysisResult) -> dict | None:
-    data = result.result
+def _mention_results(
+    access: ProjectAccess, result: AnalysisResult, query: MentionQuery
+) -> dict | None:
+    data: MentionsData | None = result.data
     if data is None:
         return None
     nodes = code_nodes(access.project.pk)
     aliases = actor_aliases(access.project.pk)
     titles = document_titles(access.project.pk)
-    totals = {a: (n, docs) for a, n, docs in data["totals"]}
     return {
-        "level_attribute": result.params.get("level_attribute", ""),
+        "level_attribute": query.level_attribute,
         "actors": [
             {
                 "id": a,
                 "name": nodes[a].name if a in nodes else str(a),
                 "aliases": aliases.get(a, []),
-                "total": totals.get(a, (0, 0))[0],
-                "documents": totals.get(a, (0, 0))[1],
+                "total": data.total_of(a).mentions,
+                "documents": data.total_of(a).documents,
             }
-            for a in data["actors"]
+            for a in data.actors
         ],
         "by_level": [
-            {"actor": a, "key": k, "label": k if k != NO_VALUE else "", "count": n}
-            for k, a, n in data["by_level"]
+            {
+                "actor": m.actor,
+                "key": m.key,
+                "label": m.key if m.key != NO_VALUE else "",
+                "count": m.count,
+            }
+            for m in data.by_level
         ],
         "by_document": [
-            {"actor": a, "key": k, "label": titles.get(k, ""), "count": n}
-            for k, a, n in data["by_document"]
+            {
+                "actor": m.actor,
+                "key": m.key,
+                "label": titles.get(m.key, ""),
+                "count": m.count,
+            }
+            for m in data.by_document
         ],
     }
 
@@ -294,7 +308,7 @@ class MentionsView(APIView):
         result = analysis_request(
             access=access, kind=AnalysisKind.MENTIONS, query=query, user=request.user
         )
-        return _answer(result, _mention_results(access, result))
+        return _answer(result, _mention_results(access, result, query))
 
 
 def _code_axis(access: ProjectAccess, ids: list[int]) -> list[dict]:
@@ -357,10 +371,10 @@ class CooccurrenceView(APIView):
             query=query,
             user=request.user,
         )
-        data = result.result
+        data: CooccurrenceData | None = result.data
         results = None
         if data is not None:
-            results = {**data, "codes": _code_axis(access, data["codes"])}
+            results = {**data.to_json(), "codes": _code_axis(access, list(data.codes))}
             if cell:
                 results["pairs"] = [
                     list(p) for p in cooccurrence_pairs(access, query, *cell)
@@ -415,15 +429,15 @@ class MatrixView(APIView):
         result = analysis_request(
             access=access, kind=AnalysisKind.MATRIX, query=query, user=request.user
         )
-        data = result.result
+        data: MatrixResult | None = result.data
         results = None
         if data is not None:
-            labels = matrix_column_labels(access, query, data["columns"])
+            labels = matrix_column_labels(access, query, data.columns)
             results = {
-                "cell": data["cell"],
-                "rows": _code_axis(access, data["rows"]),
-                "columns": [{"key": c, "label": labels[c]} for c in data["columns"]],
-                "values": data["values"],
+                "cell": data.cell,
+                "rows": _code_axis(access, list(data.rows)),
+                "columns": [{"key": c, "label": labels[c]} for c in data.columns],
+                "values": [list(v) for v in data.values],
             }
             if cell:
                 results["codings"] = list(

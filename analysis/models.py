@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from analysis.results import ResultData, load_result
 from coding.services.changes import changes_since, codings_changed_at
 
 ALL_CODES = "*"
@@ -101,6 +102,11 @@ class AnalysisResult(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in {ResultStatus.QUEUED, ResultStatus.RUNNING}
+
+    @property
+    def data(self) -> ResultData | None:
+        """The stored result, typed (``None`` until first computed)."""
+        return load_result(self.kind, self.result)
 
     def badge(self, current_source_key: str) -> str:
         """``computing``, ``failed``, ``stale`` or ``fresh`` — what the page shows.

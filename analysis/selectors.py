@@ -29,7 +29,20 @@ from analysis.forms import (
     MentionQuery,
     WordQuery,
 )
+from analysis.results import (
+    AutocodePreviewData,
+    CooccurrenceData,
+    DocumentHits,
+    MentionCount,
+    MentionsData,
+    MentionTotal,
+    PreviewMatch,
+    WordEntry,
+    WordGroupData,
+    WordsData,
+)
 from analysis.text import (
+    MatrixResult,
     compile_aliases,
     cooccurrence,
     count_actor_mentions,
@@ -171,7 +184,7 @@ def _value_text(value: object) -> str:
 
 def words_compute(
     access: ProjectAccess, query: WordQuery, *, stop_words: frozenset[str]
-) -> dict:
+) -> WordsData:
     """Top words per group; each group also gets its total of counted words.
 
     Groups: ``project`` (one), ``document`` (id), ``speaker`` (name),
@@ -187,25 +200,24 @@ def words_compute(
         min_length=query.min_length,
         language=query.language,
     )
-    result = []
-    for key, rows in groups.items():
-        result.append(
-            {
-                "key": key,
-                "total": sum(r.count for r in rows),
-                "distinct": len(rows),
-                "words": [
-                    [r.word, r.count, r.documents, list(r.forms[:5])]
-                    for r in rows[: query.top]
-                ],
-            }
+    result = [
+        WordGroupData(
+            key=key,
+            total=sum(r.count for r in rows),
+            distinct=len(rows),
+            words=tuple(
+                WordEntry(r.word, r.count, r.documents, tuple(r.forms[:5]))
+                for r in rows[: query.top]
+            ),
         )
+        for key, rows in groups.items()
+    ]
     if query.group == "code":
         order = {c: i for i, c in enumerate(code_order(project_id))}
-        result.sort(key=lambda g: order.get(g["key"], len(order)))
+        result.sort(key=lambda g: order.get(g.key, len(order)))
     elif query.group in {"speaker", "attribute"}:
-        result.sort(key=lambda g: (g["key"] == NO_VALUE, str(g["key"]).lower()))
-    return {"groups": result}
+        result.sort(key=lambda g: (g.key == NO_VALUE, str(g.key).lower()))
+    return WordsData(groups=tuple(result))
 
 
 @dataclass
@@ -226,7 +238,9 @@ class WordGroup:
     rows: list[WordRow] = field(default_factory=list)
 
 
-def word_groups(access: ProjectAccess, query: WordQuery, data: dict | None) -> list:
+def word_groups(
+    access: ProjectAccess, query: WordQuery, data: WordsData | None
+) -> list[WordGroup]:
     """A stored word count with labels and each word's share of its group."""
     if not data:
         return []
@@ -236,8 +250,8 @@ def word_groups(access: ProjectAccess, query: WordQuery, data: dict | None) -> l
     elif query.group == "code":
         labels = {k: n.path for k, n in code_nodes(access.project.pk).items()}
     groups = []
-    for group in data["groups"]:
-        key, total = group["key"], group["total"]
+    for group in data.groups:
+        key, total = group.key, group.total
         if query.group == "project":
             label = _("whole project")
         elif key in (NO_VALUE, None):
@@ -246,15 +260,15 @@ def word_groups(access: ProjectAccess, query: WordQuery, data: dict | None) -> l
             label = labels.get(key, str(key))
         rows = [
             WordRow(
-                word=word,
-                count=count,
-                percent=round(100 * count / total, 2) if total else 0.0,
-                documents=documents,
-                forms=forms,
+                word=w.word,
+                count=w.count,
+                percent=round(100 * w.count / total, 2) if total else 0.0,
+                documents=w.documents,
+                forms=list(w.forms),
             )
-            for word, count, documents, forms in group["words"]
+            for w in group.words
         ]
-        groups.append(WordGroup(key, label, total, group["distinct"], rows))
+        groups.append(WordGroup(key, label, total, group.distinct, rows))
     return groups
 
 
@@ -373,7 +387,7 @@ def _first_claim_wins(
     return result
 
 
-def mentions_compute(access: ProjectAccess, query: MentionQuery) -> dict:
+def mentions_compute(access: ProjectAccess, query: MentionQuery) -> MentionsData:
     """Mentions per actor code, per document, per case and per respondent level.
 
     Counts text, not codings, so blind coding does not change them.
@@ -382,7 +396,7 @@ def mentions_compute(access: ProjectAccess, query: MentionQuery) -> dict:
     aliases = actor_aliases(project_id)
     actors = [c for c in code_order(project_id) if c in aliases]
     if not actors:
-        return {"actors": [], "by_document": [], "by_level": [], "totals": []}
+        return MentionsData(actors=(), by_document=(), by_level=(), totals=())
     matcher = compile_aliases({c: aliases[c] for c in actors})
     documents = filtered_documents(project_id, query.filter)
     level_of = _attribute_of_cases(project_id, query.level_attribute)
@@ -400,12 +414,18 @@ def mentions_compute(access: ProjectAccess, query: MentionQuery) -> dict:
         by_level[level_of.get(case_of[document_id], NO_VALUE), actor] += n
         totals[actor][0] += n
         totals[actor][1] += 1
-    return {
-        "actors": actors,
-        "by_document": sorted([d, a, n] for (d, a), n in per_document.items()),
-        "by_level": sorted([level, a, n] for (level, a), n in by_level.items()),
-        "totals": [[a, n, docs] for a, (n, docs) in totals.items()],
-    }
+    return MentionsData(
+        actors=tuple(actors),
+        by_document=tuple(
+            MentionCount(*row)
+            for row in sorted((d, a, n) for (d, a), n in per_document.items())
+        ),
+        by_level=tuple(
+            MentionCount(*row)
+            for row in sorted((level, a, n) for (level, a), n in by_level.items())
+        ),
+        totals=tuple(MentionTotal(a, n, docs) for a, (n, docs) in totals.items()),
+    )
 
 
 # --- co-occurrence --------------------------------------------------------------------
@@ -429,9 +449,11 @@ def _cooccurrence_matrix(
     return cooccurrence(rows, mode=query.mode, turns=turns, codes=codes)
 
 
-def cooccurrence_compute(access: ProjectAccess, query: CooccurrenceQuery) -> dict:
+def cooccurrence_compute(
+    access: ProjectAccess, query: CooccurrenceQuery
+) -> CooccurrenceData:
     """Counts, coding-pair counts and Jaccard indices over the visible codings."""
-    return _cooccurrence_matrix(access, query).as_lists()
+    return CooccurrenceData.from_json(_cooccurrence_matrix(access, query).as_lists())
 
 
 def cooccurrence_pairs(
@@ -461,7 +483,7 @@ def _matrix_column_of(
     return "document__case_id", _attribute_of_cases(access.project.pk, query.attribute)
 
 
-def matrix_compute(access: ProjectAccess, query: MatrixQuery) -> dict:
+def matrix_compute(access: ProjectAccess, query: MatrixQuery) -> MatrixResult:
     """Codes down, attribute values / documents / coders across (see
     ``analysis.text.matrix``). Documents are ordered by title, coders by name."""
     project_id = access.project.pk
@@ -492,12 +514,7 @@ def matrix_compute(access: ProjectAccess, query: MatrixQuery) -> dict:
         rows=codes,
         columns=_matrix_columns(access, query, {item[2] for item in items}),
     )
-    return {
-        "cell": result.cell,
-        "rows": list(result.rows),
-        "columns": list(result.columns),
-        "values": [list(v) for v in result.values],
-    }
+    return result
 
 
 def _ancestors(parent_of: dict[int, int | None], code_id: int) -> list[int]:
@@ -609,7 +626,9 @@ def autocode_spans(
         yield pk, text, spans
 
 
-def autocode_preview_compute(access: ProjectAccess, query: AutocodeQuery) -> dict:
+def autocode_preview_compute(
+    access: ProjectAccess, query: AutocodeQuery
+) -> AutocodePreviewData:
     """How many passages auto-coding would code, where, and the first few in context."""
     total = 0
     per_document = []
@@ -618,16 +637,18 @@ def autocode_preview_compute(access: ProjectAccess, query: AutocodeQuery) -> dic
         if not spans:
             continue
         total += len(spans)
-        per_document.append([pk, len(spans)])
+        per_document.append(DocumentHits(pk, len(spans)))
         for start, end in spans[: PREVIEW_MATCHES - len(first)]:
             first.append(
-                {
-                    "document": pk,
-                    "start": start,
-                    "end": end,
-                    "before": text[max(0, start - PREVIEW_CONTEXT) : start],
-                    "text": text[start:end],
-                    "after": text[end : end + PREVIEW_CONTEXT],
-                }
+                PreviewMatch(
+                    document=pk,
+                    start=start,
+                    end=end,
+                    before=text[max(0, start - PREVIEW_CONTEXT) : start],
+                    text=text[start:end],
+                    after=text[end : end + PREVIEW_CONTEXT],
+                )
             )
-    return {"total": total, "per_document": per_document, "matches": first}
+    return AutocodePreviewData(
+        total=total, per_document=tuple(per_document), matches=tuple(first)
+    )

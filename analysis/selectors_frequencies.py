@@ -17,7 +17,7 @@ User = get_user_model()
 SCOPES = ("all", "document", "coder", "attribute")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FrequencyRow:
     code_id: int
     code_path: str

@@ -36,7 +36,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analysis import selectors as s
+from analysis import selectors
 from analysis.forms import (
     AutocodeQuery,
     MatrixQuery,
@@ -51,6 +51,7 @@ from analysis.models import (
     ProjectStopWords,
     ResultStatus,
 )
+from analysis.results import ResultData
 from analysis.selectors import total_characters
 from analysis.text import load_stop_words
 from coding.access import Cap, ProjectAccess
@@ -301,20 +302,19 @@ def _send(result_id: int) -> None:
         )
 
 
-def _run(kind: str, access: ProjectAccess, query: Any) -> dict:
-
+def _run(kind: str, access: ProjectAccess, query: Any) -> ResultData:
     if kind == AnalysisKind.WORDS:
         stop_words = stop_words_for(access.project, query.stop)
-        return s.words_compute(access, query, stop_words=stop_words)
+        return selectors.words_compute(access, query, stop_words=stop_words)
     if kind == AnalysisKind.MENTIONS:
-        return s.mentions_compute(access, query)
+        return selectors.mentions_compute(access, query)
     if kind == AnalysisKind.COOCCURRENCE:
-        return s.cooccurrence_compute(access, query)
+        return selectors.cooccurrence_compute(access, query)
     if kind == AnalysisKind.MATRIX:
         assert isinstance(query, MatrixQuery)
-        return s.matrix_compute(access, query)
+        return selectors.matrix_compute(access, query)
     if kind == AnalysisKind.AUTOCODE_PREVIEW:
-        return s.autocode_preview_compute(access, query)
+        return selectors.autocode_preview_compute(access, query)
     raise ValueError(f"unknown analysis kind {kind!r}")
 
 
@@ -369,7 +369,7 @@ def analysis_compute(*, result_id: int) -> AnalysisResult | None:
         raise
     rows.update(
         status=ResultStatus.DONE,
-        result=data,
+        result=data.to_json(),
         error="",
         source_key=snapshot,
         codings_changed_at=changed_at,

@@ -51,6 +51,24 @@ class MatrixResult:
     def value(self, row: int, column: Hashable) -> int:
         return self.values[self.rows.index(row)][self.columns.index(column)]
 
+    def to_json(self) -> dict:
+        """The stored and served shape (``AnalysisResult.result``, the API)."""
+        return {
+            "cell": self.cell,
+            "rows": list(self.rows),
+            "columns": list(self.columns),
+            "values": [list(v) for v in self.values],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> MatrixResult:
+        return cls(
+            cell=data["cell"],
+            rows=tuple(data["rows"]),
+            columns=tuple(data["columns"]),
+            values=tuple(tuple(v) for v in data["values"]),
+        )
+
 
 def matrix_counts(
     items: Iterable[MatrixItem | tuple],

@@ -3,6 +3,7 @@ preview the passages with their count, code them all in one run, undo the run.""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from analysis.forms import AutocodeQuery, autocode_query_from_params
 from analysis.models import AnalysisKind, AutoCodeRun
+from analysis.results import AutocodePreviewData, PreviewMatch
 from analysis.selectors import document_titles
 from analysis.services.autocode import autocode_start, autocode_undo
 from analysis.views.results import (
@@ -68,6 +70,13 @@ def _query_items(params) -> list[tuple[str, str]]:
     return [(k, v) for k in QUERY_FIELDS for v in params.getlist(k)]
 
 
+@dataclass(frozen=True, slots=True)
+class TitledMatch(PreviewMatch):
+    """A previewed passage with its document's title, for the page."""
+
+    title: str = ""
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
@@ -85,10 +94,11 @@ def autocode(request: HttpRequest, project_id: int) -> HttpResponse:
             request, access, AnalysisKind.AUTOCODE_PREVIEW, query
         )
     context = result_context(result)
-    titles = document_titles(access.project.pk) if context["data"] else {}
+    preview: AutocodePreviewData | None = context["data"]
+    titles = document_titles(access.project.pk) if preview else {}
     matches = [
-        {**m, "title": titles.get(m["document"], "")}
-        for m in (context["data"] or {}).get("matches", [])
+        TitledMatch(**asdict(match), title=titles.get(match.document, ""))
+        for match in (preview.matches if preview else ())
     ]
     context |= {
         "access": access,
@@ -96,7 +106,7 @@ def autocode(request: HttpRequest, project_id: int) -> HttpResponse:
         "query": query,
         "errors": errors,
         "matches": matches,
-        "documents_hit": len((context["data"] or {}).get("per_document", [])),
+        "documents_hit": len(preview.per_document) if preview else 0,
         "query_items": _query_items(request.GET),
         "can_code": access.can(Cap.CODE),
         "code_choices": flatten(

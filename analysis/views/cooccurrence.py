@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from analysis.forms import CooccurrenceQuery, cooccurrence_query_from_params
 from analysis.models import AnalysisKind
+from analysis.results import CooccurrenceData
 from analysis.selectors import code_nodes, cooccurrence_pairs
 from analysis.views.results import (
     filter_form,
@@ -61,14 +62,14 @@ class Pair:
 
 
 def cooccurrence_rows(
-    access: ProjectAccess, data: dict | None, measure: str
+    access: ProjectAccess, data: CooccurrenceData | None, measure: str
 ) -> tuple[list[Row], list[Pair]]:
     """Heatmap rows (colours scaled on the off-diagonal maximum) and code pairs."""
     if not data:
         return [], []
     nodes = code_nodes(access.project.pk)
-    codes = data["codes"]
-    counts, jaccard, pair_counts = data["counts"], data["jaccard"], data["pair_counts"]
+    codes = data.codes
+    counts, jaccard, pair_counts = data.counts, data.jaccard, data.pair_counts
     size = len(codes)
     off = [(i, j) for i in range(size) for j in range(size) if i != j]
     values = jaccard if measure == "jaccard" else counts

@@ -45,7 +45,7 @@ class MatrixRow:
 
 
 def matrix_rows(
-    access: ProjectAccess, query: MatrixQuery, data: dict | None
+    access: ProjectAccess, query: MatrixQuery, data: MatrixResult | None
 ) -> tuple[list[tuple[str, str]], list[MatrixRow]]:
     """Column headers ``(key, label)`` and the rows with heatmap colours.
 
@@ -55,10 +55,10 @@ def matrix_rows(
     if not data:
         return [], []
     nodes = code_nodes(access.project.pk)
-    labels = matrix_column_labels(access, query, data["columns"])
-    peak = max((v for row in data["values"] for v in row), default=0)
+    labels = matrix_column_labels(access, query, data.columns)
+    peak = max((v for row in data.values for v in row), default=0)
     rows = []
-    for code_id, values in zip(data["rows"], data["values"], strict=True):
+    for code_id, values in zip(data.rows, data.values, strict=True):
         node = nodes.get(code_id)
         rows.append(
             MatrixRow(
@@ -67,12 +67,12 @@ def matrix_rows(
                 color=node.color if node else "",
                 cells=[
                     (str(column), value, heat_style(value, peak))
-                    for column, value in zip(data["columns"], values, strict=True)
+                    for column, value in zip(data.columns, values, strict=True)
                 ],
                 total=sum(values),
             )
         )
-    return [(str(c), labels[c]) for c in data["columns"]], rows
+    return [(str(c), labels[c]) for c in data.columns], rows
 
 
 def _query_string(request: HttpRequest, *drop: str) -> str:
@@ -174,17 +174,12 @@ def matrix_export(request: HttpRequest, project_id: int) -> HttpResponse:
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    data = result.result
+    data = result.data
     nodes = code_nodes(access.project.pk)
     text = matrix_csv(
-        MatrixResult(
-            cell=data["cell"],
-            rows=tuple(data["rows"]),
-            columns=tuple(data["columns"]),
-            values=tuple(tuple(v) for v in data["values"]),
-        ),
-        row_labels={c: nodes[c].path for c in data["rows"] if c in nodes},
-        column_labels=matrix_column_labels(access, query, data["columns"]),
+        data,
+        row_labels={c: nodes[c].path for c in data.rows if c in nodes},
+        column_labels=matrix_column_labels(access, query, data.columns),
         corner=_("code"),
         delimiter=delimiter,
     )

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from analysis.forms import MentionQuery, mention_query_from_params
 from analysis.models import AnalysisKind
+from analysis.results import MentionCount, MentionsData
 from analysis.selectors import (
     NO_VALUE,
     actor_aliases,
@@ -30,54 +31,71 @@ from analysis.views.results import (
 from coding.access import ProjectAccess, access_project
 
 
+@dataclass(frozen=True, slots=True)
+class MentionRow:
+    """One actor's row: a ``(count, style)`` per column, then the totals."""
+
+    id: int
+    name: str
+    color: str
+    cells: list[tuple[int, str]]
+    total: int
+    documents: int
+
+
 @dataclass
 class MentionTable:
-    """Actors down, levels (or documents) across: ``cells[i]`` belongs to
-    ``actors[i]``, one ``(count, style)`` per column, then the row total."""
+    """Actors down, levels (or documents) across: each row has one ``(count,
+    style)`` per column, then the row total."""
 
     columns: list[tuple[object, str]]
-    actors: list[dict] = field(default_factory=list)
+    actors: list[MentionRow] = field(default_factory=list)
 
 
 def mention_tables(
-    access: ProjectAccess, data: dict | None
+    access: ProjectAccess, data: MentionsData | None
 ) -> tuple[MentionTable | None, MentionTable | None]:
-    if not data or not data["actors"]:
+    if not data or not data.actors:
         return None, None
     nodes = code_nodes(access.project.pk)
     titles = document_titles(access.project.pk)
-    totals = {a: (n, docs) for a, n, docs in data["totals"]}
-
-    def table(triples: list, label) -> MentionTable:
-        keys = sorted({k for k, _a, _n in triples}, key=lambda k: label(k).lower())
-        counts = {(k, a): n for k, a, n in triples}
-        peak = max((n for _k, _a, n in triples), default=0)
-        result = MentionTable(columns=[(k, label(k)) for k in keys])
-        for actor in data["actors"]:
-            node = nodes.get(actor)
-            cells = [
-                (counts.get((k, actor), 0), heat_style(counts.get((k, actor), 0), peak))
-                for k in keys
-            ]
-            result.actors.append(
-                {
-                    "id": actor,
-                    "name": node.name if node else str(actor),
-                    "color": node.color if node else "",
-                    "cells": cells,
-                    "total": totals.get(actor, (0, 0))[0],
-                    "documents": totals.get(actor, (0, 0))[1],
-                }
-            )
-        return result
 
     def level_label(key) -> str:
         return _("(no level)") if key == NO_VALUE else str(key)
 
     return (
-        table(data["by_level"], level_label),
-        table(data["by_document"], lambda k: titles.get(k, str(k))),
+        _mention_table(data, data.by_level, level_label, nodes),
+        _mention_table(data, data.by_document, lambda k: titles.get(k, str(k)), nodes),
     )
+
+
+def _mention_table(
+    data: MentionsData, counts: tuple[MentionCount, ...], label, nodes: dict
+) -> MentionTable:
+    keys = sorted({m.key for m in counts}, key=lambda k: label(k).lower())
+    by_cell = {(m.key, m.actor): m.count for m in counts}
+    peak = max((m.count for m in counts), default=0)
+    result = MentionTable(columns=[(k, label(k)) for k in keys])
+    for actor in data.actors:
+        node = nodes.get(actor)
+        total = data.total_of(actor)
+        result.actors.append(
+            MentionRow(
+                id=actor,
+                name=node.name if node else str(actor),
+                color=node.color if node else "",
+                cells=[
+                    (
+                        by_cell.get((k, actor), 0),
+                        heat_style(by_cell.get((k, actor), 0), peak),
+                    )
+                    for k in keys
+                ],
+                total=total.mentions,
+                documents=total.documents,
+            )
+        )
+    return result
 
 
 @login_required
@@ -106,7 +124,7 @@ def mentions(request: HttpRequest, project_id: int) -> HttpResponse:
             if code_id in nodes
         ],
         "chart": [
-            {"label": a["name"], "value": a["total"], "color": a["color"]}
+            {"label": a.name, "value": a.total, "color": a.color}
             for a in (by_level.actors if by_level else [])
         ],
         **filter_form(access, request.GET),

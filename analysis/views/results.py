@@ -73,7 +73,7 @@ def result_context(result: AnalysisResult | None) -> dict[str, Any]:
     """``result``, its ``badge`` and its ``data`` (``None`` until first computed)."""
     if result is None:
         return {"result": None, "badge": "", "data": None}
-    return {"result": result, "badge": analysis_badge(result), "data": result.result}
+    return {"result": result, "badge": analysis_badge(result), "data": result.data}
 
 
 def heat_style(value: float, maximum: float) -> str:
