@@ -1,7 +1,7 @@
-"""Analysis queries as plain, normalised parameters.
+"""Analysis queries: Django forms in, plain normalised parameters out.
 
-Each page and its API endpoint parse the query string with the same
-``*_query_from_params`` function, so both accept exactly the same filters (those of
+Each page and its API endpoint parse the query string with the same form
+(``WordQueryForm`` …, or its shortcut ``*_query_from_params``), so both accept exactly the same filters (those of
 the coded segments page, ``coding.segments.segment_filter_from_params``, plus the
 query's own options) and give the same readable ``ValidationError``s. A query is a
 frozen dataclass; ``query_json`` turns it into the JSON stored on an
@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -162,54 +163,120 @@ def documents_only(f: SegmentFilter) -> SegmentFilter:
     return SegmentFilter(documents=f.documents, attributes=f.attributes)
 
 
-# --- parsing ------------------------------------------------------------------------
+# --- parsing: one Django form per parameter set ------------------------------------
+#
+# Pages, the API and scripts hand the query string (a ``QueryDict``) or a plain dict
+# to the same form; ``query()`` gives the typed, normalised query or raises a
+# ``ValidationError`` naming the first parameter that is wrong, in the words the
+# pages and the API have always used.
 
 
-def _choice(params: Mapping, name: str, choices: tuple[str, ...], default: str) -> str:
-    value = params.get(name, default)
-    value = default if value in (None, "") else str(value).strip()
-    if value not in choices:
-        raise ValidationError(
-            {
-                name: _("Choose %(name)s from %(choices)s.")
-                % {"name": name, "choices": ", ".join(c or "none" for c in choices)}
-            }
-        )
-    return value
+class Param(forms.Field):
+    """A query parameter, kept as sent until the form's ``build`` parses it with
+    ``parse`` — in the order the checks have always run, so a request with two
+    mistakes is told about the same one as before."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        return value
+
+    def parse(self, value: Any) -> Any:
+        return value
 
 
-def _bool(params: Mapping, name: str, default: bool) -> bool:
-    value = str(params.get(name, "")).strip().lower()
-    if value == "":
-        return default
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ValidationError({name: _("Use %(name)s=1 or %(name)s=0.") % {"name": name}})
+class ChoiceParam(Param):
+    """One of ``choices``; empty means ``default``."""
+
+    def __init__(self, choices: tuple[str, ...], default: str) -> None:
+        super().__init__()
+        self.choices, self.default = choices, default
+
+    def parse(self, value: Any) -> str:
+        value = self.default if value in (None, "") else str(value).strip()
+        if value not in self.choices:
+            raise ValidationError(
+                _("Choose %(name)s from %(choices)s.")
+                % {
+                    "name": self.param,
+                    "choices": ", ".join(c or "none" for c in self.choices),
+                }
+            )
+        return value
 
 
-def _int(params: Mapping, name: str, default: int, low: int, high: int) -> int:
-    raw = str(params.get(name, "")).strip()
-    if raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationError(
-            {
-                name: _("%(name)s must be a whole number from %(low)d to %(high)d.")
-                % {"name": name, "low": low, "high": high}
-            }
-        )
-    return int(raw)
+class BoolParam(Param):
+    """``1/true/yes/on`` or ``0/false/no/off``; empty means ``default``."""
+
+    def __init__(self, default: bool) -> None:
+        super().__init__()
+        self.default = default
+
+    def parse(self, value: Any) -> bool:
+        text = str("" if value is None else value).strip().lower()
+        if text == "":
+            return self.default
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValidationError(_("Use %(name)s=1 or %(name)s=0.") % {"name": self.param})
 
 
-def _attribute_name(params: Mapping, name: str, default: str) -> str:
-    value = " ".join(str(params.get(name, "") or default).split())
-    if not value:
-        raise ValidationError({name: _("Name the case attribute, e.g. niveau.")})
-    if len(value) > 100:
-        raise ValidationError({name: _("That attribute name is too long.")})
-    return value
+class IntParam(Param):
+    """A whole number from ``low`` to ``high``; empty means ``default``."""
+
+    def __init__(self, default: int, low: int, high: int) -> None:
+        super().__init__()
+        self.default, self.low, self.high = default, low, high
+
+    def parse(self, value: Any) -> int:
+        raw = str("" if value is None else value).strip()
+        if raw == "":
+            return self.default
+        if not raw.isdigit() or not self.low <= int(raw) <= self.high:
+            raise ValidationError(
+                _("%(name)s must be a whole number from %(low)d to %(high)d.")
+                % {"name": self.param, "low": self.low, "high": self.high}
+            )
+        return int(raw)
+
+
+class AttributeParam(Param):
+    """A case attribute's name (spaces collapsed); empty means ``default``."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__()
+        self.default = default
+
+    def parse(self, value: Any) -> str:
+        value = " ".join(str(value or self.default).split())
+        if not value:
+            raise ValidationError(_("Name the case attribute, e.g. niveau."))
+        if len(value) > 100:
+            raise ValidationError(_("That attribute name is too long."))
+        return value
+
+
+class ListParam(Param):
+    """Every value of a repeated parameter (a ``QueryDict``), or the one value a
+    plain dict holds (a string, or a list)."""
+
+    class Widget(forms.Widget):
+        def value_from_datadict(self, data, files, name):
+            getlist = getattr(data, "getlist", None)
+            if getlist is not None:
+                return getlist(name)
+            value = data.get(name)
+            if value in (None, ""):
+                return []
+            return [value] if isinstance(value, str) else list(value)
+
+    widget = Widget
+
+    def parse(self, value: Any) -> list[str]:
+        return [str(v) for v in value or []]
 
 
 def segment_params(params: Mapping) -> Mapping:
@@ -226,114 +293,199 @@ def segment_params(params: Mapping) -> Mapping:
     return joined
 
 
-def _filter(params: Mapping) -> SegmentFilter:
-    return _sorted_filter(segment_filter_from_params(segment_params(params)))
+class QueryForm(forms.Form):
+    """The parameters of one analysis query plus the coded segments page's filters
+    (``coding.segments.segment_filter_from_params``, whose parameters are listed
+    here so that their errors belong to them), read from ``params``."""
+
+    codes = Param()
+    subcodes = Param()
+    match = Param()
+    coders = Param()
+    documents = Param()
+    attribute = Param()
+    text = Param()
+    memo = Param()
+
+    def __init__(self, params: Mapping) -> None:
+        super().__init__(data=params)
+        for name, form_field in self.fields.items():
+            form_field.param = name  # named in the error messages
+
+    def query(self) -> Any:
+        """The typed query, or the first parameter's error as a ``ValidationError``."""
+        if not self.is_valid():
+            name, errors = next(iter(self.errors.as_data().items()))
+            raise ValidationError({name: errors[0].messages})
+        return self.cleaned_data["query"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            data["query"] = self.build()
+        except ValidationError as error:
+            name, messages = next(iter(error.message_dict.items()))
+            if name not in self.fields:  # a filter parameter the core added
+                self.fields[name] = Param()
+            self.add_error(name, messages)
+        return data
+
+    def param(self, name: str) -> Any:
+        """The parsed value of one parameter (its error names it)."""
+        try:
+            return self.fields[name].parse(self.cleaned_data.get(name))
+        except ValidationError as error:
+            raise ValidationError({name: error.messages}) from None
+
+    def segment_filter(self) -> SegmentFilter:
+        return _sorted_filter(segment_filter_from_params(segment_params(self.data)))
+
+    def build(self) -> Any:
+        raise NotImplementedError
 
 
-def word_query_from_params(params: Mapping) -> WordQuery:
+class WordQueryForm(QueryForm):
     """``group, attribute_name, stop, stem, language, min_length, top`` + filters.
 
     ``stop`` lists the stop lists to apply (``nl,en`` by default, ``none`` for
     none). The coding filters (codes, coders, text, memo, match) only apply when
     grouping by code; documents and case attributes always pick the texts.
     """
-    group = _choice(params, "group", WORD_GROUPS, "project")
-    getlist = getattr(params, "getlist", None)
-    values = getlist("stop") if getlist else [params.get("stop", "")]
-    if not any(str(v).strip() for v in values):
-        values = list(STOP_LANGUAGES)
-    # Several values (a form's checkboxes) or one comma-separated list; "none"
-    # stands for no list (a form sends it as a hidden field beside the boxes).
-    stop = tuple(
-        part.strip()
-        for value in values
-        for part in str(value).lower().split(",")
-        if part.strip() and part.strip() != "none"
-    )
-    bad = [s for s in stop if s not in STOP_LANGUAGES]
-    if bad:
-        raise ValidationError(
-            {
-                "stop": _("Stop lists are nl and en (or none), not “%(v)s”.")
-                % {"v": bad[0]}
-            }
+
+    group = ChoiceParam(WORD_GROUPS, "project")
+    stop = ListParam()
+    attribute_name = AttributeParam(LEVEL_ATTRIBUTE)
+    stem = BoolParam(False)
+    language = ChoiceParam(STOP_LANGUAGES, "nl")
+    min_length = IntParam(3, 1, MAX_MIN_LENGTH)
+    top = IntParam(50, 1, MAX_TOP)
+
+    def build(self) -> WordQuery:
+        group = self.param("group")
+        stop = self._stop()
+        segment_filter = self.segment_filter()
+        return WordQuery(
+            group=group,
+            attribute=self.param("attribute_name") if group == "attribute" else "",
+            stop=stop,
+            stem=self.param("stem"),
+            language=self.param("language"),
+            min_length=self.param("min_length"),
+            top=self.param("top"),
+            filter=segment_filter
+            if group == "code"
+            else documents_only(segment_filter),
         )
-    segment_filter = _filter(params)
-    return WordQuery(
-        group=group,
-        attribute=_attribute_name(params, "attribute_name", LEVEL_ATTRIBUTE)
-        if group == "attribute"
-        else "",
-        stop=tuple(sorted(set(stop))),
-        stem=_bool(params, "stem", False),
-        language=_choice(params, "language", STOP_LANGUAGES, "nl"),
-        min_length=_int(params, "min_length", 3, 1, MAX_MIN_LENGTH),
-        top=_int(params, "top", 50, 1, MAX_TOP),
-        filter=segment_filter if group == "code" else documents_only(segment_filter),
-    )
+
+    def _stop(self) -> tuple[str, ...]:
+        values = self.param("stop")
+        if not any(v.strip() for v in values):
+            values = list(STOP_LANGUAGES)
+        # Several values (a form's checkboxes) or one comma-separated list; "none"
+        # stands for no list (a form sends it as a hidden field beside the boxes).
+        stop = tuple(
+            part.strip()
+            for value in values
+            for part in value.lower().split(",")
+            if part.strip() and part.strip() != "none"
+        )
+        bad = [s for s in stop if s not in STOP_LANGUAGES]
+        if bad:
+            raise ValidationError(
+                {
+                    "stop": _("Stop lists are nl and en (or none), not “%(v)s”.")
+                    % {"v": bad[0]}
+                }
+            )
+        return tuple(sorted(set(stop)))
 
 
-def mention_query_from_params(params: Mapping) -> MentionQuery:
+class MentionQueryForm(QueryForm):
     """``level`` (the respondent-level attribute, default niveau) + document filters."""
-    return MentionQuery(
-        level_attribute=_attribute_name(params, "level", LEVEL_ATTRIBUTE),
-        filter=documents_only(_filter(params)),
-    )
+
+    level = AttributeParam(LEVEL_ATTRIBUTE)
+
+    def build(self) -> MentionQuery:
+        return MentionQuery(
+            level_attribute=self.param("level"),
+            filter=documents_only(self.segment_filter()),
+        )
 
 
-def cooccurrence_query_from_params(params: Mapping) -> CooccurrenceQuery:
+class CooccurrenceQueryForm(QueryForm):
     """``mode`` (overlap or turn) + segment filters."""
-    return CooccurrenceQuery(
-        mode=_choice(params, "mode", COOCCURRENCE_MODES, "overlap"),
-        filter=_filter(params),
-    )
+
+    mode = ChoiceParam(COOCCURRENCE_MODES, "overlap")
+
+    def build(self) -> CooccurrenceQuery:
+        return CooccurrenceQuery(mode=self.param("mode"), filter=self.segment_filter())
 
 
-def matrix_query_from_params(params: Mapping) -> MatrixQuery:
+class MatrixQueryForm(QueryForm):
     """``columns, attribute_name, cell, rolled`` + segment filters.
 
     ``attribute`` stays the segment filter (``name=value``); ``attribute_name``
     names the attribute whose values are the columns.
     """
-    columns = _choice(params, "columns", MATRIX_COLUMNS, "attribute")
-    return MatrixQuery(
-        columns=columns,
-        attribute=_attribute_name(params, "attribute_name", LEVEL_ATTRIBUTE)
-        if columns == "attribute"
-        else "",
-        cell=_choice(params, "cell", MATRIX_CELLS, "segments"),
-        rolled=_bool(params, "rolled", True),
-        filter=_filter(params),
-    )
+
+    columns = ChoiceParam(MATRIX_COLUMNS, "attribute")
+    attribute_name = AttributeParam(LEVEL_ATTRIBUTE)
+    cell = ChoiceParam(MATRIX_CELLS, "segments")
+    rolled = BoolParam(True)
+
+    def build(self) -> MatrixQuery:
+        columns = self.param("columns")
+        return MatrixQuery(
+            columns=columns,
+            attribute=self.param("attribute_name") if columns == "attribute" else "",
+            cell=self.param("cell"),
+            rolled=self.param("rolled"),
+            filter=self.segment_filter(),
+        )
 
 
-def autocode_query_from_params(params: Mapping) -> AutocodeQuery:
+class AutocodeQueryForm(QueryForm):
     """``pattern, kind, whole_word, case_sensitive, expand, speaker`` + documents.
 
     Without a pattern, ``speaker`` (repeatable) codes every turn of those speakers;
     with both, only hits inside their turns. A bad or runaway regular expression is
     a ``ValidationError`` naming the problem.
     """
-    pattern = str(params.get("pattern", "")).strip()
-    getlist = getattr(params, "getlist", None)
-    raw = getlist("speaker") if getlist else params.get("speaker", [])
-    if isinstance(raw, str):
-        raw = [raw]
-    speakers = tuple(sorted({" ".join(s.split()) for s in raw if s and s.strip()}))
-    if len(speakers) > MAX_SPEAKERS:
-        raise ValidationError(
-            {"speaker": _("Choose at most %(n)d speakers.") % {"n": MAX_SPEAKERS}}
+
+    pattern = Param()
+    speaker = ListParam()
+    kind = ChoiceParam(SEARCH_KINDS, "keyword")
+    whole_word = BoolParam(True)
+    case_sensitive = BoolParam(False)
+    expand = ChoiceParam(EXPANSIONS, "")
+
+    def build(self) -> AutocodeQuery:
+        pattern = str(self.cleaned_data.get("pattern") or "").strip()
+        speakers = self._speakers()
+        query = AutocodeQuery(
+            pattern=pattern,
+            kind=self.param("kind"),
+            whole_word=self.param("whole_word"),
+            case_sensitive=self.param("case_sensitive"),
+            expand=self.param("expand"),
+            speakers=speakers,
+            filter=documents_only(self.segment_filter()),
         )
-    query = AutocodeQuery(
-        pattern=pattern,
-        kind=_choice(params, "kind", SEARCH_KINDS, "keyword"),
-        whole_word=_bool(params, "whole_word", True),
-        case_sensitive=_bool(params, "case_sensitive", False),
-        expand=_choice(params, "expand", EXPANSIONS, ""),
-        speakers=speakers,
-        filter=documents_only(_filter(params)),
-    )
-    if not pattern and not speakers:
+        _check_search(query)
+        return query
+
+    def _speakers(self) -> tuple[str, ...]:
+        raw = self.param("speaker")
+        speakers = tuple(sorted({" ".join(s.split()) for s in raw if s and s.strip()}))
+        if len(speakers) > MAX_SPEAKERS:
+            raise ValidationError(
+                {"speaker": _("Choose at most %(n)d speakers.") % {"n": MAX_SPEAKERS}}
+            )
+        return speakers
+
+
+def _check_search(query: AutocodeQuery) -> None:
+    if not query.pattern and not query.speakers:
         raise ValidationError(
             {
                 "pattern": _(
@@ -342,14 +494,33 @@ def autocode_query_from_params(params: Mapping) -> AutocodeQuery:
                 )
             }
         )
-    if pattern:
+    if query.pattern:
         try:
             compile_search(
-                pattern,
+                query.pattern,
                 kind=query.kind,
                 whole_word=query.whole_word,
                 case_sensitive=query.case_sensitive,
             )
         except ValueError as error:
             raise ValidationError({"pattern": str(error)}) from None
-    return query
+
+
+def word_query_from_params(params: Mapping) -> WordQuery:
+    return WordQueryForm(params).query()
+
+
+def mention_query_from_params(params: Mapping) -> MentionQuery:
+    return MentionQueryForm(params).query()
+
+
+def cooccurrence_query_from_params(params: Mapping) -> CooccurrenceQuery:
+    return CooccurrenceQueryForm(params).query()
+
+
+def matrix_query_from_params(params: Mapping) -> MatrixQuery:
+    return MatrixQueryForm(params).query()
+
+
+def autocode_query_from_params(params: Mapping) -> AutocodeQuery:
+    return AutocodeQueryForm(params).query()
