@@ -318,6 +318,25 @@ def _run(kind: str, access: ProjectAccess, query: Any) -> ResultData:
     raise ValueError(f"unknown analysis kind {kind!r}")
 
 
+def _readable(error: Exception) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(error, SoftTimeLimitExceeded):
+        return _("The computation took too long and was stopped.")
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _fail(rows, message: str, snapshot: str) -> None:
+    rows.update(
+        status=ResultStatus.FAILED,
+        error=message[:2000],
+        source_key=snapshot,
+        result=None,
+    )
+
+
 def analysis_compute(*, result_id: int) -> AnalysisResult | None:
     """Compute one queued result and store it; ``None`` if nothing was queued.
 
@@ -346,26 +365,10 @@ def analysis_compute(*, result_id: int) -> AnalysisResult | None:
         rows.update(status=ResultStatus.QUEUED)
         raise
     except (ValueError, ValidationError, SoftTimeLimitExceeded) as error:
-        if isinstance(error, SoftTimeLimitExceeded):
-            message = _("The computation took too long and was stopped.")
-        elif isinstance(error, ValidationError):
-            message = " ".join(error.messages)
-        else:
-            message = str(error)
-        rows.update(
-            status=ResultStatus.FAILED,
-            error=message[:2000],
-            source_key=snapshot,
-            result=None,
-        )
+        _fail(rows, _readable(error), snapshot)
         return rows.get()
     except Exception as error:
-        rows.update(
-            status=ResultStatus.FAILED,
-            error=str(error)[:2000],
-            source_key=snapshot,
-            result=None,
-        )
+        _fail(rows, str(error), snapshot)
         raise
     rows.update(
         status=ResultStatus.DONE,
