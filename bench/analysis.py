@@ -45,16 +45,19 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from coding.access import access_project  # noqa: E402
-from coding.analysis_params import (  # noqa: E402
+from analysis.forms import (  # noqa: E402
     CooccurrenceQuery,
     MatrixQuery,
     MentionQuery,
     WordQuery,
 )
+from analysis.models import AnalysisKind  # noqa: E402
+from analysis.services.frequencies import frequencies_recompute  # noqa: E402
+from analysis.services.results import analysis_request  # noqa: E402
+from analysis.tasks import recompute_code_frequencies  # noqa: E402
+from coding.access import access_project  # noqa: E402
 from coding.demo.loader import DATA_DIR  # noqa: E402
 from coding.models import (  # noqa: E402
-    AnalysisKind,
     Case,
     Code,
     Coding,
@@ -63,15 +66,10 @@ from coding.models import (  # noqa: E402
     Project,
     Role,
 )
-from coding.services.analysis import analysis_request  # noqa: E402
+from coding.services.changes import codings_changed  # noqa: E402
 from coding.services.codings import coding_update, count_words  # noqa: E402
 from coding.services.documents import document_create_from_text  # noqa: E402
-from coding.services.frequencies import (  # noqa: E402
-    codings_changed,
-    frequencies_recompute,
-)
 from coding.services.projects import project_create  # noqa: E402
-from coding.tasks import recompute_code_frequencies  # noqa: E402
 
 NAME = "bench: analysis"
 DOCUMENTS = 200

@@ -16,7 +16,7 @@ and builds:
 Units (``unit``):
 
 * ``character``: every character is a unit (NVivo's Coding Comparison query);
-* ``sentence``: sentences (``coding.analysis.textunits.sentence_spans``); a sentence is
+* ``sentence``: sentences (``coding.textunits.sentence_spans``); a sentence is
   coded when any of its characters is;
 * ``turn``: speaker turns, or paragraphs where a document has none;
 * ``unitizing``: no units; the coders' own span boundaries are compared (u-alpha).

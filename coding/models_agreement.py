@@ -166,14 +166,9 @@ class AgreementRun(models.Model):
     @property
     def is_stale(self) -> bool:
         """One query; lists call ``stale_against`` with the value read once."""
-        from coding.models import AnalysisState
+        from coding.services.changes import codings_changed_at
 
-        changed = (
-            AnalysisState.objects.filter(project_id=self.project_id)
-            .values_list("codings_changed_at", flat=True)
-            .first()
-        )
-        return self.stale_against(changed)
+        return self.stale_against(codings_changed_at(self.project_id))
 
     def badge(self, codings_changed_at) -> str:
         """``computing``, ``failed``, ``stale`` or ``fresh``: what the page shows."""

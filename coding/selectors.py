@@ -168,6 +168,9 @@ def _label_end(text: str, start: int, end: int, speaker: str) -> int:
     return position
 
 
+label_end = _label_end  # public name for other apps (analysis)
+
+
 def document_blocks(
     document: Document,
     turns: Sequence[TurnLike],

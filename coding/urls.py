@@ -4,7 +4,6 @@ from django.urls import path
 
 from coding.views import (
     adjudication,
-    analysis,
     audit,
     codebook,
     compare,
@@ -113,21 +112,6 @@ urlpatterns = [
         name="codebook_versions_diff",
     ),
     path("p/<int:project_id>/segments/", segments.segments, name="segments"),
-    path(
-        "p/<int:project_id>/analysis/codes/",
-        analysis.analysis_codes,
-        name="analysis_codes",
-    ),
-    path(
-        "p/<int:project_id>/analysis/codes/status/",
-        analysis.analysis_codes_status,
-        name="analysis_codes_status",
-    ),
-    path(
-        "p/<int:project_id>/analysis/codes/refresh/",
-        analysis.analysis_codes_refresh,
-        name="analysis_codes_refresh",
-    ),
     path("p/<int:project_id>/audit/", audit.audit, name="audit"),
     path(
         "p/<int:project_id>/audit/<int:event_id>/restore/",

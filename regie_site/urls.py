@@ -5,10 +5,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import analysis.urls
+import coding.urls
+
 urlpatterns = [
-    path("", include("coding.urls")),
+    # The core's ``coding:`` names, with the analysis dashboard's (analysis/urls.py).
+    path(
+        "",
+        include(
+            ([*coding.urls.urlpatterns, *analysis.urls.coding_urlpatterns], "coding")
+        ),
+    ),
     path("", include("coding.urls_agreement")),
-    path("", include("coding.urls_analysis")),
+    path("", include("analysis.urls")),
     path("", include("coding.urls_interop")),
     path("", include("network.urls")),
     path(
@@ -21,7 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("coding.api.urls")),
     path("api/v1/", include("coding.api.urls_agreement")),
-    path("api/v1/", include("coding.api.urls_analysis")),
+    path("api/v1/", include("analysis.api_urls")),
     path("api/v1/", include("coding.api.urls_interop")),
     path("api/v1/", include("network.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from coding.api import analysis, audit, exports, team, versions, views
+from coding.api import audit, exports, segments, team, versions, views
 from coding.api.views import token_request, token_response
 
 TokenView = extend_schema_view(
@@ -52,13 +52,8 @@ urlpatterns = [
         name="api-members",
     ),
     path(
-        "projects/<int:project_id>/frequencies/codes/",
-        analysis.CodeFrequenciesView.as_view(),
-        name="api-frequencies-codes",
-    ),
-    path(
         "projects/<int:project_id>/segments/",
-        analysis.SegmentListView.as_view(),
+        segments.SegmentListView.as_view(),
         name="api-segments",
     ),
     path(

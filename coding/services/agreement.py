@@ -48,11 +48,9 @@ from coding.agreement_report import (
     apply_thresholds,
     build_report,
 )
-from coding.analysis.textunits import paragraph_spans, sentence_spans
 from coding.models import (
     AgreementRun,
     AgreementSettings,
-    AnalysisState,
     Assignment,
     Code,
     CodebookVersion,
@@ -63,6 +61,8 @@ from coding.models import (
     SpeakerTurn,
 )
 from coding.selectors import codebook_tree, flatten
+from coding.services import changes
+from coding.textunits import paragraph_spans, sentence_spans
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -539,11 +539,7 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
 
 
 def codings_changed_at(project_id: int):
-    return (
-        AnalysisState.objects.filter(project_id=project_id)
-        .values_list("codings_changed_at", flat=True)
-        .first()
-    )
+    return changes.codings_changed_at(project_id)
 
 
 def agreement_is_small(project: Project, selection: AgreementSelection) -> bool:

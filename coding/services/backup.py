@@ -97,8 +97,8 @@ TABLES = [
     Table("assignments", "coding.Assignment", "project"),
     Table("adjudications", "coding.Adjudication", "document__project"),
     Table("audit_events", "coding.AuditEvent", "project"),
-    Table("stop_words", "coding.ProjectStopWords", "project"),
-    Table("autocode_runs", "coding.AutoCodeRun", "project"),
+    Table("stop_words", "analysis.ProjectStopWords", "project"),
+    Table("autocode_runs", "analysis.AutoCodeRun", "project"),
     Table("agreement_settings", "coding.AgreementSettings", "project"),
     Table("flow_types", "network.FlowType", "project"),
     Table("actors", "network.Actor", "project"),
@@ -107,9 +107,9 @@ TABLES = [
 
 # Models that belong to a project but are derived (recomputed) or transient.
 NOT_BACKED_UP = {
-    "coding.AnalysisState",
-    "coding.CodeFrequency",
-    "coding.AnalysisResult",
+    "analysis.AnalysisState",
+    "analysis.CodeFrequency",
+    "analysis.AnalysisResult",
     "coding.AgreementRun",
     "coding.ExportJob",
     "network.NetworkState",

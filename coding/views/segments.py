@@ -52,6 +52,9 @@ def _choices(access: ProjectAccess) -> dict:
     }
 
 
+filter_choices = _choices  # public name for other apps (the core helper renames it)
+
+
 def _page(access: ProjectAccess, segment_filter: SegmentFilter, number: str):
     # Document by document, text sliced in Python: see coding.segment_pages.
     return segment_page(

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coding.access import ProjectAccess
-from coding.analysis.mentions import compile_aliases
+from coding.aliases import compile_aliases
 from coding.models import Document, Project, Role, SpeakerTurn
 from coding.segments import SegmentFilter, filtered_codings
 from network import bulk, graph

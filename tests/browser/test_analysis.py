@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from analysis.models import AutoCodeRun
 from coding.demo.loader import DEMO_PASSWORD, PROJECT_NAME, demo_load
-from coding.models import AutoCodeRun, Coding, Project
+from coding.models import Coding, Project
 from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -34,10 +34,10 @@ from coding import tasks
 from coding.models import (
     AgreementRun,
     AgreementSettings,
-    AnalysisState,
     Assignment,
     Code,
     CodebookVersion,
+    CodingChange,
     Role,
 )
 from coding.services import agreement as agreement_service
@@ -538,8 +538,8 @@ def test_changing_a_domain_makes_runs_stale(setup, members):
         ),
         compute_now=True,
     )
-    AnalysisState.objects.filter(project=setup["project"]).update(
-        codings_changed_at=timezone.now() - timedelta(hours=1)
+    CodingChange.objects.filter(project=setup["project"]).update(
+        changed_at=timezone.now() - timedelta(hours=1)
     )
     AgreementRun.objects.filter(pk=run.pk).update(
         codings_changed_at=timezone.now() - timedelta(hours=1)

@@ -26,12 +26,12 @@ from django.urls import resolve, reverse
 from lxml import etree
 from rest_framework.test import APIClient
 
+from analysis.models import AutoCodeRun, ProjectStopWords
 from coding.demo.loader import demo_load
 from coding.exports import segment_header
 from coding.models import (
     AgreementSettings,
     AuditEvent,
-    AutoCodeRun,
     Case,
     Code,
     Coding,
@@ -40,7 +40,6 @@ from coding.models import (
     Membership,
     PendingImport,
     Project,
-    ProjectStopWords,
     Role,
 )
 from coding.refi import read_qdc, read_qdpx

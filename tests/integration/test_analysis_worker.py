@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from coding.models import AnalysisResult, AutoCodeRun, Coding
+from analysis.models import AnalysisResult, AutoCodeRun
+from coding.models import Coding
 from tests.factories import make_code, make_document, make_project, make_user
 from tests.integration.test_celery_worker import wait_for, worker  # noqa: F401
 

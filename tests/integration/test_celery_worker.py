@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from coding.models import AnalysisState, CodeFrequency
+from analysis.models import AnalysisState, CodeFrequency
 from tests.factories import (
     make_code,
     make_coding,

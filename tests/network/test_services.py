@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from coding.models import AnalysisState, AuditEvent, Code, Coding
+from analysis.models import AnalysisState
+from coding.models import AuditEvent, Code, Coding
 from coding.services.codebook import code_update
 from coding.services.codings import CodingSpec, coding_delete
 from network.models import Actor, FlowType, NetworkSnapshot, Relation

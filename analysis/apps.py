@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalysisConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "analysis"
+    verbose_name = _("Analysis")
+
+    def ready(self) -> None:
+        from analysis.services.frequencies import frequencies_codings_changed
+        from coding.registry import CodingsChangedHook, codings_changed_hooks
+
+        codings_changed_hooks.register(
+            CodingsChangedHook(key="frequencies", changed=frequencies_codings_changed)
+        )
