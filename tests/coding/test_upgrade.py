@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE_SPLIT = {"coding": "0007_interop", "network": "0002_cross_table_rules"}
 SATELLITES = ("agreement", "analysis", "interop")
+# Columns the upgrade replaces on purpose: the frequencies' change list and clock
+# became rows of the core's append-only CodingChange (tests/analysis/test_migrations.py
+# checks that they carry over).
+REPLACED = {
+    "coding_analysisstate": {"dirty_code_ids", "codings_changed_at"},
+}
 
 
 def _tables() -> list[str]:
@@ -76,7 +82,10 @@ def test_upgrade_from_before_the_split_keeps_every_row():
             [(app, None) for app in SATELLITES if any(n[0] == app for n in latest)]
             + list(BEFORE_SPLIT.items())
         )
-        old = {table: _columns(table) for table in _tables()}
+        old = {
+            table: [c for c in _columns(table) if c not in REPLACED.get(table, ())]
+            for table in _tables()
+        }
         before = {table: _fingerprint(table, cols) for table, cols in old.items()}
         assert before["coding_coding"][0] > 0
         _migrate_to(latest)
