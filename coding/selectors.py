@@ -12,7 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from coding.models import Code, Coding, Document
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef
+
+from coding.access import ProjectAccess
+from coding.comparison import Unit, compare_coders
+from coding.models import Assignment, Code, Coding, Document
 
 # A block without speaker turns is cut at a paragraph break after this many characters
 # so that re-rendering one block after a change stays cheap.
@@ -156,7 +161,7 @@ def _paragraph_starts(text: str) -> list[int]:
     return starts
 
 
-def _label_end(text: str, start: int, end: int, speaker: str) -> int:
+def label_end(text: str, start: int, end: int, speaker: str) -> int:
     if not speaker:
         return start
     colon = text.find(":", start, min(end, start + len(speaker) + 8))
@@ -196,7 +201,7 @@ def document_blocks(
                     end,
                     turn.speaker,
                     turn.number,
-                    _label_end(text, turn.start, end, turn.speaker),
+                    label_end(text, turn.start, end, turn.speaker),
                     turn.started_at_ms,
                 )
             )
@@ -278,3 +283,71 @@ def marks_for(
         )
         for c in codings
     ]
+
+
+# ---------------------------------------------------------------- team coding
+
+
+def document_coders(access: ProjectAccess, document: Document) -> list[tuple[int, str]]:
+    """Coders of this document (by codings or assignment), busiest first; no consensus."""
+    consensus_id = access.project.consensus_user_id
+    counts = dict(
+        Coding.objects.filter(document=document)
+        .exclude(coder_id=consensus_id)
+        .values_list("coder_id")
+        .annotate(n=Count("id"))
+        .values_list("coder_id", "n")
+    )
+    for coder_id in Assignment.objects.filter(document=document).values_list(
+        "coder_id", flat=True
+    ):
+        counts.setdefault(coder_id, 0)
+    names = dict(
+        get_user_model().objects.filter(pk__in=counts).values_list("pk", "username")
+    )
+    return sorted(
+        ((uid, names[uid]) for uid in counts),
+        key=lambda item: (-counts[item[0]], item[1]),
+    )
+
+
+def pair_units(document: Document, coder_a: int, coder_b: int) -> list[Unit]:
+    """Two coders' codings of a document compared: matches and differences."""
+    rows = Coding.objects.filter(
+        document=document, coder_id__in=[coder_a, coder_b]
+    ).values_list("id", "code_id", "start", "end", "coder_id")
+    a = [(i, c, s, e) for i, c, s, e, coder in rows if coder == coder_a]
+    b = [(i, c, s, e) for i, c, s, e, coder in rows if coder == coder_b]
+    return compare_coders(a, b)
+
+
+# ---------------------------------------------------------------- coded segments
+
+
+def filter_choices(access: ProjectAccess) -> dict:
+    """What the coded-segment filter offers: codes, coders, documents, attributes."""
+    project = access.project
+    # EXISTS per user rather than DISTINCT over every coding: a team has few
+    # users and a project may have hundreds of thousands of codings.
+    has_codings = Exists(access.visible_codings().filter(coder_id=OuterRef("pk")))
+    attributes: dict[str, set[str]] = {}
+    for values in project.cases.values_list("attributes", flat=True):
+        for name, value in (values or {}).items():
+            attributes.setdefault(name, set()).add(str(value))
+    return {
+        "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
+        "coders": list(
+            get_user_model()
+            .objects.filter(has_codings)
+            .order_by("username")
+            .values_list("pk", "username")
+        ),
+        "documents": list(
+            Document.objects.filter(project=project)
+            .order_by("title")
+            .values_list("pk", "title")
+        ),
+        "attributes": {
+            name: sorted(values) for name, values in sorted(attributes.items())
+        },
+    }

@@ -7,7 +7,6 @@ Keyboard driven (see ``static/js/adjudication.js``): ``j``/``k`` next and previo
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,21 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import Cap, access_document, access_project
 from coding.comparison import Unit
+from coding.forms import optional_int
 from coding.models import Adjudication, Code, Coding
-from coding.selectors import Mark, text_window
+from coding.selectors import Mark, pair_units, text_window
 from coding.services.team import accept_agreements, adjudicate, consensus_publish
-from coding.views.base import error_messages
-from coding.views.compare import pair_context, posted_pair, units_for
+from coding.views.base import error_messages, pair_context, posted_pair
 
-User = get_user_model()
 CONTEXT_CHARS = 300
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _decisions(
@@ -94,7 +85,7 @@ def adjudication(
         return TemplateResponse(
             request, "coding/adjudication.html", context, status=status
         )
-    units = units_for(document, coder_a, coder_b)
+    units = pair_units(document, coder_a, coder_b)
     differences = [u for u in units if u.is_difference]
     decided = _decisions(document, coder_a, coder_b)
     codes = {c.pk: c for c in Code.objects.filter(project=access.project)}
@@ -107,7 +98,7 @@ def adjudication(
         }
         for i, u in enumerate(differences)
     ]
-    index = _int(request.GET.get("i"))
+    index = optional_int(request.GET.get("i"))
     if index is None:
         index = next((r["index"] for r in rows if r["decision"] is None), 0)
     index = min(max(index, 0), max(len(rows) - 1, 0))
@@ -150,13 +141,13 @@ def adjudication_decide(
     )
     pair = posted_pair(request, access, document)
     code = Code.objects.filter(
-        project=access.project, pk=_int(request.POST.get("code"))
+        project=access.project, pk=optional_int(request.POST.get("code"))
     ).first()
     unit_start, unit_end = (
-        _int(request.POST.get("unit_start")),
-        _int(request.POST.get("unit_end")),
+        optional_int(request.POST.get("unit_start")),
+        optional_int(request.POST.get("unit_end")),
     )
-    index = _int(request.POST.get("i")) or 0
+    index = optional_int(request.POST.get("i")) or 0
     if pair is None or code is None or None in (unit_start, unit_end):
         messages.error(
             request,
@@ -169,7 +160,10 @@ def adjudication_decide(
     decision = request.POST.get("decision", "")
     edited = None
     if decision == Adjudication.Decision.EDITED:
-        start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
+        start, end = (
+            optional_int(request.POST.get("start")),
+            optional_int(request.POST.get("end")),
+        )
         edited = (start, end) if start is not None and end is not None else None
     try:
         adjudicate(
@@ -210,7 +204,7 @@ def adjudication_accept_agreements(
         document=document,
         coder_a=user_a,
         coder_b=user_b,
-        units=units_for(document, user_a.pk, user_b.pk),
+        units=pair_units(document, user_a.pk, user_b.pk),
         actor=request.user,
     )
     messages.success(

@@ -24,7 +24,7 @@ from coding.segment_pages import segment_page, with_context
 from coding.segments import SegmentFilter, segment_filter_from_params
 from coding.services.analysis import analysis_badge, analysis_request
 from coding.views.base import error_messages
-from coding.views.segments import _choices as filter_choices
+from coding.views.segments import filter_choices
 
 CELL_PAGE_SIZE = 25
 PAGE_URLS = {

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from coding.access import Cap, ProjectAccess, access_project
+from coding.forms import digit_ids
 from coding.models import (
     Assignment,
     AssignmentStatus,
@@ -137,8 +138,8 @@ def progress_table(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def progress_assign(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id, need=Cap.SUPERVISE)
-    document_ids = [int(v) for v in request.POST.getlist("documents") if v.isdigit()]
-    coder_ids = [int(v) for v in request.POST.getlist("coders") if v.isdigit()]
+    document_ids = digit_ids(request.POST.getlist("documents"))
+    coder_ids = digit_ids(request.POST.getlist("coders"))
     documents = list(
         Document.objects.filter(
             project=access.project, pk__in=document_ids

@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coding.models import AuditEvent, Coding, Membership, Role
-from coding.selectors_audit import audit_events, audit_filters, audit_rows
+from coding.forms import audit_filters
+from coding.selectors_audit import audit_events, audit_rows
 from coding.services.audit_restore import audit_restore_coding
 from coding.services.codebook import code_delete, code_merge, code_update
 from coding.services.codings import coding_delete, coding_update
