@@ -41,11 +41,11 @@ from coding.analysis_params import (
     MentionQuery,
     WordQuery,
 )
+from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Case, Code, Coding, Document, SpeakerTurn
 from coding.segments import SegmentFilter, filtered_codings
 from coding.selectors import CodeNode, codebook_tree, flatten
 from coding.selectors import label_end as _label_end
-from coding.services.codebook import DEFAULT_CODEBOOK_FILE
 
 PREVIEW_MATCHES = 20
 PREVIEW_CONTEXT = 60

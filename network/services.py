@@ -33,11 +33,12 @@ from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
 from coding.analysis.mentions import compile_aliases
+from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Code, Coding, Document, Project, Role, SpeakerTurn
 from coding.segments import SegmentFilter, filtered_codings
 from coding.services.audit import Action, coding_event, snapshot_codings_with_extras
+from coding.services.changes import codings_changed
 from coding.services.codebook import (
-    DEFAULT_CODEBOOK_FILE,
     code_create,
     code_merge,
     code_update,
@@ -49,7 +50,6 @@ from coding.services.codings import (
     trim_span,
     validate_span,
 )
-from coding.services.changes import codings_changed
 from network import bulk, graph
 from network.filters import NetworkFilters, scope_coding_filter
 from network.models import (

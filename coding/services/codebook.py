@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from coding.codebook_csv import CodebookRow
+from coding.codebook_default import default_codebook_nodes
 from coding.models import Code, Coding, MeasurementLevel, Project
 from coding.services.audit import (
     Action,
@@ -28,9 +27,6 @@ from coding.services.audit import (
 )
 from coding.services.changes import codings_changed
 
-DEFAULT_CODEBOOK_FILE = (
-    Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"
-)
 DEFAULT_COLOR = "#ffd966"
 # Deeper than any real codebook (the regie codebook has 3 levels); a file that
 # nests further is refused with a reason instead of exhausting the stack.
@@ -592,11 +588,6 @@ def codebook_import_rows(
     return {"created": created, "updated": updated}
 
 
-def _load_default_nodes() -> list[dict]:
-    with DEFAULT_CODEBOOK_FILE.open(encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 @transaction.atomic
 def codebook_load_default(*, project: Project, actor=None) -> int:
     """Fill an empty codebook with the regie codebook (Dutch, from the thesis)."""
@@ -624,6 +615,6 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
             count += 1
             add(item.get("children", []), code)
 
-    add(_load_default_nodes(), None)
+    add(default_codebook_nodes(), None)
     codes_created(Code.objects.filter(project=project), actor=actor)
     return count
