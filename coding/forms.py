@@ -18,7 +18,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coding.models import AuditEvent, Case, Code, MeasurementLevel, Project, Role
+from coding.models import (
+    AssignmentStatus,
+    AuditEvent,
+    Case,
+    Code,
+    MeasurementLevel,
+    Project,
+    Role,
+)
 from coding.selectors_audit import MAX_ID, AuditFilters, project_users
 
 
@@ -128,6 +136,17 @@ class MergeForm(forms.Form):
         self.fields["target"].queryset = Code.objects.filter(project=project).exclude(
             pk=exclude_id
         )
+
+
+class AssignmentStatusForm(forms.Form):
+    """What a coder may set their own assignment to."""
+
+    status = forms.ChoiceField(
+        choices=[
+            (AssignmentStatus.DONE, AssignmentStatus.DONE.label),
+            (AssignmentStatus.IN_PROGRESS, AssignmentStatus.IN_PROGRESS.label),
+        ]
+    )
 
 
 class MemberForm(forms.Form):

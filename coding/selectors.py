@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 
 from coding.access import ProjectAccess
-from coding.comparison import Unit, compare_coders
-from coding.models import Assignment, Code, Coding, Document
+from coding.models import Code, Coding, Document
 
 # A block without speaker turns is cut at a paragraph break after this many characters
 # so that re-rendering one block after a change stays cheap.
@@ -283,42 +282,6 @@ def marks_for(
         )
         for c in codings
     ]
-
-
-# ---------------------------------------------------------------- team coding
-
-
-def document_coders(access: ProjectAccess, document: Document) -> list[tuple[int, str]]:
-    """Coders of this document (by codings or assignment), busiest first; no consensus."""
-    consensus_id = access.project.consensus_user_id
-    counts = dict(
-        Coding.objects.filter(document=document)
-        .exclude(coder_id=consensus_id)
-        .values_list("coder_id")
-        .annotate(n=Count("id"))
-        .values_list("coder_id", "n")
-    )
-    for coder_id in Assignment.objects.filter(document=document).values_list(
-        "coder_id", flat=True
-    ):
-        counts.setdefault(coder_id, 0)
-    names = dict(
-        get_user_model().objects.filter(pk__in=counts).values_list("pk", "username")
-    )
-    return sorted(
-        ((uid, names[uid]) for uid in counts),
-        key=lambda item: (-counts[item[0]], item[1]),
-    )
-
-
-def pair_units(document: Document, coder_a: int, coder_b: int) -> list[Unit]:
-    """Two coders' codings of a document compared: matches and differences."""
-    rows = Coding.objects.filter(
-        document=document, coder_id__in=[coder_a, coder_b]
-    ).values_list("id", "code_id", "start", "end", "coder_id")
-    a = [(i, c, s, e) for i, c, s, e, coder in rows if coder == coder_a]
-    b = [(i, c, s, e) for i, c, s, e, coder in rows if coder == coder_b]
-    return compare_coders(a, b)
 
 
 # ---------------------------------------------------------------- coded segments

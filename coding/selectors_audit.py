@@ -384,34 +384,11 @@ def _coding_summary(event: AuditEvent, look: _Lookups) -> str:
         "start": current.get("start", "?"),
         "end": current.get("end", "?"),
     }
-    quote = _quoted(look.quotes.get(span)) if span else ""
     if event.action == Action.UPDATE:
-        changes = []
-        if before.get("code") != after.get("code"):
-            changes.append(
-                _("code ‘%(old)s’ → ‘%(new)s’")
-                % {
-                    "old": _code_name(look, before.get("code")),
-                    "new": _code_name(look, after.get("code")),
-                }
-            )
-        if (before.get("start"), before.get("end")) != (
-            after.get("start"),
-            after.get("end"),
-        ):
-            changes.append(
-                _("span [%(old_start)s–%(old_end)s] → [%(start)s–%(end)s]")
-                % {
-                    "old_start": before.get("start", "?"),
-                    "old_end": before.get("end", "?"),
-                    "start": after.get("start", "?"),
-                    "end": after.get("end", "?"),
-                }
-            )
-        if before.get("memo") != after.get("memo"):
-            changes.append(_("memo changed"))
         what = _("‘%(code)s’ [%(start)s–%(end)s]") % values
-        return f"{what}: {'; '.join(changes) or _('changed')}"
+        return (
+            f"{what}: {'; '.join(_coding_changes(before, after, look)) or _('changed')}"
+        )
     templates = {
         Action.CREATE: (
             _("coded ‘%(code)s’ [%(start)s–%(end)s]: %(quote)s"),
@@ -427,9 +404,39 @@ def _coding_summary(event: AuditEvent, look: _Lookups) -> str:
         ),
     }
     with_quote, without = templates.get(event.action, templates[Action.CREATE])
+    quote = _quoted(look.quotes.get(span)) if span else ""
     if quote:
         return with_quote % {**values, "quote": quote}
     return without % values
+
+
+def _coding_changes(before: dict, after: dict, look: _Lookups) -> list[str]:
+    """What an update changed in a coding: its code, its span, its memo."""
+    changes = []
+    if before.get("code") != after.get("code"):
+        changes.append(
+            _("code ‘%(old)s’ → ‘%(new)s’")
+            % {
+                "old": _code_name(look, before.get("code")),
+                "new": _code_name(look, after.get("code")),
+            }
+        )
+    if (before.get("start"), before.get("end")) != (
+        after.get("start"),
+        after.get("end"),
+    ):
+        changes.append(
+            _("span [%(old_start)s–%(old_end)s] → [%(start)s–%(end)s]")
+            % {
+                "old_start": before.get("start", "?"),
+                "old_end": before.get("end", "?"),
+                "start": after.get("start", "?"),
+                "end": after.get("end", "?"),
+            }
+        )
+    if before.get("memo") != after.get("memo"):
+        changes.append(_("memo changed"))
+    return changes
 
 
 def _code_summary(event: AuditEvent, look: _Lookups) -> str:

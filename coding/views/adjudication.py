@@ -21,7 +21,8 @@ from coding.access import Cap, access_document, access_project
 from coding.comparison import Unit
 from coding.forms import optional_int
 from coding.models import Adjudication, Code, Coding
-from coding.selectors import Mark, pair_units, text_window
+from coding.selectors import Mark, text_window
+from coding.selectors_team import pair_units
 from coding.services.team import accept_agreements, adjudicate, consensus_publish
 from coding.views.base import error_messages, pair_context, posted_pair
 
@@ -87,21 +88,9 @@ def adjudication(
         )
     units = pair_units(document, coder_a, coder_b)
     differences = [u for u in units if u.is_difference]
-    decided = _decisions(document, coder_a, coder_b)
     codes = {c.pk: c for c in Code.objects.filter(project=access.project)}
-    rows = [
-        {
-            "index": i,
-            "unit": u,
-            "code": codes[u.code_id],
-            "decision": decided.get((u.code_id, u.start, u.end)),
-        }
-        for i, u in enumerate(differences)
-    ]
-    index = optional_int(request.GET.get("i"))
-    if index is None:
-        index = next((r["index"] for r in rows if r["decision"] is None), 0)
-    index = min(max(index, 0), max(len(rows) - 1, 0))
+    rows = _difference_rows(document, coder_a, coder_b, differences, codes)
+    index = _current_index(request.GET.get("i"), rows)
     names = dict(coders)
     context.update(
         rows=rows,
@@ -114,13 +103,41 @@ def adjudication(
         name_b=names[coder_b],
         agreements=len(units) - len(differences),
         decided_count=sum(1 for r in rows if r["decision"]),
-        consensus_count=Coding.objects.filter(
-            document=document, coder_id=access.project.consensus_user_id
-        ).count()
-        if access.project.consensus_user_id
-        else 0,
+        consensus_count=_consensus_count(access.project, document),
     )
     return TemplateResponse(request, "coding/adjudication.html", context)
+
+
+def _difference_rows(
+    document, coder_a: int, coder_b: int, differences: list[Unit], codes: dict
+) -> list[dict]:
+    """One row per difference, with the decision taken on it so far (or ``None``)."""
+    decided = _decisions(document, coder_a, coder_b)
+    return [
+        {
+            "index": i,
+            "unit": u,
+            "code": codes[u.code_id],
+            "decision": decided.get((u.code_id, u.start, u.end)),
+        }
+        for i, u in enumerate(differences)
+    ]
+
+
+def _current_index(raw, rows: list[dict]) -> int:
+    """``?i=`` if given (kept in range), else the first undecided difference."""
+    index = optional_int(raw)
+    if index is None:
+        index = next((r["index"] for r in rows if r["decision"] is None), 0)
+    return min(max(index, 0), max(len(rows) - 1, 0))
+
+
+def _consensus_count(project, document) -> int:
+    if not project.consensus_user_id:
+        return 0
+    return Coding.objects.filter(
+        document=document, coder_id=project.consensus_user_id
+    ).count()
 
 
 def _back(project_id: int, document_id: int, coder_a, coder_b, index=None) -> str:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from coding.access import ProjectAccess
 from coding.forms import coder_pair, posted_coder_ids
 from coding.models import Document
-from coding.selectors import document_coders
+from coding.selectors_team import document_coders
 
 
 def error_messages(error: ValidationError) -> list[str]:

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from coding.access import Cap, access_document
 from coding.comparison import summary
 from coding.models import Coding
-from coding.selectors import document_blocks, marks_for, pair_units
+from coding.selectors import document_blocks, marks_for
+from coding.selectors_team import pair_units
 from coding.views.base import pair_context
 
 

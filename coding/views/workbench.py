@@ -69,7 +69,7 @@ def _layers(
     ``?layers=3,7`` (or the same field in a POST) picks among the coders whose
     codings this member may see; the consensus layer is one of them once it exists.
     """
-    from coding.selectors import document_coders
+    from coding.selectors_team import document_coders
 
     names: dict[int, str] = {access.user_id: request.user.username}
     if access.sees_all_codings:
