@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coding.models import (
+    Adjudication,
     AssignmentStatus,
     AuditEvent,
     Case,
@@ -414,6 +415,39 @@ def optional_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class PostedDecision:
+    """An adjudication decision as posted; ``None`` where a number is missing or bad."""
+
+    code_id: int | None
+    unit_start: int | None
+    unit_end: int | None
+    index: int
+    decision: str
+    edited_span: tuple[int, int] | None
+
+    @property
+    def names_a_unit(self) -> bool:
+        return None not in (self.code_id, self.unit_start, self.unit_end)
+
+
+def posted_decision(params: Mapping[str, Any]) -> PostedDecision:
+    """The adjudication form's fields; the edited span only for an "edited" decision."""
+    decision = params.get("decision") or ""
+    edited = None
+    if decision == Adjudication.Decision.EDITED:
+        start, end = optional_int(params.get("start")), optional_int(params.get("end"))
+        edited = (start, end) if start is not None and end is not None else None
+    return PostedDecision(
+        code_id=optional_int(params.get("code")),
+        unit_start=optional_int(params.get("unit_start")),
+        unit_end=optional_int(params.get("unit_end")),
+        index=optional_int(params.get("i")) or 0,
+        decision=decision,
+        edited_span=edited,
+    )
 
 
 def digit_ids(values: list[str]) -> list[int]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import Cap, access_document, access_project
 from coding.comparison import Unit
-from coding.forms import optional_int
+from coding.forms import optional_int, posted_decision
 from coding.models import Adjudication, Code, Coding
 from coding.selectors import Mark, text_window
 from coding.selectors_team import pair_units
@@ -157,15 +157,10 @@ def adjudication_decide(
         request.user, project_id, document_id, need=Cap.SUPERVISE
     )
     pair = posted_pair(request, access, document)
-    code = Code.objects.filter(
-        project=access.project, pk=optional_int(request.POST.get("code"))
-    ).first()
-    unit_start, unit_end = (
-        optional_int(request.POST.get("unit_start")),
-        optional_int(request.POST.get("unit_end")),
-    )
-    index = optional_int(request.POST.get("i")) or 0
-    if pair is None or code is None or None in (unit_start, unit_end):
+    posted = posted_decision(request.POST)
+    code = Code.objects.filter(project=access.project, pk=posted.code_id).first()
+    index = posted.index
+    if pair is None or code is None or not posted.names_a_unit:
         messages.error(
             request,
             _("This difference is not part of the document any more; reload the page."),
@@ -174,25 +169,17 @@ def adjudication_decide(
             "coding:adjudication", project_id=project_id, document_id=document_id
         )
     user_a, user_b = pair
-    decision = request.POST.get("decision", "")
-    edited = None
-    if decision == Adjudication.Decision.EDITED:
-        start, end = (
-            optional_int(request.POST.get("start")),
-            optional_int(request.POST.get("end")),
-        )
-        edited = (start, end) if start is not None and end is not None else None
     try:
         adjudicate(
             document=document,
             code=code,
             coder_a=user_a,
             coder_b=user_b,
-            unit_start=unit_start,
-            unit_end=unit_end,
-            decision=decision,
+            unit_start=posted.unit_start,
+            unit_end=posted.unit_end,
+            decision=posted.decision,
             actor=request.user,
-            edited_span=edited,
+            edited_span=posted.edited_span,
         )
     except ValidationError as error:
         for message in error_messages(error):
