@@ -54,11 +54,11 @@ from analysis.text import (
     word_frequencies_in_spans,
 )
 from coding.access import ProjectAccess
+from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Case, Code, Coding, Document, SpeakerTurn
 from coding.registry import alias_sources
 from coding.segments import SegmentFilter, filtered_codings
 from coding.selectors import CodeNode, codebook_tree, flatten, label_end
-from coding.services.codebook import DEFAULT_CODEBOOK_FILE
 
 PREVIEW_MATCHES = 20
 PREVIEW_CONTEXT = 60

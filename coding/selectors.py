@@ -12,6 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+
+from coding.access import ProjectAccess
 from coding.models import Code, Coding, Document
 
 # A block without speaker turns is cut at a paragraph break after this many characters
@@ -156,7 +160,7 @@ def _paragraph_starts(text: str) -> list[int]:
     return starts
 
 
-def _label_end(text: str, start: int, end: int, speaker: str) -> int:
+def label_end(text: str, start: int, end: int, speaker: str) -> int:
     if not speaker:
         return start
     colon = text.find(":", start, min(end, start + len(speaker) + 8))
@@ -199,7 +203,7 @@ def document_blocks(
                     end,
                     turn.speaker,
                     turn.number,
-                    _label_end(text, turn.start, end, turn.speaker),
+                    label_end(text, turn.start, end, turn.speaker),
                     turn.started_at_ms,
                 )
             )
@@ -281,3 +285,35 @@ def marks_for(
         )
         for c in codings
     ]
+
+
+# ---------------------------------------------------------------- coded segments
+
+
+def filter_choices(access: ProjectAccess) -> dict:
+    """What the coded-segment filter offers: codes, coders, documents, attributes."""
+    project = access.project
+    # EXISTS per user rather than DISTINCT over every coding: a team has few
+    # users and a project may have hundreds of thousands of codings.
+    has_codings = Exists(access.visible_codings().filter(coder_id=OuterRef("pk")))
+    attributes: dict[str, set[str]] = {}
+    for values in project.cases.values_list("attributes", flat=True):
+        for name, value in (values or {}).items():
+            attributes.setdefault(name, set()).add(str(value))
+    return {
+        "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
+        "coders": list(
+            get_user_model()
+            .objects.filter(has_codings)
+            .order_by("username")
+            .values_list("pk", "username")
+        ),
+        "documents": list(
+            Document.objects.filter(project=project)
+            .order_by("title")
+            .values_list("pk", "title")
+        ),
+        "attributes": {
+            name: sorted(values) for name, values in sorted(attributes.items())
+        },
+    }

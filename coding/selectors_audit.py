@@ -1,7 +1,7 @@
 """Read-models of the audit trail: filter a project's events and describe them.
 
-``audit_filters`` turns query parameters into ``AuditFilters`` (or a readable
-``ValidationError``), ``audit_events`` is the filtered QuerySet, and ``audit_rows``
+``coding.forms.audit_filters`` turns query parameters into ``AuditFilters`` (or a
+readable ``ValidationError``), ``audit_events`` is the filtered QuerySet, and ``audit_rows``
 describes one page of events for people. A page costs a fixed number of queries
 however many events it shows: user names, document titles, code names and the
 quoted transcript text are each fetched in bulk.
@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -36,7 +35,7 @@ Entity = AuditEvent.Entity
 User = get_user_model()
 
 QUOTE_CHARS = 60
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # the largest bigint: an id a row can have
 FILTER_NAMES = ("document", "coder", "actor", "entity", "action", "since", "until")
 USER_KEYS = ("coder", "user")
 CODE_KEYS = ("parent", "merged_into")
@@ -102,80 +101,8 @@ def project_users(project_id: int) -> QuerySet:
     )
 
 
-def _whole_number(raw: str) -> int | None:
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
-        return None
-    return int(raw)
-
-
-def _user_ids(project_id: int, raw: str) -> frozenset[int] | None:
-    """Ids matching an id or a user name; ``None`` when nobody matches."""
-    number = _whole_number(raw)
-    ids = set(
-        project_users(project_id).filter(username=raw).values_list("pk", flat=True)
-    )
-    if number is not None:
-        ids.add(number)  # also an account deleted since: its id stays in the trail
-    return frozenset(ids) or None
-
-
-def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
-
-
-def audit_filters(*, project_id: int, params: Mapping[str, str]) -> AuditFilters:
-    """Parse ``document``, ``coder``, ``actor``, ``entity``, ``action``, ``since``
-    and ``until`` (empty means "any"); every bad value is named in one error."""
-    raw = {name: (params.get(name) or "").strip() for name in FILTER_NAMES}
-    errors: dict[str, str] = {}
-    values: dict = {}
-    for name, value in raw.items():
-        if "\x00" in value:  # PostgreSQL text cannot hold it; say so, not 500
-            errors[name] = _("This value contains a NUL character.")
-            raw[name] = ""
-    if raw["document"]:
-        values["document_id"] = _whole_number(raw["document"])
-        if values["document_id"] is None:
-            errors["document"] = _(
-                "“%(value)s” is not a document id (a whole number)."
-            ) % {"value": raw["document"]}
-    for name in ("coder", "actor"):
-        if raw[name]:
-            values[f"{name}_ids"] = _user_ids(project_id, raw[name])
-            if values[f"{name}_ids"] is None:
-                errors[name] = _(
-                    "There is no user “%(value)s” in this project; give a user id "
-                    "or user name."
-                ) % {"value": raw[name]}
-    for name, choices in (("entity", Entity), ("action", Action)):
-        if raw[name]:
-            if raw[name] in choices.values:
-                values[name] = raw[name]
-            else:
-                errors[name] = _("“%(value)s” is not one of: %(choices)s.") % {
-                    "value": raw[name],
-                    "choices": ", ".join(choices.values),
-                }
-    for name in ("since", "until"):
-        if raw[name]:
-            values[name] = _date(raw[name])
-            if values[name] is None:
-                errors[name] = _(
-                    "“%(value)s” is not a date; write it as YYYY-MM-DD."
-                ) % {"value": raw[name]}
-    since, until = values.get("since"), values.get("until")
-    if since and until and since > until:
-        errors["until"] = _("The end date lies before the start date.")
-    if errors:
-        raise ValidationError(errors)
-    return AuditFilters(**values)
 
 
 def audit_events(*, project_id: int, filters: AuditFilters) -> QuerySet[AuditEvent]:
@@ -457,34 +384,11 @@ def _coding_summary(event: AuditEvent, look: _Lookups) -> str:
         "start": current.get("start", "?"),
         "end": current.get("end", "?"),
     }
-    quote = _quoted(look.quotes.get(span)) if span else ""
     if event.action == Action.UPDATE:
-        changes = []
-        if before.get("code") != after.get("code"):
-            changes.append(
-                _("code ‘%(old)s’ → ‘%(new)s’")
-                % {
-                    "old": _code_name(look, before.get("code")),
-                    "new": _code_name(look, after.get("code")),
-                }
-            )
-        if (before.get("start"), before.get("end")) != (
-            after.get("start"),
-            after.get("end"),
-        ):
-            changes.append(
-                _("span [%(old_start)s–%(old_end)s] → [%(start)s–%(end)s]")
-                % {
-                    "old_start": before.get("start", "?"),
-                    "old_end": before.get("end", "?"),
-                    "start": after.get("start", "?"),
-                    "end": after.get("end", "?"),
-                }
-            )
-        if before.get("memo") != after.get("memo"):
-            changes.append(_("memo changed"))
         what = _("‘%(code)s’ [%(start)s–%(end)s]") % values
-        return f"{what}: {'; '.join(changes) or _('changed')}"
+        return (
+            f"{what}: {'; '.join(_coding_changes(before, after, look)) or _('changed')}"
+        )
     templates = {
         Action.CREATE: (
             _("coded ‘%(code)s’ [%(start)s–%(end)s]: %(quote)s"),
@@ -500,9 +404,39 @@ def _coding_summary(event: AuditEvent, look: _Lookups) -> str:
         ),
     }
     with_quote, without = templates.get(event.action, templates[Action.CREATE])
+    quote = _quoted(look.quotes.get(span)) if span else ""
     if quote:
         return with_quote % {**values, "quote": quote}
     return without % values
+
+
+def _coding_changes(before: dict, after: dict, look: _Lookups) -> list[str]:
+    """What an update changed in a coding: its code, its span, its memo."""
+    changes = []
+    if before.get("code") != after.get("code"):
+        changes.append(
+            _("code ‘%(old)s’ → ‘%(new)s’")
+            % {
+                "old": _code_name(look, before.get("code")),
+                "new": _code_name(look, after.get("code")),
+            }
+        )
+    if (before.get("start"), before.get("end")) != (
+        after.get("start"),
+        after.get("end"),
+    ):
+        changes.append(
+            _("span [%(old_start)s–%(old_end)s] → [%(start)s–%(end)s]")
+            % {
+                "old_start": before.get("start", "?"),
+                "old_end": before.get("end", "?"),
+                "start": after.get("start", "?"),
+                "end": after.get("end", "?"),
+            }
+        )
+    if before.get("memo") != after.get("memo"):
+        changes.append(_("memo changed"))
+    return changes
 
 
 def _code_summary(event: AuditEvent, look: _Lookups) -> str:

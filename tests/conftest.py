@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from coding.models import Role
 from tests.factories import make_membership, make_project, make_user
@@ -34,9 +35,20 @@ def members(project):
     return users
 
 
+# Headers of a request htmx sends: ``client.get(url, headers=HTMX)``.
+HTMX = {"HX-Request": "true"}
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
+    return client
+
+
+def api_client_for(user) -> APIClient:
+    """A DRF test client authenticated as ``user``."""
+    client = APIClient()
+    client.force_authenticate(user)
     return client
 
 

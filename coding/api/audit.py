@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 
 from coding.access import Cap, access_project
 from coding.api.pagination import Pagination
+from coding.forms import audit_filters
 from coding.models import AuditEvent, Coding
-from coding.selectors_audit import audit_events, audit_filters, usernames
+from coding.selectors_audit import audit_events, usernames
 from coding.services.audit_restore import audit_restore_coding
 
 

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from coding.api.serializers import CodingSerializer
 from coding.services.codings import CodingConflict
 
 
@@ -36,8 +37,6 @@ def _first_message(errors) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, CodingConflict):
-        from coding.api.serializers import CodingSerializer
-
         return Response(
             {"detail": str(exc), "current": CodingSerializer(exc.coding).data},
             status=status.HTTP_409_CONFLICT,

@@ -17,7 +17,11 @@ from rest_framework.views import APIView
 
 from coding.access import Cap, access_project
 from coding.api.serializers import CodingCreateSerializer, CodingSerializer
-from coding.api.views import int_param
+from coding.forms import (
+    AssignmentParamForm,
+    DocumentParamForm,
+    parse_params,
+)
 from coding.models import Assignment, AssignmentStatus, Code, Coding, Document
 from coding.services.codings import coding_create
 from coding.services.team import (
@@ -96,10 +100,10 @@ class AssignmentListView(APIView):
         )
         if not access.can(Cap.SUPERVISE):
             assignments = assignments.filter(coder_id=access.user_id)
-        document_id = int_param(request, "document")
+        params = parse_params(AssignmentParamForm(request.query_params)).cleaned_data
+        document_id, coder = params["document"], params["coder"]
         if document_id is not None:
             assignments = assignments.filter(document_id=document_id)
-        coder = request.query_params.get("coder", "")
         if coder:
             assignments = assignments.filter(coder=_user(coder))
         paginator = self.pagination_class()
@@ -217,9 +221,9 @@ class ConsensusListView(APIView):
             .select_related("coder")
             .with_text()
         )
-        document_id = int_param(request, "document")
-        if document_id is not None:
-            codings = codings.filter(document_id=document_id)
+        params = parse_params(DocumentParamForm(request.query_params)).cleaned_data
+        if params["document"] is not None:
+            codings = codings.filter(document_id=params["document"])
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             codings.order_by("document_id", "start", "id"), request, view=self

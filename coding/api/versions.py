@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from coding.access import Cap, access_project
 from coding.codebook_diff import CodebookDiff
+from coding.forms import VersionDiffForm, parse_params
 from coding.models import CodebookVersion
 from coding.services.versions import (
     VersionComparison,
@@ -182,9 +183,8 @@ class CodebookVersionDiffView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
+        from_ref, to_ref = parse_params(VersionDiffForm(request.query_params)).refs
         comparison = codebook_compare(
-            project=access.project,
-            from_ref=request.query_params.get("from"),
-            to_ref=request.query_params.get("to"),
+            project=access.project, from_ref=from_ref, to_ref=to_ref
         )
         return Response(CodebookDiffSerializer(_diff_data(comparison)).data)

@@ -128,16 +128,40 @@ def expand_upload(
         return [(filename, data)]
     if not data:
         raise ImportFileError(filename, _("the file is empty."))
-    corrupt = ImportFileError(
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise _corrupt(filename) from exc
+    with archive:
+        selected = _selected_members(filename, archive, max_files=max_files)
+        _check_declared(filename, selected, max_total_bytes=max_total_bytes)
+        names = _member_names([path for path, _info in selected])
+        contents = _unpack(
+            filename,
+            archive,
+            [info for _path, info in selected],
+            max_total_bytes=max_total_bytes,
+        )
+    return list(zip(names, contents, strict=True))
+
+
+def _corrupt(filename: str) -> ImportFileError:
+    return ImportFileError(
         filename,
         _("the file is not a valid ZIP archive (it may be damaged or incomplete)."),
     )
-    too_large = ImportFileError(
+
+
+def _too_large(filename: str, max_total_bytes: int) -> ImportFileError:
+    return ImportFileError(
         filename,
         _("the ZIP archive is too large when unpacked (more than %(limit)s).")
         % {"limit": format_size(max_total_bytes)},
     )
-    too_many = ImportFileError(
+
+
+def _too_many(filename: str, max_files: int) -> ImportFileError:
+    return ImportFileError(
         filename,
         _(
             "the ZIP archive contains more than %(count)d files; split it into "
@@ -145,69 +169,86 @@ def expand_upload(
         )
         % {"count": max_files},
     )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise corrupt from exc
 
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > max(_MAX_ENTRIES_FACTOR * max_files, 1000):
-            raise too_many
-        selected = [
-            (path, info)
-            for info in infos
-            if not info.is_dir()
-            and _is_wanted(path := _clean_member_path(info.filename))
-        ]
-        if not selected:
-            raise ImportFileError(
-                filename,
-                _(
-                    "the ZIP archive contains no files that can be imported; "
-                    "supported types are %(supported)s."
-                )
-                % {"supported": ", ".join(SUPPORTED_EXTENSIONS)},
-            )
-        if len(selected) > max_files:
-            raise too_many
-        if sum(info.file_size for _path, info in selected) > max_total_bytes:
-            raise too_large
-        if any(info.flag_bits & 0x1 for _path, info in selected):
-            raise ImportFileError(
-                filename,
-                _(
-                    "the ZIP archive is protected with a password; create it again "
-                    "without a password."
-                ),
-            )
 
-        names = _member_names([path for path, _info in selected])
-        members: list[tuple[str, bytes]] = []
-        unpacked = 0
-        for name, (_path, info) in zip(names, selected, strict=True):
-            buffer = bytearray()
-            try:
-                with archive.open(info) as member:
-                    while chunk := member.read(_CHUNK):
-                        unpacked += len(chunk)
-                        if unpacked > max_total_bytes:
-                            raise too_large
-                        buffer += chunk
-            except ImportFileError:
-                raise
-            except (
-                zipfile.BadZipFile,
-                zlib.error,
-                NotImplementedError,
-                RuntimeError,
-                EOFError,
-                OSError,
-                ValueError,
-            ) as exc:
-                raise corrupt from exc
-            members.append((name, bytes(buffer)))
-    return members
+def _selected_members(
+    filename: str, archive: zipfile.ZipFile, *, max_files: int
+) -> list[tuple[str, zipfile.ZipInfo]]:
+    """The members worth importing, as ``(clean path, info)``; at least one."""
+    infos = archive.infolist()
+    if len(infos) > max(_MAX_ENTRIES_FACTOR * max_files, 1000):
+        raise _too_many(filename, max_files)
+    selected = [
+        (path, info)
+        for info in infos
+        if not info.is_dir() and _is_wanted(path := _clean_member_path(info.filename))
+    ]
+    if not selected:
+        raise ImportFileError(
+            filename,
+            _(
+                "the ZIP archive contains no files that can be imported; "
+                "supported types are %(supported)s."
+            )
+            % {"supported": ", ".join(SUPPORTED_EXTENSIONS)},
+        )
+    if len(selected) > max_files:
+        raise _too_many(filename, max_files)
+    return selected
+
+
+def _check_declared(
+    filename: str,
+    selected: list[tuple[str, zipfile.ZipInfo]],
+    *,
+    max_total_bytes: int,
+) -> None:
+    """Refuse before unpacking what the archive itself says is too big or locked."""
+    if sum(info.file_size for _path, info in selected) > max_total_bytes:
+        raise _too_large(filename, max_total_bytes)
+    if any(info.flag_bits & 0x1 for _path, info in selected):
+        raise ImportFileError(
+            filename,
+            _(
+                "the ZIP archive is protected with a password; create it again "
+                "without a password."
+            ),
+        )
+
+
+def _unpack(
+    filename: str,
+    archive: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    *,
+    max_total_bytes: int,
+) -> list[bytes]:
+    """The members' bytes, counting what is really unpacked against the limit."""
+    contents: list[bytes] = []
+    unpacked = 0
+    for info in infos:
+        buffer = bytearray()
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    unpacked += len(chunk)
+                    if unpacked > max_total_bytes:
+                        raise _too_large(filename, max_total_bytes)
+                    buffer += chunk
+        except ImportFileError:
+            raise
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+            EOFError,
+            OSError,
+            ValueError,
+        ) as exc:
+            raise _corrupt(filename) from exc
+        contents.append(bytes(buffer))
+    return contents
 
 
 def parse_upload_batch(

@@ -308,6 +308,11 @@ def detect_turns(text: str) -> list[ParsedTurn]:
         for offset, line in _iter_lines(text)
         if (label := _match_label(line, offset)) is not None
     ]
+    return _turns_between(text, _accepted_labels(labels))
+
+
+def _accepted_labels(labels: list[_Label]) -> list[_Label]:
+    """The labels that start a turn (step 2 of ``detect_turns``)."""
     counts = Counter(label.key for label in labels)
 
     def is_reliable(label: _Label) -> bool:
@@ -325,7 +330,11 @@ def detect_turns(text: str) -> list[ParsedTurn]:
             for label in labels
             if is_reliable(label) or is_plausible_singleton(label)
         ]
+    return accepted
 
+
+def _turns_between(text: str, accepted: list[_Label]) -> list[ParsedTurn]:
+    """A turn runs from its label line to the next one, minus trailing whitespace."""
     turns: list[ParsedTurn] = []
     for index, label in enumerate(accepted):
         limit = accepted[index + 1].line_start if index + 1 < len(accepted) else None

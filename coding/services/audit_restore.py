@@ -70,6 +70,19 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
     that ``actor`` may supervise the event's project. Locks the event row, so two
     clicks on "Restore" make one coding.
     """
+    _check_restorable(event)
+    # Lock the event: a second click waits here, then finds the coding back.
+    list(AuditEvent.objects.select_for_update().filter(pk=event.pk).values("pk"))
+    snapshot = _coding_snapshot(event)
+    document = _document_still_there(event, snapshot)
+    _check_code_and_coder(event, snapshot)
+    _check_same_text(event, snapshot, document)
+    _check_not_back_yet(snapshot)
+    _forget_deleted_version(event, snapshot)
+    return _restore(snapshot, actor=actor)
+
+
+def _check_restorable(event: AuditEvent) -> None:
     if event.entity != Entity.CODING or event.action != Action.DELETE:
         raise ValidationError(
             {
@@ -83,8 +96,9 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
                 }
             }
         )
-    # Lock the event: a second click waits here, then finds the coding back.
-    list(AuditEvent.objects.select_for_update().filter(pk=event.pk).values("pk"))
+
+
+def _coding_snapshot(event: AuditEvent) -> dict:
     snapshot = dict(event.before or {})
     if any(not isinstance(snapshot.get(key), int) for key in SNAPSHOT_KEYS):
         raise ValidationError(
@@ -94,48 +108,52 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
                 )
             }
         )
+    return snapshot
+
+
+def _document_still_there(event: AuditEvent, snapshot: dict) -> Document:
     document = (
         Document.objects.without_text()
         .filter(pk=snapshot["document"], project_id=event.project_id)
         .first()
     )
     if document is None:
+        title = _deleted_name(
+            event.project_id, Entity.DOCUMENT, snapshot["document"], "title"
+        )
         raise ValidationError(
             {
                 "document": _(
                     "The document “%(title)s” has been deleted, so its coding cannot "
                     "come back."
                 )
-                % {
-                    "title": _deleted_name(
-                        event.project_id,
-                        Entity.DOCUMENT,
-                        snapshot["document"],
-                        "title",
-                    )
-                }
+                % {"title": title}
             }
         )
+    return document
+
+
+def _check_code_and_coder(event: AuditEvent, snapshot: dict) -> None:
     if not Code.objects.filter(
         pk=snapshot["code"], project_id=event.project_id
     ).exists():
+        name = _deleted_name(event.project_id, Entity.CODE, snapshot["code"], "name")
         raise ValidationError(
             {
                 "code": _(
                     "The code “%(name)s” has been deleted (or merged into another); "
                     "add the coding again by hand if it is still wanted."
                 )
-                % {
-                    "name": _deleted_name(
-                        event.project_id, Entity.CODE, snapshot["code"], "name"
-                    )
-                }
+                % {"name": name}
             }
         )
     if not get_user_model().objects.filter(pk=snapshot["coder"]).exists():
         raise ValidationError(
             {"coder": _("The coder of this coding no longer has an account.")}
         )
+
+
+def _check_same_text(event: AuditEvent, snapshot: dict, document: Document) -> None:
     if snapshot["end"] > document.length or _text_changed_since(event, document.pk):
         raise ValidationError(
             {
@@ -146,6 +164,9 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
                 % {"title": document.title}
             }
         )
+
+
+def _check_not_back_yet(snapshot: dict) -> None:
     if Coding.objects.filter(
         document_id=snapshot["document"],
         code_id=snapshot["code"],
@@ -154,6 +175,10 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
         end=snapshot["end"],
     ).exists():
         raise _already_there()
+
+
+def _forget_deleted_version(event: AuditEvent, snapshot: dict) -> None:
+    """A codebook version deleted since is not pointed at by the restored coding."""
     version_id = snapshot.get("codebook_version")
     if (
         version_id is not None
@@ -162,6 +187,9 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
         ).exists()
     ):
         snapshot["codebook_version"] = None
+
+
+def _restore(snapshot: dict, *, actor) -> Coding:
     try:
         with transaction.atomic():
             coding = coding_restore(snapshot=snapshot, actor=actor)

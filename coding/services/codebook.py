@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from coding.codebook_csv import CodebookRow
+from coding.codebook_default import default_codebook_nodes
 from coding.models import Code, Coding, MeasurementLevel, Project
 from coding.services.audit import (
     Action,
@@ -28,9 +27,6 @@ from coding.services.audit import (
 )
 from coding.services.changes import codings_changed
 
-DEFAULT_CODEBOOK_FILE = (
-    Path(__file__).resolve().parent.parent / "data" / "regie_codebook.json"
-)
 DEFAULT_COLOR = "#ffd966"
 # Deeper than any real codebook (the regie codebook has 3 levels); a file that
 # nests further is refused with a reason instead of exhausting the stack.
@@ -250,38 +246,16 @@ def code_update(
     """
     code = Code.objects.select_for_update().get(pk=code.pk)
     before = snapshot_code(code)
-    project = code.project
-    fields: list[str] = []
-    new_parent = code.parent if parent is _UNSET else parent
-    if parent is not _UNSET:
-        _check_parent(project, new_parent)
-        if new_parent is not None and new_parent.pk in code_descendant_ids(code):
-            raise ValidationError(
-                {
-                    "parent": _(
-                        "A code cannot be moved under itself or one of its sub-codes."
-                    )
-                }
-            )
-        code.parent = new_parent
-        fields.append("parent")
-    if name is not None:
-        code.name = _clean_name(name)
-        fields.append("name")
-    if "name" in fields or "parent" in fields:
-        _check_sibling_name(project, new_parent, code.name, exclude_id=code.pk)
-    if description is not None:
-        code.description = description.strip()
-        fields.append("description")
-    if color is not None:
-        code.color = _clean_color(color)
-        fields.append("color")
-    if shortcut is not None:
-        code.shortcut = _clean_shortcut(project, shortcut, exclude_id=code.pk)
-        fields.append("shortcut")
-    if sort_order is not None:
-        code.sort_order = sort_order
-        fields.append("sort_order")
+    fields = _move_code(code, parent) if parent is not _UNSET else []
+    fields += _apply_code_fields(
+        code,
+        name=name,
+        description=description,
+        color=color,
+        shortcut=shortcut,
+        sort_order=sort_order,
+        moved=bool(fields),
+    )
     domain_fields = _update_domain(
         code,
         is_domain=is_domain,
@@ -307,6 +281,54 @@ def code_update(
     return code
 
 
+def _move_code(code: Code, new_parent: Code | None) -> list[str]:
+    """Put ``code`` under ``new_parent`` (``None``: top level), never under itself."""
+    _check_parent(code.project, new_parent)
+    if new_parent is not None and new_parent.pk in code_descendant_ids(code):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "A code cannot be moved under itself or one of its sub-codes."
+                )
+            }
+        )
+    code.parent = new_parent
+    return ["parent"]
+
+
+def _apply_code_fields(
+    code: Code,
+    *,
+    name: str | None,
+    description: str | None,
+    color: str | None,
+    shortcut: str | None,
+    sort_order: int | None,
+    moved: bool,
+) -> list[str]:
+    """Set the given plain fields on ``code`` (cleaned and checked); their names."""
+    project = code.project
+    fields: list[str] = []
+    if name is not None:
+        code.name = _clean_name(name)
+        fields.append("name")
+    if name is not None or moved:
+        _check_sibling_name(project, code.parent, code.name, exclude_id=code.pk)
+    if description is not None:
+        code.description = description.strip()
+        fields.append("description")
+    if color is not None:
+        code.color = _clean_color(color)
+        fields.append("color")
+    if shortcut is not None:
+        code.shortcut = _clean_shortcut(project, shortcut, exclude_id=code.pk)
+        fields.append("shortcut")
+    if sort_order is not None:
+        code.sort_order = sort_order
+        fields.append("sort_order")
+    return fields
+
+
 def _update_domain(
     code: Code, *, is_domain: bool | None, measurement_level, value, moved: bool
 ) -> list[str]:
@@ -325,17 +347,7 @@ def _update_domain(
         return []
     parent = Code.objects.filter(pk=code.parent_id).first() if code.parent_id else None
     if is_domain is None and measurement_level is None and value is _UNSET:
-        # Only moved: a value the old parent gave no longer fits a plain parent.
-        if code.value is not None and (parent is None or not parent.is_domain):
-            raise ValidationError(
-                {
-                    "parent": _(
-                        "“%(name)s” has a value on its domain's scale; clear the "
-                        "value before moving it out of the domain."
-                    )
-                    % {"name": code.name}
-                }
-            )
+        _check_value_fits_parent(code, parent)  # only moved
         return []
     level, new_value = _clean_domain(
         is_domain=new_domain,
@@ -344,21 +356,7 @@ def _update_domain(
         parent=parent,
     )
     if code.is_domain and not new_domain:
-        valued = list(
-            Code.objects.filter(parent=code, value__isnull=False).values_list(
-                "name", flat=True
-            )
-        )
-        if valued:
-            raise ValidationError(
-                {
-                    "is_domain": _(
-                        "Its sub-codes still have values (%(names)s); clear them "
-                        "before this code stops being a domain."
-                    )
-                    % {"names": ", ".join(valued)}
-                }
-            )
+        _check_no_valued_children(code)
     changed = []
     for field, new in (
         ("is_domain", new_domain),
@@ -371,6 +369,39 @@ def _update_domain(
     return changed
 
 
+def _check_value_fits_parent(code: Code, parent: Code | None) -> None:
+    """A value the old parent gave no longer fits a plain parent."""
+    if code.value is not None and (parent is None or not parent.is_domain):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "“%(name)s” has a value on its domain's scale; clear the "
+                    "value before moving it out of the domain."
+                )
+                % {"name": code.name}
+            }
+        )
+
+
+def _check_no_valued_children(code: Code) -> None:
+    """A domain keeps its status while a sub-code still has a value on its scale."""
+    valued = list(
+        Code.objects.filter(parent=code, value__isnull=False).values_list(
+            "name", flat=True
+        )
+    )
+    if valued:
+        raise ValidationError(
+            {
+                "is_domain": _(
+                    "Its sub-codes still have values (%(names)s); clear them "
+                    "before this code stops being a domain."
+                )
+                % {"names": ", ".join(valued)}
+            }
+        )
+
+
 @transaction.atomic
 def code_merge(*, source: Code, target: Code, actor=None) -> Code:
     """Merge ``source`` into ``target``: codings and sub-codes move, source goes.
@@ -378,6 +409,24 @@ def code_merge(*, source: Code, target: Code, actor=None) -> Code:
     Where the same coder already coded the same span with ``target``, the source
     coding is dropped and its memo appended to the kept one, so nothing is lost.
     """
+    _check_mergeable(source, target)
+    _merge_codings(source, target, actor=actor)
+    _merge_children(source, target, actor=actor)
+    if not target.description and source.description:
+        target.description = source.description
+        target.save(update_fields=["description"])
+    _audit_code(
+        source,
+        actor=actor,
+        action=Action.DELETE,
+        before={**snapshot_code(source), "merged_into": target.pk},
+    )
+    codings_changed(project_id=source.project_id)
+    source.delete()
+    return target
+
+
+def _check_mergeable(source: Code, target: Code) -> None:
     if source.pk == target.pk:
         raise ValidationError({"target": _("A code cannot be merged into itself.")})
     if source.project_id != target.project_id:
@@ -388,6 +437,10 @@ def code_merge(*, source: Code, target: Code, actor=None) -> Code:
         raise ValidationError(
             {"target": _("A code cannot be merged into one of its own sub-codes.")}
         )
+
+
+def _merge_codings(source: Code, target: Code, *, actor) -> None:
+    """Move ``source``'s codings to ``target``; a duplicate gives up its memo."""
     existing = {
         (c.document_id, c.coder_id, c.start, c.end): c
         for c in Coding.objects.select_for_update().filter(code=target)
@@ -400,31 +453,8 @@ def code_merge(*, source: Code, target: Code, actor=None) -> Code:
         )
         if kept is None:
             to_move.append(coding.pk)
-            continue
-        events = [
-            coding_event(
-                coding,
-                actor=actor,
-                action=Action.DELETE,
-                before=snapshot_coding(coding),
-            )
-        ]
-        if coding.memo and coding.memo not in kept.memo:
-            kept_before = snapshot_coding(kept)
-            kept.memo = f"{kept.memo}\n\n{coding.memo}".strip()
-            kept.revision += 1
-            kept.save(update_fields=["memo", "revision"])
-            events.append(
-                coding_event(
-                    kept,
-                    actor=actor,
-                    action=Action.UPDATE,
-                    before=kept_before,
-                    after=snapshot_coding(kept),
-                )
-            )
-        audit_records(events)
-        coding.delete()
+        else:
+            _drop_duplicate(coding, kept, actor=actor)
     moved = [c for c in moving if c.pk in set(to_move)]
     Coding.objects.filter(pk__in=to_move).update(code=target)
     events = []
@@ -441,33 +471,50 @@ def code_merge(*, source: Code, target: Code, actor=None) -> Code:
             )
         )
     audit_records(events)
+
+
+def _drop_duplicate(coding: Coding, kept: Coding, *, actor) -> None:
+    """Delete ``coding``, appending its memo to ``kept`` (same span, same coder)."""
+    events = [
+        coding_event(
+            coding, actor=actor, action=Action.DELETE, before=snapshot_coding(coding)
+        )
+    ]
+    if coding.memo and coding.memo not in kept.memo:
+        kept_before = snapshot_coding(kept)
+        kept.memo = f"{kept.memo}\n\n{coding.memo}".strip()
+        kept.revision += 1
+        kept.save(update_fields=["memo", "revision"])
+        events.append(
+            coding_event(
+                kept,
+                actor=actor,
+                action=Action.UPDATE,
+                before=kept_before,
+                after=snapshot_coding(kept),
+            )
+        )
+    audit_records(events)
+    coding.delete()
+
+
+def _merge_children(source: Code, target: Code, *, actor) -> None:
+    """Sub-codes move under ``target``; one with a sibling's name merges into it."""
     for child in Code.objects.filter(parent=source):
         clash = Code.objects.filter(parent=target, name=child.name).first()
         if clash is not None:
             code_merge(source=child, target=clash, actor=actor)
-        else:
-            before = snapshot_code(child)
-            child.parent = target
-            child.save(update_fields=["parent"])
-            _audit_code(
-                child,
-                actor=actor,
-                action=Action.UPDATE,
-                before=before,
-                after=snapshot_code(child),
-            )
-    if not target.description and source.description:
-        target.description = source.description
-        target.save(update_fields=["description"])
-    _audit_code(
-        source,
-        actor=actor,
-        action=Action.DELETE,
-        before={**snapshot_code(source), "merged_into": target.pk},
-    )
-    codings_changed(project_id=source.project_id)
-    source.delete()
-    return target
+            continue
+        before = snapshot_code(child)
+        child.parent = target
+        child.save(update_fields=["parent"])
+        _audit_code(
+            child,
+            actor=actor,
+            action=Action.UPDATE,
+            before=before,
+            after=snapshot_code(child),
+        )
 
 
 def code_usage(code: Code) -> int:
@@ -532,6 +579,23 @@ def codebook_import_rows(
 
     Never deletes: an import can only add to a codebook or refine its definitions.
     """
+    _check_depth(rows)
+    codes = _CodesByPath(project=project, actor=actor)
+    updated = 0
+    for row in rows:
+        path = tuple(_clean_name(p) for p in row.path)
+        existed = Code.objects.filter(
+            project=project,
+            name=path[-1],
+            parent=codes.get(path[:-1]) if len(path) > 1 else None,
+        ).exists()
+        changed = _refine_code(codes.get(path), row, actor=actor)
+        if existed and changed:
+            updated += 1
+    return {"created": codes.created, "updated": updated}
+
+
+def _check_depth(rows: list[CodebookRow]) -> None:
     deepest = max((len(row.path) for row in rows), default=0)
     if deepest > MAX_CODE_DEPTH:
         raise ValidationError(
@@ -543,58 +607,53 @@ def codebook_import_rows(
                 % {"depth": deepest, "max": MAX_CODE_DEPTH}
             }
         )
-    created = updated = 0
-    by_path: dict[tuple[str, ...], Code] = {}
 
-    def node(path: tuple[str, ...]) -> Code:
-        nonlocal created
-        if path in by_path:
-            return by_path[path]
-        parent = node(path[:-1]) if len(path) > 1 else None
+
+class _CodesByPath:
+    """The project's codes by path, created (with their parents) when missing."""
+
+    def __init__(self, *, project: Project, actor) -> None:
+        self.project = project
+        self.actor = actor
+        self.created = 0
+        self._codes: dict[tuple[str, ...], Code] = {}
+
+    def get(self, path: tuple[str, ...]) -> Code:
+        if path in self._codes:
+            return self._codes[path]
+        parent = self.get(path[:-1]) if len(path) > 1 else None
         code = Code.objects.filter(
-            project=project, parent=parent, name=path[-1]
+            project=self.project, parent=parent, name=path[-1]
         ).first()
         if code is None:
             code = code_create(
-                project=project, name=path[-1], parent=parent, actor=actor
+                project=self.project, name=path[-1], parent=parent, actor=self.actor
             )
-            created += 1
-        by_path[path] = code
+            self.created += 1
+        self._codes[path] = code
         return code
 
-    for row in rows:
-        path = tuple(_clean_name(p) for p in row.path)
-        existed = Code.objects.filter(
-            project=project,
-            name=path[-1],
-            parent=node(path[:-1]) if len(path) > 1 else None,
-        ).exists()
-        code = node(path)
-        fields = []
-        if row.description and row.description != code.description:
-            code.description = row.description
-            fields.append("description")
-        if row.color and row.color != code.color:
-            code.color = _clean_color(row.color)
-            fields.append("color")
-        if fields:
-            before = snapshot_code(Code.objects.get(pk=code.pk))
-            code.save(update_fields=fields)
-            _audit_code(
-                code,
-                actor=actor,
-                action=Action.UPDATE,
-                before=before,
-                after=snapshot_code(code),
-            )
-        if existed and fields:
-            updated += 1
-    return {"created": created, "updated": updated}
 
-
-def _load_default_nodes() -> list[dict]:
-    with DEFAULT_CODEBOOK_FILE.open(encoding="utf-8") as handle:
-        return json.load(handle)
+def _refine_code(code: Code, row: CodebookRow, *, actor) -> bool:
+    """Take the row's definition and colour where it gives them; ``True`` if changed."""
+    fields = []
+    if row.description and row.description != code.description:
+        code.description = row.description
+        fields.append("description")
+    if row.color and row.color != code.color:
+        code.color = _clean_color(row.color)
+        fields.append("color")
+    if fields:
+        before = snapshot_code(Code.objects.get(pk=code.pk))
+        code.save(update_fields=fields)
+        _audit_code(
+            code,
+            actor=actor,
+            action=Action.UPDATE,
+            before=before,
+            after=snapshot_code(code),
+        )
+    return bool(fields)
 
 
 @transaction.atomic
@@ -624,6 +683,6 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
             count += 1
             add(item.get("children", []), code)
 
-    add(_load_default_nodes(), None)
+    add(default_codebook_nodes(), None)
     codes_created(Code.objects.filter(project=project), actor=actor)
     return count

@@ -179,6 +179,31 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[C
 
     Errors name the item (0-based index) so a client knows which one to fix.
     """
+    rows, errors = _bulk_rows(specs, coder)
+    if not errors:
+        errors = _already_coded(rows, coder)
+    if errors:
+        raise _items_error(errors)
+    created = Coding.objects.bulk_create(rows)
+    audit_records(
+        coding_event(
+            c, actor=actor or coder, action=Action.CREATE, after=snapshot_coding(c)
+        )
+        for c in created
+    )
+    _mark_started({c.document_id for c in created}, coder.pk)
+    for project_id in {c.document.project_id for c in created}:
+        codings_changed(
+            project_id=project_id,
+            code_ids={
+                c.code_id for c in created if c.document.project_id == project_id
+            },
+        )
+    return created
+
+
+def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, dict]]:
+    """Unsaved codings for the specs, and the problems of the items that fail."""
     errors: dict[int, dict] = {}
     rows: list[Coding] = []
     seen: set[tuple[int, int, int, int]] = set()
@@ -212,47 +237,38 @@ def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[C
                 updated_at=now,
             )
         )
-    if not errors:
-        existing = {
-            (c.document_id, c.code_id, c.start, c.end)
-            for c in Coding.objects.filter(
-                coder=coder, document_id__in={r.document.pk for r in rows}
-            ).only("document_id", "code_id", "start", "end")
+    return rows, errors
+
+
+def _already_coded(rows: list[Coding], coder) -> dict[int, dict]:
+    """Items this coder has coded already (same document, code and span)."""
+    existing = {
+        (c.document_id, c.code_id, c.start, c.end)
+        for c in Coding.objects.filter(
+            coder=coder, document_id__in={r.document.pk for r in rows}
+        ).only("document_id", "code_id", "start", "end")
+    }
+    return {
+        index: _duplicate_error().message_dict
+        for index, row in enumerate(rows)
+        if (row.document.pk, row.code.pk, row.start, row.end) in existing
+    }
+
+
+def _items_error(errors: dict[int, dict]) -> ValidationError:
+    """One error naming every failing item by its 0-based index."""
+    return ValidationError(
+        {
+            "items": [
+                _("Item %(index)d: %(message)s")
+                % {
+                    "index": index,
+                    "message": " ".join(str(m) for ms in problem.values() for m in ms),
+                }
+                for index, problem in sorted(errors.items())
+            ]
         }
-        for index, row in enumerate(rows):
-            if (row.document.pk, row.code.pk, row.start, row.end) in existing:
-                errors[index] = _duplicate_error().message_dict
-    if errors:
-        raise ValidationError(
-            {
-                "items": [
-                    _("Item %(index)d: %(message)s")
-                    % {
-                        "index": index,
-                        "message": " ".join(
-                            str(m) for ms in problem.values() for m in ms
-                        ),
-                    }
-                    for index, problem in sorted(errors.items())
-                ]
-            }
-        )
-    created = Coding.objects.bulk_create(rows)
-    audit_records(
-        coding_event(
-            c, actor=actor or coder, action=Action.CREATE, after=snapshot_coding(c)
-        )
-        for c in created
     )
-    _mark_started({c.document_id for c in created}, coder.pk)
-    for project_id in {c.document.project_id for c in created}:
-        codings_changed(
-            project_id=project_id,
-            code_ids={
-                c.code_id for c in created if c.document.project_id == project_id
-            },
-        )
-    return created
 
 
 @transaction.atomic
@@ -280,29 +296,7 @@ def coding_update(
         current.memo = memo.strip()
         fields.append("memo")
     if start is not None or end is not None or code is not None:
-        new_code = code or current.code
-        new_start, new_end = validate_span(
-            current.document,
-            new_code,
-            current.start if start is None else start,
-            current.end if end is None else end,
-        )
-        clash = Coding.objects.filter(
-            document=current.document,
-            code=new_code,
-            coder_id=current.coder_id,
-            start=new_start,
-            end=new_end,
-        ).exclude(pk=current.pk)
-        if clash.exists():
-            raise _duplicate_error()
-        old_code_id = current.code_id
-        current.code, current.start, current.end = new_code, new_start, new_end
-        current.word_count = count_words(current.document.text[new_start:new_end])
-        fields += ["code", "start", "end", "word_count"]
-        codings_changed(
-            project_id=current.document.project_id, code_ids={old_code_id, new_code.pk}
-        )
+        fields += _move_coding(current, code=code, start=start, end=end)
     if fields:
         current.revision += 1
         current.updated_at = timezone.now()
@@ -315,6 +309,33 @@ def coding_update(
             after=snapshot_coding(current),
         ).save()
     return current
+
+
+def _move_coding(current: Coding, *, code: Code | None, start, end) -> list[str]:
+    """Give ``current`` another span or code (checked, not yet saved)."""
+    new_code = code or current.code
+    new_start, new_end = validate_span(
+        current.document,
+        new_code,
+        current.start if start is None else start,
+        current.end if end is None else end,
+    )
+    clash = Coding.objects.filter(
+        document=current.document,
+        code=new_code,
+        coder_id=current.coder_id,
+        start=new_start,
+        end=new_end,
+    ).exclude(pk=current.pk)
+    if clash.exists():
+        raise _duplicate_error()
+    old_code_id = current.code_id
+    current.code, current.start, current.end = new_code, new_start, new_end
+    current.word_count = count_words(current.document.text[new_start:new_end])
+    codings_changed(
+        project_id=current.document.project_id, code_ids={old_code_id, new_code.pk}
+    )
+    return ["code", "start", "end", "word_count"]
 
 
 @transaction.atomic

@@ -180,24 +180,7 @@ def document_update(
         document.case = case
         fields.append("case")
     if text is not None:
-        text = normalise_text(text)
-        if text != document.text:
-            if Coding.objects.filter(document=document).exists():
-                raise ValidationError(
-                    {
-                        "text": _(
-                            "The text cannot be changed once it has codings: they point to "
-                            "positions in it. Import a new document instead."
-                        )
-                    }
-                )
-            if not text.strip():
-                raise ValidationError({"text": _("The document has no text.")})
-            document.text = text
-            document.length = len(text)
-            document.word_count = _word_count(text)
-            document.checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            fields += ["text", "length", "word_count", "checksum"]
+        fields += _replace_text(document, normalise_text(text))
     if "case" in fields:
         codings_changed(project_id=document.project_id)  # attribute figures move
     if "text" in fields:
@@ -215,6 +198,28 @@ def document_update(
     if "text" in fields:
         _replace_turns(document, detect_turns(document.text))
     return document
+
+
+def _replace_text(document: Document, text: str) -> list[str]:
+    """Set a new (normalised) text while no coding points into the old one."""
+    if text == document.text:
+        return []
+    if Coding.objects.filter(document=document).exists():
+        raise ValidationError(
+            {
+                "text": _(
+                    "The text cannot be changed once it has codings: they point to "
+                    "positions in it. Import a new document instead."
+                )
+            }
+        )
+    if not text.strip():
+        raise ValidationError({"text": _("The document has no text.")})
+    document.text = text
+    document.length = len(text)
+    document.word_count = _word_count(text)
+    document.checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return ["text", "length", "word_count", "checksum"]
 
 
 @transaction.atomic

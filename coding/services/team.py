@@ -179,40 +179,71 @@ def adjudicate(
         raise ValidationError({"decision": _("Unknown decision.")})
     if code.project_id != document.project_id:
         raise ValidationError({"code": _("The code belongs to another project.")})
-    spans = {}
-    for side, coder in (("a", coder_a), ("b", coder_b)):
-        spans[side] = sorted(
-            Coding.objects.filter(
-                document=document,
-                code=code,
-                coder=coder,
-                start__lt=unit_end,
-                end__gt=unit_start,
-            ).values_list("start", "end")
-        )
+    spans_a, spans_b = (
+        _unit_spans(document, code, coder, unit_start, unit_end)
+        for coder in (coder_a, coder_b)
+    )
     if edited_span is not None:
         edited_span = validate_span(document, code, *edited_span)
-    accepted = _consensus_spans(decision, spans["a"], spans["b"], edited_span)
+    accepted = _consensus_spans(decision, spans_a, spans_b, edited_span)
+    unit = {
+        "document": document,
+        "code": code,
+        "coder_a": coder_a,
+        "coder_b": coder_b,
+        "start": unit_start,
+        "end": unit_end,
+    }
+    adjudication = Adjudication.objects.select_for_update().filter(
+        **unit
+    ).first() or Adjudication(**unit)
     consensus = consensus_user_for(document.project)
-    adjudication = (
-        Adjudication.objects.select_for_update()
-        .filter(
+    if adjudication.pk is not None:
+        _drop_consensus_codings(adjudication, consensus, actor=actor)
+    adjudication.decision = decision
+    adjudication.consensus_coding_ids = _consensus_codings(
+        document, code, consensus, accepted, actor=actor
+    )
+    adjudication.decided_by = actor
+    adjudication.decided_at = timezone.now()
+    adjudication.save()
+    return adjudication
+
+
+def _unit_spans(
+    document: Document, code: Code, coder, unit_start: int, unit_end: int
+) -> list[tuple[int, int]]:
+    """One coder's spans of ``code`` overlapping the unit, in order."""
+    return sorted(
+        Coding.objects.filter(
             document=document,
             code=code,
-            coder_a=coder_a,
-            coder_b=coder_b,
-            start=unit_start,
-            end=unit_end,
-        )
-        .first()
+            coder=coder,
+            start__lt=unit_end,
+            end__gt=unit_start,
+        ).values_list("start", "end")
     )
-    if adjudication is not None:
-        for old in Coding.objects.filter(
-            pk__in=adjudication.consensus_coding_ids, coder=consensus
-        ).select_related("document"):
-            coding_delete(coding=old, actor=actor)
+
+
+def _drop_consensus_codings(adjudication: Adjudication, consensus, *, actor) -> None:
+    """An earlier decision's consensus codings go before the new decision's come."""
+    for old in Coding.objects.filter(
+        pk__in=adjudication.consensus_coding_ids, coder=consensus
+    ).select_related("document"):
+        coding_delete(coding=old, actor=actor)
+
+
+def _consensus_codings(
+    document: Document,
+    code: Code,
+    consensus,
+    spans: list[tuple[int, int]],
+    *,
+    actor,
+) -> list[int]:
+    """The consensus codings of ``spans`` (made where missing), as ids."""
     ids = []
-    for start, end in accepted:
+    for start, end in spans:
         existing = Coding.objects.filter(
             document=document, code=code, coder=consensus, start=start, end=end
         ).first()
@@ -225,21 +256,7 @@ def adjudicate(
             actor=actor,
         )
         ids.append(coding.pk)
-    if adjudication is None:
-        adjudication = Adjudication(
-            document=document,
-            code=code,
-            coder_a=coder_a,
-            coder_b=coder_b,
-            start=unit_start,
-            end=unit_end,
-        )
-    adjudication.decision = decision
-    adjudication.consensus_coding_ids = ids
-    adjudication.decided_by = actor
-    adjudication.decided_at = timezone.now()
-    adjudication.save()
-    return adjudication
+    return ids
 
 
 @transaction.atomic

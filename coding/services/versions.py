@@ -152,13 +152,33 @@ def codebook_compare(
     is used; without ``to_ref``, the live codebook. Raises ``ValidationError``
     (keyed ``from``/``to``) with a readable message for anything else.
     """
-    from_ref = (from_ref or "").strip()
-    to_ref = (to_ref or "").strip()
     numbers = list(
         CodebookVersion.objects.filter(project=project)
         .order_by("number")
         .values_list("number", flat=True)
     )
+    from_number, to_number = _compared_numbers(
+        (from_ref or "").strip(), (to_ref or "").strip(), numbers
+    )
+    wanted = {from_number} if to_number is None else {from_number, to_number}
+    versions = {
+        version.number: version
+        for version in CodebookVersion.objects.filter(
+            project=project, number__in=wanted
+        ).select_related("frozen_by")
+    }
+    old = versions[from_number]
+    new = None if to_number is None else versions[to_number]
+    new_codes = codebook_snapshot(project) if new is None else new.codes
+    return VersionComparison(
+        old=old, new=new, diff=diff_codebooks(old.codes, new_codes)
+    )
+
+
+def _compared_numbers(
+    from_ref: str, to_ref: str, numbers: list[int]
+) -> tuple[int, int | None]:
+    """The version numbers to compare (``None``: the live codebook), or why not."""
     if not numbers:
         raise ValidationError(
             {
@@ -176,30 +196,16 @@ def codebook_compare(
         else _version_number(to_ref, field="to", numbers=numbers)
     )
     if from_ref:
-        from_number = _version_number(from_ref, field="from", numbers=numbers)
-    else:
-        earlier = [n for n in numbers if to_number is None or n < to_number]
-        if not earlier:
-            raise ValidationError(
-                {
-                    "from": _(
-                        "Version %(number)d is the first; choose a version to "
-                        "compare it with."
-                    )
-                    % {"number": to_number}
-                }
-            )
-        from_number = earlier[-1]
-    wanted = {from_number} if to_number is None else {from_number, to_number}
-    versions = {
-        version.number: version
-        for version in CodebookVersion.objects.filter(
-            project=project, number__in=wanted
-        ).select_related("frozen_by")
-    }
-    old = versions[from_number]
-    new = None if to_number is None else versions[to_number]
-    new_codes = codebook_snapshot(project) if new is None else new.codes
-    return VersionComparison(
-        old=old, new=new, diff=diff_codebooks(old.codes, new_codes)
-    )
+        return _version_number(from_ref, field="from", numbers=numbers), to_number
+    earlier = [n for n in numbers if to_number is None or n < to_number]
+    if not earlier:
+        raise ValidationError(
+            {
+                "from": _(
+                    "Version %(number)d is the first; choose a version to "
+                    "compare it with."
+                )
+                % {"number": to_number}
+            }
+        )
+    return earlier[-1], to_number

@@ -7,7 +7,6 @@ Keyboard driven (see ``static/js/adjudication.js``): ``j``/``k`` next and previo
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,21 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import Cap, access_document, access_project
 from coding.comparison import Unit
+from coding.forms import optional_int, posted_decision
 from coding.models import Adjudication, Code, Coding
 from coding.selectors import Mark, text_window
+from coding.selectors_team import pair_units
 from coding.services.team import accept_agreements, adjudicate, consensus_publish
-from coding.views.base import error_messages
-from coding.views.compare import pair_context, posted_pair, units_for
+from coding.views.base import error_messages, pair_context, posted_pair
 
-User = get_user_model()
 CONTEXT_CHARS = 300
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _decisions(
@@ -94,23 +86,11 @@ def adjudication(
         return TemplateResponse(
             request, "coding/adjudication.html", context, status=status
         )
-    units = units_for(document, coder_a, coder_b)
+    units = pair_units(document, coder_a, coder_b)
     differences = [u for u in units if u.is_difference]
-    decided = _decisions(document, coder_a, coder_b)
     codes = {c.pk: c for c in Code.objects.filter(project=access.project)}
-    rows = [
-        {
-            "index": i,
-            "unit": u,
-            "code": codes[u.code_id],
-            "decision": decided.get((u.code_id, u.start, u.end)),
-        }
-        for i, u in enumerate(differences)
-    ]
-    index = _int(request.GET.get("i"))
-    if index is None:
-        index = next((r["index"] for r in rows if r["decision"] is None), 0)
-    index = min(max(index, 0), max(len(rows) - 1, 0))
+    rows = _difference_rows(document, coder_a, coder_b, differences, codes)
+    index = _current_index(request.GET.get("i"), rows)
     names = dict(coders)
     context.update(
         rows=rows,
@@ -123,13 +103,41 @@ def adjudication(
         name_b=names[coder_b],
         agreements=len(units) - len(differences),
         decided_count=sum(1 for r in rows if r["decision"]),
-        consensus_count=Coding.objects.filter(
-            document=document, coder_id=access.project.consensus_user_id
-        ).count()
-        if access.project.consensus_user_id
-        else 0,
+        consensus_count=_consensus_count(access.project, document),
     )
     return TemplateResponse(request, "coding/adjudication.html", context)
+
+
+def _difference_rows(
+    document, coder_a: int, coder_b: int, differences: list[Unit], codes: dict
+) -> list[dict]:
+    """One row per difference, with the decision taken on it so far (or ``None``)."""
+    decided = _decisions(document, coder_a, coder_b)
+    return [
+        {
+            "index": i,
+            "unit": u,
+            "code": codes[u.code_id],
+            "decision": decided.get((u.code_id, u.start, u.end)),
+        }
+        for i, u in enumerate(differences)
+    ]
+
+
+def _current_index(raw, rows: list[dict]) -> int:
+    """``?i=`` if given (kept in range), else the first undecided difference."""
+    index = optional_int(raw)
+    if index is None:
+        index = next((r["index"] for r in rows if r["decision"] is None), 0)
+    return min(max(index, 0), max(len(rows) - 1, 0))
+
+
+def _consensus_count(project, document) -> int:
+    if not project.consensus_user_id:
+        return 0
+    return Coding.objects.filter(
+        document=document, coder_id=project.consensus_user_id
+    ).count()
 
 
 def _back(project_id: int, document_id: int, coder_a, coder_b, index=None) -> str:
@@ -149,15 +157,10 @@ def adjudication_decide(
         request.user, project_id, document_id, need=Cap.SUPERVISE
     )
     pair = posted_pair(request, access, document)
-    code = Code.objects.filter(
-        project=access.project, pk=_int(request.POST.get("code"))
-    ).first()
-    unit_start, unit_end = (
-        _int(request.POST.get("unit_start")),
-        _int(request.POST.get("unit_end")),
-    )
-    index = _int(request.POST.get("i")) or 0
-    if pair is None or code is None or None in (unit_start, unit_end):
+    posted = posted_decision(request.POST)
+    code = Code.objects.filter(project=access.project, pk=posted.code_id).first()
+    index = posted.index
+    if pair is None or code is None or not posted.names_a_unit:
         messages.error(
             request,
             _("This difference is not part of the document any more; reload the page."),
@@ -166,22 +169,17 @@ def adjudication_decide(
             "coding:adjudication", project_id=project_id, document_id=document_id
         )
     user_a, user_b = pair
-    decision = request.POST.get("decision", "")
-    edited = None
-    if decision == Adjudication.Decision.EDITED:
-        start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
-        edited = (start, end) if start is not None and end is not None else None
     try:
         adjudicate(
             document=document,
             code=code,
             coder_a=user_a,
             coder_b=user_b,
-            unit_start=unit_start,
-            unit_end=unit_end,
-            decision=decision,
+            unit_start=posted.unit_start,
+            unit_end=posted.unit_end,
+            decision=posted.decision,
             actor=request.user,
-            edited_span=edited,
+            edited_span=posted.edited_span,
         )
     except ValidationError as error:
         for message in error_messages(error):
@@ -210,7 +208,7 @@ def adjudication_accept_agreements(
         document=document,
         coder_a=user_a,
         coder_b=user_b,
-        units=units_for(document, user_a.pk, user_b.pk),
+        units=pair_units(document, user_a.pk, user_b.pk),
         actor=request.user,
     )
     messages.success(

@@ -23,12 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from coding.access import Cap, ProjectAccess, access_project
+from coding.forms import audit_filters
 from coding.models import AuditEvent
 from coding.selectors_audit import (
     FILTER_NAMES,
     audit_document_choices,
     audit_events,
-    audit_filters,
     audit_rows,
     audit_user_choices,
 )

@@ -46,7 +46,7 @@ from coding.services.interop import (
 from coding.views.base import error_messages
 from coding.views.codebook import MAX_CODEBOOK_BYTES, codebook_import_and_report
 from coding.views.documents import request_too_large, upload_too_large_message
-from coding.views.segments import _choices as segment_filter_choices
+from coding.views.segments import filter_choices as segment_filter_choices
 
 # Where a small export is downloaded straight away (the API streams it).
 DIRECT_URLS = {

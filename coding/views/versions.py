@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coding.access import Cap, access_project
+from coding.forms import VersionDiffForm, parse_params
 from coding.models import CodebookVersion
 from coding.services.versions import (
     CURRENT,
@@ -69,8 +70,7 @@ def codebook_versions(request: HttpRequest, project_id: int) -> HttpResponse:
 def codebook_versions_diff(request: HttpRequest, project_id: int) -> HttpResponse:
     """``?from=<number>&to=<number or current>``; both optional (see the service)."""
     access = access_project(request.user, project_id)
-    from_ref = request.GET.get("from", "")
-    to_ref = request.GET.get("to", "")
+    from_ref, to_ref = parse_params(VersionDiffForm(request.GET)).refs
     versions = list(
         CodebookVersion.objects.filter(project=access.project)
         .defer("codes")

@@ -29,6 +29,7 @@ from coding.selectors import (
     flatten,
     marks_for,
 )
+from coding.selectors_team import document_coders
 from coding.services.codings import (
     CodingConflict,
     coding_create,
@@ -38,7 +39,6 @@ from coding.services.codings import (
 )
 from coding.undo import undo_pop, undo_push
 from coding.views.base import error_messages
-from coding.views.compare import document_coders
 
 # Distinct colours for coder layers (bars under the text), colour-blind friendly.
 LAYER_COLORS = [

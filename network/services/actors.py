@@ -14,13 +14,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Code, Project
-from coding.services.codebook import (
-    DEFAULT_CODEBOOK_FILE,
-    code_create,
-    code_merge,
-    code_update,
-)
+from coding.services.codebook import code_create, code_merge, code_update
 from network import graph
 from network.models import (
     Actor,

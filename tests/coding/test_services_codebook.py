@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from coding.codebook_csv import CodebookCSVError, read_codebook_csv, write_codebook_csv
+from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Code, Coding
 from coding.services.codebook import (
-    DEFAULT_CODEBOOK_FILE,
     code_create,
     code_merge,
     code_update,
