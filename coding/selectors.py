@@ -172,7 +172,6 @@ def label_end(text: str, start: int, end: int, speaker: str) -> int:
     return position
 
 
-label_end = _label_end  # public name for other apps (analysis)
 
 
 def document_blocks(
