@@ -700,4 +700,3 @@ class CodeFrequency(models.Model):
 
 from coding.models_agreement import *  # noqa: E402,F403
 from coding.models_analysis import *  # noqa: E402,F403
-from coding.models_interop import *  # noqa: E402,F403

@@ -106,23 +106,3 @@ def catch_up_agreement_on_start(**kwargs) -> None:
     from coding.services.agreement import agreement_runs_resend
 
     agreement_runs_resend()
-
-
-@shared_task(**job_options(time_limit=3660))  # JOB_TIME_LIMIT_SECONDS in services
-def run_export_job(*, job_id: int) -> None:
-    from coding.models import ExportJob
-    from coding.services.exports import export_job_run
-
-    if not ExportJob.objects.filter(pk=job_id).exists():
-        logger.info("export job %s is gone", job_id)
-        return
-    job = export_job_run(job_id=job_id)
-    logger.info("export job %s: %s", job_id, job.status if job else "gone")
-
-
-@worker_ready.connect
-def catch_up_exports_on_start(**kwargs) -> None:
-    """Export jobs a stopped worker left behind go out again."""
-    from coding.services.exports import export_jobs_resend
-
-    export_jobs_resend()

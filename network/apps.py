@@ -8,7 +8,11 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Actor network")
 
     def ready(self) -> None:
+        from coding.registry import backup_parts
         from coding.services.audit import register_coding_extra
         from network.audit import RELATION_EXTRA
+        from network.backup import NETWORK_BACKUP
 
         register_coding_extra(RELATION_EXTRA)
+        for part in NETWORK_BACKUP:
+            backup_parts.register(part)

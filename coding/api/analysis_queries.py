@@ -28,7 +28,7 @@ from coding.analysis_params import (
     mention_query_from_params,
     word_query_from_params,
 )
-from coding.api.exports import SEGMENT_FILTER_PARAMETERS
+from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.api.views import int_param
 from coding.models import AnalysisKind, AnalysisResult
 from coding.selectors_analysis import (

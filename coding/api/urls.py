@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from coding.api import analysis, audit, exports, team, versions, views
+from coding.api import analysis, audit, team, versions, views
 from coding.api.views import token_request, token_response
 
 TokenView = extend_schema_view(
@@ -60,11 +60,6 @@ urlpatterns = [
         "projects/<int:project_id>/segments/",
         analysis.SegmentListView.as_view(),
         name="api-segments",
-    ),
-    path(
-        "projects/<int:project_id>/export/segments.csv",
-        exports.SegmentsCsvView.as_view(),
-        name="api-export-segments-csv",
     ),
     path(
         "projects/<int:project_id>/assignments/",

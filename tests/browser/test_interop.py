@@ -14,8 +14,9 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-import coding.services.exports as exports
-from coding.models import Code, Coding, Document, ExportJob, PendingImport, Project
+import interop.services.exports as exports
+from coding.models import Code, Coding, Document, Project
+from interop.models import ExportJob, PendingImport
 from tests.browser.conftest import log_in
 from tests.coding.test_interop import _remove_written_files  # noqa: F401
 from tests.factories import (

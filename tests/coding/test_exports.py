@@ -157,8 +157,8 @@ def test_local_times_write_what_isoformat_writes(zone):
     import zoneinfo
     from datetime import UTC, datetime, timedelta
 
-    from coding.exports import LocalTimes
     from coding.segments import TIME_ORIGIN, moment
+    from interop.csv import LocalTimes
 
     tz = zoneinfo.ZoneInfo(zone)
     local = LocalTimes(tz)

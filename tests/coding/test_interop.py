@@ -27,7 +27,6 @@ from lxml import etree
 from rest_framework.test import APIClient
 
 from coding.demo.loader import demo_load
-from coding.exports import segment_header
 from coding.models import (
     AgreementSettings,
     AuditEvent,
@@ -36,34 +35,34 @@ from coding.models import (
     Code,
     Coding,
     Document,
-    ExportJob,
     Membership,
-    PendingImport,
     Project,
     ProjectStopWords,
     Role,
 )
-from coding.refi import read_qdc, read_qdpx
 from coding.segments import attribute_names
-from coding.services import backup as backup_service
-from coding.services.backup import (
+from coding.services.codebook import code_delete
+from coding.services.codings import coding_delete
+from coding.services.team import adjudicate, consensus_publish
+from interop.csv import segment_header
+from interop.models import ExportJob, PendingImport
+from interop.refi import read_qdc, read_qdpx
+from interop.services import backup as backup_service
+from interop.services.backup import (
     NOT_BACKED_UP,
     USER,
     _translate_embedded,
     backup_tables,
     backup_write,
 )
-from coding.services.codebook import code_delete
-from coding.services.codings import coding_delete
-from coding.services.interop import (
+from interop.services.refi import (
     import_preview,
     project_file_preview,
     project_import_file,
     project_import_refi,
     read_project_file,
 )
-from coding.services.team import adjudicate, consensus_publish
-from coding.xlsx import CELL_LIMIT, Sheet, write_xlsx
+from interop.xlsx import CELL_LIMIT, Sheet, write_xlsx
 from tests.conftest import client_for
 from tests.factories import (
     make_case,
@@ -1148,7 +1147,7 @@ def test_xlsx_sheets_header_rows_long_text_and_formulas(project, members, coded)
 def test_xlsx_writer_keeps_formulas_as_text_and_splits_long_sheets(
     tmp_path, monkeypatch
 ):
-    import coding.xlsx as xlsx
+    import interop.xlsx as xlsx
 
     monkeypatch.setattr(xlsx, "SHEET_ROW_LIMIT", 4)
     path = tmp_path / "t.xlsx"
@@ -1387,8 +1386,8 @@ def test_direct_downloads_carry_only_the_options_they_use(project, members, code
 def test_large_exports_become_a_job_with_progress_and_a_download(
     project, members, coded, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import coding.services.exports as exports
-    from coding.tasks import run_export_job
+    import interop.services.exports as exports
+    from interop.tasks import run_export_job
 
     monkeypatch.setattr(exports, "BACKGROUND_SECONDS", -1)
     sent = []
@@ -1428,8 +1427,8 @@ def test_large_exports_become_a_job_with_progress_and_a_download(
 def test_a_job_without_a_broker_fails_readably(
     project, members, coded, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import coding.services.exports as exports
-    from coding.tasks import run_export_job
+    import interop.services.exports as exports
+    from interop.tasks import run_export_job
 
     monkeypatch.setattr(exports, "BACKGROUND_SECONDS", -1)
 
@@ -1448,7 +1447,7 @@ def test_a_job_without_a_broker_fails_readably(
 
 def test_a_job_of_someone_who_left_the_project_fails(project, members, coded):
     from coding.access import ProjectAccess
-    from coding.services.exports import export_job_run, export_request
+    from interop.services.exports import export_job_run, export_request
 
     owner = members["owner"]
     access = ProjectAccess(project=project, user_id=owner.pk, role=Role.OWNER)
@@ -1489,8 +1488,8 @@ def test_a_job_message_delivered_twice_writes_it_once(
 
     from django.utils import timezone
 
-    import coding.services.exports as exports
-    from coding.tasks import run_export_job
+    import interop.services.exports as exports
+    from interop.tasks import run_export_job
 
     sent = []
     monkeypatch.setattr(
@@ -1627,18 +1626,18 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
     from datetime import UTC, datetime
 
     from coding.access import ProjectAccess
-    from coding.exports import (
-        iter_csv,
-        iter_segment_cells,
-        iter_segment_csv,
-        segment_cells,
-    )
+    from coding.exports import iter_csv
     from coding.models import CodebookVersion
     from coding.segments import (
         SegmentFilter,
         filtered_codings,
         iter_segment_records,
         iter_segment_rows,
+    )
+    from interop.csv import (
+        iter_segment_cells,
+        iter_segment_csv,
+        segment_cells,
     )
     from tests.factories import make_actor, make_relation
 
@@ -1712,8 +1711,8 @@ def test_segment_csv_reports_progress_between_chunks(project, members, coded):
     """A job records its progress while the CSV streams: the callback may query
     the database (nothing else is running on the connection then)."""
     from coding.access import ProjectAccess
-    from coding.exports import iter_segment_csv
     from coding.segments import SegmentFilter, filtered_codings, iter_segment_records
+    from interop.csv import iter_segment_csv
 
     document, code, _mine, _theirs = coded
     for start in range(0, 40, 4):

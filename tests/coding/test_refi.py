@@ -1,4 +1,4 @@
-"""Tests for the pure REFI-QDA package ``coding.refi`` (no database needed).
+"""Tests for the pure REFI-QDA package ``interop.refi`` (no database needed).
 
 Fixture files live in ``tests/fixtures/refi/`` and are (re)created by
 ``make_fixtures.py`` there; each imitates one tool's export or one quirk.  The
@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from coding.importing.normalise import normalise_text
-from coding.refi import (
+from interop.refi import (
     OffsetUnit,
     RefiCase,
     RefiCode,
@@ -57,7 +57,7 @@ from coding.refi import (
     write_qde,
     write_qdpx,
 )
-from coding.refi.read import _TextMap, _Units
+from interop.refi.read import _TextMap, _Units
 
 # The package only needs Django for lazy translations.  Without pytest-django
 # (``-p no:django``), give Django minimal settings so messages can be rendered.

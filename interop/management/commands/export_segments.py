@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.access import ProjectAccess
-from coding.exports import iter_segment_csv
 from coding.models import Project, Role
 from coding.segments import (
     attribute_names,
@@ -17,6 +16,7 @@ from coding.segments import (
     iter_segment_records,
     segment_filter_from_params,
 )
+from interop.csv import iter_segment_csv
 
 
 class Command(BaseCommand):

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.access import ProjectAccess
-from coding.models import ExportKind, Project, Role
-from coding.services.exports import export_request, write_export
+from coding.models import Project, Role
+from interop.models import ExportKind
+from interop.services.exports import export_request, write_export
 
 
 class Command(BaseCommand):

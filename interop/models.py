@@ -1,7 +1,7 @@
 """Export jobs and pending imports (interoperability).
 
-Imported at the end of ``coding.models`` so Django sees these models in the
-``coding`` app. Files live under ``REGIE_VAR_DIR/interop/`` (never served as static
+The tables keep their names from when these models lived in ``coding``
+(``db_table``). Files live under ``REGIE_VAR_DIR/interop/`` (never served as static
 or media files: downloads go through a view that checks access first).
 
 * ``ExportJob``: a large export a Celery worker writes to a file; the export page
@@ -89,6 +89,7 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "coding_exportjob"
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -139,11 +140,12 @@ class PendingImport(models.Model):
         _("project name"), max_length=200, help_text=_("Name of the new project.")
     )
     # What the import will create: counts, users, sources with their offset
-    # units, warnings (see coding.services.interop.import_preview).
+    # units, warnings (see interop.services.refi.import_preview).
     summary = models.JSONField(default=dict)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "coding_pendingimport"
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:

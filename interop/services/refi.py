@@ -1,6 +1,6 @@
-"""REFI-QDA exchange: Regie's rows ⇄ the plain objects of ``coding.refi``.
+"""REFI-QDA exchange: Regie's rows ⇄ the plain objects of ``interop.refi``.
 
-Reading and writing files is ``coding.refi``'s job; this module maps. Export:
+Reading and writing files is ``interop.refi``'s job; this module maps. Export:
 ``project_to_refi`` (a member's view of a project) and ``codebook_to_refi``.
 Import: ``import_preview`` says what a file would create without writing
 anything, ``project_import_refi`` creates it in one transaction, and
@@ -8,7 +8,7 @@ anything, ``project_import_refi`` creates it in one transaction, and
 codebook service (``codebook_import_preview`` says first what it would change).
 ``project_import_file`` is the one entry point for an uploaded project: a Regie
 backup (a ``.qdpx`` with a ``regie/`` folder) is restored by
-``coding.services.backup``, any other ``.qdpx`` is imported as REFI-QDA.
+``interop.services.backup``, any other ``.qdpx`` is imported as REFI-QDA.
 
 How a REFI-QDA project becomes Regie rows:
 
@@ -57,12 +57,26 @@ from coding.models import (
     Coding,
     Document,
     Membership,
-    PendingImport,
     Project,
     Role,
     SpeakerTurn,
 )
-from coding.refi import (
+from coding.services.audit import (
+    Action,
+    Entity,
+    audit_event,
+    audit_records,
+    codes_created,
+    coding_event,
+    snapshot_coding,
+    snapshot_document,
+    snapshot_membership,
+)
+from coding.services.changes import codings_changed
+from coding.services.codebook import DEFAULT_COLOR, codebook_import_rows
+from coding.services.codings import count_words
+from interop.models import PendingImport
+from interop.refi import (
     OFFSET_UNIT_LABELS,
     RefiCase,
     RefiCode,
@@ -80,21 +94,7 @@ from coding.refi import (
     read_qde,
     read_qdpx,
 )
-from coding.refi.model import GUID_NAMESPACE
-from coding.services.audit import (
-    Action,
-    Entity,
-    audit_event,
-    audit_records,
-    codes_created,
-    coding_event,
-    snapshot_coding,
-    snapshot_document,
-    snapshot_membership,
-)
-from coding.services.changes import codings_changed
-from coding.services.codebook import DEFAULT_COLOR, codebook_import_rows
-from coding.services.codings import count_words
+from interop.refi.model import GUID_NAMESPACE
 
 User = get_user_model()
 ORIGIN = "Regie 0.1"
@@ -960,7 +960,7 @@ def codebook_import_preview(
 
 def project_file_preview(*, data: bytes, filename: str, importer) -> dict:
     """What importing this file would create (``ValidationError`` if unreadable)."""
-    from coding.services.backup import backup_preview, is_backup
+    from interop.services.backup import backup_preview, is_backup
 
     try:
         if is_backup(data):
@@ -1045,7 +1045,7 @@ def project_import_file(
     read; nothing is written then. ``trusted`` (the command line) lets the file's
     user names match any account (see ``nameable_accounts``).
     """
-    from coding.services.backup import backup_restore, is_backup
+    from interop.services.backup import backup_restore, is_backup
 
     try:
         if is_backup(data):

@@ -10,7 +10,7 @@ One place decides for every surface (export page, API, commands, worker):
 * whether it runs in the request or as an ``ExportJob`` (``runs_in_background``:
   when the estimated time passes ``BACKGROUND_SECONDS``).
 
-Jobs: ``export_job_create`` records the job and queues ``coding.tasks.run_export_job``
+Jobs: ``export_job_create`` records the job and queues ``interop.tasks.run_export_job``
 after commit; the task calls ``export_job_run``, which writes the file under
 ``REGIE_VAR_DIR/interop/exports/`` and reports progress on the job row that the
 export page polls.
@@ -36,14 +36,8 @@ from django.utils.translation import gettext as _
 
 from coding.access import Cap, ProjectAccess, access_project
 from coding.codebook_csv import write_codebook_csv
-from coding.exports import (
-    iter_csv,
-    iter_segment_cells,
-    iter_segment_csv,
-    segment_header,
-)
-from coding.models import Code, Document, ExportJob, ExportKind, ExportStatus
-from coding.refi import write_qdc, write_qdpx
+from coding.exports import iter_csv
+from coding.models import Code, Document
 from coding.segments import (
     SegmentFilter,
     attribute_names,
@@ -51,15 +45,22 @@ from coding.segments import (
     iter_segment_records,
     segment_filter_from_params,
 )
-from coding.selectors_exports import (
+from coding.services.codebook import codebook_rows
+from interop.csv import (
+    iter_segment_cells,
+    iter_segment_csv,
+    segment_header,
+)
+from interop.models import ExportJob, ExportKind, ExportStatus
+from interop.refi import write_qdc, write_qdpx
+from interop.selectors import (
     cases_table,
     code_document_table,
     codebook_table,
     frequency_table,
 )
-from coding.services.codebook import codebook_rows
-from coding.services.interop import codebook_to_refi, project_to_refi
-from coding.xlsx import Sheet, XlsxReport, write_xlsx
+from interop.services.refi import codebook_to_refi, project_to_refi
+from interop.xlsx import Sheet, XlsxReport, write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -370,7 +371,7 @@ def write_export(
     elif kind == ExportKind.PROJECT_QDPX:
         out.write(write_qdpx(project_to_refi(access)))
     elif kind == ExportKind.BACKUP:
-        from coding.services.backup import backup_write
+        from interop.services.backup import backup_write
 
         backup_write(project=access.project, out=out, progress=progress)
     else:
@@ -405,7 +406,7 @@ def export_jobs_prune(*, project_id: int, user_id: int) -> None:
 @transaction.atomic
 def export_job_create(*, access: ProjectAccess, request: ExportRequest) -> ExportJob:
     """Record a job for ``access``'s member; the worker gets it after commit."""
-    from coding.tasks import run_export_job
+    from interop.tasks import run_export_job
 
     export_jobs_prune(project_id=access.project.pk, user_id=access.user_id)
     job = ExportJob.objects.create(
@@ -449,7 +450,7 @@ def export_jobs_resend() -> int:
     A job another worker is still writing is left alone: a message sent twice
     is harmless because ``export_job_run`` claims its job first.
     """
-    from coding.tasks import run_export_job
+    from interop.tasks import run_export_job
 
     stuck = list(
         ExportJob.objects.filter(

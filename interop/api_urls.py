@@ -6,13 +6,19 @@
 
 from django.urls import path
 
-from coding.api import interop
+from interop import api as interop
+from interop import api_exports
 
 urlpatterns: list = [
     path(
         "projects/import/",
         interop.ProjectImportView.as_view(),
         name="api-projects-import",
+    ),
+    path(
+        "projects/<int:project_id>/export/segments.csv",
+        api_exports.SegmentsCsvView.as_view(),
+        name="api-export-segments-csv",
     ),
     path(
         "projects/<int:project_id>/export/segments.xlsx",

@@ -1,6 +1,6 @@
 """Writers for REFI-QDA files: ``.qdc`` codebooks and ``.qdpx`` projects.
 
-Pure functions from :mod:`coding.refi.model` objects to bytes.  What belongs
+Pure functions from :mod:`interop.refi.model` objects to bytes.  What belongs
 here is everything about producing files other tools accept: element order as
 the XSDs require, GUID spelling, ``xsd:decimal``/``xsd:dateTime`` lexical forms,
 the ZIP layout (``project.qde`` + ``sources/<guid>.txt``).  Output is

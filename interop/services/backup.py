@@ -10,6 +10,10 @@ assignments, the consensus layer, adjudications, codebook versions, the audit
 trail, stop lists, auto-coding runs, agreement settings and the actor-network
 settings (flow types, actors, relations).
 
+The core's tables are listed here (``TABLES``); every other app's tables come from
+the parts it registers in ``coding.registry.backup_parts`` (``coding.backup``),
+written after the core's in registration order, each to ``regie/<key>.jsonl``.
+
 Ids are the exporting database's; they only link rows inside the backup. On
 restore every row gets a new id and every reference is translated, also the ids
 inside JSON (audit snapshots, codebook versions, adjudications, auto-coding
@@ -44,10 +48,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
+from coding.backup import ModelTable, model_tables
 from coding.models import Membership, Project, Role
-from coding.refi import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED_BYTES, write_qdpx
+from coding.registry import BackupPart, backup_parts
 from coding.services.changes import codings_changed
-from coding.services.interop import (
+from interop.refi import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED_BYTES, write_qdpx
+from interop.services.refi import (
     ORIGIN,
     ImportResult,
     nameable_accounts,
@@ -84,8 +90,16 @@ class Table:
     def file(self) -> str:
         return f"{FOLDER}{self.name}.jsonl"
 
+    def user_ids(self, row: dict) -> Iterator[int]:
+        for f in _fields(self):
+            if f.is_relation and _kind(f.related_model) == USER and row.get(f.attname):
+                yield row[f.attname]
+        for kind, value in _embedded_ids(self.name, row):
+            if kind == USER:
+                yield value
 
-# In restore order: a table only refers to tables above it.
+
+# The core's tables, in restore order: a table only refers to tables above it.
 TABLES = [
     Table("memberships", "coding.Membership", "project"),
     Table("cases", "coding.Case", "project"),
@@ -97,21 +111,16 @@ TABLES = [
     Table("assignments", "coding.Assignment", "project"),
     Table("adjudications", "coding.Adjudication", "document__project"),
     Table("audit_events", "coding.AuditEvent", "project"),
-    Table("stop_words", "coding.ProjectStopWords", "project"),
-    Table("autocode_runs", "coding.AutoCodeRun", "project"),
-    Table("agreement_settings", "coding.AgreementSettings", "project"),
-    Table("flow_types", "network.FlowType", "project"),
-    Table("actors", "network.Actor", "project"),
-    Table("relations", "network.Relation", "coding__document__project"),
 ]
 
 # Models that belong to a project but are derived (recomputed) or transient.
 NOT_BACKED_UP = {
     "coding.AnalysisState",
     "coding.CodeFrequency",
+    "coding.CodingChange",  # the "codings last changed" clock; a restore starts it
     "coding.AnalysisResult",
     "coding.AgreementRun",
-    "coding.ExportJob",
+    "interop.ExportJob",
     "network.NetworkState",
     "network.NetworkSnapshot",
     "network.NetworkTie",
@@ -119,16 +128,17 @@ NOT_BACKED_UP = {
 }
 
 
-def backup_tables() -> list[Table]:
-    """The tables of this installation (apps without those models are skipped)."""
-    found = []
-    for table in TABLES:
-        try:
-            table.model_class  # noqa: B018 - only checks that the model exists
-        except LookupError:
-            continue
-        found.append(table)
-    return found
+def backup_tables() -> list[Table | ModelTable]:
+    """The tables of this installation: the core's, then those of the other apps'
+    registered parts that are plain model tables."""
+    return [
+        *TABLES,
+        *(model_tables[p.key] for p in backup_parts if p.key in model_tables),
+    ]
+
+
+def _part_table(name: str) -> ModelTable | None:
+    return model_tables.get(name)
 
 
 def _kind(model: type[models.Model]) -> str:
@@ -160,7 +170,6 @@ _SNAPSHOT_KEYS = {
     },
 }
 _ENTITY_KIND = {entity: keys["id"] for entity, keys in _SNAPSHOT_KEYS.items()}
-_FILTER_KEYS = {"codes": "coding.Code", "coders": USER, "documents": "coding.Document"}
 
 
 def _is_id(value: object) -> bool:
@@ -193,16 +202,8 @@ def _embedded_ids(table: str, row: dict) -> Iterator[tuple[str, int]]:
         for value in row.get("consensus_coding_ids") or []:
             if _is_id(value):
                 yield "coding.Coding", value
-    elif table == "autocode_runs":
-        for value in row.get("coding_ids") or []:
-            if _is_id(value):
-                yield "coding.Coding", value
-        query_filter = (row.get("params") or {}).get("filter")
-        if isinstance(query_filter, dict):
-            for key, kind in _FILTER_KEYS.items():
-                for value in query_filter.get(key) or []:
-                    if _is_id(value):
-                        yield kind, value
+    elif (part := _part_table(table)) is not None:
+        yield from part.embedded_ids(row)
 
 
 def _translate_embedded(table: str, row: dict, ids: _IdMaps) -> dict:
@@ -238,17 +239,8 @@ def _translate_embedded(table: str, row: dict, ids: _IdMaps) -> dict:
         row["consensus_coding_ids"] = [
             ids.get("coding.Coding", v) for v in row.get("consensus_coding_ids") or []
         ]
-    elif table == "autocode_runs":
-        row["coding_ids"] = [
-            ids.get("coding.Coding", v) for v in row.get("coding_ids") or []
-        ]
-        params = row.get("params")
-        if isinstance(params, dict) and isinstance(params.get("filter"), dict):
-            query_filter = dict(params["filter"])
-            for key, kind in _FILTER_KEYS.items():
-                if isinstance(query_filter.get(key), list):
-                    query_filter[key] = [ids.get(kind, v) for v in query_filter[key]]
-            row["params"] = {**params, "filter": query_filter}
+    elif (part := _part_table(table)) is not None:
+        row = part.translated(row, ids.get)
     return row
 
 
@@ -294,15 +286,6 @@ def _rows(table: Table, project: Project) -> Iterator[dict]:
         yield row
 
 
-def _user_ids(table: Table, row: dict) -> Iterator[int]:
-    for f in _fields(table):
-        if f.is_relation and _kind(f.related_model) == USER and row.get(f.attname):
-            yield row[f.attname]
-    for kind, value in _embedded_ids(table.name, row):
-        if kind == USER:
-            yield value
-
-
 def backup_write(
     *, project: Project, out: IO[bytes], progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
@@ -321,74 +304,104 @@ def backup_write(
 
 
 def _backup_write(*, project: Project, out: IO[bytes], progress) -> dict[str, int]:
+    writer = _Writer(project, progress)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        _write_standard(archive, project)
+        for table in TABLES:
+            writer.table(archive, table.name, _core_rows(table, project), table)
+        for part in backup_parts:
+            writer.table(archive, part.key, part.dump(project), _part_table(part.key))
+        writer.users(archive)
+        archive.writestr(PROJECT_FILE, _dumps(_project_row(project)))
+        archive.writestr(MANIFEST, _dumps(_manifest(project, writer.counts)))
+    if progress is not None:
+        progress(writer.done)
+    return writer.counts
+
+
+def _write_standard(archive: zipfile.ZipFile, project: Project) -> None:
+    """The REFI-QDA part first, member by member, as ``write_qdpx`` made it."""
     access = ProjectAccess(project=project, user_id=0, role=Role.OWNER)
     qdpx = write_qdpx(project_to_refi(access))
-    counts: dict[str, int] = {}
-    user_ids: set[int] = {
-        uid for uid in (project.created_by_id, project.consensus_user_id) if uid
-    }
-    done = 0
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        # The REFI-QDA part first, member by member, as write_qdpx made it.
-        with zipfile.ZipFile(io.BytesIO(qdpx)) as standard:
-            for info in standard.infolist():
-                archive.writestr(info, standard.read(info.filename))
-        del qdpx
-        for table in backup_tables():
-            count = 0
-            with archive.open(table.file, "w", force_zip64=True) as member:
-                for row in _rows(table, project):
-                    if table.name == "documents":
-                        row["guid"] = regie_guid(project, "document", row["id"])
-                    user_ids.update(_user_ids(table, row))
-                    member.write(_dumps(row).encode("utf-8") + b"\n")
-                    count += 1
-                    done += 1
-                    if progress is not None and done % 10_000 == 0:
-                        progress(done)
-            counts[table.name] = count
+    with zipfile.ZipFile(io.BytesIO(qdpx)) as standard:
+        for info in standard.infolist():
+            archive.writestr(info, standard.read(info.filename))
+
+
+def _core_rows(table: Table, project: Project) -> Iterator[dict]:
+    for row in _rows(table, project):
+        if table.name == "documents":
+            row["guid"] = regie_guid(project, "document", row["id"])
+        yield row
+
+
+class _Writer:
+    """Writes tables one JSON row a line, counting rows and the users they name."""
+
+    def __init__(self, project: Project, progress) -> None:
+        self.project = project
+        self.progress = progress
+        self.counts: dict[str, int] = {}
+        self.user_ids: set[int] = {
+            uid for uid in (project.created_by_id, project.consensus_user_id) if uid
+        }
+        self.done = 0
+
+    def table(
+        self,
+        archive: zipfile.ZipFile,
+        name: str,
+        rows,
+        table: Table | ModelTable | None,
+    ) -> None:
+        count = 0
+        with archive.open(f"{FOLDER}{name}.jsonl", "w", force_zip64=True) as member:
+            for row in rows:
+                if table is not None:
+                    self.user_ids.update(table.user_ids(row))
+                member.write(_dumps(row).encode("utf-8") + b"\n")
+                count += 1
+                self.done += 1
+                if self.progress is not None and self.done % 10_000 == 0:
+                    self.progress(self.done)
+        self.counts[name] = count
+
+    def users(self, archive: zipfile.ZipFile) -> None:
         users = list(
-            User.objects.filter(pk__in=user_ids)
+            User.objects.filter(pk__in=self.user_ids)
             .order_by("pk")
             .values("id", "username", "first_name", "last_name", "is_active")
         )
         with archive.open(USERS_FILE, "w") as member:
             for user in users:
-                user["consensus"] = user["id"] == project.consensus_user_id
+                user["consensus"] = user["id"] == self.project.consensus_user_id
                 member.write(_dumps(user).encode("utf-8") + b"\n")
-        counts["users"] = len(users)
-        archive.writestr(
-            PROJECT_FILE,
-            _dumps(
-                {
-                    "id": project.pk,
-                    "name": project.name,
-                    "description": project.description,
-                    "blind_coding": project.blind_coding,
-                    "created_by": project.created_by_id,
-                    "created_at": project.created_at,
-                    "consensus_user": project.consensus_user_id,
-                    "consensus_published": project.consensus_published,
-                }
-            ),
-        )
-        archive.writestr(
-            MANIFEST,
-            _dumps(
-                {
-                    "format": FORMAT,
-                    "version": VERSION,
-                    "written_by": ORIGIN,
-                    "exported_at": timezone.now(),
-                    "project": {"id": project.pk, "name": project.name},
-                    "tables": counts,
-                    "documentation": "docs/backup.md in the Regie source",
-                },
-            ),
-        )
-    if progress is not None:
-        progress(done)
-    return counts
+        self.counts["users"] = len(users)
+
+
+def _project_row(project: Project) -> dict:
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "description": project.description,
+        "blind_coding": project.blind_coding,
+        "created_by": project.created_by_id,
+        "created_at": project.created_at,
+        "consensus_user": project.consensus_user_id,
+        "consensus_published": project.consensus_published,
+    }
+
+
+def _manifest(project: Project, counts: dict[str, int]) -> dict:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "written_by": ORIGIN,
+        "exported_at": timezone.now(),
+        "project": {"id": project.pk, "name": project.name},
+        "tables": counts,
+        "documentation": "docs/backup.md in the Regie source",
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -574,39 +587,53 @@ class _Restorer:
             data = json.loads(self.archive.read(PROJECT_FILE))
         except (KeyError, ValueError) as error:
             raise _damaged(_("regie/project.json is missing or not JSON.")) from error
-        tables = backup_tables()
-        known = {table.name for table in tables}
+        self._refuse_unknown_tables()
+        self._note_embedded_ids()
+        self._users(data)
+        project = self._project(data)
         for table in TABLES:
+            self._table(table, project)
+        for part in backup_parts:
+            self._part(part, project)
+        if not Membership.objects.filter(project=project, user=self.owner).exists():
+            Membership.objects.create(project=project, user=self.owner, role=Role.OWNER)
+        codings_changed(project_id=project.pk)
+        return project
+
+    def _refuse_unknown_tables(self) -> None:
+        """A table this installation has no model for must not be dropped silently."""
+        known = {table.name for table in TABLES} | {p.key for p in backup_parts}
+        for name in self.archive.namelist():
+            table = name.removeprefix(FOLDER).removesuffix(".jsonl")
             if (
-                table.name not in known
-                and table.file in self.archive.namelist()
-                and any(True for _row in _lines(self.archive, table.file))
+                name.startswith(FOLDER)
+                and name.endswith(".jsonl")
+                and name != USERS_FILE
+                and table not in known
+                and any(True for _row in _lines(self.archive, name))
             ):
                 raise _damaged(
                     _(
                         "it holds %(table)s, which this installation of Regie has "
                         "no place for."
                     )
-                    % {"table": table.name}
+                    % {"table": table}
                 )
-        for table in tables:
-            if table.name in {
-                "audit_events",
-                "codebook_versions",
-                "adjudications",
-                "autocode_runs",
-            }:
-                for row in _lines(self.archive, table.file):
-                    for kind, value in _embedded_ids(table.name, row):
-                        self.ids.referenced[kind].add(value)
-        self._users(data)
-        project = self._project(data)
-        for table in tables:
-            self._table(table, project)
-        if not Membership.objects.filter(project=project, user=self.owner).exists():
-            Membership.objects.create(project=project, user=self.owner, role=Role.OWNER)
-        codings_changed(project_id=project.pk)
-        return project
+
+    def _note_embedded_ids(self) -> None:
+        """Ids held in JSON, so rows gone at the source get reserved ghost ids."""
+        names = {"audit_events", "codebook_versions", "adjudications"}
+        names |= {p.key for p in backup_parts if p.key in model_tables}
+        for name in sorted(names):
+            for row in _lines(self.archive, f"{FOLDER}{name}.jsonl"):
+                for kind, value in _embedded_ids(name, row):
+                    self.ids.referenced[kind].add(value)
+
+    def _part(self, part: BackupPart, project: Project) -> None:
+        rows = list(_lines(self.archive, f"{FOLDER}{part.key}.jsonl"))
+        part.restore(project, rows, self.ids.maps)
+        if rows:
+            self.counts[part.key] = self.counts.get(part.key, 0) + len(rows)
 
     def _users(self, data: dict) -> None:
         consensus_old = data.get("consensus_user")
@@ -811,7 +838,7 @@ def _free_username(wanted: str) -> str:
 def backup_preview(data: bytes, *, importer=None) -> dict:
     """What restoring this backup would create (from its manifest); writes nothing.
 
-    Same shape as ``coding.services.interop.import_preview`` so the import page
+    Same shape as ``interop.services.refi.import_preview`` so the import page
     shows both alike.
     """
     try:

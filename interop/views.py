@@ -22,9 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from coding.access import Cap, ProjectAccess, access_project
-from coding.models import ExportJob, ExportKind
 from coding.segments import segment_filter_from_params
-from coding.services.exports import (
+from coding.views.base import error_messages
+from coding.views.codebook import MAX_CODEBOOK_BYTES, codebook_import_and_report
+from coding.views.documents import request_too_large, upload_too_large_message
+from coding.views.segments import _choices as segment_filter_choices
+from interop.models import ExportJob, ExportKind
+from interop.services.exports import (
     CONTENT_TYPES,
     CSV_KINDS,
     EXPORT_NEEDS,
@@ -36,17 +40,13 @@ from coding.services.exports import (
     export_request,
     runs_in_background,
 )
-from coding.services.interop import (
+from interop.services.refi import (
     access_pending_import,
     codebook_import_preview,
     pending_import_cancel,
     pending_import_confirm,
     pending_import_create,
 )
-from coding.views.base import error_messages
-from coding.views.codebook import MAX_CODEBOOK_BYTES, codebook_import_and_report
-from coding.views.documents import request_too_large, upload_too_large_message
-from coding.views.segments import _choices as segment_filter_choices
 
 # Where a small export is downloaded straight away (the API streams it).
 DIRECT_URLS = {
@@ -128,7 +128,7 @@ def _export_context(access: ProjectAccess, request: HttpRequest, **extra) -> dic
 def export(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     return TemplateResponse(
-        request, "coding/export.html", _export_context(access, request)
+        request, "interop/export.html", _export_context(access, request)
     )
 
 
@@ -137,7 +137,7 @@ def _export_errors(
 ) -> HttpResponse:
     context = _export_context(access, request, errors=errors)
     template = (
-        "coding/export.html#export-result" if request.htmx else "coding/export.html"
+        "interop/export.html#export-result" if request.htmx else "interop/export.html"
     )
     return TemplateResponse(request, template, context, status=status)
 
@@ -166,7 +166,7 @@ def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
     if request.htmx:
         return TemplateResponse(
             request,
-            "coding/export.html#export-result",
+            "interop/export.html#export-result",
             _export_context(access, request, new_job=job),
         )
     return redirect(reverse("interop:export", args=[project_id]) + f"?job={job.pk}")
@@ -181,7 +181,7 @@ def export_job_status(
     access, job = access_export_job(request.user, project_id, job_id)
     return TemplateResponse(
         request,
-        "coding/export.html#job-status",
+        "interop/export.html#job-status",
         {"project": access.project, "job": job, "access": access},
     )
 
@@ -274,7 +274,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
                 return redirect("interop:project_import_preview", pending_id=pending.pk)
     return TemplateResponse(
         request,
-        "coding/import.html",
+        "interop/import.html",
         {"errors": errors, "name": request.POST.get("name", "")},
         status=400 if errors else 200,
     )
@@ -285,7 +285,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
 def project_import_preview(request: HttpRequest, pending_id: int) -> HttpResponse:
     """What the import will create, before anything is written."""
     pending = access_pending_import(request.user, pending_id)
-    return TemplateResponse(request, "coding/import.html", _preview_context(pending))
+    return TemplateResponse(request, "interop/import.html", _preview_context(pending))
 
 
 @login_required
@@ -298,7 +298,7 @@ def project_import_confirm(request: HttpRequest, pending_id: int) -> HttpRespons
     except ValidationError as error:
         return TemplateResponse(
             request,
-            "coding/import.html",
+            "interop/import.html",
             _preview_context(pending, error_messages(error)),
             status=400,
         )
@@ -335,7 +335,7 @@ def _codebook_import_page(
 ) -> HttpResponse:
     context = {"access": access, "project": access.project, "errors": [], **extra}
     return TemplateResponse(
-        request, "coding/codebook_import.html", context, status=status
+        request, "interop/codebook_import.html", context, status=status
     )
 
 

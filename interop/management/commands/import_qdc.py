@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Project
-from coding.services.interop import codebook_import_file
+from interop.services.refi import codebook_import_file
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 Downloads are built into a temporary file and sent as an attachment; for
 exports that take long the export page runs a job instead (the API waits).
-Who may export what is decided in ``coding.services.exports.EXPORT_NEEDS``.
+Who may export what is decided in ``interop.services.exports.EXPORT_NEEDS``.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding.access import Cap, access_project
-from coding.api.exports import SEGMENT_FILTER_PARAMETERS
+from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.api.serializers import ProjectSerializer
-from coding.models import ExportKind
-from coding.services.exports import (
+from interop.models import ExportKind
+from interop.services.exports import (
     CONTENT_TYPES,
     access_export,
     csv_chunks,
@@ -39,7 +39,7 @@ from coding.services.exports import (
     export_request,
     write_export,
 )
-from coding.services.interop import codebook_import_file, project_import_file
+from interop.services.refi import codebook_import_file, project_import_file
 
 MAX_CODEBOOK_BYTES = 5 * 1024 * 1024
 CSV_PARAMETERS = [

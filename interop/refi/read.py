@@ -1,6 +1,6 @@
 """Readers for REFI-QDA files written by real tools: ``.qdc`` and ``.qdpx``.
 
-Pure functions from bytes to :mod:`coding.refi.model` objects.  What belongs
+Pure functions from bytes to :mod:`interop.refi.model` objects.  What belongs
 here is everything needed to take over what NVivo, ATLAS.ti, MAXQDA, QualCoder,
 Taguette (and Regie) actually write, which is looser than the XSDs:
 
@@ -18,9 +18,9 @@ Taguette (and Regie) actually write, which is looser than the XSDs:
 * selection positions are counted in different units by different tools; see
   :func:`_decide_unit` for how the unit is detected per source.
 
-Errors that make a file unusable raise :class:`~coding.refi.model.RefiError`
+Errors that make a file unusable raise :class:`~interop.refi.model.RefiError`
 and nothing is returned; everything else is a
-:class:`~coding.refi.model.RefiWarning` on the result.
+:class:`~interop.refi.model.RefiWarning` on the result.
 """
 
 from __future__ import annotations

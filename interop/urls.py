@@ -3,7 +3,7 @@ codebook import."""
 
 from django.urls import path
 
-from coding.views import interop
+from interop import views as interop
 
 app_name = "interop"
 

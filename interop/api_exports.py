@@ -12,48 +12,16 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from coding.access import access_project
-from coding.exports import iter_segment_csv
+from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.segments import (
     attribute_names,
     filtered_codings,
     iter_segment_records,
     segment_filter_from_params,
 )
+from interop.csv import iter_segment_csv
 
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
-
-SEGMENT_FILTER_PARAMETERS = [
-    OpenApiParameter(
-        "codes", OpenApiTypes.STR, description="Comma-separated code ids."
-    ),
-    OpenApiParameter(
-        "subcodes",
-        OpenApiTypes.BOOL,
-        description="Include sub-codes of `codes` (default 1).",
-    ),
-    OpenApiParameter(
-        "match",
-        OpenApiTypes.STR,
-        enum=["any", "all"],
-        description="`all`: the same coder applied every listed code to the same span.",
-    ),
-    OpenApiParameter(
-        "coders", OpenApiTypes.STR, description="Comma-separated user ids or usernames."
-    ),
-    OpenApiParameter(
-        "documents", OpenApiTypes.STR, description="Comma-separated document ids."
-    ),
-    OpenApiParameter(
-        "attribute",
-        OpenApiTypes.STR,
-        many=True,
-        description="Case attribute filter `name=value` (repeatable), e.g. `niveau=middenveld`.",
-    ),
-    OpenApiParameter(
-        "text", OpenApiTypes.STR, description="Coded text contains (any case)."
-    ),
-    OpenApiParameter("memo", OpenApiTypes.STR, description="Memo contains (any case)."),
-]
 
 
 class SegmentsCsvView(APIView):
