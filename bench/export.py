@@ -169,13 +169,13 @@ def _access(project_id: int) -> ProjectAccess:
 
 
 def measure_csv(project_id: int) -> None:
-    from interop.csv import iter_segment_csv
     from coding.segments import (
         SegmentFilter,
         attribute_names,
         filtered_codings,
         iter_segment_records,
     )
+    from interop.csv import iter_segment_csv
 
     access = _access(project_id)
     rss, hwm = memory()
