@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -197,15 +197,27 @@ def filtered_codings(
     return codings
 
 
-@dataclass
-class SegmentRow:
-    project: str
-    document_id: int
-    document_title: str
+@dataclass(frozen=True)
+class SegmentDocument:
+    """What every segment of one document shares (fetched once per document)."""
+
+    id: int
+    title: str
     case_label: str
     attributes: dict[str, str]
-    speaker: str
+
+
+class SegmentRecord(NamedTuple):
+    """One coded segment, as every export and list reads it (``iter_segment_records``).
+
+    A named tuple: made at the speed of a plain tuple (a million per export) and
+    read by name. ``document`` is shared by the segments of a document; the
+    relation fields (network app) are empty or ``None`` for other codings.
+    """
+
+    document: SegmentDocument
     turn_number: int | None
+    speaker: str
     coder: str
     code_id: int
     code_path: str
@@ -217,47 +229,15 @@ class SegmentRow:
     codebook_version: int | None
     created_at: datetime
     updated_at: datetime
-    extra: dict[str, object] = field(default_factory=dict)
-    # relation fields (network app); empty/None for codings without a relation
-    source_actor: str = ""
-    target_actor: str = ""
-    flow: str = ""
-    mutual: bool | None = None
-    occasional: bool | None = None
+    source_actor: str
+    target_actor: str
+    flow: str
+    mutual: bool | None
+    occasional: bool | None
 
 
-@dataclass(frozen=True)
-class SegmentDocument:
-    """What every segment of one document shares (fetched once per document)."""
-
-    id: int
-    title: str
-    case_label: str
-    attributes: dict[str, str]
-
-
-# The fields of a segment record, in order (see ``iter_segment_records``).
-SEGMENT_RECORD_FIELDS = (
-    "document",
-    "turn_number",
-    "speaker",
-    "coder",
-    "code_id",
-    "code_path",
-    "code_name",
-    "start",
-    "end",
-    "text",
-    "memo",
-    "codebook_version",
-    "created_at",
-    "updated_at",
-    "source_actor",
-    "target_actor",
-    "flow",
-    "mutual",
-    "occasional",
-)
+# The fields of a segment record, in order.
+SEGMENT_RECORD_FIELDS = SegmentRecord._fields
 # A raw row of a ``SegmentBatch``, as the database sends it: ids rather than names,
 # time stamps as microseconds since ``TIME_ORIGIN`` (PostgreSQL's own form).
 RAW_FIELDS = (
@@ -366,8 +346,7 @@ def _has_relations(project_id: int) -> bool:
 class SegmentRecords:
     """The segments of ``codings`` in document order (start, end, id), streamed.
 
-    An iterator of plain tuples, one per segment, holding ``SEGMENT_RECORD_FIELDS``
-    (``document`` is a ``SegmentDocument`` shared by the segments of a document).
+    An iterator of ``SegmentRecord``s, one per segment.
     ``batches()`` gives the same segments as the database sends them, and
     ``map_batches(render)`` renders each batch while the database already reads
     the next: the CSV export makes its text straight from ids and offsets, with
@@ -388,7 +367,7 @@ class SegmentRecords:
         self.codings = codings
         self.chunk_size = chunk_size
         self._names: dict[int, str] | None = None
-        self._records: Iterator[tuple] | None = None
+        self._records: Iterator[SegmentRecord] | None = None
 
     @cached_property
     def paths(self) -> dict[int, tuple[str, str]]:
@@ -516,16 +495,19 @@ class SegmentRecords:
         if waiting is not None:
             yield render(waiting)
 
-    def __iter__(self) -> Iterator[tuple]:
+    def __iter__(self) -> Iterator[SegmentRecord]:
         # The generator itself: a loop over it does not go through ``__next__``.
         if self._records is None:
             self._records = self._iter_records()
         return self._records
 
-    def __next__(self) -> tuple:
+    def __next__(self) -> SegmentRecord:
         return next(iter(self))
 
-    def _iter_records(self) -> Iterator[tuple]:
+    def _iter_records(self) -> Iterator[SegmentRecord]:
+        # tuple.__new__ makes a named tuple as fast as a plain one (no Python
+        # __new__ call per segment).
+        new, record = tuple.__new__, SegmentRecord
         paths, versions, coder_name = self.paths, self.versions, self.coder_name
         names: dict[int, str] = {}
         no_code = ("", "")
@@ -576,90 +558,40 @@ class SegmentRecords:
                 if relations is not None:
                     relation = relations.get(pk, NO_RELATION)
                 in_turn = start < turn_end
-                yield (
-                    document,
-                    number if in_turn else None,
-                    speaker if in_turn else "",
-                    coder,
-                    code_id,
-                    path,
-                    name,
-                    start,
-                    end,
-                    text[start:end],
-                    memo,
-                    versions.get(version_id),
-                    created_at,
-                    updated_at,
-                    relation[0] or "",
-                    relation[1] or "",
-                    relation[2] or "",
-                    relation[3],
-                    relation[4],
+                yield new(
+                    record,
+                    (
+                        document,
+                        number if in_turn else None,
+                        speaker if in_turn else "",
+                        coder,
+                        code_id,
+                        path,
+                        name,
+                        start,
+                        end,
+                        text[start:end],
+                        memo,
+                        versions.get(version_id),
+                        created_at,
+                        updated_at,
+                        relation[0] or "",
+                        relation[1] or "",
+                        relation[2] or "",
+                        relation[3],
+                        relation[4],
+                    ),
                 )
 
 
 def iter_segment_records(
     access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 10_000
 ) -> SegmentRecords:
-    """Segments in document order (start, end, id) as plain tuples, streamed.
+    """Segments in document order (start, end, id) as ``SegmentRecord``s, streamed.
 
     See ``SegmentRecords``; the CSV export reads its ``batches()`` instead.
     """
     return SegmentRecords(access, codings, chunk_size)
-
-
-def iter_segment_rows(
-    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 5000
-) -> Iterator[SegmentRow]:
-    """Rows in document order, streamed from the database in chunks."""
-    project = access.project.name
-    for (
-        document,
-        number,
-        speaker,
-        coder,
-        code_id,
-        path,
-        name,
-        start,
-        end,
-        text,
-        memo,
-        version,
-        created_at,
-        updated_at,
-        source_actor,
-        target_actor,
-        flow,
-        mutual,
-        occasional,
-    ) in iter_segment_records(access, codings, chunk_size=chunk_size):
-        yield SegmentRow(
-            project=project,
-            document_id=document.id,
-            document_title=document.title,
-            case_label=document.case_label,
-            attributes=document.attributes,
-            speaker=speaker,
-            turn_number=number,
-            coder=coder,
-            code_id=code_id,
-            code_path=path,
-            code_name=name,
-            start=start,
-            end=end,
-            text=text,
-            memo=memo,
-            codebook_version=version,
-            created_at=created_at,
-            updated_at=updated_at,
-            source_actor=source_actor,
-            target_actor=target_actor,
-            flow=flow,
-            mutual=mutual,
-            occasional=occasional,
-        )
 
 
 def attribute_names(access: ProjectAccess) -> list[str]:

@@ -11,8 +11,12 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from coding.exports import BOM, FORMULA_STARTS, neutralise
+
+if TYPE_CHECKING:
+    from coding.segments import SegmentRecord
 
 SEGMENT_COLUMNS = [
     "project",
@@ -54,106 +58,108 @@ def segment_header(attribute_names: Sequence[str]) -> list[str]:
     return [*SEGMENT_COLUMNS[:at], *attribute_names, *SEGMENT_COLUMNS[at:]]
 
 
-def segment_cells(row, attribute_names: Sequence[str]) -> list[object]:
-    """One ``SegmentRow`` (see ``coding.segments``) as the cells of ``segment_header``."""
+def segment_cells(
+    record: SegmentRecord, *, project: str, attribute_names: Sequence[str]
+) -> list[object]:
+    """One ``SegmentRecord`` as the cells of ``segment_header``: the plain writer,
+    which the fast ones below must match byte for byte."""
+    document = record.document
     return [
-        row.project,
-        row.document_id,
-        row.document_title,
-        row.case_label,
-        *(row.attributes.get(name, "") for name in attribute_names),
-        row.speaker,
-        row.turn_number,
-        row.coder,
-        row.code_id,
-        row.code_path,
-        row.code_name,
-        row.start,
-        row.end,
-        row.text,
-        row.memo,
-        row.codebook_version,
-        _local(row.created_at),
-        _local(row.updated_at),
-        row.source_actor,
-        row.target_actor,
-        row.flow,
-        _flag(row.mutual),
-        _flag(row.occasional),
+        project,
+        document.id,
+        document.title,
+        document.case_label,
+        *(document.attributes.get(name, "") for name in attribute_names),
+        record.speaker,
+        record.turn_number,
+        record.coder,
+        record.code_id,
+        record.code_path,
+        record.code_name,
+        record.start,
+        record.end,
+        record.text,
+        record.memo,
+        record.codebook_version,
+        _local(record.created_at),
+        _local(record.updated_at),
+        record.source_actor,
+        record.target_actor,
+        record.flow,
+        _flag(record.mutual),
+        _flag(record.occasional),
     ]
 
 
-def iter_segment_cells(
-    records: Iterable[tuple], *, project: str, attribute_names: Sequence[str]
-) -> Iterator[list[object]]:
-    """``segment_cells`` straight from ``iter_segment_records`` tuples (the Excel
-    export): no ``SegmentRow`` in between, the time zone looked up once and each
-    time stamp made text once, a document's cells once."""
-    from django.utils import timezone
+class _DocumentCells:
+    """The leading cells of a document's rows, made once per document."""
 
-    zone = timezone.get_current_timezone()
-    stamps: dict = {}
-    document = None
-    head: list[object] = []
-    for (
-        row_document,
-        number,
-        speaker,
-        coder,
-        code_id,
-        path,
-        name,
-        start,
-        end,
-        text,
-        memo,
-        version,
-        created_at,
-        updated_at,
-        source_actor,
-        target_actor,
-        flow,
-        mutual,
-        occasional,
-    ) in records:
-        if row_document is not document:
-            document = row_document
+    def __init__(self, project: str, attribute_names: Sequence[str]) -> None:
+        self.project = project
+        self.attribute_names = attribute_names
+        self.document = None
+        self.cells: list[object] = []
+
+    def __call__(self, document) -> list[object]:
+        if document is not self.document:
+            self.document = document
             attributes = document.attributes
-            head = [
-                project,
+            self.cells = [
+                self.project,
                 document.id,
                 document.title,
                 document.case_label,
-                *(attributes.get(n, "") for n in attribute_names),
+                *(attributes.get(n, "") for n in self.attribute_names),
             ]
-        created = stamps.get(created_at)
-        if created is None:
-            if len(stamps) > 1000:  # time stamps rarely repeat far apart
-                stamps.clear()
-            created = stamps[created_at] = created_at.astimezone(zone).isoformat()
-        updated = stamps.get(updated_at)
-        if updated is None:
-            updated = stamps[updated_at] = updated_at.astimezone(zone).isoformat()
+        return self.cells
+
+
+class _IsoTimes:
+    """Aware date-times as ISO 8601 in ``zone``, each distinct one made text once."""
+
+    def __init__(self, zone) -> None:
+        self.zone = zone
+        self.known: dict = {}
+
+    def __call__(self, moment: datetime) -> str:
+        found = self.known.get(moment)
+        if found is None:
+            if len(self.known) > 1000:  # time stamps rarely repeat far apart
+                self.known.clear()
+            found = self.known[moment] = moment.astimezone(self.zone).isoformat()
+        return found
+
+
+def iter_segment_cells(
+    records: Iterable[SegmentRecord], *, project: str, attribute_names: Sequence[str]
+) -> Iterator[list[object]]:
+    """``segment_cells`` of every record (the Excel export), faster: the time
+    zone looked up once, each time stamp made text once, a document's cells once."""
+    from django.utils import timezone
+
+    head = _DocumentCells(project, attribute_names)
+    iso = _IsoTimes(timezone.get_current_timezone())
+    for r in records:
         yield [
-            *head,
-            speaker,
-            number,
-            coder,
-            code_id,
-            path,
-            name,
-            start,
-            end,
-            text,
-            memo,
-            version,
-            created,
-            updated,
-            source_actor,
-            target_actor,
-            flow,
-            _FLAGS[mutual],
-            _FLAGS[occasional],
+            *head(r.document),
+            r.speaker,
+            r.turn_number,
+            r.coder,
+            r.code_id,
+            r.code_path,
+            r.code_name,
+            r.start,
+            r.end,
+            r.text,
+            r.memo,
+            r.codebook_version,
+            iso(r.created_at),
+            iso(r.updated_at),
+            r.source_actor,
+            r.target_actor,
+            r.flow,
+            _FLAGS[r.mutual],
+            _FLAGS[r.occasional],
         ]
 
 
@@ -219,7 +225,7 @@ class _Progress:
 
 
 def iter_segment_csv(
-    records: Iterable[tuple],
+    records: Iterable[SegmentRecord],
     *,
     project: str,
     attribute_names: Sequence[str],
@@ -236,8 +242,8 @@ def iter_segment_csv(
     (ids and offsets as the database sends them) become lines directly, one
     f-string a row; what repeats (a document's columns, a speaker turn, a coder
     with a code, the time stamps) is made safe and quoted once, only the coded
-    text and the memo are looked at row by row. Any other iterable of record
-    tuples (one wrapped to count them, say) takes a slower path that works row by
+    text and the memo are looked at row by row. Any other iterable of
+    ``SegmentRecord``s (one wrapped to count them, say) takes a slower path that works row by
     row. A test compares both with the generic writer byte for byte; a new column
     must be added to all three.
 
@@ -487,97 +493,105 @@ class _BatchLines:
         return parts, len(rows)
 
 
+class _RecordLine:
+    """One ``SegmentRecord`` as a CSV line, what repeats made safe and quoted once
+    (a document's columns, a code, a relation, the last time stamp)."""
+
+    def __init__(
+        self, cells: _Cells, project: str, attribute_names: Sequence[str]
+    ) -> None:
+        from django.utils import timezone
+
+        self.cells = cells
+        self.d = cells.delimiter
+        self.local = LocalTimes(timezone.get_current_timezone()).__call__
+        self.project_cell = cells(project)
+        self.attribute_names = attribute_names
+        self.codes: dict[tuple, str] = {}
+        self.relations: dict[tuple, str] = {}
+        self.document = None
+        self.prefix = ""  # "project;…;attributes;"
+        self.last_moment: datetime | None = None
+        self.last_text = ""
+
+    def _prefix(self, document) -> str:
+        if document is not self.document:
+            cells, attributes = self.cells, document.attributes
+            self.document = document
+            self.prefix = self.d.join(
+                [
+                    self.project_cell,
+                    str(document.id),
+                    cells(document.title),
+                    cells(document.case_label),
+                    *(cells(attributes.get(n, "")) for n in self.attribute_names),
+                    "",
+                ]
+            )
+        return self.prefix
+
+    def _code(self, r: SegmentRecord) -> str:
+        key = (r.code_id, r.code_path, r.code_name)
+        code = self.codes.get(key)
+        if code is None:
+            cells = self.cells
+            code = self.codes[key] = self.d.join(
+                [str(r.code_id), cells(r.code_path), cells(r.code_name)]
+            )
+        return code
+
+    def _time(self, moment: datetime) -> str:
+        return self.local((moment - _CLOCK_ORIGIN) // _MICROSECOND)
+
+    def _times(self, r: SegmentRecord) -> str:
+        if r.created_at != self.last_moment:
+            self.last_moment = r.created_at
+            self.last_text = self._time(r.created_at)
+        created = self.last_text
+        updated = created if r.updated_at == r.created_at else self._time(r.updated_at)
+        return f"{created}{self.d}{updated}"
+
+    def _relation(self, r: SegmentRecord) -> str:
+        key = (r.source_actor, r.target_actor, r.flow, r.mutual, r.occasional)
+        relation = self.relations.get(key)
+        if relation is None:
+            cells = self.cells
+            relation = self.relations[key] = self.d.join(
+                [
+                    cells(r.source_actor),
+                    cells(r.target_actor),
+                    cells(r.flow),
+                    _FLAGS[r.mutual],
+                    _FLAGS[r.occasional],
+                ]
+            )
+        return relation
+
+    def __call__(self, r: SegmentRecord) -> str:
+        cells, d = self.cells, self.d
+        text = cells.free(r.text) if r.text else r.text
+        memo = cells.free(r.memo) if r.memo else r.memo
+        number = "" if r.turn_number is None else r.turn_number
+        version = "" if r.codebook_version is None else r.codebook_version
+        return (
+            f"{self._prefix(r.document)}{cells(r.speaker)}{d}{number}{d}"
+            f"{cells(r.coder)}{d}{self._code(r)}{d}{r.start}{d}{r.end}{d}{text}{d}"
+            f"{memo}{d}{version}{d}{self._times(r)}{d}{self._relation(r)}\r\n"
+        )
+
+
 def _record_lines(
-    records: Iterable[tuple],
+    records: Iterable[SegmentRecord],
     cells: _Cells,
     project: str,
     attribute_names: Sequence[str],
     rows_per_part: int = 1000,
 ) -> Iterator[tuple[list[str], int]]:
-    """([text], rows) from record tuples, row by row: the path for any iterable."""
-    from django.utils import timezone
-
-    local = LocalTimes(timezone.get_current_timezone()).__call__
-    d = cells.delimiter
-    flags = _FLAGS
-    codes: dict[tuple, str] = {}
-    relations: dict[tuple, str] = {}
-    project_cell = cells(project)
-    document = None
-    prefix = ""
-    last_moment = None
-    last_text = ""
+    """([text], rows) from records, row by row: the path for any iterable."""
+    line = _RecordLine(cells, project, attribute_names)
     lines: list[str] = []
-    for (
-        row_document,
-        number,
-        speaker,
-        coder,
-        code_id,
-        path,
-        name,
-        start,
-        end,
-        text,
-        memo,
-        version,
-        created_at,
-        updated_at,
-        source_actor,
-        target_actor,
-        flow,
-        mutual,
-        occasional,
-    ) in records:
-        if row_document is not document:
-            document = row_document
-            attributes = document.attributes
-            prefix = d.join(
-                [
-                    project_cell,
-                    str(document.id),
-                    cells(document.title),
-                    cells(document.case_label),
-                    *(cells(attributes.get(n, "")) for n in attribute_names),
-                    "",
-                ]
-            )
-        code = codes.get((code_id, path, name))
-        if code is None:
-            code = codes[(code_id, path, name)] = d.join(
-                [str(code_id), cells(path), cells(name)]
-            )
-        if text:
-            text = cells.free(text)
-        if memo:
-            memo = cells.free(memo)
-        if created_at != last_moment:
-            last_moment = created_at
-            last_text = local((created_at - _CLOCK_ORIGIN) // _MICROSECOND)
-        created = last_text
-        updated = (
-            created
-            if updated_at == created_at
-            else local((updated_at - _CLOCK_ORIGIN) // _MICROSECOND)
-        )
-        key = (source_actor, target_actor, flow, mutual, occasional)
-        relation = relations.get(key)
-        if relation is None:
-            relation = relations[key] = d.join(
-                [
-                    cells(source_actor),
-                    cells(target_actor),
-                    cells(flow),
-                    flags[mutual],
-                    flags[occasional],
-                ]
-            )
-        lines.append(
-            f"{prefix}{cells(speaker)}{d}{'' if number is None else number}{d}"
-            f"{cells(coder)}{d}{code}{d}{start}{d}{end}{d}{text}{d}{memo}{d}"
-            f"{'' if version is None else version}{d}{created}{d}{updated}{d}"
-            f"{relation}\r\n"
-        )
+    for record in records:
+        lines.append(line(record))
         if len(lines) >= rows_per_part:
             yield ["".join(lines)], len(lines)
             lines.clear()

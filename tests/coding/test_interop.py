@@ -1632,7 +1632,6 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
         SegmentFilter,
         filtered_codings,
         iter_segment_records,
-        iter_segment_rows,
     )
     from interop.csv import (
         iter_segment_cells,
@@ -1672,7 +1671,8 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
     codings = filtered_codings(access, SegmentFilter())
     assert codings.count() >= 7
     generic_cells = [
-        segment_cells(r, names) for r in iter_segment_rows(access, codings)
+        segment_cells(r, project=project.name, attribute_names=names)
+        for r in iter_segment_records(access, codings, chunk_size=5000)
     ]
     records = iter_segment_records(access, codings, chunk_size=2)
     cells = iter_segment_cells(records, project=project.name, attribute_names=names)
@@ -1683,8 +1683,8 @@ def test_fast_segment_csv_equals_the_generic_writer(project, members, coded):
                 iter_csv(
                     segment_header(names),
                     (
-                        segment_cells(r, names)
-                        for r in iter_segment_rows(access, codings)
+                        segment_cells(r, project=project.name, attribute_names=names)
+                        for r in iter_segment_records(access, codings, chunk_size=5000)
                     ),
                     delimiter=delimiter,
                     bom=bom,
