@@ -1,6 +1,6 @@
 """Coded segments: one filter for the retrieval page, the exports and the API.
 
-``SegmentFilter`` is parsed once from query parameters (``segment_filter_from_params``)
+``SegmentFilter`` is parsed once from query parameters (``SegmentFilterForm``)
 and applied on top of the codings a member may see (blind coding), so every surface
 that lists segments shows exactly the same rows.
 """
@@ -14,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple, TypeVar
 
+from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from coding.access import ProjectAccess
 from coding.models import (
@@ -49,80 +52,183 @@ class SegmentFilter:
     memo: str = ""
 
 
-def _ids(raw: str, name: str) -> tuple[int, ...]:
+def _ids(raw: str) -> tuple[int, ...]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     bad = [p for p in parts if not p.isdigit()]
     if bad:
-        raise ValidationError(
-            {name: _("“%(value)s” is not a number.") % {"value": bad[0]}}
-        )
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": bad[0]})
     return tuple(int(p) for p in parts)
 
 
-def _refuse_nul(params: Mapping) -> None:
-    """A NUL character cannot be part of any text here (PostgreSQL refuses it in a
-    query): say so instead of failing."""
+def _nul_key(params: Mapping) -> str | None:
+    """The first parameter holding a NUL character (PostgreSQL refuses it in a
+    query, so no text here can hold one), or ``None``."""
     getlist = getattr(params, "getlist", None)
     for key in params:
         values = getlist(key) if getlist else params[key]
         for value in values if isinstance(values, list | tuple) else [values]:
             if isinstance(value, str) and "\x00" in value:
-                raise ValidationError(
-                    {key: _("A filter cannot contain a NUL character.")}
-                )
+                return key
+    return None
 
 
-def segment_filter_from_params(params: Mapping) -> SegmentFilter:
-    """Read ``codes, coders, documents, attribute, text, memo, match, subcodes``.
+class _Given(forms.TextInput):
+    """One text parameter; ``default`` when it is absent (not when it is empty)."""
 
-    ``coders`` takes ids or usernames; ``attribute`` is ``name=value`` and may repeat.
-    """
-    _refuse_nul(params)
-    coder_ids: list[int] = []
-    raw_coders = [p.strip() for p in params.get("coders", "").split(",") if p.strip()]
-    if raw_coders:
-        names = [p for p in raw_coders if not p.isdigit()]
-        coder_ids = [int(p) for p in raw_coders if p.isdigit()]
+    def __init__(self, default: str = "") -> None:
+        super().__init__()
+        self.default = default
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name, self.default)
+        return self.default if value is None else value
+
+
+class _Repeated(forms.MultipleHiddenInput):
+    """A parameter that may repeat (``attribute=a=1&attribute=b=2``), or a list."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else data.get(name, [])
+        return [values] if isinstance(values, str) else list(values or [])
+
+
+class _IdsField(forms.Field):
+    """Comma-separated ids."""
+
+    widget = _Given
+
+    def clean(self, value) -> tuple[int, ...]:
+        return _ids(str(value))
+
+
+class _CodersField(forms.Field):
+    """Comma-separated user ids or user names, as user ids."""
+
+    widget = _Given
+
+    def clean(self, value) -> tuple[int, ...]:
+        raw = [p.strip() for p in str(value).split(",") if p.strip()]
+        names = [p for p in raw if not p.isdigit()]
         found = dict(
             User.objects.filter(username__in=names).values_list("username", "pk")
+            if names
+            else []
         )
         missing = [n for n in names if n not in found]
         if missing:
             raise ValidationError(
-                {"coders": _("There is no user “%(name)s”.") % {"name": missing[0]}}
+                _("There is no user “%(name)s”.") % {"name": missing[0]}
             )
-        coder_ids += list(found.values())
-    attributes = []
-    getlist = getattr(params, "getlist", None)
-    raw_attributes = getlist("attribute") if getlist else params.get("attribute", [])
-    if isinstance(raw_attributes, str):
-        raw_attributes = [raw_attributes]
-    for item in raw_attributes:
-        if not item.strip():
-            continue
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ValidationError(
-                {
-                    "attribute": _(
+        return (*(int(p) for p in raw if p.isdigit()), *found.values())
+
+
+class _AttributesField(forms.Field):
+    """``name=value`` pairs, all of which must hold."""
+
+    widget = _Repeated
+
+    def clean(self, value) -> tuple[tuple[str, str], ...]:
+        pairs = []
+        for item in value:
+            if not item.strip():
+                continue
+            name, sep, found = item.partition("=")
+            if not sep or not name.strip():
+                raise ValidationError(
+                    _(
                         "Write an attribute filter as name=value, e.g. niveau=middenveld."
                     )
-                }
-            )
-        attributes.append((name.strip(), value.strip()))
-    match = params.get("match", "any")
-    if match not in {"any", "all"}:
-        raise ValidationError({"match": _("Use match=any or match=all.")})
-    return SegmentFilter(
-        codes=_ids(params.get("codes", ""), "codes"),
-        include_subcodes=params.get("subcodes", "1") not in {"0", "false", "no"},
-        match_all=match == "all",
-        coders=tuple(coder_ids),
-        documents=_ids(params.get("documents", ""), "documents"),
-        attributes=tuple(attributes),
-        text=params.get("text", "").strip(),
-        memo=params.get("memo", "").strip(),
+                )
+            pairs.append((name.strip(), found.strip()))
+        return tuple(pairs)
+
+
+class _ChoiceField(forms.Field):
+    def __init__(self, *, choices: set[str], default: str, message: str) -> None:
+        super().__init__(widget=_Given(default))
+        self.choices, self.message = choices, message
+
+    def clean(self, value) -> str:
+        if value not in self.choices:
+            raise ValidationError(_(self.message))
+        return value
+
+
+class _FlagField(forms.Field):
+    """On unless ``0``, ``false`` or ``no``."""
+
+    def __init__(self) -> None:
+        super().__init__(widget=_Given("1"))
+
+    def clean(self, value) -> bool:
+        return value not in {"0", "false", "no"}
+
+
+class _TextField(forms.Field):
+    widget = _Given
+
+    def clean(self, value) -> str:
+        return str(value).strip()
+
+
+class SegmentFilterForm(forms.Form):
+    """The segment filter's query parameters, read once for every entry point (the
+    segments page, analysis cells, exports, the API, ``export_segments``).
+
+    Takes a ``QueryDict`` or a plain dict: ``codes, coders, documents, attribute,
+    text, memo, match, subcodes``. ``coders`` takes ids or user names;
+    ``attribute`` is ``name=value`` and may repeat. Fields are checked in the
+    order below, and ``segment_filter()`` reports the first error only (the
+    pages and the API have always shown one).
+    """
+
+    coders = _CodersField()
+    attribute = _AttributesField()
+    match = _ChoiceField(
+        choices={"any", "all"},
+        default="any",
+        message=gettext_noop("Use match=any or match=all."),
     )
+    codes = _IdsField()
+    documents = _IdsField()
+    subcodes = _FlagField()
+    text = _TextField()
+    memo = _TextField()
+
+    def full_clean(self) -> None:
+        key = _nul_key(self.data)
+        if key is None:
+            super().full_clean()
+            return
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self._errors[key] = self.error_class(
+            [_("A filter cannot contain a NUL character.")]
+        )
+
+    def segment_filter(self) -> SegmentFilter:
+        """The filter; ``ValidationError`` ``{parameter: message}`` if it is not valid."""
+        if not self.is_valid():
+            key, messages = next(iter(self.errors.items()))
+            raise ValidationError({key: messages[0]})
+        data = self.cleaned_data
+        return SegmentFilter(
+            codes=data["codes"],
+            include_subcodes=data["subcodes"],
+            match_all=data["match"] == "all",
+            coders=data["coders"],
+            documents=data["documents"],
+            attributes=data["attribute"],
+            text=data["text"],
+            memo=data["memo"],
+        )
+
+
+def segment_filter_from_params(params: Mapping) -> SegmentFilter:
+    """``SegmentFilterForm(params).segment_filter()``, for callers that only need
+    the filter."""
+    return SegmentFilterForm(params).segment_filter()
 
 
 def _code_ids_with_subcodes(
@@ -142,6 +248,35 @@ def _code_ids_with_subcodes(
                 stack.append(child)
         expanded[code_id] = found
     return expanded
+
+
+def segment_filter_choices(access: ProjectAccess) -> dict:
+    """What the filter form offers: codes, coders with codings, documents and
+    the values of each case attribute."""
+    project = access.project
+    # EXISTS per user rather than DISTINCT over every coding: a team has few
+    # users and a project may have hundreds of thousands of codings.
+    has_codings = Exists(access.visible_codings().filter(coder_id=OuterRef("pk")))
+    attributes: dict[str, set[str]] = {}
+    for values in project.cases.values_list("attributes", flat=True):
+        for name, value in (values or {}).items():
+            attributes.setdefault(name, set()).add(str(value))
+    return {
+        "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
+        "coders": list(
+            User.objects.filter(has_codings)
+            .order_by("username")
+            .values_list("pk", "username")
+        ),
+        "documents": list(
+            Document.objects.filter(project=project)
+            .order_by("title")
+            .values_list("pk", "title")
+        ),
+        "attributes": {
+            name: sorted(values) for name, values in sorted(attributes.items())
+        },
+    }
 
 
 def filtered_codings(

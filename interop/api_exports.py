@@ -14,10 +14,10 @@ from rest_framework.views import APIView
 from coding.access import access_project
 from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.segments import (
+    SegmentFilterForm,
     attribute_names,
     filtered_codings,
     iter_segment_records,
-    segment_filter_from_params,
 )
 from interop.csv import iter_segment_csv
 
@@ -52,7 +52,7 @@ class SegmentsCsvView(APIView):
         if delimiter is None:
             raise ValidationError({"delimiter": _("Use , or ; or tab as separator.")})
         bom = params.get("bom", "1") not in {"0", "false", "no"}
-        codings = filtered_codings(access, segment_filter_from_params(params))
+        codings = filtered_codings(access, SegmentFilterForm(params).segment_filter())
         response = StreamingHttpResponse(
             iter_segment_csv(
                 iter_segment_records(access, codings),

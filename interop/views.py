@@ -22,11 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from coding.access import Cap, ProjectAccess, access_project
-from coding.segments import segment_filter_from_params
+from coding.segments import SegmentFilterForm, segment_filter_choices
 from coding.views.base import error_messages
 from coding.views.codebook import MAX_CODEBOOK_BYTES, codebook_import_and_report
 from coding.views.documents import request_too_large, upload_too_large_message
-from coding.views.segments import _choices as segment_filter_choices
 from interop.models import ExportJob, ExportKind
 from interop.services.exports import (
     CONTENT_TYPES,
@@ -98,9 +97,9 @@ def _direct_url(access: ProjectAccess, kind: str, params: dict) -> str:
 def _export_context(access: ProjectAccess, request: HttpRequest, **extra) -> dict:
     source = request.POST if request.method == "POST" else request.GET
     try:
-        segment_filter = segment_filter_from_params(export_params(source))
+        segment_filter = SegmentFilterForm(export_params(source)).segment_filter()
     except ValidationError:
-        segment_filter = segment_filter_from_params({})
+        segment_filter = SegmentFilterForm({}).segment_filter()
     jobs = ExportJob.objects.filter(
         project=access.project, requested_by_id=access.user_id
     )[:10]

@@ -22,9 +22,9 @@ from coding.analysis_params import query_from_json, segment_params
 from coding.models import AnalysisResult, Coding
 from coding.segment_pages import segment_page, with_context
 from coding.segments import SegmentFilter, segment_filter_from_params
+from coding.segments import segment_filter_choices as filter_choices
 from coding.services.analysis import analysis_badge, analysis_request
 from coding.views.base import error_messages
-from coding.views.segments import _choices as filter_choices
 
 CELL_PAGE_SIZE = 25
 PAGE_URLS = {

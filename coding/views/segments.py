@@ -5,51 +5,24 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from coding.access import ProjectAccess, access_project
-from coding.models import Code, Document
 from coding.segment_pages import segment_page
-from coding.segments import SegmentFilter, filtered_codings, segment_filter_from_params
-from coding.selectors import codebook_tree, flatten
+from coding.segments import (
+    SegmentFilter,
+    SegmentFilterForm,
+    filtered_codings,
+    segment_filter_choices,
+)
 from coding.views.base import error_messages
 
-User = get_user_model()
 PAGE_SIZE = 50
-
-
-def _choices(access: ProjectAccess) -> dict:
-    project = access.project
-    # EXISTS per user rather than DISTINCT over every coding: a team has few
-    # users and a project may have hundreds of thousands of codings.
-    has_codings = Exists(access.visible_codings().filter(coder_id=OuterRef("pk")))
-    attributes: dict[str, set[str]] = {}
-    for values in project.cases.values_list("attributes", flat=True):
-        for name, value in (values or {}).items():
-            attributes.setdefault(name, set()).add(str(value))
-    return {
-        "codes": flatten(codebook_tree(Code.objects.filter(project=project))),
-        "coders": list(
-            User.objects.filter(has_codings)
-            .order_by("username")
-            .values_list("pk", "username")
-        ),
-        "documents": list(
-            Document.objects.filter(project=project)
-            .order_by("title")
-            .values_list("pk", "title")
-        ),
-        "attributes": {
-            name: sorted(values) for name, values in sorted(attributes.items())
-        },
-    }
 
 
 def _page(access: ProjectAccess, segment_filter: SegmentFilter, number: str):
@@ -69,7 +42,7 @@ def segments(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     errors: list[str] = []
     try:
-        segment_filter = segment_filter_from_params(request.GET)
+        segment_filter = SegmentFilterForm(request.GET).segment_filter()
     except ValidationError as error:
         errors = error_messages(error)
         segment_filter = SegmentFilter()
@@ -88,7 +61,7 @@ def segments(request: HttpRequest, project_id: int) -> HttpResponse:
         "export_query": urlencode(
             [(k, v) for k, values in query.lists() for v in values], doseq=True
         ),
-        **_choices(access),
+        **segment_filter_choices(access),
     }
     status = 400 if errors else 200
     if request.htmx and not request.htmx.history_restore_request:

@@ -40,10 +40,10 @@ from coding.exports import iter_csv
 from coding.models import Code, Document
 from coding.segments import (
     SegmentFilter,
+    SegmentFilterForm,
     attribute_names,
     filtered_codings,
     iter_segment_records,
-    segment_filter_from_params,
 )
 from coding.services.codebook import codebook_rows
 from interop.csv import (
@@ -170,7 +170,9 @@ def export_request(
     if delimiter is None:
         raise ValidationError({"delimiter": _("Use , or ; or tab as separator.")})
     segment_filter = (
-        segment_filter_from_params(data) if kind in FILTERED_KINDS else SegmentFilter()
+        SegmentFilterForm(data).segment_filter()
+        if kind in FILTERED_KINDS
+        else SegmentFilter()
     )
     if kind in FILTERED_KINDS:
         # Validates attribute names; the text search itself waits for the export.

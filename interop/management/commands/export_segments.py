@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from coding.access import ProjectAccess
 from coding.models import Project, Role
 from coding.segments import (
+    SegmentFilterForm,
     attribute_names,
     filtered_codings,
     iter_segment_records,
-    segment_filter_from_params,
 )
 from interop.csv import iter_segment_csv
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         params["match"] = options["match"] or "any"
         params["attribute"] = options["attribute"]
         try:
-            segment_filter = segment_filter_from_params(params)
+            segment_filter = SegmentFilterForm(params).segment_filter()
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         delimiter = "\t" if options["delimiter"] == "tab" else options["delimiter"]
