@@ -172,7 +172,33 @@ def project_to_refi(access: ProjectAccess) -> RefiProject:
     Blind coding applies: a coder's export holds only the codings they may see.
     """
     project = access.project
-    usernames = dict(
+    usernames = _export_usernames(access)
+    cases = list(Case.objects.filter(project=project).order_by("label", "pk"))
+    documents = list(Document.objects.filter(project=project).order_by("pk"))
+    selections = _selections(access, usernames)
+    return RefiProject(
+        name=project.name,
+        users=[
+            RefiUser(guid=user_guid(name), name=name)
+            for _pk, name in sorted(usernames.items(), key=lambda item: item[1])
+        ],
+        codes=_code_tree(project),
+        variables=_variables(project, cases),
+        cases=_refi_cases(project, cases, documents),
+        sources=[
+            _refi_source(project, document, usernames, selections)
+            for document in documents
+        ],
+        origin=ORIGIN,
+        description=project.description,
+    )
+
+
+def _export_usernames(access: ProjectAccess) -> dict[int, str]:
+    """User id → name of everyone an export names: members, the coders of the
+    codings this member may see, those who imported a document."""
+    project = access.project
+    return dict(
         User.objects.values_list("pk", "username").filter(
             pk__in=set(project.memberships.values_list("user_id", flat=True))
             | set(
@@ -188,34 +214,30 @@ def project_to_refi(access: ProjectAccess) -> RefiProject:
             )
         )
     )
-    users = [
-        RefiUser(guid=user_guid(name), name=name)
-        for _pk, name in sorted(usernames.items(), key=lambda item: item[1])
-    ]
-    code_guids = {
-        code_id: regie_guid(project, "code", code_id)
-        for code_id in Code.objects.filter(project=project).values_list("pk", flat=True)
-    }
-    cases = list(Case.objects.filter(project=project).order_by("label", "pk"))
-    variable_names = sorted(
-        {name for case in cases for name in (case.attributes or {})}
-    )
-    variables = [
+
+
+def _variables(project: Project, cases: list[Case]) -> list[RefiVariable]:
+    names = sorted({name for case in cases for name in (case.attributes or {})})
+    return [
         RefiVariable(
             guid=regie_guid(project, "variable", name),
             name=name,
             type=VariableType.TEXT,
         )
-        for name in variable_names
+        for name in names
     ]
-    documents = list(Document.objects.filter(project=project).order_by("pk"))
+
+
+def _refi_cases(
+    project: Project, cases: list[Case], documents: list[Document]
+) -> list[RefiCase]:
     case_sources: dict[int, list[str]] = defaultdict(list)
     for document in documents:
         if document.case_id:
             case_sources[document.case_id].append(
                 regie_guid(project, "document", document.pk)
             )
-    refi_cases = [
+    return [
         RefiCase(
             guid=regie_guid(project, "case", case.pk),
             name=case.label,
@@ -227,6 +249,18 @@ def project_to_refi(access: ProjectAccess) -> RefiProject:
         )
         for case in cases
     ]
+
+
+def _selections(
+    access: ProjectAccess, usernames: dict[int, str]
+) -> dict[int, list[RefiSelection]]:
+    """Document id → its selections: one per passage, coder and memo, holding a
+    coding per code."""
+    project = access.project
+    code_guids = {
+        code_id: regie_guid(project, "code", code_id)
+        for code_id in Code.objects.filter(project=project).values_list("pk", flat=True)
+    }
     selections: dict[int, list[RefiSelection]] = defaultdict(list)
     groups: dict[tuple[int, int, int, int, str], RefiSelection] = {}
     codings = (
@@ -240,40 +274,35 @@ def project_to_refi(access: ProjectAccess) -> RefiProject:
         key = (document_id, start, end, coder_id, memo)
         selection = groups.get(key)
         if selection is None:
-            selection = RefiSelection(
+            selection = groups[key] = RefiSelection(
                 guid=regie_guid(project, "selection", pk),
                 start=start,
                 end=end,
                 description=memo,
             )
-            groups[key] = selection
             selections[document_id].append(selection)
         coder = usernames.get(coder_id)
         selection.codings.append(
             RefiCoding(code_guids[code_id], user_guid(coder) if coder else None)
         )
-    sources = [
-        RefiTextSource(
-            guid=regie_guid(project, "document", document.pk),
-            name=document.title,
-            text=document.text,
-            creating_user=user_guid(usernames[document.imported_by_id])
-            if document.imported_by_id in usernames
-            else None,
-            creation_datetime=document.imported_at,
-            selections=selections.get(document.pk, []),
-        )
-        for document in documents
-    ]
-    return RefiProject(
-        name=project.name,
-        users=users,
-        codes=_code_tree(project),
-        variables=variables,
-        cases=refi_cases,
-        sources=sources,
-        origin=ORIGIN,
-        description=project.description,
+    return selections
+
+
+def _refi_source(
+    project: Project,
+    document: Document,
+    usernames: dict[int, str],
+    selections: dict[int, list[RefiSelection]],
+) -> RefiTextSource:
+    return RefiTextSource(
+        guid=regie_guid(project, "document", document.pk),
+        name=document.title,
+        text=document.text,
+        creating_user=user_guid(usernames[document.imported_by_id])
+        if document.imported_by_id in usernames
+        else None,
+        creation_datetime=document.imported_at,
+        selections=selections.get(document.pk, []),
     )
 
 
@@ -637,29 +666,64 @@ def project_import_refi(
     written in bulk; the audit trail records every membership, code, document and
     coding as created by ``owner``.
     """
-    project_name = " ".join((name or refi.name or "").split())[:200] or _(
-        "Imported project"
-    )
     now = timezone.now()
-    loose = _loose_notes(refi)
-    description = refi.description.strip()
-    if loose:
-        source_names = {source.guid: source.name for source in refi.sources}
-        lines = []
-        for note in loose:
-            where = [source_names[t] for t in note.targets if t in source_names]
-            suffix = f" ({', '.join(where)})" if where else ""
-            lines.append(f"– {_note_text(note)}{suffix}")
-        heading = _("Notes from the imported project:")
-        description = "\n\n".join(
-            part for part in [description, heading + "\n" + "\n".join(lines)] if part
-        )
     project = Project.objects.create(
-        name=project_name, description=description, created_by=owner, created_at=now
+        name=" ".join((name or refi.name or "").split())[:200] or _("Imported project"),
+        description=_description_with_loose_notes(refi),
+        created_by=owner,
+        created_at=now,
     )
-    # Memberships: the owner, then everyone the file names.
     plans = plan_users(refi, owner, trusted=trusted)
     user_ids = _create_users(plans)
+    memberships = _create_memberships(project, owner, user_ids)
+    code_notes, selection_notes = _notes_by_target(refi)
+    codes = _create_codes(project, refi, code_notes, owner)
+    cases, source_cases = _create_cases(project, refi)
+    documents = _create_documents(project, refi, cases, source_cases, owner, now)
+    rows = _CodingRows(project, codes, owner, user_ids, selection_notes, now)
+    for source, document in documents:
+        rows.add_source(source, document)
+    created = _create_codings(rows, owner)
+    codings_changed(project_id=project.pk)
+    return ImportResult(
+        project=project,
+        counts={
+            "documents": len(documents),
+            "codes": len(codes) + (rows.memo_code is not None),
+            "codings": len(created),
+            "cases": len(cases),
+            "members": len(memberships),
+            "placeholder_users": sum(
+                1 for p in plans.values() if p.existing_id is None
+            ),
+        },
+        warnings=[str(w) for w in refi.all_warnings()] + _mapping_warnings(refi),
+    )
+
+
+def _description_with_loose_notes(refi: RefiProject) -> str:
+    """The project's description, with the notes attached to nothing Regie keeps
+    (the project, a source) listed below it."""
+    description = refi.description.strip()
+    loose = _loose_notes(refi)
+    if not loose:
+        return description
+    source_names = {source.guid: source.name for source in refi.sources}
+    lines = []
+    for note in loose:
+        where = [source_names[t] for t in note.targets if t in source_names]
+        suffix = f" ({', '.join(where)})" if where else ""
+        lines.append(f"– {_note_text(note)}{suffix}")
+    heading = _("Notes from the imported project:")
+    return "\n\n".join(
+        part for part in [description, heading + "\n" + "\n".join(lines)] if part
+    )
+
+
+def _create_memberships(
+    project: Project, owner, user_ids: dict[str, int]
+) -> list[Membership]:
+    """The owner, then everyone the file names (as coders), recorded in the trail."""
     memberships = [Membership(project=project, user=owner, role=Role.OWNER)]
     for user_id in dict.fromkeys(user_ids.values()):
         if user_id != owner.pk:
@@ -679,7 +743,13 @@ def project_import_refi(
         )
         for m in Membership.objects.filter(project=project).select_related("user")
     )
-    # Codes, with notes on codes appended to their descriptions.
+    return memberships
+
+
+def _notes_by_target(
+    refi: RefiProject,
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Note texts by the code they are attached to, and by the selection."""
     code_notes: dict[str, list[str]] = defaultdict(list)
     selection_notes: dict[str, list[str]] = defaultdict(list)
     code_guids = {code.guid for code in iter_codes(refi.codes)}
@@ -689,33 +759,23 @@ def project_import_refi(
                 code_notes[target].append(_note_text(note))
             else:
                 selection_notes[target].append(_note_text(note))
-    codes = _create_codes(project, refi, code_notes, owner)
-    memo_code: Code | None = None
-    # Cases and documents.
-    cases, source_cases = _create_cases(project, refi)
+    return code_notes, selection_notes
+
+
+def _create_documents(
+    project: Project,
+    refi: RefiProject,
+    cases: dict[str, Case],
+    source_cases: list[str],
+    owner,
+    now: datetime,
+) -> list[tuple[RefiTextSource, Document]]:
+    """A document per source with text, its speaker turns, recorded in the trail."""
     documents: list[tuple[RefiTextSource, Document]] = []
     for source, case_guid in zip(refi.sources, source_cases, strict=True):
-        if not source.text.strip():
-            continue
-        text = source.text
-        documents.append(
-            (
-                source,
-                Document(
-                    project=project,
-                    case=cases[case_guid] if case_guid else None,
-                    title=(" ".join(source.name.split()) or _("Untitled"))[:300],
-                    text=text,
-                    length=len(text),
-                    source_name=source.name[:300],
-                    source_format="qdpx",
-                    checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    word_count=count_words(text),
-                    imported_at=now,
-                    imported_by=owner,
-                ),
-            )
-        )
+        if source.text.strip():
+            case = cases[case_guid] if case_guid else None
+            documents.append((source, _document(project, source, case, owner, now)))
     Document.objects.bulk_create([d for _s, d in documents], batch_size=100)
     SpeakerTurn.objects.bulk_create(
         (
@@ -745,71 +805,104 @@ def project_import_refi(
         )
         for _source, document in documents
     )
-    # Codings: one per (passage, code, coder); the passage's memo on each.
-    rows: dict[tuple[int, int, int, int, int], Coding] = {}
-    for source, document in documents:
+    return documents
+
+
+def _document(
+    project: Project, source: RefiTextSource, case: Case | None, owner, now: datetime
+) -> Document:
+    text = source.text
+    return Document(
+        project=project,
+        case=case,
+        title=(" ".join(source.name.split()) or _("Untitled"))[:300],
+        text=text,
+        length=len(text),
+        source_name=source.name[:300],
+        source_format="qdpx",
+        checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        word_count=count_words(text),
+        imported_at=now,
+        imported_by=owner,
+    )
+
+
+class _CodingRows:
+    """The codings of an import: one per (passage, code, coder), the passage's
+    memo on each; a passage with a memo and no code gets the memo code."""
+
+    def __init__(
+        self,
+        project: Project,
+        codes: dict[str, Code],
+        owner,
+        user_ids: dict[str, int],
+        selection_notes: dict[str, list[str]],
+        now: datetime,
+    ) -> None:
+        self.project = project
+        self.codes = codes
+        self.owner = owner
+        self.user_ids = user_ids
+        self.selection_notes = selection_notes
+        self.now = now
+        self.memo_code: Code | None = None
+        self.rows: dict[tuple[int, int, int, int, int], Coding] = {}
+
+    def add_source(self, source: RefiTextSource, document: Document) -> None:
         for selection in source.selections:
             memo = "\n\n".join(
                 part
                 for part in [
                     selection.description.strip(),
-                    *selection_notes.get(selection.guid, []),
+                    *self.selection_notes.get(selection.guid, []),
                 ]
                 if part
             )
-            entries: list[tuple[Code, int]] = []
-            for coding in selection.codings:
-                coder_id = user_ids.get(coding.user_guid) if coding.user_guid else None
-                entries.append((codes[coding.code_guid], coder_id or owner.pk))
-            if not entries:
-                if not memo:
-                    continue
-                if memo_code is None:
-                    memo_code = _memo_code(project, codes, owner)
-                entries.append((memo_code, owner.pk))
-            for code, coder_id in entries:
-                key = (document.pk, code.pk, coder_id, selection.start, selection.end)
-                existing = rows.get(key)
-                if existing is not None:
-                    if memo and memo not in existing.memo:
-                        existing.memo = "\n\n".join(
-                            p for p in [existing.memo, memo] if p
-                        )
-                    continue
-                rows[key] = Coding(
-                    document=document,
-                    code=code,
-                    coder_id=coder_id,
-                    start=selection.start,
-                    end=selection.end,
-                    memo=memo,
-                    word_count=count_words(
-                        document.text[selection.start : selection.end]
-                    ),
-                    created_at=now,
-                    updated_at=now,
-                )
-    created = Coding.objects.bulk_create(rows.values(), batch_size=BATCH)
+            for code, coder_id in self._entries(selection, memo):
+                self._add(document, selection, code, coder_id, memo)
+
+    def _entries(self, selection, memo: str) -> list[tuple[Code, int]]:
+        owner_id = self.owner.pk
+        entries: list[tuple[Code, int]] = []
+        for coding in selection.codings:
+            coder_id = self.user_ids.get(coding.user_guid) if coding.user_guid else None
+            entries.append((self.codes[coding.code_guid], coder_id or owner_id))
+        if not entries and memo:
+            if self.memo_code is None:
+                self.memo_code = _memo_code(self.project, self.codes, self.owner)
+            entries.append((self.memo_code, owner_id))
+        return entries
+
+    def _add(
+        self, document: Document, selection, code: Code, coder_id: int, memo: str
+    ) -> None:
+        key = (document.pk, code.pk, coder_id, selection.start, selection.end)
+        existing = self.rows.get(key)
+        if existing is not None:
+            if memo and memo not in existing.memo:
+                existing.memo = "\n\n".join(p for p in [existing.memo, memo] if p)
+            return
+        self.rows[key] = Coding(
+            document=document,
+            code=code,
+            coder_id=coder_id,
+            start=selection.start,
+            end=selection.end,
+            memo=memo,
+            word_count=count_words(document.text[selection.start : selection.end]),
+            created_at=self.now,
+            updated_at=self.now,
+        )
+
+
+def _create_codings(rows: _CodingRows, owner) -> list[Coding]:
+    created = Coding.objects.bulk_create(rows.rows.values(), batch_size=BATCH)
     audit_records(
         coding_event(c, actor=owner, action=Action.CREATE, after=snapshot_coding(c))
         for c in created
     )
-    codings_changed(project_id=project.pk)
-    warnings = [str(w) for w in refi.all_warnings()] + _mapping_warnings(refi)
-    return ImportResult(
-        project=project,
-        counts={
-            "documents": len(documents),
-            "codes": len(codes) + (memo_code is not None),
-            "codings": len(created),
-            "cases": len(cases),
-            "members": len(memberships),
-            "placeholder_users": sum(
-                1 for p in plans.values() if p.existing_id is None
-            ),
-        },
-        warnings=warnings,
-    )
+    return created
 
 
 def _memo_code(project: Project, codes: dict[str, Code], actor) -> Code:
