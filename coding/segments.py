@@ -464,6 +464,18 @@ def _reading(queryset: QuerySet) -> Iterator[Callable[[], list[tuple]]]:
         yield cursor.fetchall
 
 
+def _after(base: QuerySet, after: tuple[int, int, int] | None) -> QuerySet:
+    """The rows of ``base`` past ``(start, end, id)`` (keyset paging)."""
+    if after is None:
+        return base
+    start, end, pk = after
+    return base.filter(start__gte=start).filter(
+        Q(start__gt=start)
+        | Q(start=start, end__gt=end)
+        | Q(start=start, end=end, pk__gt=pk)
+    )
+
+
 def _same(batch: SegmentBatch) -> SegmentBatch:
     return batch
 
@@ -553,12 +565,38 @@ class SegmentRecords:
         before (``coder_name`` answers from memory), ``paths`` and ``versions``
         are read. Nothing is left running when a result is yielded.
         """
-        chunk_size = self.chunk_size
         self.paths, self.versions  # noqa: B018 (read now, outside any pipeline)
         # Relation columns cost four joins a row; most projects have no relations.
         relations = _has_relations(self.access.project.pk)
         values = (*RAW_FIELDS, *_RELATION_VALUES) if relations else RAW_FIELDS
-        width = len(RAW_FIELDS)
+        waiting: SegmentBatch | None = None  # read, not yet rendered
+        for document, text, turns in self._documents():
+            base = (
+                self.codings.filter(document_id=document.id)
+                .order_by("start", "end", "pk")
+                .values_list(*values)
+            )
+            after: tuple[int, int, int] | None = None
+            more = True
+            while more:
+                # One row more than a chunk tells whether another chunk follows.
+                with _reading(_after(base, after)[: self.chunk_size + 1]) as read:
+                    rendered = None if waiting is None else (render(waiting),)
+                    rows = read()
+                if rendered is not None:
+                    yield rendered[0]
+                    waiting = None
+                more = len(rows) > self.chunk_size
+                rows, found = self._split(rows[: self.chunk_size], relations)
+                if rows:
+                    waiting = SegmentBatch(document, text, turns, rows, found)
+                    last = rows[-1]
+                    after = (last[0], last[1], last[-1])
+        if waiting is not None:
+            yield render(waiting)
+
+    def _documents(self) -> Iterator[tuple[SegmentDocument, str, list[tuple]]]:
+        """Each document with codings, its text and speaker turns, by id."""
         documents = list(
             Document.objects.filter(
                 Exists(self.codings.filter(document_id=OuterRef("pk")))
@@ -566,7 +604,6 @@ class SegmentRecords:
             .order_by("pk")
             .values_list("pk", "title", "case__label", "case__attributes")
         )
-        waiting: SegmentBatch | None = None  # read, not yet rendered
         for document_id, title, case_label, attributes in documents:
             text = (
                 Document.objects.filter(pk=document_id)
@@ -575,60 +612,36 @@ class SegmentRecords:
             )
             if text is None:  # deleted while we were exporting
                 continue
+            turns = list(
+                SpeakerTurn.objects.filter(document_id=document_id)
+                .order_by("start")
+                .values_list("start", "end", "number", "speaker")
+            )
             document = SegmentDocument(
                 id=document_id,
                 title=title,
                 case_label=case_label or "",
                 attributes={k: str(v) for k, v in (attributes or {}).items()},
             )
-            turns = list(
-                SpeakerTurn.objects.filter(document_id=document_id)
-                .order_by("start")
-                .values_list("start", "end", "number", "speaker")
-            )
-            base = (
-                self.codings.filter(document_id=document_id)
-                .order_by("start", "end", "pk")
-                .values_list(*values)
-            )
-            after: tuple[int, int, int] | None = None
-            while True:
-                chunk = base
-                if after is not None:
-                    start, end, pk = after
-                    chunk = base.filter(start__gte=start).filter(
-                        Q(start__gt=start)
-                        | Q(start=start, end__gt=end)
-                        | Q(start=start, end=end, pk__gt=pk)
-                    )
-                # One row more than a chunk tells whether another chunk follows.
-                with _reading(chunk[: chunk_size + 1]) as rows_read:
-                    rendered = None if waiting is None else (render(waiting),)
-                    rows = rows_read()
-                if rendered is not None:
-                    yield rendered[0]
-                    waiting = None
-                more = len(rows) > chunk_size
-                if more:
-                    rows.pop()
-                found = None
-                if relations:
-                    found = {
-                        row[width - 1]: row[width:]
-                        for row in rows
-                        if row[width:] != NO_RELATION
-                    }
-                    rows = [row[:width] for row in rows]
-                if rows:
-                    for coder_id in {row[3] for row in rows}:
-                        self.coder_name(coder_id)
-                    waiting = SegmentBatch(document, text, turns, rows, found)
-                if not more:
-                    break
-                last = rows[-1]
-                after = (last[0], last[1], last[-1])
-        if waiting is not None:
-            yield render(waiting)
+            yield document, text, turns
+
+    def _split(
+        self, rows: list[tuple], relations: bool
+    ) -> tuple[list[tuple], dict[int, tuple] | None]:
+        """Raw rows without their relation columns, and the relations by coding
+        id; the coders named (so ``render`` never queries)."""
+        found = None
+        if relations:
+            width = len(RAW_FIELDS)
+            found = {
+                row[width - 1]: row[width:]
+                for row in rows
+                if row[width:] != NO_RELATION
+            }
+            rows = [row[:width] for row in rows]
+        for coder_id in {row[3] for row in rows}:
+            self.coder_name(coder_id)
+        return rows, found
 
     def __iter__(self) -> Iterator[SegmentRecord]:
         # The generator itself: a loop over it does not go through ``__next__``.
@@ -640,83 +653,76 @@ class SegmentRecords:
         return next(iter(self))
 
     def _iter_records(self) -> Iterator[SegmentRecord]:
+        names: dict[int, str] = {}
+        for batch in self.batches():
+            yield from self._batch_records(batch, names)
+
+    def _batch_records(
+        self, batch: SegmentBatch, names: dict[int, str]
+    ) -> Iterator[SegmentRecord]:
+        """The records of one batch; ``names`` caches coder names across batches.
+
+        One loop, no call per segment: it runs a million times in an export."""
         # tuple.__new__ makes a named tuple as fast as a plain one (no Python
         # __new__ call per segment).
         new, record = tuple.__new__, SegmentRecord
         paths, versions, coder_name = self.paths, self.versions, self.coder_name
-        names: dict[int, str] = {}
+        document, text, turns, relations = (
+            batch.document,
+            batch.text,
+            batch.turns,
+            batch.relations,
+        )
         no_code = ("", "")
         created = updated = None
         created_at = updated_at = TIME_ORIGIN
-        for batch in self.batches():
-            document, text, turns, relations = (
-                batch.document,
-                batch.text,
-                batch.turns,
-                batch.relations,
+        # Turns by start; codings come by start too, so one pointer walks along.
+        n_turns = len(turns)
+        after = 0  # turns starting at or before the current coding
+        next_start = turns[0][0] if turns else _NEVER
+        turn_end, number, speaker = -1, None, ""
+        relation = NO_RELATION
+        for start, end, code_id, coder_id, memo, version_id, c, u, pk in batch.rows:
+            if c != created:
+                created, created_at = c, moment(c)
+            if u != updated:
+                updated, updated_at = u, created_at if u == c else moment(u)
+            if start >= next_start:
+                while after < n_turns and turns[after][0] <= start:
+                    after += 1
+                _start, turn_end, number, speaker = turns[after - 1]
+                next_start = turns[after][0] if after < n_turns else _NEVER
+            coder = names.get(coder_id)
+            if coder is None:
+                coder = names[coder_id] = coder_name(coder_id)
+            path, name = paths.get(code_id, no_code)
+            if relations is not None:
+                relation = relations.get(pk, NO_RELATION)
+            in_turn = start < turn_end
+            yield new(
+                record,
+                (
+                    document,
+                    number if in_turn else None,
+                    speaker if in_turn else "",
+                    coder,
+                    code_id,
+                    path,
+                    name,
+                    start,
+                    end,
+                    text[start:end],
+                    memo,
+                    versions.get(version_id),
+                    created_at,
+                    updated_at,
+                    relation[0] or "",
+                    relation[1] or "",
+                    relation[2] or "",
+                    relation[3],
+                    relation[4],
+                ),
             )
-            # Turns by start; codings come by start too, so one pointer walks along.
-            n_turns = len(turns)
-            after = 0  # turns starting at or before the current coding
-            next_start = turns[0][0] if turns else _NEVER
-            turn_end, number, speaker = -1, None, ""
-            relation = NO_RELATION
-            for (
-                start,
-                end,
-                code_id,
-                coder_id,
-                memo,
-                version_id,
-                row_created,
-                row_updated,
-                pk,
-            ) in batch.rows:
-                if row_created != created:
-                    created, created_at = row_created, moment(row_created)
-                if row_updated != updated:
-                    updated = row_updated
-                    updated_at = (
-                        created_at
-                        if row_updated == row_created
-                        else moment(row_updated)
-                    )
-                if start >= next_start:
-                    while after < n_turns and turns[after][0] <= start:
-                        after += 1
-                    _start, turn_end, number, speaker = turns[after - 1]
-                    next_start = turns[after][0] if after < n_turns else _NEVER
-                coder = names.get(coder_id)
-                if coder is None:
-                    coder = names[coder_id] = coder_name(coder_id)
-                path, name = paths.get(code_id, no_code)
-                if relations is not None:
-                    relation = relations.get(pk, NO_RELATION)
-                in_turn = start < turn_end
-                yield new(
-                    record,
-                    (
-                        document,
-                        number if in_turn else None,
-                        speaker if in_turn else "",
-                        coder,
-                        code_id,
-                        path,
-                        name,
-                        start,
-                        end,
-                        text[start:end],
-                        memo,
-                        versions.get(version_id),
-                        created_at,
-                        updated_at,
-                        relation[0] or "",
-                        relation[1] or "",
-                        relation[2] or "",
-                        relation[3],
-                        relation[4],
-                    ),
-                )
 
 
 def iter_segment_records(

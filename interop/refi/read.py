@@ -1429,52 +1429,13 @@ class _ProjectReader:
         selections: list[_RawSelection] = []
         case_refs: set[str] = set()
         for selection in _elements(element, "PlainTextSelection"):
-            sel_guid = self.guids(selection.get("guid")) or canonical_guid(
-                f"regie-selection:{guid}:{len(selections)}"
-            )
-            try:
-                start = int((selection.get("startPosition") or "").strip())
-                end = int((selection.get("endPosition") or "").strip())
-            except ValueError:
-                raise RefiError(
-                    "bad_selection",
-                    _(
-                        "The source “%(source)s” has a coded passage without valid "
-                        "start and end positions. The file is damaged; export the "
-                        "project again."
-                    ),
-                    source=name,
-                ) from None
-            user = self.guids(selection.get("creatingUser")) or self.guids(
-                selection.get("modifyingUser")
-            )
-            codings, cases = self._codings(selection, sel_guid, user, name)
+            raw_selection, cases = self._selection(selection, guid, name, selections)
+            selections.append(raw_selection)
             case_refs |= cases
-            self._note_refs(selection, sel_guid)
-            description = _description(selection)
-            hints = [
-                hint for hint in (selection.get("name") or "", description) if hint
-            ]
-            selections.append(
-                _RawSelection(sel_guid, start, end, codings, description, hints)
-            )
         whole, cases = self._codings(element, guid, source_user, name)
         case_refs |= cases
         self._note_refs(element, guid)
-        warnings: list[RefiWarning] = []
-        if case_refs:
-            for case_guid in case_refs:
-                self.case_guids[case_guid].source_guids.append(guid)
-            warnings.append(
-                RefiWarning(
-                    "case_codings",
-                    _(
-                        "In “%(source)s”, passages coded with a case were imported as "
-                        "the whole source belonging to that case."
-                    ),
-                    {"source": name},
-                )
-            )
+        warnings = self._case_codings(case_refs, guid, name)
         source = RefiTextSource(
             guid=guid,
             name=name,
@@ -1507,6 +1468,58 @@ class _ProjectReader:
             self._outside(name, text_map, selections)
         return analysis
 
+    def _selection(
+        self,
+        selection: etree._Element,
+        source_guid: str,
+        name: str,
+        before: list[_RawSelection],
+    ) -> tuple[_RawSelection, set[str]]:
+        """One coded passage of a source, and the cases it is coded with."""
+        sel_guid = self.guids(selection.get("guid")) or canonical_guid(
+            f"regie-selection:{source_guid}:{len(before)}"
+        )
+        try:
+            start = int((selection.get("startPosition") or "").strip())
+            end = int((selection.get("endPosition") or "").strip())
+        except ValueError:
+            raise RefiError(
+                "bad_selection",
+                _(
+                    "The source “%(source)s” has a coded passage without valid "
+                    "start and end positions. The file is damaged; export the "
+                    "project again."
+                ),
+                source=name,
+            ) from None
+        user = self.guids(selection.get("creatingUser")) or self.guids(
+            selection.get("modifyingUser")
+        )
+        codings, cases = self._codings(selection, sel_guid, user, name)
+        self._note_refs(selection, sel_guid)
+        description = _description(selection)
+        hints = [hint for hint in (selection.get("name") or "", description) if hint]
+        return _RawSelection(sel_guid, start, end, codings, description, hints), cases
+
+    def _case_codings(
+        self, case_refs: set[str], guid: str, name: str
+    ) -> list[RefiWarning]:
+        """A source coded with cases belongs to those cases, as a whole."""
+        if not case_refs:
+            return []
+        for case_guid in case_refs:
+            self.case_guids[case_guid].source_guids.append(guid)
+        return [
+            RefiWarning(
+                "case_codings",
+                _(
+                    "In “%(source)s”, passages coded with a case were imported as "
+                    "the whole source belonging to that case."
+                ),
+                {"source": name},
+            )
+        ]
+
     def _outside(
         self, name: str, text_map: _TextMap, selections: list[_RawSelection]
     ) -> None:
@@ -1537,23 +1550,61 @@ class _ProjectReader:
         chosen = analysis.chosen
         assert chosen is not None
         source.offset_unit = analysis.unit or chosen.units[0]
-        norm = source.text
         if not analysis.decisive and chosen.score <= _best_other(analysis):
+            source.warnings.append(self._offsets_assumed(source))
+        empty, mismatched = self._place_selections(analysis, chosen)
+        if mismatched:
+            source.warnings.append(self._passages_differ(source, mismatched))
+        if empty:
             source.warnings.append(
                 RefiWarning(
-                    "offsets_assumed",
+                    "empty_passages",
                     _(
-                        "The positions of the coded passages in “%(source)s” could be "
-                        "read in more than one way; Regie assumed %(unit)s. Check a few "
-                        "passages against %(origin)s."
+                        "In “%(source)s”, empty coded passages were left out "
+                        "(%(count)s)."
                     ),
-                    {
-                        "source": source.name,
-                        "unit": OFFSET_UNIT_LABELS[source.offset_unit],
-                        "origin": self.origin or _("the other program"),
-                    },
+                    {"source": source.name, "count": empty},
                 )
             )
+        if analysis.whole_source_codings and source.text:
+            _add_whole_source(analysis)
+        return source
+
+    def _offsets_assumed(self, source: RefiTextSource) -> RefiWarning:
+        return RefiWarning(
+            "offsets_assumed",
+            _(
+                "The positions of the coded passages in “%(source)s” could be "
+                "read in more than one way; Regie assumed %(unit)s. Check a few "
+                "passages against %(origin)s."
+            ),
+            {
+                "source": source.name,
+                "unit": OFFSET_UNIT_LABELS[source.offset_unit],
+                "origin": self.origin or _("the other program"),
+            },
+        )
+
+    def _passages_differ(self, source: RefiTextSource, count: int) -> RefiWarning:
+        return RefiWarning(
+            "passages_differ",
+            _(
+                "In “%(source)s”, some coded passages (%(count)s) do not show "
+                "the quotation %(origin)s stored with them; check them."
+            ),
+            {
+                "source": source.name,
+                "count": count,
+                "origin": self.origin or _("the other program"),
+            },
+        )
+
+    @staticmethod
+    def _place_selections(analysis: _SourceAnalysis, chosen) -> tuple[int, int]:
+        """Add the selections at the chosen spans; (empty ones left out, ones
+        whose stored quotation is found elsewhere in the text)."""
+        source = analysis.source
+        norm = source.text
         empty = 0
         mismatched = 0
         squashed = _squash(norm) if any(s.hints for s in analysis.selections) else ""
@@ -1578,53 +1629,31 @@ class _ProjectReader:
                     notes=[],  # filled from the NoteRefs by _attach_notes
                 )
             )
-        if mismatched:
-            source.warnings.append(
-                RefiWarning(
-                    "passages_differ",
-                    _(
-                        "In “%(source)s”, some coded passages (%(count)s) do not show "
-                        "the quotation %(origin)s stored with them; check them."
-                    ),
-                    {
-                        "source": source.name,
-                        "count": mismatched,
-                        "origin": self.origin or _("the other program"),
-                    },
-                )
-            )
-        if empty:
-            source.warnings.append(
-                RefiWarning(
-                    "empty_passages",
-                    _(
-                        "In “%(source)s”, empty coded passages were left out "
-                        "(%(count)s)."
-                    ),
-                    {"source": source.name, "count": empty},
-                )
-            )
-        if analysis.whole_source_codings and norm:
-            source.selections.append(
-                RefiSelection(
-                    guid=analysis.whole_source_guid
-                    or canonical_guid(f"regie-whole-source:{source.guid}"),
-                    start=0,
-                    end=len(norm),
-                    codings=analysis.whole_source_codings,
-                )
-            )
-            source.warnings.append(
-                RefiWarning(
-                    "whole_source_coding",
-                    _(
-                        "“%(source)s” was coded as a whole; that coding was imported as "
-                        "one passage covering the whole text."
-                    ),
-                    {"source": source.name},
-                )
-            )
-        return source
+        return empty, mismatched
+
+
+def _add_whole_source(analysis: _SourceAnalysis) -> None:
+    """Codings of the source as a whole become one passage over all its text."""
+    source = analysis.source
+    source.selections.append(
+        RefiSelection(
+            guid=analysis.whole_source_guid
+            or canonical_guid(f"regie-whole-source:{source.guid}"),
+            start=0,
+            end=len(source.text),
+            codings=analysis.whole_source_codings,
+        )
+    )
+    source.warnings.append(
+        RefiWarning(
+            "whole_source_coding",
+            _(
+                "“%(source)s” was coded as a whole; that coding was imported as "
+                "one passage covering the whole text."
+            ),
+            {"source": source.name},
+        )
+    )
 
 
 def _check_root(root: etree._Element, filename: str) -> None:
