@@ -91,45 +91,6 @@ def segment_cells(
     ]
 
 
-class _DocumentCells:
-    """The leading cells of a document's rows, made once per document."""
-
-    def __init__(self, project: str, attribute_names: Sequence[str]) -> None:
-        self.project = project
-        self.attribute_names = attribute_names
-        self.document = None
-        self.cells: list[object] = []
-
-    def __call__(self, document) -> list[object]:
-        if document is not self.document:
-            self.document = document
-            attributes = document.attributes
-            self.cells = [
-                self.project,
-                document.id,
-                document.title,
-                document.case_label,
-                *(attributes.get(n, "") for n in self.attribute_names),
-            ]
-        return self.cells
-
-
-class _IsoTimes:
-    """Aware date-times as ISO 8601 in ``zone``, each distinct one made text once."""
-
-    def __init__(self, zone) -> None:
-        self.zone = zone
-        self.known: dict = {}
-
-    def __call__(self, moment: datetime) -> str:
-        found = self.known.get(moment)
-        if found is None:
-            if len(self.known) > 1000:  # time stamps rarely repeat far apart
-                self.known.clear()
-            found = self.known[moment] = moment.astimezone(self.zone).isoformat()
-        return found
-
-
 def iter_segment_cells(
     records: Iterable[SegmentRecord], *, project: str, attribute_names: Sequence[str]
 ) -> Iterator[list[object]]:
@@ -137,11 +98,30 @@ def iter_segment_cells(
     zone looked up once, each time stamp made text once, a document's cells once."""
     from django.utils import timezone
 
-    head = _DocumentCells(project, attribute_names)
-    iso = _IsoTimes(timezone.get_current_timezone())
+    zone = timezone.get_current_timezone()
+    stamps: dict = {}
+    document = None
+    head: list[object] = []
     for r in records:
+        if r.document is not document:
+            document = r.document
+            head = [
+                project,
+                document.id,
+                document.title,
+                document.case_label,
+                *(document.attributes.get(n, "") for n in attribute_names),
+            ]
+        created = stamps.get(r.created_at)
+        if created is None:
+            if len(stamps) > 1000:  # time stamps rarely repeat far apart
+                stamps.clear()
+            created = stamps[r.created_at] = r.created_at.astimezone(zone).isoformat()
+        updated = stamps.get(r.updated_at)
+        if updated is None:
+            updated = stamps[r.updated_at] = r.updated_at.astimezone(zone).isoformat()
         yield [
-            *head(r.document),
+            *head,
             r.speaker,
             r.turn_number,
             r.coder,
@@ -153,8 +133,8 @@ def iter_segment_cells(
             r.text,
             r.memo,
             r.codebook_version,
-            iso(r.created_at),
-            iso(r.updated_at),
+            created,
+            updated,
             r.source_actor,
             r.target_actor,
             r.flow,
@@ -493,91 +473,54 @@ class _BatchLines:
         return parts, len(rows)
 
 
-class _RecordLine:
-    """One ``SegmentRecord`` as a CSV line, what repeats made safe and quoted once
-    (a document's columns, a code, a relation, the last time stamp)."""
+class _RecordCells:
+    """What repeats on the lines of ``SegmentRecord``s, made safe and quoted once:
+    a document's leading columns, a code, a relation."""
 
     def __init__(
         self, cells: _Cells, project: str, attribute_names: Sequence[str]
     ) -> None:
-        from django.utils import timezone
-
         self.cells = cells
         self.d = cells.delimiter
-        self.local = LocalTimes(timezone.get_current_timezone()).__call__
         self.project_cell = cells(project)
         self.attribute_names = attribute_names
         self.codes: dict[tuple, str] = {}
         self.relations: dict[tuple, str] = {}
-        self.document = None
-        self.prefix = ""  # "project;…;attributes;"
-        self.last_moment: datetime | None = None
-        self.last_text = ""
 
-    def _prefix(self, document) -> str:
-        if document is not self.document:
-            cells, attributes = self.cells, document.attributes
-            self.document = document
-            self.prefix = self.d.join(
-                [
-                    self.project_cell,
-                    str(document.id),
-                    cells(document.title),
-                    cells(document.case_label),
-                    *(cells(attributes.get(n, "")) for n in self.attribute_names),
-                    "",
-                ]
-            )
-        return self.prefix
-
-    def _code(self, r: SegmentRecord) -> str:
-        key = (r.code_id, r.code_path, r.code_name)
-        code = self.codes.get(key)
-        if code is None:
-            cells = self.cells
-            code = self.codes[key] = self.d.join(
-                [str(r.code_id), cells(r.code_path), cells(r.code_name)]
-            )
-        return code
-
-    def _time(self, moment: datetime) -> str:
-        return self.local((moment - _CLOCK_ORIGIN) // _MICROSECOND)
-
-    def _times(self, r: SegmentRecord) -> str:
-        if r.created_at != self.last_moment:
-            self.last_moment = r.created_at
-            self.last_text = self._time(r.created_at)
-        created = self.last_text
-        updated = created if r.updated_at == r.created_at else self._time(r.updated_at)
-        return f"{created}{self.d}{updated}"
-
-    def _relation(self, r: SegmentRecord) -> str:
-        key = (r.source_actor, r.target_actor, r.flow, r.mutual, r.occasional)
-        relation = self.relations.get(key)
-        if relation is None:
-            cells = self.cells
-            relation = self.relations[key] = self.d.join(
-                [
-                    cells(r.source_actor),
-                    cells(r.target_actor),
-                    cells(r.flow),
-                    _FLAGS[r.mutual],
-                    _FLAGS[r.occasional],
-                ]
-            )
-        return relation
-
-    def __call__(self, r: SegmentRecord) -> str:
-        cells, d = self.cells, self.d
-        text = cells.free(r.text) if r.text else r.text
-        memo = cells.free(r.memo) if r.memo else r.memo
-        number = "" if r.turn_number is None else r.turn_number
-        version = "" if r.codebook_version is None else r.codebook_version
-        return (
-            f"{self._prefix(r.document)}{cells(r.speaker)}{d}{number}{d}"
-            f"{cells(r.coder)}{d}{self._code(r)}{d}{r.start}{d}{r.end}{d}{text}{d}"
-            f"{memo}{d}{version}{d}{self._times(r)}{d}{self._relation(r)}\r\n"
+    def prefix(self, document) -> str:
+        """``project;…;attributes;`` of a document's lines."""
+        cells, attributes = self.cells, document.attributes
+        return self.d.join(
+            [
+                self.project_cell,
+                str(document.id),
+                cells(document.title),
+                cells(document.case_label),
+                *(cells(attributes.get(n, "")) for n in self.attribute_names),
+                "",
+            ]
         )
+
+    def code(self, r: SegmentRecord) -> str:
+        key = (r.code_id, r.code_path, r.code_name)
+        found = self.codes[key] = self.d.join(
+            [str(r.code_id), self.cells(r.code_path), self.cells(r.code_name)]
+        )
+        return found
+
+    def relation(self, key: tuple) -> str:
+        cells = self.cells
+        source, target, flow, mutual, occasional = key
+        found = self.relations[key] = self.d.join(
+            [
+                cells(source),
+                cells(target),
+                cells(flow),
+                _FLAGS[mutual],
+                _FLAGS[occasional],
+            ]
+        )
+        return found
 
 
 def _record_lines(
@@ -587,11 +530,44 @@ def _record_lines(
     attribute_names: Sequence[str],
     rows_per_part: int = 1000,
 ) -> Iterator[tuple[list[str], int]]:
-    """([text], rows) from records, row by row: the path for any iterable."""
-    line = _RecordLine(cells, project, attribute_names)
+    """([text], rows) from records, row by row: the path for any iterable.
+
+    One loop, no call per row where a cache answers (see ``_RecordCells``)."""
+    from django.utils import timezone
+
+    local = LocalTimes(timezone.get_current_timezone()).__call__
+    known = _RecordCells(cells, project, attribute_names)
+    codes, relations, d = known.codes, known.relations, cells.delimiter
+    document = None
+    prefix = ""
+    last_moment = None
+    last_text = ""
     lines: list[str] = []
-    for record in records:
-        lines.append(line(record))
+    for r in records:
+        if r.document is not document:
+            document = r.document
+            prefix = known.prefix(document)
+        code = codes.get((r.code_id, r.code_path, r.code_name)) or known.code(r)
+        text = cells.free(r.text) if r.text else r.text
+        memo = cells.free(r.memo) if r.memo else r.memo
+        created_at, updated_at = r.created_at, r.updated_at
+        if created_at != last_moment:
+            last_moment = created_at
+            last_text = local((created_at - _CLOCK_ORIGIN) // _MICROSECOND)
+        updated = (
+            last_text
+            if updated_at == created_at
+            else local((updated_at - _CLOCK_ORIGIN) // _MICROSECOND)
+        )
+        key = (r.source_actor, r.target_actor, r.flow, r.mutual, r.occasional)
+        relation = relations.get(key) or known.relation(key)
+        number, version = r.turn_number, r.codebook_version
+        lines.append(
+            f"{prefix}{cells(r.speaker)}{d}{'' if number is None else number}{d}"
+            f"{cells(r.coder)}{d}{code}{d}{r.start}{d}{r.end}{d}{text}{d}{memo}{d}"
+            f"{'' if version is None else version}{d}{last_text}{d}{updated}{d}"
+            f"{relation}\r\n"
+        )
         if len(lines) >= rows_per_part:
             yield ["".join(lines)], len(lines)
             lines.clear()
