@@ -45,7 +45,7 @@ from analysis.services.frequencies import frequencies_schedule_if_stale
 from analysis.services.results import analysis_badge, analysis_request
 from analysis.text import MatrixResult
 from coding.access import ProjectAccess, access_code, access_project
-from coding.api.exports import SEGMENT_FILTER_PARAMETERS
+from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.api.views import int_param
 
 # --- schema -------------------------------------------------------------------------

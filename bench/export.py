@@ -169,13 +169,13 @@ def _access(project_id: int) -> ProjectAccess:
 
 
 def measure_csv(project_id: int) -> None:
-    from coding.exports import iter_segment_csv
     from coding.segments import (
         SegmentFilter,
         attribute_names,
         filtered_codings,
         iter_segment_records,
     )
+    from interop.csv import iter_segment_csv
 
     access = _access(project_id)
     rss, hwm = memory()
@@ -225,7 +225,7 @@ def measure_csv(project_id: int) -> None:
 
 def measure_xlsx(project_id: int, rows_wanted: int) -> None:
     from coding.segments import SegmentFilter
-    from coding.services.exports import write_workbook
+    from interop.services.exports import write_workbook
 
     access = _access(project_id)
     documents = list(

@@ -615,4 +615,3 @@ class CodingChange(models.Model):
 
 
 from coding.models_agreement import *  # noqa: E402,F403
-from coding.models_interop import *  # noqa: E402,F403

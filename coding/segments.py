@@ -1,6 +1,6 @@
 """Coded segments: one filter for the retrieval page, the exports and the API.
 
-``SegmentFilter`` is parsed once from query parameters (``segment_filter_from_params``)
+``SegmentFilter`` is parsed once from query parameters (``SegmentFilterForm``)
 and applied on top of the codings a member may see (blind coding), so every surface
 that lists segments shows exactly the same rows.
 """
@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from coding.access import ProjectAccess
 from coding.models import (
@@ -49,80 +52,183 @@ class SegmentFilter:
     memo: str = ""
 
 
-def _ids(raw: str, name: str) -> tuple[int, ...]:
+def _ids(raw: str) -> tuple[int, ...]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     bad = [p for p in parts if not p.isdigit()]
     if bad:
-        raise ValidationError(
-            {name: _("“%(value)s” is not a number.") % {"value": bad[0]}}
-        )
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": bad[0]})
     return tuple(int(p) for p in parts)
 
 
-def _refuse_nul(params: Mapping) -> None:
-    """A NUL character cannot be part of any text here (PostgreSQL refuses it in a
-    query): say so instead of failing."""
+def _nul_key(params: Mapping) -> str | None:
+    """The first parameter holding a NUL character (PostgreSQL refuses it in a
+    query, so no text here can hold one), or ``None``."""
     getlist = getattr(params, "getlist", None)
     for key in params:
         values = getlist(key) if getlist else params[key]
         for value in values if isinstance(values, list | tuple) else [values]:
             if isinstance(value, str) and "\x00" in value:
-                raise ValidationError(
-                    {key: _("A filter cannot contain a NUL character.")}
-                )
+                return key
+    return None
 
 
-def segment_filter_from_params(params: Mapping) -> SegmentFilter:
-    """Read ``codes, coders, documents, attribute, text, memo, match, subcodes``.
+class _Given(forms.TextInput):
+    """One text parameter; ``default`` when it is absent (not when it is empty)."""
 
-    ``coders`` takes ids or usernames; ``attribute`` is ``name=value`` and may repeat.
-    """
-    _refuse_nul(params)
-    coder_ids: list[int] = []
-    raw_coders = [p.strip() for p in params.get("coders", "").split(",") if p.strip()]
-    if raw_coders:
-        names = [p for p in raw_coders if not p.isdigit()]
-        coder_ids = [int(p) for p in raw_coders if p.isdigit()]
+    def __init__(self, default: str = "") -> None:
+        super().__init__()
+        self.default = default
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name, self.default)
+        return self.default if value is None else value
+
+
+class _Repeated(forms.MultipleHiddenInput):
+    """A parameter that may repeat (``attribute=a=1&attribute=b=2``), or a list."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else data.get(name, [])
+        return [values] if isinstance(values, str) else list(values or [])
+
+
+class _IdsField(forms.Field):
+    """Comma-separated ids."""
+
+    widget = _Given
+
+    def clean(self, value) -> tuple[int, ...]:
+        return _ids(str(value))
+
+
+class _CodersField(forms.Field):
+    """Comma-separated user ids or user names, as user ids."""
+
+    widget = _Given
+
+    def clean(self, value) -> tuple[int, ...]:
+        raw = [p.strip() for p in str(value).split(",") if p.strip()]
+        names = [p for p in raw if not p.isdigit()]
         found = dict(
             User.objects.filter(username__in=names).values_list("username", "pk")
+            if names
+            else []
         )
         missing = [n for n in names if n not in found]
         if missing:
             raise ValidationError(
-                {"coders": _("There is no user “%(name)s”.") % {"name": missing[0]}}
+                _("There is no user “%(name)s”.") % {"name": missing[0]}
             )
-        coder_ids += list(found.values())
-    attributes = []
-    getlist = getattr(params, "getlist", None)
-    raw_attributes = getlist("attribute") if getlist else params.get("attribute", [])
-    if isinstance(raw_attributes, str):
-        raw_attributes = [raw_attributes]
-    for item in raw_attributes:
-        if not item.strip():
-            continue
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ValidationError(
-                {
-                    "attribute": _(
+        return (*(int(p) for p in raw if p.isdigit()), *found.values())
+
+
+class _AttributesField(forms.Field):
+    """``name=value`` pairs, all of which must hold."""
+
+    widget = _Repeated
+
+    def clean(self, value) -> tuple[tuple[str, str], ...]:
+        pairs = []
+        for item in value:
+            if not item.strip():
+                continue
+            name, sep, found = item.partition("=")
+            if not sep or not name.strip():
+                raise ValidationError(
+                    _(
                         "Write an attribute filter as name=value, e.g. niveau=middenveld."
                     )
-                }
-            )
-        attributes.append((name.strip(), value.strip()))
-    match = params.get("match", "any")
-    if match not in {"any", "all"}:
-        raise ValidationError({"match": _("Use match=any or match=all.")})
-    return SegmentFilter(
-        codes=_ids(params.get("codes", ""), "codes"),
-        include_subcodes=params.get("subcodes", "1") not in {"0", "false", "no"},
-        match_all=match == "all",
-        coders=tuple(coder_ids),
-        documents=_ids(params.get("documents", ""), "documents"),
-        attributes=tuple(attributes),
-        text=params.get("text", "").strip(),
-        memo=params.get("memo", "").strip(),
+                )
+            pairs.append((name.strip(), found.strip()))
+        return tuple(pairs)
+
+
+class _ChoiceField(forms.Field):
+    def __init__(self, *, choices: set[str], default: str, message: str) -> None:
+        super().__init__(widget=_Given(default))
+        self.choices, self.message = choices, message
+
+    def clean(self, value) -> str:
+        if value not in self.choices:
+            raise ValidationError(_(self.message))
+        return value
+
+
+class _FlagField(forms.Field):
+    """On unless ``0``, ``false`` or ``no``."""
+
+    def __init__(self) -> None:
+        super().__init__(widget=_Given("1"))
+
+    def clean(self, value) -> bool:
+        return value not in {"0", "false", "no"}
+
+
+class _TextField(forms.Field):
+    widget = _Given
+
+    def clean(self, value) -> str:
+        return str(value).strip()
+
+
+class SegmentFilterForm(forms.Form):
+    """The segment filter's query parameters, read once for every entry point (the
+    segments page, analysis cells, exports, the API, ``export_segments``).
+
+    Takes a ``QueryDict`` or a plain dict: ``codes, coders, documents, attribute,
+    text, memo, match, subcodes``. ``coders`` takes ids or user names;
+    ``attribute`` is ``name=value`` and may repeat. Fields are checked in the
+    order below, and ``segment_filter()`` reports the first error only (the
+    pages and the API have always shown one).
+    """
+
+    coders = _CodersField()
+    attribute = _AttributesField()
+    match = _ChoiceField(
+        choices={"any", "all"},
+        default="any",
+        message=gettext_noop("Use match=any or match=all."),
     )
+    codes = _IdsField()
+    documents = _IdsField()
+    subcodes = _FlagField()
+    text = _TextField()
+    memo = _TextField()
+
+    def full_clean(self) -> None:
+        key = _nul_key(self.data)
+        if key is None:
+            super().full_clean()
+            return
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self._errors[key] = self.error_class(
+            [_("A filter cannot contain a NUL character.")]
+        )
+
+    def segment_filter(self) -> SegmentFilter:
+        """The filter; ``ValidationError`` ``{parameter: message}`` if it is not valid."""
+        if not self.is_valid():
+            key, messages = next(iter(self.errors.items()))
+            raise ValidationError({key: messages[0]})
+        data = self.cleaned_data
+        return SegmentFilter(
+            codes=data["codes"],
+            include_subcodes=data["subcodes"],
+            match_all=data["match"] == "all",
+            coders=data["coders"],
+            documents=data["documents"],
+            attributes=data["attribute"],
+            text=data["text"],
+            memo=data["memo"],
+        )
+
+
+def segment_filter_from_params(params: Mapping) -> SegmentFilter:
+    """``SegmentFilterForm(params).segment_filter()``, for callers that only need
+    the filter."""
+    return SegmentFilterForm(params).segment_filter()
 
 
 def _code_ids_with_subcodes(
@@ -197,15 +303,27 @@ def filtered_codings(
     return codings
 
 
-@dataclass
-class SegmentRow:
-    project: str
-    document_id: int
-    document_title: str
+@dataclass(frozen=True)
+class SegmentDocument:
+    """What every segment of one document shares (fetched once per document)."""
+
+    id: int
+    title: str
     case_label: str
     attributes: dict[str, str]
-    speaker: str
+
+
+class SegmentRecord(NamedTuple):
+    """One coded segment, as every export and list reads it (``iter_segment_records``).
+
+    A named tuple: made at the speed of a plain tuple (a million per export) and
+    read by name. ``document`` is shared by the segments of a document; the
+    relation fields (network app) are empty or ``None`` for other codings.
+    """
+
+    document: SegmentDocument
     turn_number: int | None
+    speaker: str
     coder: str
     code_id: int
     code_path: str
@@ -217,47 +335,15 @@ class SegmentRow:
     codebook_version: int | None
     created_at: datetime
     updated_at: datetime
-    extra: dict[str, object] = field(default_factory=dict)
-    # relation fields (network app); empty/None for codings without a relation
-    source_actor: str = ""
-    target_actor: str = ""
-    flow: str = ""
-    mutual: bool | None = None
-    occasional: bool | None = None
+    source_actor: str
+    target_actor: str
+    flow: str
+    mutual: bool | None
+    occasional: bool | None
 
 
-@dataclass(frozen=True)
-class SegmentDocument:
-    """What every segment of one document shares (fetched once per document)."""
-
-    id: int
-    title: str
-    case_label: str
-    attributes: dict[str, str]
-
-
-# The fields of a segment record, in order (see ``iter_segment_records``).
-SEGMENT_RECORD_FIELDS = (
-    "document",
-    "turn_number",
-    "speaker",
-    "coder",
-    "code_id",
-    "code_path",
-    "code_name",
-    "start",
-    "end",
-    "text",
-    "memo",
-    "codebook_version",
-    "created_at",
-    "updated_at",
-    "source_actor",
-    "target_actor",
-    "flow",
-    "mutual",
-    "occasional",
-)
+# The fields of a segment record, in order.
+SEGMENT_RECORD_FIELDS = SegmentRecord._fields
 # A raw row of a ``SegmentBatch``, as the database sends it: ids rather than names,
 # time stamps as microseconds since ``TIME_ORIGIN`` (PostgreSQL's own form).
 RAW_FIELDS = (
@@ -349,6 +435,18 @@ def _reading(queryset: QuerySet) -> Iterator[Callable[[], list[tuple]]]:
         yield cursor.fetchall
 
 
+def _after(base: QuerySet, after: tuple[int, int, int] | None) -> QuerySet:
+    """The rows of ``base`` past ``(start, end, id)`` (keyset paging)."""
+    if after is None:
+        return base
+    start, end, pk = after
+    return base.filter(start__gte=start).filter(
+        Q(start__gt=start)
+        | Q(start=start, end__gt=end)
+        | Q(start=start, end=end, pk__gt=pk)
+    )
+
+
 def _same(batch: SegmentBatch) -> SegmentBatch:
     return batch
 
@@ -366,8 +464,7 @@ def _has_relations(project_id: int) -> bool:
 class SegmentRecords:
     """The segments of ``codings`` in document order (start, end, id), streamed.
 
-    An iterator of plain tuples, one per segment, holding ``SEGMENT_RECORD_FIELDS``
-    (``document`` is a ``SegmentDocument`` shared by the segments of a document).
+    An iterator of ``SegmentRecord``s, one per segment.
     ``batches()`` gives the same segments as the database sends them, and
     ``map_batches(render)`` renders each batch while the database already reads
     the next: the CSV export makes its text straight from ids and offsets, with
@@ -388,7 +485,7 @@ class SegmentRecords:
         self.codings = codings
         self.chunk_size = chunk_size
         self._names: dict[int, str] | None = None
-        self._records: Iterator[tuple] | None = None
+        self._records: Iterator[SegmentRecord] | None = None
 
     @cached_property
     def paths(self) -> dict[int, tuple[str, str]]:
@@ -439,12 +536,38 @@ class SegmentRecords:
         before (``coder_name`` answers from memory), ``paths`` and ``versions``
         are read. Nothing is left running when a result is yielded.
         """
-        chunk_size = self.chunk_size
         self.paths, self.versions  # noqa: B018 (read now, outside any pipeline)
         # Relation columns cost four joins a row; most projects have no relations.
         relations = _has_relations(self.access.project.pk)
         values = (*RAW_FIELDS, *_RELATION_VALUES) if relations else RAW_FIELDS
-        width = len(RAW_FIELDS)
+        waiting: SegmentBatch | None = None  # read, not yet rendered
+        for document, text, turns in self._documents():
+            base = (
+                self.codings.filter(document_id=document.id)
+                .order_by("start", "end", "pk")
+                .values_list(*values)
+            )
+            after: tuple[int, int, int] | None = None
+            more = True
+            while more:
+                # One row more than a chunk tells whether another chunk follows.
+                with _reading(_after(base, after)[: self.chunk_size + 1]) as read:
+                    rendered = None if waiting is None else (render(waiting),)
+                    rows = read()
+                if rendered is not None:
+                    yield rendered[0]
+                    waiting = None
+                more = len(rows) > self.chunk_size
+                rows, found = self._split(rows[: self.chunk_size], relations)
+                if rows:
+                    waiting = SegmentBatch(document, text, turns, rows, found)
+                    last = rows[-1]
+                    after = (last[0], last[1], last[-1])
+        if waiting is not None:
+            yield render(waiting)
+
+    def _documents(self) -> Iterator[tuple[SegmentDocument, str, list[tuple]]]:
+        """Each document with codings, its text and speaker turns, by id."""
         documents = list(
             Document.objects.filter(
                 Exists(self.codings.filter(document_id=OuterRef("pk")))
@@ -452,7 +575,6 @@ class SegmentRecords:
             .order_by("pk")
             .values_list("pk", "title", "case__label", "case__attributes")
         )
-        waiting: SegmentBatch | None = None  # read, not yet rendered
         for document_id, title, case_label, attributes in documents:
             text = (
                 Document.objects.filter(pk=document_id)
@@ -461,122 +583,96 @@ class SegmentRecords:
             )
             if text is None:  # deleted while we were exporting
                 continue
+            turns = list(
+                SpeakerTurn.objects.filter(document_id=document_id)
+                .order_by("start")
+                .values_list("start", "end", "number", "speaker")
+            )
             document = SegmentDocument(
                 id=document_id,
                 title=title,
                 case_label=case_label or "",
                 attributes={k: str(v) for k, v in (attributes or {}).items()},
             )
-            turns = list(
-                SpeakerTurn.objects.filter(document_id=document_id)
-                .order_by("start")
-                .values_list("start", "end", "number", "speaker")
-            )
-            base = (
-                self.codings.filter(document_id=document_id)
-                .order_by("start", "end", "pk")
-                .values_list(*values)
-            )
-            after: tuple[int, int, int] | None = None
-            while True:
-                chunk = base
-                if after is not None:
-                    start, end, pk = after
-                    chunk = base.filter(start__gte=start).filter(
-                        Q(start__gt=start)
-                        | Q(start=start, end__gt=end)
-                        | Q(start=start, end=end, pk__gt=pk)
-                    )
-                # One row more than a chunk tells whether another chunk follows.
-                with _reading(chunk[: chunk_size + 1]) as rows_read:
-                    rendered = None if waiting is None else (render(waiting),)
-                    rows = rows_read()
-                if rendered is not None:
-                    yield rendered[0]
-                    waiting = None
-                more = len(rows) > chunk_size
-                if more:
-                    rows.pop()
-                found = None
-                if relations:
-                    found = {
-                        row[width - 1]: row[width:]
-                        for row in rows
-                        if row[width:] != NO_RELATION
-                    }
-                    rows = [row[:width] for row in rows]
-                if rows:
-                    for coder_id in {row[3] for row in rows}:
-                        self.coder_name(coder_id)
-                    waiting = SegmentBatch(document, text, turns, rows, found)
-                if not more:
-                    break
-                last = rows[-1]
-                after = (last[0], last[1], last[-1])
-        if waiting is not None:
-            yield render(waiting)
+            yield document, text, turns
 
-    def __iter__(self) -> Iterator[tuple]:
+    def _split(
+        self, rows: list[tuple], relations: bool
+    ) -> tuple[list[tuple], dict[int, tuple] | None]:
+        """Raw rows without their relation columns, and the relations by coding
+        id; the coders named (so ``render`` never queries)."""
+        found = None
+        if relations:
+            width = len(RAW_FIELDS)
+            found = {
+                row[width - 1]: row[width:]
+                for row in rows
+                if row[width:] != NO_RELATION
+            }
+            rows = [row[:width] for row in rows]
+        for coder_id in {row[3] for row in rows}:
+            self.coder_name(coder_id)
+        return rows, found
+
+    def __iter__(self) -> Iterator[SegmentRecord]:
         # The generator itself: a loop over it does not go through ``__next__``.
         if self._records is None:
             self._records = self._iter_records()
         return self._records
 
-    def __next__(self) -> tuple:
+    def __next__(self) -> SegmentRecord:
         return next(iter(self))
 
-    def _iter_records(self) -> Iterator[tuple]:
-        paths, versions, coder_name = self.paths, self.versions, self.coder_name
+    def _iter_records(self) -> Iterator[SegmentRecord]:
         names: dict[int, str] = {}
+        for batch in self.batches():
+            yield from self._batch_records(batch, names)
+
+    def _batch_records(
+        self, batch: SegmentBatch, names: dict[int, str]
+    ) -> Iterator[SegmentRecord]:
+        """The records of one batch; ``names`` caches coder names across batches.
+
+        One loop, no call per segment: it runs a million times in an export."""
+        # tuple.__new__ makes a named tuple as fast as a plain one (no Python
+        # __new__ call per segment).
+        new, record = tuple.__new__, SegmentRecord
+        paths, versions, coder_name = self.paths, self.versions, self.coder_name
+        document, text, turns, relations = (
+            batch.document,
+            batch.text,
+            batch.turns,
+            batch.relations,
+        )
         no_code = ("", "")
         created = updated = None
         created_at = updated_at = TIME_ORIGIN
-        for batch in self.batches():
-            document, text, turns, relations = (
-                batch.document,
-                batch.text,
-                batch.turns,
-                batch.relations,
-            )
-            # Turns by start; codings come by start too, so one pointer walks along.
-            n_turns = len(turns)
-            after = 0  # turns starting at or before the current coding
-            next_start = turns[0][0] if turns else _NEVER
-            turn_end, number, speaker = -1, None, ""
-            relation = NO_RELATION
-            for (
-                start,
-                end,
-                code_id,
-                coder_id,
-                memo,
-                version_id,
-                row_created,
-                row_updated,
-                pk,
-            ) in batch.rows:
-                if row_created != created:
-                    created, created_at = row_created, moment(row_created)
-                if row_updated != updated:
-                    updated = row_updated
-                    updated_at = (
-                        created_at
-                        if row_updated == row_created
-                        else moment(row_updated)
-                    )
-                if start >= next_start:
-                    while after < n_turns and turns[after][0] <= start:
-                        after += 1
-                    _start, turn_end, number, speaker = turns[after - 1]
-                    next_start = turns[after][0] if after < n_turns else _NEVER
-                coder = names.get(coder_id)
-                if coder is None:
-                    coder = names[coder_id] = coder_name(coder_id)
-                path, name = paths.get(code_id, no_code)
-                if relations is not None:
-                    relation = relations.get(pk, NO_RELATION)
-                in_turn = start < turn_end
-                yield (
+        # Turns by start; codings come by start too, so one pointer walks along.
+        n_turns = len(turns)
+        after = 0  # turns starting at or before the current coding
+        next_start = turns[0][0] if turns else _NEVER
+        turn_end, number, speaker = -1, None, ""
+        relation = NO_RELATION
+        for start, end, code_id, coder_id, memo, version_id, c, u, pk in batch.rows:
+            if c != created:
+                created, created_at = c, moment(c)
+            if u != updated:
+                updated, updated_at = u, created_at if u == c else moment(u)
+            if start >= next_start:
+                while after < n_turns and turns[after][0] <= start:
+                    after += 1
+                _start, turn_end, number, speaker = turns[after - 1]
+                next_start = turns[after][0] if after < n_turns else _NEVER
+            coder = names.get(coder_id)
+            if coder is None:
+                coder = names[coder_id] = coder_name(coder_id)
+            path, name = paths.get(code_id, no_code)
+            if relations is not None:
+                relation = relations.get(pk, NO_RELATION)
+            in_turn = start < turn_end
+            yield new(
+                record,
+                (
                     document,
                     number if in_turn else None,
                     speaker if in_turn else "",
@@ -596,70 +692,18 @@ class SegmentRecords:
                     relation[2] or "",
                     relation[3],
                     relation[4],
-                )
+                ),
+            )
 
 
 def iter_segment_records(
     access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 10_000
 ) -> SegmentRecords:
-    """Segments in document order (start, end, id) as plain tuples, streamed.
+    """Segments in document order (start, end, id) as ``SegmentRecord``s, streamed.
 
     See ``SegmentRecords``; the CSV export reads its ``batches()`` instead.
     """
     return SegmentRecords(access, codings, chunk_size)
-
-
-def iter_segment_rows(
-    access: ProjectAccess, codings: QuerySet[Coding], *, chunk_size: int = 5000
-) -> Iterator[SegmentRow]:
-    """Rows in document order, streamed from the database in chunks."""
-    project = access.project.name
-    for (
-        document,
-        number,
-        speaker,
-        coder,
-        code_id,
-        path,
-        name,
-        start,
-        end,
-        text,
-        memo,
-        version,
-        created_at,
-        updated_at,
-        source_actor,
-        target_actor,
-        flow,
-        mutual,
-        occasional,
-    ) in iter_segment_records(access, codings, chunk_size=chunk_size):
-        yield SegmentRow(
-            project=project,
-            document_id=document.id,
-            document_title=document.title,
-            case_label=document.case_label,
-            attributes=document.attributes,
-            speaker=speaker,
-            turn_number=number,
-            coder=coder,
-            code_id=code_id,
-            code_path=path,
-            code_name=name,
-            start=start,
-            end=end,
-            text=text,
-            memo=memo,
-            codebook_version=version,
-            created_at=created_at,
-            updated_at=updated_at,
-            source_actor=source_actor,
-            target_actor=target_actor,
-            flow=flow,
-            mutual=mutual,
-            occasional=occasional,
-        )
 
 
 def attribute_names(access: ProjectAccess) -> list[str]:

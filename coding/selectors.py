@@ -172,8 +172,6 @@ def label_end(text: str, start: int, end: int, speaker: str) -> int:
     return position
 
 
-
-
 def document_blocks(
     document: Document,
     turns: Sequence[TurnLike],

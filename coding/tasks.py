@@ -47,26 +47,6 @@ def catch_up_agreement_on_start(**kwargs) -> None:
     agreement_runs_resend()
 
 
-@shared_task(**job_options(time_limit=3660))  # JOB_TIME_LIMIT_SECONDS in services
-def run_export_job(*, job_id: int) -> None:
-    from coding.models import ExportJob
-    from coding.services.exports import export_job_run
-
-    if not ExportJob.objects.filter(pk=job_id).exists():
-        logger.info("export job %s is gone", job_id)
-        return
-    job = export_job_run(job_id=job_id)
-    logger.info("export job %s: %s", job_id, job.status if job else "gone")
-
-
-@worker_ready.connect
-def catch_up_exports_on_start(**kwargs) -> None:
-    """Export jobs a stopped worker left behind go out again."""
-    from coding.services.exports import export_jobs_resend
-
-    export_jobs_resend()
-
-
 @worker_ready.connect
 def reap_jobs_while_running(**kwargs) -> None:
     """Jobs a dead worker or a missing broker left behind go out again: at start,

@@ -12,6 +12,7 @@ class NetworkConfig(AppConfig):
         from coding import registry
         from network.api.codings import RELATION_API
         from network.audit import RELATION_EXTRA
+        from network.backup import NETWORK_BACKUP
         from network.hooks import ACTOR_ALIASES, NETWORK_DEMO, RELATION_TOOL
 
         registry.coding_extras.register(RELATION_EXTRA)
@@ -19,3 +20,5 @@ class NetworkConfig(AppConfig):
         registry.document_tools.register(RELATION_TOOL)
         registry.demo_steps.register(NETWORK_DEMO)
         registry.alias_sources.register(ACTOR_ALIASES)
+        for part in NETWORK_BACKUP:
+            registry.backup_parts.register(part)

@@ -18,7 +18,7 @@ urlpatterns = [
     ),
     path("", include("coding.urls_agreement")),
     path("", include("analysis.urls")),
-    path("", include("coding.urls_interop")),
+    path("", include("interop.urls")),
     path("", include("network.urls")),
     path(
         "accounts/login/",
@@ -31,7 +31,7 @@ urlpatterns = [
     path("api/v1/", include("coding.api.urls")),
     path("api/v1/", include("coding.api.urls_agreement")),
     path("api/v1/", include("analysis.api_urls")),
-    path("api/v1/", include("coding.api.urls_interop")),
+    path("api/v1/", include("interop.api_urls")),
     path("api/v1/", include("network.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -10,7 +10,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from coding.access import access_project
-from coding.api.exports import SEGMENT_FILTER_PARAMETERS
+from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.segment_pages import with_context
 from coding.segments import filtered_codings, segment_filter_from_params
 

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from coding.api import audit, exports, segments, team, versions, views
+from coding.api import audit, segments, team, versions, views
 from coding.api.views import token_request, token_response
 
 TokenView = extend_schema_view(
@@ -55,11 +55,6 @@ urlpatterns = [
         "projects/<int:project_id>/segments/",
         segments.SegmentListView.as_view(),
         name="api-segments",
-    ),
-    path(
-        "projects/<int:project_id>/export/segments.csv",
-        exports.SegmentsCsvView.as_view(),
-        name="api-export-segments-csv",
     ),
     path(
         "projects/<int:project_id>/assignments/",

@@ -28,8 +28,8 @@ from coding.services.codebook import (
     code_usage,
     codebook_rows,
 )
-from coding.services.interop import codebook_import_file
 from coding.views.base import error_messages
+from interop.services.refi import codebook_import_file
 
 MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
 

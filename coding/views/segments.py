@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from coding.access import ProjectAccess, access_project
 from coding.segment_pages import segment_page
-from coding.segments import SegmentFilter, filtered_codings, segment_filter_from_params
+from coding.segments import SegmentFilter, SegmentFilterForm, filtered_codings
 from coding.selectors import filter_choices
 from coding.views.base import error_messages
 
@@ -38,7 +38,7 @@ def segments(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     errors: list[str] = []
     try:
-        segment_filter = segment_filter_from_params(request.GET)
+        segment_filter = SegmentFilterForm(request.GET).segment_filter()
     except ValidationError as error:
         errors = error_messages(error)
         segment_filter = SegmentFilter()

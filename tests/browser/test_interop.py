@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-import coding.services.exports as exports
-from coding.models import Code, Coding, Document, ExportJob, PendingImport, Project
+import interop.services.exports as exports
+from coding.models import Code, Coding, Document, Project
+from interop.models import ExportJob, PendingImport
 from tests.browser.conftest import log_in
-from tests.coding.test_interop import _remove_written_files  # noqa: F401
 from tests.factories import (
     make_case,
     make_code,
@@ -28,6 +28,7 @@ from tests.factories import (
     make_user,
 )
 from tests.integration.test_celery_worker import worker  # noqa: F401
+from tests.interop.helpers import _remove_written_files  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "wachtwoord-123"

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-import coding.services.exports as exports
-from coding.models import ExportJob
+import interop.services.exports as exports
+from interop.models import ExportJob
 from tests.conftest import client_for
 from tests.factories import (
     make_code,

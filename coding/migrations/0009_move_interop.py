@@ -1,0 +1,18 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("coding", "0008_coding_change"),
+        ("interop", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(name="ExportJob"),
+                migrations.DeleteModel(name="PendingImport"),
+            ],
+        ),
+    ]

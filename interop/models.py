@@ -1,0 +1,152 @@
+"""Export jobs and pending imports (interoperability).
+
+The tables keep their names from when these models lived in ``coding``
+(``db_table``). Files live under ``REGIE_VAR_DIR/interop/`` (never served as static
+or media files: downloads go through a view that checks access first).
+
+* ``ExportJob``: a large export a Celery worker writes to a file; the export page
+  polls its status and offers the file once it is ``done``. Only the member who
+  asked for it may download it, because what it holds depends on who asked
+  (blind coding).
+* ``PendingImport``: an uploaded ``.qdpx`` that was read and summarised but not
+  yet imported; the import page shows the summary, then confirm imports it in one
+  transaction and cancel deletes it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+WORKER_WAIT_HINT_AFTER = timedelta(minutes=2)
+
+__all__ = [
+    "ExportJob",
+    "ExportKind",
+    "ExportStatus",
+    "PendingImport",
+    "interop_storage",
+]
+
+
+def interop_storage() -> FileSystemStorage:
+    """Where export files and pending uploads are kept (outside any served folder)."""
+    return FileSystemStorage(location=settings.VAR_DIR / "interop")
+
+
+class ExportKind(models.TextChoices):
+    SEGMENTS_CSV = "segments_csv", _("coded segments (CSV)")
+    SEGMENTS_XLSX = (
+        "segments_xlsx",
+        _("workbook: segments, codebook, cases, frequencies (Excel)"),
+    )
+    CODEBOOK_CSV = "codebook_csv", _("codebook (CSV)")
+    CODEBOOK_QDC = "codebook_qdc", _("codebook (REFI-QDA .qdc)")
+    CASES_CSV = "cases_csv", _("cases with their attributes (CSV)")
+    CODE_DOCUMENT_CSV = "code_document_csv", _("code × document counts (CSV)")
+    PROJECT_QDPX = "project_qdpx", _("project (REFI-QDA .qdpx)")
+    BACKUP = "backup", _("full backup (.qdpx with Regie's extras)")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ExportJob(models.Model):
+    """One export written to a file by a worker, for the member who asked."""
+
+    project = models.ForeignKey(
+        "coding.Project", on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(max_length=20, choices=ExportKind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveBigIntegerField(
+        default=0, help_text="Rows (or items) written so far."
+    )
+    total = models.PositiveBigIntegerField(
+        default=0, help_text="Rows (or items) expected; 0 when unknown."
+    )
+    file = models.FileField(storage=interop_storage, max_length=300, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "coding_exportjob"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ExportStatus]),
+                name="coding_exportjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in ExportKind]),
+                name="coding_exportjob_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.project_id} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {ExportStatus.QUEUED, ExportStatus.RUNNING}
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for over two minutes: most likely no worker is running."""
+        return (
+            self.status == ExportStatus.QUEUED
+            and timezone.now() - self.requested_at > WORKER_WAIT_HINT_AFTER
+        )
+
+    @property
+    def percent(self) -> int | None:
+        """Progress in whole percent, ``None`` when the total is unknown."""
+        if not self.total:
+            return None
+        return min(100, self.progress * 100 // self.total)
+
+
+class PendingImport(models.Model):
+    """An uploaded project file, read and summarised, waiting for confirmation."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pending_imports",
+    )
+    file = models.FileField(storage=interop_storage, max_length=300)
+    original_name = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(
+        _("project name"), max_length=200, help_text=_("Name of the new project.")
+    )
+    # What the import will create: counts, users, sources with their offset
+    # units, warnings (see interop.services.refi.import_preview).
+    summary = models.JSONField(default=dict)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "coding_pendingimport"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.uploaded_by_id})"
