@@ -4,7 +4,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("coding", "0008_coding_change"),
+        ("coding", "0009_move_analysis"),
         ("interop", "0001_initial"),
     ]
 
