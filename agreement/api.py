@@ -2,7 +2,7 @@
 
 ``GET /projects/{id}/agreement/`` answers with the report (200) when a fresh stored
 run of the same selection exists or the selection is small enough to compute in the
-request (``coding.services.agreement.agreement_is_small``); otherwise it queues a
+request (``agreement.services.agreement_is_small``); otherwise it queues a
 run and answers 202 with the run's status and a URL to poll. Supervisors and owners
 only: coders and viewers get 403, non-members 404.
 """
@@ -18,10 +18,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from coding.access import Cap, access_project
-from coding.agreement_report import MEASURES, MEASURES_BY_UNIT, UNITS
-from coding.models import AgreementRun
-from coding.services.agreement import (
+from agreement.models import AgreementRun
+from agreement.report import MEASURES, MEASURES_BY_UNIT, UNITS
+from agreement.services import (
     SYNC_CELLS,
     SYNC_CHARACTERS,
     SYNC_CODINGS,
@@ -34,6 +33,7 @@ from coding.services.agreement import (
     runs_with_source,
     source_state,
 )
+from coding.access import Cap, access_project
 
 _MEASURE_HELP = "; ".join(
     f"{unit}: {', '.join(m)}" for unit, m in MEASURES_BY_UNIT.items()

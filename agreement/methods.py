@@ -1,6 +1,6 @@
 """The methods paragraph of an agreement report, in English and in Dutch.
 
-Pure module: a report (``coding.agreement_report.build_report``, plus the project
+Pure module: a report (``agreement.report.build_report``, plus the project
 and codebook version the service adds) in, two paragraphs out. Both languages are
 written here rather than through gettext because a researcher needs both at once,
 whatever language the interface speaks: the English one for an article, the Dutch
@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from coding.agreement_report import (
+from agreement.report import (
     AC1,
     ALL_CODES,
     ALL_GROUP,

@@ -1,8 +1,8 @@
 """The agreement report: plain data in, a JSON-ready report and disagreements out.
 
-Pure module (no ORM, no requests). ``coding.services.agreement`` gathers the spans,
+Pure module (no ORM, no requests). ``agreement.services`` gathers the spans,
 units and domain structure from the database into an ``AgreementInput``; this module
-lays them out for the maths in ``coding.agreement`` (which it never re-implements),
+lays them out for the maths in ``agreement.stats`` (which it never re-implements),
 and builds:
 
 * rows per variable (a code, or a domain read as one variable) × coder group (every
@@ -39,7 +39,7 @@ from itertools import combinations
 
 import numpy as np
 
-from coding.agreement import (
+from agreement.stats import (
     Level,
     character_table,
     classify,

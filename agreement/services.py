@@ -5,12 +5,12 @@ with ``agreement_selection_from_params`` (one set of readable ``ValidationError`
 all three) and calls ``agreement_request``. A fresh stored run of the same selection
 is served as it is. Otherwise a new ``AgreementRun`` is created and either computed in
 the request (small selections, see ``agreement_is_small``) or queued; after the commit
-``coding.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
-the data, runs the maths (``coding.agreement_report``) and stores the report, with
+``agreement.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
+the data, runs the maths (``agreement.report``) and stores the report, with
 progress updates on the run row that the page polls.
 
-A run records ``AnalysisState.codings_changed_at`` when it reads the codings; any
-later coding change (or a change to a domain's structure) makes it stale.
+A run records the core's ``codings_changed_at`` clock when it reads the codings;
+any later coding change (or a change to a domain's structure) makes it stale.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.agreement_methods import methods_paragraphs
-from coding.agreement_report import (
+from agreement.methods import methods_paragraphs
+from agreement.models import AgreementRun, AgreementSettings
+from agreement.report import (
     DEFAULT_MEASURES,
     MEASURES,
     MEASURES_BY_UNIT,
@@ -50,9 +51,6 @@ from coding.agreement_report import (
 )
 from coding.analysis.textunits import paragraph_spans, sentence_spans
 from coding.models import (
-    AgreementRun,
-    AgreementSettings,
-    AnalysisState,
     Assignment,
     Code,
     CodebookVersion,
@@ -63,6 +61,7 @@ from coding.models import (
     SpeakerTurn,
 )
 from coding.selectors import codebook_tree, flatten
+from coding.services.changes import codings_changed_at
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -76,7 +75,7 @@ SYNC_CODINGS = getattr(settings, "REGIE_AGREEMENT_SYNC_CODINGS", 2000)
 SYNC_CELLS = getattr(settings, "REGIE_AGREEMENT_SYNC_CELLS", 200)
 SYNC_CHARACTERS = getattr(settings, "REGIE_AGREEMENT_SYNC_CHARACTERS", 500_000)
 MAX_RESAMPLES = 10_000
-RUN_TIME_LIMIT_SECONDS = 1860  # Celery stops a run after this (coding/tasks.py)
+RUN_TIME_LIMIT_SECONDS = 1860  # Celery stops a run after this (agreement/tasks.py)
 LOST_AFTER = timedelta(hours=1)  # a queued or running run older than this is lost
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 CONFIDENCE = 0.95
@@ -436,7 +435,7 @@ def _unit_starts(
 
 
 def agreement_input(project: Project, selection: AgreementSelection) -> AgreementInput:
-    """Gather the plain data for ``coding.agreement_report`` in a handful of queries."""
+    """Gather the plain data for ``agreement.report`` in a handful of queries."""
     documents = list(
         Document.objects.filter(project=project, pk__in=selection.documents)
         .order_by("title", "id")
@@ -536,14 +535,6 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
 
 
 # --- runs -----------------------------------------------------------------------------
-
-
-def codings_changed_at(project_id: int):
-    return (
-        AnalysisState.objects.filter(project_id=project_id)
-        .values_list("codings_changed_at", flat=True)
-        .first()
-    )
 
 
 def agreement_is_small(project: Project, selection: AgreementSelection) -> bool:
@@ -665,7 +656,7 @@ def agreement_request(
 
 def agreement_send(*, run_id: int) -> bool:
     """Hand a queued run to a worker; if no broker answers, the run fails readably."""
-    from coding.tasks import compute_agreement_run
+    from agreement.tasks import compute_agreement_run  # tasks import this module
 
     try:
         compute_agreement_run.apply_async(kwargs={"run_id": run_id})

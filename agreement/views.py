@@ -29,8 +29,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from coding.access import Cap, ProjectAccess, access_project
-from coding.agreement_report import (
+from agreement.models import AgreementRun
+from agreement.report import (
     ALL_GROUP,
     MEASURE_LABELS,
     MEASURES,
@@ -38,11 +38,7 @@ from coding.agreement_report import (
     UNITS,
     report_csv_rows,
 )
-from coding.comparison import compare_coders
-from coding.exports import neutralise
-from coding.models import AgreementRun, Coding, Document
-from coding.selectors import Mark, text_window
-from coding.services.agreement import (
+from agreement.services import (
     agreement_output,
     agreement_request,
     agreement_run_set_thresholds,
@@ -55,6 +51,11 @@ from coding.services.agreement import (
     runs_with_source,
     source_state,
 )
+from coding.access import Cap, ProjectAccess, access_project
+from coding.comparison import compare_coders
+from coding.exports import neutralise
+from coding.models import Coding, Document
+from coding.selectors import Mark, text_window
 from coding.views.base import error_messages
 
 RUNS_SHOWN = 20
@@ -159,7 +160,7 @@ def agreement(request: HttpRequest, project_id: int) -> HttpResponse:
         "runs": _runs(access),
         "errors": [],
     }
-    return TemplateResponse(request, "coding/agreement.html", context)
+    return TemplateResponse(request, "agreement/agreement.html", context)
 
 
 @login_required
@@ -179,7 +180,9 @@ def agreement_start(request: HttpRequest, project_id: int) -> HttpResponse:
             "runs": _runs(access),
             "errors": error_messages(error),
         }
-        return TemplateResponse(request, "coding/agreement.html", context, status=400)
+        return TemplateResponse(
+            request, "agreement/agreement.html", context, status=400
+        )
     run = agreement_request(
         project=access.project,
         selection=selection,
@@ -338,9 +341,9 @@ def agreement_run(request: HttpRequest, project_id: int, run_id: int) -> HttpRes
     context = _run_context(request, access, run)
     if request.htmx and not request.htmx.history_restore_request:
         return TemplateResponse(
-            request, "coding/agreement_run.html#run-result", context
+            request, "agreement/agreement_run.html#run-result", context
         )
-    return TemplateResponse(request, "coding/agreement_run.html", context)
+    return TemplateResponse(request, "agreement/agreement_run.html", context)
 
 
 @login_required
@@ -353,7 +356,7 @@ def agreement_run_status(
     run = _get_run(access, run_id)
     return TemplateResponse(
         request,
-        "coding/agreement_run.html#run-result",
+        "agreement/agreement_run.html#run-result",
         _run_context(request, access, run),
     )
 
@@ -389,7 +392,7 @@ def agreement_run_thresholds(
     context["errors"] = errors
     if context.get("thresholds_form") is not None and errors:
         context["thresholds_form"] = form
-    return TemplateResponse(request, "coding/agreement_run.html#run-result", context)
+    return TemplateResponse(request, "agreement/agreement_run.html#run-result", context)
 
 
 @login_required
@@ -541,4 +544,4 @@ def agreement_disagreements(
         "color_a": COLOR_A,
         "color_b": COLOR_B,
     }
-    return TemplateResponse(request, "coding/agreement_disagreements.html", context)
+    return TemplateResponse(request, "agreement/agreement_disagreements.html", context)

@@ -698,6 +698,5 @@ class CodeFrequency(models.Model):
         return f"{self.code} {self.scope}:{self.scope_key} = {self.codings}"
 
 
-from coding.models_agreement import *  # noqa: E402,F403
 from coding.models_analysis import *  # noqa: E402,F403
 from coding.models_interop import *  # noqa: E402,F403

@@ -88,26 +88,6 @@ def catch_up_analysis_on_start(**kwargs) -> None:
     autocode_catch_up()
 
 
-@shared_task(**job_options(time_limit=1860))  # RUN_TIME_LIMIT_SECONDS in services
-def compute_agreement_run(*, run_id: int) -> None:
-    from coding.models import AgreementRun
-    from coding.services.agreement import agreement_run_compute
-
-    if not AgreementRun.objects.filter(pk=run_id).exists():
-        logger.info("agreement run %s is gone", run_id)
-        return
-    run = agreement_run_compute(run_id=run_id)
-    logger.info("agreement run %s: %s", run_id, run.status if run else "gone")
-
-
-@worker_ready.connect
-def catch_up_agreement_on_start(**kwargs) -> None:
-    """Agreement runs a stopped worker left queued or running go out again."""
-    from coding.services.agreement import agreement_runs_resend
-
-    agreement_runs_resend()
-
-
 @shared_task(**job_options(time_limit=3660))  # JOB_TIME_LIMIT_SECONDS in services
 def run_export_job(*, job_id: int) -> None:
     from coding.models import ExportJob

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("coding.urls")),
-    path("", include("coding.urls_agreement")),
+    path("", include("agreement.urls")),
     path("", include("coding.urls_analysis")),
     path("", include("coding.urls_interop")),
     path("", include("network.urls")),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("coding.api.urls")),
-    path("api/v1/", include("coding.api.urls_agreement")),
+    path("api/v1/", include("agreement.api_urls")),
     path("api/v1/", include("coding.api.urls_analysis")),
     path("api/v1/", include("coding.api.urls_interop")),
     path("api/v1/", include("network.api.urls")),

@@ -20,8 +20,8 @@ from itertools import combinations
 
 import numpy as np
 
-from coding.agreement._common import Level, bootstrap, merge_intervals
-from coding.agreement.segments import AlphaResult
+from agreement.stats._common import Level, bootstrap, merge_intervals
+from agreement.stats.segments import AlphaResult
 
 Span = tuple[int, int]
 

@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coding.agreement._common import (
+from agreement.stats._common import (
     Level,
     as_level,
     make_rng,

@@ -29,7 +29,7 @@ from itertools import combinations
 
 import numpy as np
 
-from coding.agreement._common import (
+from agreement.stats._common import (
     Level,
     as_level,
     merge_intervals,
@@ -154,7 +154,7 @@ def _units(
         if not allow_value_overlap and (starts[1:] < ends[:-1]).any():
             raise ValueError(
                 "a coder's units of different values overlap; resolve them first "
-                "(coding.agreement.resolve_overlaps) or use one code at a time"
+                "(agreement.stats.resolve_overlaps) or use one code at a time"
             )
         coders.append(_Coder(starts, ends, keys))
     return coders, values

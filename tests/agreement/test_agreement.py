@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coding.agreement import (
+from agreement.stats import (
     Level,
     Verdict,
     character_agreement,

@@ -30,21 +30,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coding import tasks
-from coding.models import (
-    AgreementRun,
-    AgreementSettings,
-    AnalysisState,
-    Assignment,
-    Code,
-    CodebookVersion,
-    Role,
-)
-from coding.services import agreement as agreement_service
-from coding.services.agreement import (
+from agreement import services as agreement_service
+from agreement import tasks
+from agreement.models import AgreementRun, AgreementSettings
+from agreement.services import (
     agreement_request,
     agreement_run_compute,
     agreement_selection_from_params,
+)
+from coding.models import (
+    Assignment,
+    Code,
+    CodebookVersion,
+    CodingChange,
+    Role,
 )
 from coding.services.codebook import code_update
 from tests.conftest import client_for
@@ -538,8 +537,8 @@ def test_changing_a_domain_makes_runs_stale(setup, members):
         ),
         compute_now=True,
     )
-    AnalysisState.objects.filter(project=setup["project"]).update(
-        codings_changed_at=timezone.now() - timedelta(hours=1)
+    CodingChange.objects.filter(project=setup["project"]).update(
+        changed_at=timezone.now() - timedelta(hours=1)
     )
     AgreementRun.objects.filter(pk=run.pk).update(
         codings_changed_at=timezone.now() - timedelta(hours=1)
@@ -891,7 +890,7 @@ def test_a_failed_computation_is_shown_on_the_run(setup, members, monkeypatch):
 
 
 def test_disagreement_stretches_at_characters_and_units():
-    from coding.agreement_report import disagreement_stretches
+    from agreement.report import disagreement_stretches
 
     a = [(0, 10, 1), (24, 34, 1)]
     b = [(5, 10, 1), (36, 46, 1)]
@@ -913,7 +912,7 @@ def test_disagreement_stretches_at_characters_and_units():
 
 
 def test_dutch_numbers_use_decimal_commas():
-    from coding.agreement_methods import count, figure_text, number
+    from agreement.methods import count, figure_text, number
 
     assert number(0.8126, "nl") == "0,813"
     assert number(-0.05, "en") == "−0.050"

@@ -26,10 +26,10 @@ from django.urls import resolve, reverse
 from lxml import etree
 from rest_framework.test import APIClient
 
+from agreement.models import AgreementSettings
 from coding.demo.loader import demo_load
 from coding.exports import segment_header
 from coding.models import (
-    AgreementSettings,
     AuditEvent,
     AutoCodeRun,
     Case,

@@ -14,13 +14,13 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from coding.agreement_methods import figure_text
-from coding.models import Project
-from coding.services.agreement import (
+from agreement.methods import figure_text
+from agreement.services import (
     agreement_output,
     agreement_request,
     agreement_selection_from_params,
 )
+from coding.models import Project
 
 OPTIONS = (
     "unit",
