@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from agreement.forms import agreement_selection_from_params
 from agreement.models import AgreementRun
 from agreement.report import MEASURES, MEASURES_BY_UNIT, UNITS
 from agreement.services import (
@@ -28,7 +29,6 @@ from agreement.services import (
     agreement_is_small,
     agreement_output,
     agreement_request,
-    agreement_selection_from_params,
     run_stale,
     runs_with_source,
     source_state,

@@ -1,8 +1,8 @@
 """Inter-coder agreement: parse a selection, compute it (here or by a worker), store it.
 
 Flow, like the other Celery jobs: a page, the API or the command parses the request
-with ``agreement_selection_from_params`` (one set of readable ``ValidationError``s for
-all three) and calls ``agreement_request``. A fresh stored run of the same selection
+with ``agreement.forms.agreement_selection_from_params`` (one set of readable
+``ValidationError``s for all three) and calls ``agreement_request``. A fresh stored run of the same selection
 is served as it is. Otherwise a new ``AgreementRun`` is created and either computed in
 the request (small selections, see ``agreement_is_small``) or queued; after the commit
 ``agreement.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
@@ -37,12 +37,8 @@ from django.utils.translation import gettext as _
 from agreement.methods import methods_paragraphs
 from agreement.models import AgreementRun, AgreementSettings
 from agreement.report import (
-    DEFAULT_MEASURES,
-    MEASURES,
-    MEASURES_BY_UNIT,
     SENTENCE,
     TURN,
-    UNITS,
     AgreementInput,
     CodeData,
     DocumentData,
@@ -56,7 +52,6 @@ from coding.models import (
     CodebookVersion,
     Coding,
     Document,
-    Membership,
     Project,
     SpeakerTurn,
 )
@@ -141,7 +136,8 @@ def agreement_settings(project: Project) -> AgreementSettings:
     return found or AgreementSettings(project=project)
 
 
-def _clean_thresholds(values: Mapping[str, float]) -> dict[str, float]:
+def clean_thresholds(values: Mapping[str, float]) -> dict[str, float]:
+    """The four thresholds as floats, each in its range, tentative ≤ good."""
     errors = {}
     cleaned = {}
     for key in THRESHOLD_KEYS:
@@ -173,7 +169,7 @@ def agreement_settings_update(
     seed: int | None = None,
 ) -> AgreementSettings:
     """Store the project's default thresholds (and bootstrap settings)."""
-    cleaned = _clean_thresholds(thresholds)
+    cleaned = clean_thresholds(thresholds)
     row, _created = AgreementSettings.objects.get_or_create(project=project)
     for key, value in cleaned.items():
         setattr(row, key, value)
@@ -186,74 +182,7 @@ def agreement_settings_update(
     return row
 
 
-# --- parsing --------------------------------------------------------------------------
-
-
-def _tokens(params: Mapping, name: str) -> list[str]:
-    """Comma-separated values, given once or repeated (``?codes=1,2&codes=3``)."""
-    if hasattr(params, "getlist"):
-        raw = params.getlist(name)
-    else:
-        value = params.get(name)
-        raw = (
-            []
-            if value in (None, "")
-            else list(value)
-            if isinstance(value, list | tuple)
-            else [value]
-        )
-    return [
-        part.strip() for item in raw for part in str(item).split(",") if part.strip()
-    ]
-
-
-def _id_list(params: Mapping, name: str, errors: dict) -> list[int] | None:
-    tokens = _tokens(params, name)
-    if not tokens:
-        return None
-    ids = []
-    for token in tokens:
-        if not token.isdigit():
-            errors[name] = _("“%(value)s” is not an id (a whole number).") % {
-                "value": token
-            }
-            return None
-        ids.append(int(token))
-    return list(dict.fromkeys(ids))
-
-
-def _int_param(
-    params: Mapping, name: str, default: int, low: int, high: int, errors: dict
-) -> int:
-    tokens = _tokens(params, name)
-    if not tokens:
-        return default
-    try:
-        value = int(tokens[0])
-    except ValueError:
-        errors[name] = _("“%(value)s” is not a whole number.") % {"value": tokens[0]}
-        return default
-    if not low <= value <= high:
-        errors[name] = _("%(name)s must lie between %(low)d and %(high)d.") % {
-            "name": name,
-            "low": low,
-            "high": high,
-        }
-    return value
-
-
-def _float_param(params: Mapping, name: str, default: float, errors: dict) -> float:
-    """A decimal number; a decimal comma (0,8) is fine too."""
-    raw = params.get(name)
-    if isinstance(raw, list | tuple):
-        raw = raw[0] if raw else None
-    if raw in (None, ""):
-        return default
-    try:
-        return float(str(raw).strip().replace(",", "."))
-    except ValueError:
-        errors[name] = _("“%(value)s” is not a number.") % {"value": raw}
-        return default
+# --- choices ---------------------------------------------------------------------------
 
 
 def project_coders(project: Project, document_ids) -> list[tuple[int, str]]:
@@ -281,138 +210,6 @@ def ordered_codes(project: Project) -> list[tuple[Code, str]]:
     return [
         (codes[node.id], node.path) for node in flatten(codebook_tree(codes.values()))
     ]
-
-
-def agreement_selection_from_params(
-    project: Project, params: Mapping
-) -> AgreementSelection:
-    """Parse ``documents``, ``coders``, ``codes``, ``unit``, ``measure``,
-    ``n_resamples``, ``seed`` and the thresholds; readable errors per parameter."""
-    errors: dict[str, str] = {}
-    defaults = agreement_settings(project)
-
-    unit = (_tokens(params, "unit") or [TURN])[0]
-    if unit not in UNITS:
-        errors["unit"] = _("Unknown unit “%(unit)s”; use one of: %(units)s.") % {
-            "unit": unit,
-            "units": ", ".join(UNITS),
-        }
-        unit = TURN
-
-    measures = _tokens(params, "measure") + _tokens(params, "measures")
-    for measure in measures:
-        if measure not in MEASURES:
-            errors["measure"] = _(
-                "Unknown measure “%(measure)s”; use one of: %(measures)s."
-            ) % {"measure": measure, "measures": ", ".join(MEASURES)}
-            break
-        if measure not in MEASURES_BY_UNIT[unit]:
-            errors["measure"] = _(
-                "“%(measure)s” is not available for the unit “%(unit)s”; for this "
-                "unit use: %(measures)s."
-            ) % {
-                "measure": measure,
-                "unit": unit,
-                "measures": ", ".join(MEASURES_BY_UNIT[unit]),
-            }
-            break
-    measures = list(dict.fromkeys(measures)) or list(DEFAULT_MEASURES[unit])
-
-    all_documents = list(
-        Document.objects.filter(project=project)
-        .order_by("title", "id")
-        .values_list("pk", flat=True)
-    )
-    documents = _id_list(params, "documents", errors)
-    if documents is None:
-        documents = all_documents
-    else:
-        unknown = [d for d in documents if d not in set(all_documents)]
-        if unknown:
-            errors["documents"] = _("Document %(id)s is not in this project.") % {
-                "id": unknown[0]
-            }
-        order = {d: i for i, d in enumerate(all_documents)}
-        documents = sorted((d for d in documents if d in order), key=order.get)
-    if not documents and "documents" not in errors:
-        errors["documents"] = _("This project has no documents to compare yet.")
-
-    coder_tokens = _tokens(params, "coders")
-    if coder_tokens:
-        members = dict(
-            Membership.objects.filter(project=project).values_list(
-                "user__username", "user_id"
-            )
-        )
-        if project.consensus_user_id:
-            consensus = User.objects.filter(pk=project.consensus_user_id).first()
-            if consensus is not None:
-                members[consensus.username] = consensus.pk
-        by_id = set(members.values())
-        coders = []
-        for token in coder_tokens:
-            if token.isdigit() and int(token) in by_id:
-                coders.append(int(token))
-            elif token in members:
-                coders.append(members[token])
-            else:
-                errors["coders"] = _(
-                    "“%(value)s” is not a member of this project (give user ids or "
-                    "user names)."
-                ) % {"value": token}
-                break
-        coders = list(dict.fromkeys(coders))
-    else:
-        coders = [uid for uid, _name in project_coders(project, documents)]
-    if "coders" not in errors and len(coders) < 2:
-        errors["coders"] = (
-            _("Agreement needs at least two coders; choose another one.")
-            if coder_tokens
-            else _("Agreement needs at least two coders; these documents have %(n)d.")
-            % {"n": len(coders)}
-        )
-    coders.sort()
-
-    all_codes = [code.pk for code, _path in ordered_codes(project)]
-    codes = _id_list(params, "codes", errors)
-    if codes is None:
-        codes = all_codes
-    else:
-        unknown = [c for c in codes if c not in set(all_codes)]
-        if unknown:
-            errors["codes"] = _("Code %(id)s is not in this project.") % {
-                "id": unknown[0]
-            }
-        order = {c: i for i, c in enumerate(all_codes)}
-        codes = sorted((c for c in codes if c in order), key=order.get)
-    if not codes and "codes" not in errors:
-        errors["codes"] = _("The codebook is empty: there is nothing to compare.")
-
-    n_resamples = _int_param(
-        params, "n_resamples", defaults.n_resamples, 0, MAX_RESAMPLES, errors
-    )
-    seed = _int_param(params, "seed", defaults.seed, 0, 2**31 - 1, errors)
-    thresholds = {
-        key: _float_param(params, key, getattr(defaults, key), errors)
-        for key in THRESHOLD_KEYS
-    }
-    if not any(key in errors for key in THRESHOLD_KEYS):
-        try:
-            thresholds = _clean_thresholds(thresholds)
-        except ValidationError as error:
-            errors.update({k: v[0] for k, v in error.message_dict.items()})
-    if errors:
-        raise ValidationError(errors)
-    return AgreementSelection(
-        documents=tuple(documents),
-        coders=tuple(coders),
-        codes=tuple(codes),
-        unit=unit,
-        measures=tuple(measures),
-        n_resamples=n_resamples,
-        seed=seed,
-        thresholds=thresholds,
-    )
 
 
 # --- data -----------------------------------------------------------------------------
@@ -755,7 +552,7 @@ def agreement_run_set_thresholds(
     *, run: AgreementRun, thresholds: Mapping[str, float]
 ) -> AgreementRun:
     """Re-colour a run's figures against new thresholds (no recomputation)."""
-    cleaned = _clean_thresholds(thresholds)
+    cleaned = clean_thresholds(thresholds)
     run = AgreementRun.objects.select_for_update().get(pk=run.pk)
     run.selection = {**run.selection, "thresholds": cleaned}
     fields = ["selection"]

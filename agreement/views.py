@@ -15,7 +15,6 @@ import csv
 import io
 from collections import defaultdict
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from agreement.forms import ThresholdsForm, agreement_selection_from_params
 from agreement.models import AgreementRun
 from agreement.report import (
     ALL_GROUP,
@@ -42,7 +42,6 @@ from agreement.services import (
     agreement_output,
     agreement_request,
     agreement_run_set_thresholds,
-    agreement_selection_from_params,
     agreement_settings,
     agreement_settings_update,
     ordered_codes,
@@ -83,31 +82,6 @@ MEASURE_NAMES = {
 }
 UNIT_NAMES = dict(UNIT_CHOICES)
 COLOR_A, COLOR_B = "#0072b2", "#d55e00"  # colour-blind safe pair (Okabe–Ito)
-
-
-class ThresholdsForm(forms.Form):
-    good = forms.FloatField(
-        label=gettext_lazy("Good from"), min_value=-1, max_value=1, localize=True
-    )
-    tentative = forms.FloatField(
-        label=gettext_lazy("Tentative from"), min_value=-1, max_value=1, localize=True
-    )
-    percent_good = forms.FloatField(
-        label=gettext_lazy("Percentage agreement good from"),
-        min_value=0,
-        max_value=100,
-        localize=True,
-    )
-    percent_tentative = forms.FloatField(
-        label=gettext_lazy("Percentage agreement tentative from"),
-        min_value=0,
-        max_value=100,
-        localize=True,
-    )
-    remember = forms.BooleanField(
-        label=gettext_lazy("Use these thresholds for new runs of this project"),
-        required=False,
-    )
 
 
 def _choices(access: ProjectAccess) -> dict:

@@ -32,11 +32,11 @@ from django.utils import timezone
 
 from agreement import services as agreement_service
 from agreement import tasks
+from agreement.forms import agreement_selection_from_params
 from agreement.models import AgreementRun, AgreementSettings
 from agreement.services import (
     agreement_request,
     agreement_run_compute,
-    agreement_selection_from_params,
 )
 from coding.models import (
     Assignment,

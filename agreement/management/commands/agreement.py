@@ -14,11 +14,11 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from agreement.forms import agreement_selection_from_params
 from agreement.methods import figure_text
 from agreement.services import (
     agreement_output,
     agreement_request,
-    agreement_selection_from_params,
 )
 from coding.models import Project
 
