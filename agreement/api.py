@@ -284,9 +284,8 @@ class AgreementView(APIView):
             run = AgreementRun.objects.select_related(
                 "project", "codebook_version"
             ).get(pk=run.pk)
-            return Response(
-                agreement_output(run, thresholds=selection.thresholds, state=state)
-            )
+            output = agreement_output(run, thresholds=selection.thresholds, state=state)
+            return Response(output.to_json())
         code = (
             status.HTTP_503_SERVICE_UNAVAILABLE
             if run.status == AgreementRun.Status.FAILED
@@ -342,4 +341,4 @@ class AgreementRunReportView(APIView):
             return Response(
                 run_status(request, run, state), status=status.HTTP_409_CONFLICT
             )
-        return Response(agreement_output(run, state=state))
+        return Response(agreement_output(run, state=state).to_json())

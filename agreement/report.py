@@ -1,9 +1,9 @@
-"""The agreement report: plain data in, a JSON-ready report and disagreements out.
+"""The agreement report: plain data in, a typed report and disagreements out.
 
 Pure module (no ORM, no requests). ``agreement.services`` gathers the spans,
 units and domain structure from the database into an ``AgreementInput``; this module
 lays them out for the maths in ``agreement.stats`` (which it never re-implements),
-and builds:
+and builds (as the dataclasses of ``agreement.results``):
 
 * rows per variable (a code, or a domain read as one variable) × coder group (every
   pair, and all coders together), pooled over the documents, with value, N, bootstrap
@@ -33,12 +33,31 @@ import math
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
 
+from agreement.results import (
+    ALL_CODES,
+    ALL_GROUP,
+    FORMAT,
+    Coder,
+    Disagreements,
+    DocumentInfo,
+    Figure,
+    Group,
+    MeasureInfo,
+    PairDisagreements,
+    Report,
+    ReportSelection,
+    Row,
+    Stretch,
+    UnitInfo,
+    Variable,
+    VariableValue,
+)
 from agreement.stats import (
     Level,
     character_table,
@@ -55,7 +74,6 @@ from agreement.stats import (
     unitizing_alpha_1995,
 )
 
-FORMAT = "regie-agreement/1"
 CHARACTER, SENTENCE, TURN, UNITIZING = "character", "sentence", "turn", "unitizing"
 UNITS = (CHARACTER, SENTENCE, TURN, UNITIZING)
 
@@ -88,8 +106,6 @@ MEASURES = tuple(
 )
 # Measures whose verdict uses the percentage thresholds rather than the coefficient ones.
 PERCENT_MEASURES = frozenset({PERCENT})
-ALL_GROUP = "all"
-ALL_CODES = "all"
 MAX_STRETCHES = 1000  # per variable and coder pair, in the disagreement list
 # Per-document rows for every code only up to this many (code × document) cells;
 # above it, per-document rows cover "all codes" only (time and report size grow
@@ -179,6 +195,10 @@ class _Group:
     def is_pair(self) -> bool:
         return self.key != ALL_GROUP
 
+    @property
+    def public(self) -> Group:
+        return Group(self.key, self.coder_ids, self.label)
+
 
 # --- small helpers ---------------------------------------------------------------------
 
@@ -201,24 +221,22 @@ def _figure(
     mean=None,
     note: str | None = None,
     **extra,
-) -> dict:
+) -> Figure:
     """One figure: always value, n and reason (why the value is undefined, else
-    null); the interval only where a bootstrap ran, the rest only when known."""
-    figure = {
-        "value": _num(value),
-        "n": int(n),
-        "reason": None if _num(value) is not None else (reason or "undefined"),
-    }
-    if resamples or ci_low is not None or ci_high is not None:
-        figure.update(
-            ci_low=_num(ci_low), ci_high=_num(ci_high), resamples=int(resamples)
-        )
-    if _num(mean) is not None:
-        figure["mean"] = _num(mean)
-    if note:
-        figure["note"] = note
-    figure.update({key: value for key, value in extra.items() if value is not None})
-    return figure
+    None); the interval only where a bootstrap ran, the rest only when known."""
+    number = _num(value)
+    interval = bool(resamples or ci_low is not None or ci_high is not None)
+    return Figure(
+        value=number,
+        n=int(n),
+        reason=None if number is not None else (reason or "undefined"),
+        ci_low=_num(ci_low) if interval else None,
+        ci_high=_num(ci_high) if interval else None,
+        resamples=int(resamples) if interval else None,
+        mean=_num(mean),
+        note=note or None,
+        **extra,
+    )
 
 
 def verdict(measure: str, value: float | None, thresholds: dict[str, float]) -> str:
@@ -236,14 +254,28 @@ def verdict(measure: str, value: float | None, thresholds: dict[str, float]) -> 
     ).value
 
 
-def apply_thresholds(report: dict, thresholds: dict[str, float]) -> dict:
-    """Re-colour every figure of ``report`` in place (values do not change)."""
-    report["selection"]["thresholds"] = dict(thresholds)
-    for key in ("rows", "document_rows"):
-        for row in report.get(key, []):
-            for measure, figure in row["measures"].items():
-                figure["verdict"] = verdict(measure, figure["value"], thresholds)
-    return report
+def _coloured(figures: Mapping[str, Figure], thresholds: dict[str, float]) -> dict:
+    return {
+        measure: replace(figure, verdict=verdict(measure, figure.value, thresholds))
+        for measure, figure in figures.items()
+    }
+
+
+def apply_thresholds(report: Report, thresholds: Mapping[str, float]) -> Report:
+    """The report with every figure re-coloured (values do not change)."""
+    thresholds = dict(thresholds)
+
+    def recolour(rows: tuple[Row, ...]) -> tuple[Row, ...]:
+        return tuple(
+            replace(row, measures=_coloured(row.measures, thresholds)) for row in rows
+        )
+
+    return replace(
+        report,
+        selection=replace(report.selection, thresholds=thresholds),
+        rows=recolour(report.rows),
+        document_rows=recolour(report.document_rows),
+    )
 
 
 def _rng(seed: int, *parts: int) -> np.random.Generator:
@@ -486,9 +518,9 @@ class _Builder:
         self.progress = progress or (lambda fraction: None)
         self.variables = _variables(data)
         self.groups = _groups(data.coders)
-        self.rows: list[dict] = []
-        self.document_rows: list[dict] = []
-        self.extra_variables: list[dict] = []
+        self.rows: list[Row] = []
+        self.document_rows: list[Row] = []
+        self.extra_variables: list[Variable] = []
         self.conflicts: dict[str, int] = {}
         self.doc_index = {d.id: i for i, d in enumerate(data.documents)}
         # Measures that only exist for some groups or variables are filtered below.
@@ -499,15 +531,13 @@ class _Builder:
 
     # Rows ---------------------------------------------------------------------------
 
-    def _row(self, variable: str, group: _Group, document, figures: dict) -> dict:
-        for measure, figure in figures.items():
-            figure["verdict"] = verdict(measure, figure["value"], self.data.thresholds)
-        return {
-            "variable": variable,
-            "group": group.key,
-            "document": document,
-            "measures": figures,
-        }
+    def _row(self, variable: str, group: _Group, document, figures: dict) -> Row:
+        return Row(
+            variable=variable,
+            group=group.key,
+            document=document,
+            measures=_coloured(figures, self.data.thresholds),
+        )
 
     def _add(self, variable: str, group: _Group, document, figures: dict) -> None:
         row = self._row(variable, group, document, figures)
@@ -680,13 +710,16 @@ class _Builder:
             if measure not in figures:
                 continue
             values = [
-                f[measure]["value"]
+                f[measure].value
                 for f in per_document
-                if measure in f and f[measure]["value"] is not None
+                if measure in f and f[measure].value is not None
             ]
-            if figures[measure].get("mean") is None and values:
-                figures[measure]["mean"] = statistics.fmean(values)
-                figures[measure]["documents"] = len(values)
+            if figures[measure].mean is None and values:
+                figures[measure] = replace(
+                    figures[measure],
+                    mean=statistics.fmean(values),
+                    documents=len(values),
+                )
 
     # Character level (NVivo) ----------------------------------------------------------
 
@@ -869,16 +902,16 @@ class _Builder:
             if variable.kind == "domain":
                 for child in variable.values:
                     self.extra_variables.append(
-                        {
-                            "key": f"v{child.id}",
-                            "code": child.id,
-                            "name": child.name,
-                            "path": child.path,
-                            "kind": "value",
-                            "domain": variable.key,
-                            "level": variable.code.level,
-                            "value": child.value,
-                        }
+                        Variable(
+                            key=f"v{child.id}",
+                            code=child.id,
+                            name=child.name,
+                            path=child.path,
+                            kind="value",
+                            domain=variable.key,
+                            level=variable.code.level,
+                            value=child.value,
+                        )
                     )
             self.progress(0.9 * (step + 1) / (steps + 1))
         if U_ALPHA_1995 in self.measures and code_variables:
@@ -1053,51 +1086,63 @@ class _Builder:
 
     # Disagreements --------------------------------------------------------------------
 
-    def disagreements(self) -> dict:
-        """variable → pair → {"total", "stretches"} where the two coders differ."""
-        data = self.data
+    def disagreements(self) -> Disagreements:
+        """variable → pair → the stretches where the two coders differ."""
         by_doc_code: dict[tuple[int, int], list[Span]] = defaultdict(list)
-        for span in data.spans:
+        for span in self.data.spans:
             by_doc_code[(span[0], span[1])].append(span)
-        granular = data.unit in (SENTENCE, TURN)
-        found: dict[str, dict] = {}
-        for variable in self.variables:
-            value_codes = (
-                [c.id for c in variable.values]
-                if variable.kind == "domain"
-                else [variable.code.id]
+        pairs = [group for group in self.groups if group.is_pair]
+        return Disagreements(
+            {
+                variable.key: {
+                    group.key: self._pair_disagreements(variable, group, by_doc_code)
+                    for group in pairs
+                }
+                for variable in self.variables
+            }
+        )
+
+    def _pair_disagreements(
+        self, variable: _Variable, group: _Group, by_doc_code
+    ) -> PairDisagreements:
+        """Where one coder pair differs on one variable, over the documents."""
+        value_codes = (
+            [c.id for c in variable.values]
+            if variable.kind == "domain"
+            else [variable.code.id]
+        )
+        granular = self.data.unit in (SENTENCE, TURN)
+        a, b = group.coder_ids
+        stretches: list[Stretch] = []
+        total = 0
+        for doc in self.data.documents:
+            if a not in doc.coders or b not in doc.coders:
+                continue
+            spans_a, spans_b = _pair_spans(by_doc_code, doc.id, value_codes, a, b)
+            if not spans_a and not spans_b:
+                continue
+            found = disagreement_stretches(
+                spans_a,
+                spans_b,
+                unit_starts=list(doc.unit_starts or ()) if granular else None,
+                length=doc.length,
+                document=doc.id,
             )
-            per_pair = {}
-            for group in self.groups:
-                if not group.is_pair:
-                    continue
-                a, b = group.coder_ids
-                stretches: list[dict] = []
-                total = 0
-                for doc in data.documents:
-                    if a not in doc.coders or b not in doc.coders:
-                        continue
-                    spans_a, spans_b = [], []
-                    for code in value_codes:
-                        for _d, c, coder, start, end in by_doc_code.get(
-                            (doc.id, code), ()
-                        ):
-                            if coder == a:
-                                spans_a.append((start, end, c))
-                            elif coder == b:
-                                spans_b.append((start, end, c))
-                    if not spans_a and not spans_b:
-                        continue
-                    starts = list(doc.unit_starts or ()) if granular else None
-                    for stretch in disagreement_stretches(
-                        spans_a, spans_b, unit_starts=starts, length=doc.length
-                    ):
-                        total += 1
-                        if len(stretches) < MAX_STRETCHES:
-                            stretches.append({"document": doc.id, **stretch})
-                per_pair[group.key] = {"total": total, "stretches": stretches}
-            found[variable.key] = per_pair
-        return found
+            total += len(found)
+            stretches += found[: MAX_STRETCHES - len(stretches)]
+        return PairDisagreements(total=total, stretches=tuple(stretches))
+
+
+def _pair_spans(by_doc_code, document: int, codes, a: int, b: int):
+    """Each coder's ``(start, end, code)`` spans of these codes in one document."""
+    spans_a, spans_b = [], []
+    for code in codes:
+        for _d, c, coder, start, end in by_doc_code.get((document, code), ()):
+            if coder == a:
+                spans_a.append((start, end, c))
+            elif coder == b:
+                spans_b.append((start, end, c))
+    return spans_a, spans_b
 
 
 def _expand(spans, starts: list[int] | None, length: int):
@@ -1113,13 +1158,52 @@ def _expand(spans, starts: list[int] | None, length: int):
     return out
 
 
+def _components(items: list[tuple]) -> list[list[tuple]]:
+    """Sorted spans grouped into runs of overlapping ones."""
+    components: list[list[tuple]] = []
+    reach = -1
+    for item in items:
+        if not components or item[0] >= reach:
+            components.append([item])
+            reach = item[1]
+        else:
+            components[-1].append(item)
+            reach = max(reach, item[1])
+    return components
+
+
+def _differing(
+    component: list[tuple], unit_starts: list[int] | None
+) -> tuple[int, int | None]:
+    """How much of a component the two sides label differently, and where first."""
+    points = sorted({p for s, e, _l, _side in component for p in (s, e)})
+    differing = 0
+    first_difference = None
+    for left, right in zip(points, points[1:], strict=False):
+        labels: list[set] = [set(), set()]
+        for s, e, label, side in component:
+            if s <= left and e >= right:
+                labels[side].add(label)
+        if labels[0] != labels[1]:
+            if unit_starts:
+                differing += bisect_left(unit_starts, right) - bisect_left(
+                    unit_starts, left
+                )
+            else:
+                differing += right - left
+            if first_difference is None:
+                first_difference = left
+    return differing, first_difference
+
+
 def disagreement_stretches(
     spans_a: Sequence[tuple[int, int, int]],
     spans_b: Sequence[tuple[int, int, int]],
     *,
     unit_starts: list[int] | None = None,
     length: int = 0,
-) -> list[dict]:
+    document: int = 0,
+) -> list[Stretch]:
     """Stretches where two coders' coding differs, at characters or whole units.
 
     Both coders' spans (``(start, end, label)``; the label is the code, or a
@@ -1136,57 +1220,111 @@ def disagreement_stretches(
         [(s, e, label, 0) for s, e, label in a]
         + [(s, e, label, 1) for s, e, label in b]
     )
-    components: list[list[tuple]] = []
-    reach = -1
-    for item in items:
-        if not components or item[0] >= reach:
-            components.append([item])
-            reach = item[1]
-        else:
-            components[-1].append(item)
-            reach = max(reach, item[1])
     stretches = []
-    for component in components:
-        points = sorted({p for s, e, _l, _side in component for p in (s, e)})
-        differing = 0
-        first_difference = None
-        for left, right in zip(points, points[1:], strict=False):
-            labels: list[set] = [set(), set()]
-            for s, e, label, side in component:
-                if s <= left and e >= right:
-                    labels[side].add(label)
-            if labels[0] != labels[1]:
-                if unit_starts:
-                    differing += bisect_left(unit_starts, right) - bisect_left(
-                        unit_starts, left
-                    )
-                else:
-                    differing += right - left
-                if first_difference is None:
-                    first_difference = left
+    for component in _components(items):
+        differing, first_difference = _differing(component, unit_starts)
         if not differing:
             continue
-        start, end = points[0], points[-1]
+        start = min(s for s, _e, _l, _side in component)
+        end = max(e for _s, e, _l, _side in component)
         stretches.append(
-            {
-                "start": start,
-                "end": end,
-                "at": first_difference,
-                "differing": differing,
-                "a": [
-                    [s, e, label] for s, e, label in spans_a if s < end and e > start
-                ],
-                "b": [
-                    [s, e, label] for s, e, label in spans_b if s < end and e > start
-                ],
-            }
+            Stretch(
+                document=document,
+                start=start,
+                end=end,
+                at=first_difference,
+                differing=differing,
+                a=tuple(
+                    (s, e, label) for s, e, label in spans_a if s < end and e > start
+                ),
+                b=tuple(
+                    (s, e, label) for s, e, label in spans_b if s < end and e > start
+                ),
+            )
         )
     return stretches
 
 
+def _variables_out(
+    builder: _Builder, disagreements: Disagreements
+) -> tuple[Variable, ...]:
+    """The report's variables: each code and domain, all codes, a domain's values."""
+    variables = [
+        Variable(
+            key=v.key,
+            code=v.code.id,
+            name=v.code.name,
+            path=v.code.path,
+            kind=v.kind,
+            level=v.code.level if v.kind == "domain" else "nominal",
+            values=tuple(VariableValue(c.id, c.name, c.value) for c in v.values),
+            conflicts=builder.conflicts.get(v.key, 0),
+            disagreements=disagreements.total(v.key),
+        )
+        for v in builder.variables
+    ]
+    if any(v.kind == "code" for v in builder.variables):
+        variables.append(
+            Variable(
+                key=ALL_CODES,
+                code=None,
+                name="All codes",
+                path="All codes",
+                kind="all_codes",
+                level="nominal",
+            )
+        )
+    return (*variables, *builder.extra_variables)
+
+
+def _units_of(data: AgreementInput, doc: DocumentData) -> int:
+    """Units of a document: sentences or turns, else characters."""
+    return len(doc.unit_starts or ()) if data.unit in (SENTENCE, TURN) else doc.length
+
+
+def _unit_info(data: AgreementInput) -> UnitInfo:
+    unit_counts: dict[str, int] = defaultdict(int)
+    for doc in data.documents:
+        unit_counts[doc.unit_kind] += 1
+    return UnitInfo(
+        name=data.unit,
+        label=UNIT_LABELS[data.unit],
+        documents_by_unit=dict(sorted(unit_counts.items())),
+        units=sum(_units_of(data, d) for d in data.documents),
+    )
+
+
+def _selection_out(data: AgreementInput, measures: Sequence[str]) -> ReportSelection:
+    return ReportSelection(
+        unit=data.unit,
+        measures=tuple(measures),
+        documents=tuple(d.id for d in data.documents),
+        coders=tuple(c for c, _name in data.coders),
+        codes=tuple(c.id for c in data.codes),
+        n_resamples=data.n_resamples,
+        seed=data.seed,
+        confidence=data.confidence,
+        thresholds=dict(data.thresholds),
+    )
+
+
+def _documents_out(data: AgreementInput) -> tuple[DocumentInfo, ...]:
+    return tuple(
+        DocumentInfo(
+            id=d.id,
+            title=d.title,
+            length=d.length,
+            units=_units_of(data, d),
+            unit_kind=d.unit_kind,
+            coders=tuple(sorted(c for c, _n in data.coders if c in d.coders)),
+        )
+        for d in data.documents
+    )
+
+
 def build_report(
     data: AgreementInput, progress: Callable[[float], None] | None = None
-) -> tuple[dict, dict]:
+) -> tuple[Report, Disagreements]:
     """The report (see the module docstring) and the disagreement lists."""
     if data.unit not in UNITS:
         raise ValueError(f"unknown unit {data.unit!r}")
@@ -1198,88 +1336,19 @@ def build_report(
     else:
         builder.segments()
     disagreements = builder.disagreements()
-    variables = [
-        {
-            "key": v.key,
-            "code": v.code.id,
-            "name": v.code.name,
-            "path": v.code.path,
-            "kind": v.kind,
-            "level": v.code.level if v.kind == "domain" else "nominal",
-            "values": [
-                {"code": c.id, "name": c.name, "value": c.value} for c in v.values
-            ],
-            "conflicts": builder.conflicts.get(v.key, 0),
-            "disagreements": sum(
-                pair["total"] for pair in disagreements.get(v.key, {}).values()
-            ),
-        }
-        for v in builder.variables
-    ]
-    if any(v.kind == "code" for v in builder.variables):
-        variables.append(
-            {
-                "key": ALL_CODES,
-                "code": None,
-                "name": "All codes",
-                "path": "All codes",
-                "kind": "all_codes",
-                "level": "nominal",
-                "values": [],
-                "conflicts": 0,
-                "disagreements": 0,
-            }
-        )
-    variables += builder.extra_variables
-    unit_counts: dict[str, int] = defaultdict(int)
-    for doc in data.documents:
-        unit_counts[doc.unit_kind] += 1
-    report = {
-        "format": FORMAT,
-        "selection": {
-            "unit": data.unit,
-            "measures": list(builder.measures),
-            "documents": [d.id for d in data.documents],
-            "coders": [c for c, _name in data.coders],
-            "codes": [c.id for c in data.codes],
-            "n_resamples": data.n_resamples,
-            "seed": data.seed,
-            "confidence": data.confidence,
-            "thresholds": dict(data.thresholds),
-        },
-        "unit": {
-            "name": data.unit,
-            "label": UNIT_LABELS[data.unit],
-            "documents_by_unit": dict(sorted(unit_counts.items())),
-            "units": sum(
-                len(d.unit_starts or ()) if data.unit in (SENTENCE, TURN) else d.length
-                for d in data.documents
-            ),
-        },
-        "coders": [{"id": c, "username": name} for c, name in data.coders],
-        "documents": [
-            {
-                "id": d.id,
-                "title": d.title,
-                "length": d.length,
-                "units": len(d.unit_starts or ())
-                if data.unit in (SENTENCE, TURN)
-                else d.length,
-                "unit_kind": d.unit_kind,
-                "coders": sorted(c for c, _n in data.coders if c in d.coders),
-            }
-            for d in data.documents
-        ],
-        "groups": [
-            {"key": g.key, "coders": list(g.coder_ids), "label": g.label}
-            for g in builder.groups
-        ],
-        "measures": [{"key": m, "label": MEASURE_LABELS[m]} for m in builder.measures],
-        "variables": variables,
-        "rows": builder.rows,
-        "document_rows_cover": "every code" if builder.per_document else "all codes",
-        "document_rows": builder.document_rows,
-    }
+    report = Report(
+        format=FORMAT,
+        selection=_selection_out(data, builder.measures),
+        unit=_unit_info(data),
+        coders=tuple(Coder(c, name) for c, name in data.coders),
+        documents=_documents_out(data),
+        groups=tuple(g.public for g in builder.groups),
+        measures=tuple(MeasureInfo(m, MEASURE_LABELS[m]) for m in builder.measures),
+        variables=_variables_out(builder, disagreements),
+        rows=tuple(builder.rows),
+        document_rows_cover="every code" if builder.per_document else "all codes",
+        document_rows=tuple(builder.document_rows),
+    )
     return report, disagreements
 
 
@@ -1306,35 +1375,35 @@ CSV_HEADER = (
 )
 
 
-def report_csv_rows(report: dict):
+def report_csv_rows(report: Report):
     """The report as table rows, one per figure: the header, then pooled rows, then
     per-document rows. Numbers stay numbers (int/float), undefined values empty."""
     yield CSV_HEADER
-    variables = {v["key"]: v for v in report["variables"]}
-    groups = {g["key"]: g["label"] for g in report["groups"]}
-    titles = {d["id"]: d["title"] for d in report["documents"]}
-    unit = report["selection"]["unit"]
-    for row in [*report["rows"], *report["document_rows"]]:
-        variable = variables.get(row["variable"], {})
-        for measure, figure in row["measures"].items():
+    variables = {v.key: v for v in report.variables}
+    groups = {g.key: g.label for g in report.groups}
+    titles = {d.id: d.title for d in report.documents}
+    unit = report.selection.unit
+    for row in [*report.rows, *report.document_rows]:
+        variable = variables.get(row.variable)
+        for measure, figure in row.measures.items():
             yield (
-                row["variable"],
-                variable.get("code"),
-                variable.get("path", ""),
-                variable.get("kind", ""),
-                variable.get("level", ""),
-                groups.get(row["group"], row["group"]),
-                row["document"],
-                titles.get(row["document"], "") if row["document"] else "",
+                row.variable,
+                variable.code if variable else None,
+                variable.path if variable else "",
+                variable.kind if variable else "",
+                variable.level if variable else "",
+                groups.get(row.group, row.group),
+                row.document,
+                titles.get(row.document, "") if row.document else "",
                 unit,
                 measure,
-                figure.get("value"),
-                figure.get("n"),
-                figure.get("ci_low"),
-                figure.get("ci_high"),
-                figure.get("resamples"),
-                figure.get("mean"),
-                figure.get("verdict", ""),
-                figure.get("reason") or "",
-                figure.get("note", ""),
+                figure.value,
+                figure.n,
+                figure.ci_low,
+                figure.ci_high,
+                figure.resamples,
+                figure.mean,
+                figure.verdict or "",
+                figure.reason or "",
+                figure.note or "",
             )

@@ -15,14 +15,13 @@ any later coding change (or a change to a domain's structure) makes it stale.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -44,6 +43,14 @@ from agreement.report import (
     DocumentData,
     apply_thresholds,
     build_report,
+)
+from agreement.results import (
+    AgreementOutput,
+    ProjectRef,
+    Report,
+    RunRef,
+    Source,
+    VersionRef,
 )
 from coding.analysis.textunits import paragraph_spans, sentence_spans
 from coding.models import (
@@ -525,10 +532,10 @@ def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
         selection = AgreementSelection.from_json(run.selection)
         data = agreement_input(run.project, selection)
         report, disagreements = build_report(data, _progress_writer(run_id))
-        report["source"] = {
-            "codings_changed_at": changed.isoformat() if changed else None,
-            "assignments": assignments,
-        }
+        report = replace(
+            report,
+            source=Source(changed.isoformat() if changed else None, assignments),
+        )
     except Exception as error:
         AgreementRun.objects.filter(pk=run_id).update(
             status=AgreementRun.Status.FAILED,
@@ -539,8 +546,8 @@ def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
     AgreementRun.objects.filter(pk=run_id).update(
         status=AgreementRun.Status.DONE,
         progress=100,
-        result=report,
-        disagreements=disagreements,
+        result=report.to_json(),
+        disagreements=disagreements.to_json(),
         finished_at=timezone.now(),
     )
     run.refresh_from_db()
@@ -557,7 +564,7 @@ def agreement_run_set_thresholds(
     run.selection = {**run.selection, "thresholds": cleaned}
     fields = ["selection"]
     if run.result:
-        run.result = apply_thresholds(run.result, cleaned)
+        run.result = apply_thresholds(Report.from_json(run.result), cleaned).to_json()
         fields.append("result")
     run.save(update_fields=fields)
     return run
@@ -578,39 +585,44 @@ def agreement_runs_resend() -> int:
 # --- output ---------------------------------------------------------------------------
 
 
+def agreement_report(
+    run: AgreementRun, *, thresholds: Mapping[str, float] | None = None
+) -> Report:
+    """The stored report of a done run, re-coloured when other ``thresholds`` are
+    asked for."""
+    report = Report.from_json(run.result or {})
+    if thresholds is not None and dict(thresholds) != dict(report.selection.thresholds):
+        report = apply_thresholds(report, thresholds)
+    return report
+
+
 def agreement_output(
     run: AgreementRun,
     *,
     thresholds: Mapping[str, float] | None = None,
     state: SourceState | None = None,
-) -> dict:
-    """The JSON report of a done run: run facts, figures (re-coloured when other
-    ``thresholds`` are asked for) and the methods paragraphs."""
+) -> AgreementOutput:
+    """What the API and the command send about a done run: run facts, figures
+    (re-coloured when other ``thresholds`` are asked for) and the methods
+    paragraphs."""
     state = state or source_state(run.project_id)
-    report = copy.deepcopy(run.result or {})
-    if thresholds is not None and dict(thresholds) != report["selection"].get(
-        "thresholds"
-    ):
-        apply_thresholds(report, dict(thresholds))
+    report = agreement_report(run, thresholds=thresholds)
     version = run.codebook_version
-    header = {
-        "format": report.pop("format", None),
-        "project": {"id": run.project_id, "name": run.project.name},
-        "run": {
-            "id": run.pk,
-            "status": run.status,
-            "stale": run_stale(run, state),
-            "requested_at": run.requested_at.isoformat(),
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        },
-        "codebook_version": {
-            "id": version.pk,
-            "number": version.number,
-            "name": version.name,
-        }
+    version_ref = (
+        VersionRef(id=version.pk, number=version.number, name=version.name)
         if version
-        else None,
-    }
-    output = {**header, **report}
-    output["methods"] = methods_paragraphs(output)
-    return output
+        else None
+    )
+    return AgreementOutput(
+        project=ProjectRef(id=run.project_id, name=run.project.name),
+        run=RunRef(
+            id=run.pk,
+            status=run.status,
+            stale=run_stale(run, state),
+            requested_at=run.requested_at.isoformat(),
+            finished_at=run.finished_at.isoformat() if run.finished_at else None,
+        ),
+        codebook_version=version_ref,
+        report=report,
+        methods=methods_paragraphs(report, version_ref),
+    )
