@@ -392,6 +392,110 @@ def _applications(data: AgreementInput, units: _Units) -> dict[int, np.ndarray]:
 # --- segment-level measures -------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Segments:
+    """One coder group's units × coders matrix and how to read it."""
+
+    data: np.ndarray  # the group's columns
+    numeric: np.ndarray | None  # the same as numbers (a domain at another level)
+    level: str
+    categories: int | None
+    n_resamples: int
+    confidence: float
+
+
+def _bootstrapped(result, value, **extra) -> Figure:
+    """A figure with the interval of a bootstrapped statistic."""
+    return _figure(
+        value,
+        result.n_units,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        resamples=result.n_resamples,
+        reason=result.reason,
+        **extra,
+    )
+
+
+def _percent_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    result = percent_agreement(seg.data)
+    if group.is_pair:
+        pair = result.pairs[0]
+        return _figure(
+            pair.percent, pair.n_units, reason="no unit coded by both coders"
+        )
+    return _figure(
+        result.mean_percent,
+        result.n_units,
+        reason="no unit coded by two or more coders",
+        note="mean over coder pairs",
+    )
+
+
+def _cohen_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    if group.is_pair:
+        kappa = cohen_kappa(
+            seg.data,
+            n_resamples=seg.n_resamples,
+            seed=rng,
+            confidence=seg.confidence,
+        )
+        return _bootstrapped(kappa, kappa.value)
+    pairs = [
+        cohen_kappa(seg.data[:, [i, j]])
+        for i, j in combinations(range(seg.data.shape[1]), 2)
+    ]
+    values = [p.value for p in pairs if p.value is not None]
+    return _figure(
+        statistics.fmean(values) if values else None,
+        max((p.n_units for p in pairs), default=0),
+        reason="no coder pair with a defined κ",
+        note="mean of the pairs' Cohen's κ, Light's κ",
+    )
+
+
+def _fleiss_figure(seg: _Segments, group: _Group, rng) -> Figure | None:
+    if group.is_pair:
+        return None
+    kappa = fleiss_kappa(
+        seg.data, n_resamples=seg.n_resamples, seed=rng, confidence=seg.confidence
+    )
+    return _bootstrapped(kappa, kappa.value, excluded=kappa.n_excluded)
+
+
+def _alpha_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    alpha = krippendorff_alpha(
+        seg.data if seg.numeric is None else seg.numeric,
+        level=seg.level,
+        n_resamples=seg.n_resamples,
+        seed=rng,
+        confidence=seg.confidence,
+    )
+    return _bootstrapped(
+        alpha, alpha.alpha, level=str(alpha.level), pairable=alpha.n_pairable
+    )
+
+
+def _ac1_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    ac1 = gwet_ac1(
+        seg.data,
+        categories=seg.categories,
+        n_resamples=seg.n_resamples,
+        seed=rng,
+        confidence=seg.confidence,
+    )
+    return _bootstrapped(ac1, ac1.value)
+
+
+_SEGMENT_MEASURES = {
+    PERCENT: _percent_figure,
+    COHEN: _cohen_figure,
+    FLEISS: _fleiss_figure,
+    ALPHA: _alpha_figure,
+    AC1: _ac1_figure,
+}
+
+
 def _segment_figures(
     matrix: np.ndarray,
     group: _Group,
@@ -405,109 +509,44 @@ def _segment_figures(
     seed_parts: tuple[int, ...] = (),
     confidence: float = 0.95,
     reasons: dict[str, str] | None = None,
-) -> dict[str, dict]:
+) -> dict[str, Figure]:
     """The segment measures for one units × coders matrix and one coder group."""
-    data = matrix[:, list(group.columns)]
-    figures: dict[str, dict] = {}
+    columns = list(group.columns)
+    seg = _Segments(
+        data=matrix[:, columns],
+        numeric=None if numeric is None else numeric[:, columns],
+        level=level,
+        categories=categories,
+        n_resamples=n_resamples,
+        confidence=confidence,
+    )
+    figures: dict[str, Figure] = {}
     reasons = reasons or {}
     for index, measure in enumerate(measures):
         if measure in reasons:
             figures[measure] = _figure(None, 0, reason=reasons[measure])
             continue
+        if measure not in _SEGMENT_MEASURES:
+            continue
         rng = _rng(seed, *seed_parts, index) if n_resamples > 0 else None
-        if measure == PERCENT:
-            result = percent_agreement(data)
-            if group.is_pair:
-                pair = result.pairs[0]
-                figures[measure] = _figure(
-                    pair.percent, pair.n_units, reason="no unit coded by both coders"
-                )
-            else:
-                figures[measure] = _figure(
-                    result.mean_percent,
-                    result.n_units,
-                    reason="no unit coded by two or more coders",
-                    note="mean over coder pairs",
-                )
-        elif measure == COHEN:
-            if group.is_pair:
-                kappa = cohen_kappa(
-                    data, n_resamples=n_resamples, seed=rng, confidence=confidence
-                )
-                figures[measure] = _figure(
-                    kappa.value,
-                    kappa.n_units,
-                    ci_low=kappa.ci_low,
-                    ci_high=kappa.ci_high,
-                    resamples=kappa.n_resamples,
-                    reason=kappa.reason,
-                )
-            else:
-                pairs = [
-                    cohen_kappa(data[:, [i, j]])
-                    for i, j in combinations(range(data.shape[1]), 2)
-                ]
-                values = [p.value for p in pairs if p.value is not None]
-                figures[measure] = _figure(
-                    statistics.fmean(values) if values else None,
-                    max((p.n_units for p in pairs), default=0),
-                    reason="no coder pair with a defined κ",
-                    note="mean of the pairs' Cohen's κ, Light's κ",
-                )
-        elif measure == FLEISS:
-            if group.is_pair:
-                continue
-            kappa = fleiss_kappa(
-                data, n_resamples=n_resamples, seed=rng, confidence=confidence
-            )
-            figures[measure] = _figure(
-                kappa.value,
-                kappa.n_units,
-                ci_low=kappa.ci_low,
-                ci_high=kappa.ci_high,
-                resamples=kappa.n_resamples,
-                reason=kappa.reason,
-                excluded=kappa.n_excluded,
-            )
-        elif measure == ALPHA:
-            values = data if numeric is None else numeric[:, list(group.columns)]
-            alpha = krippendorff_alpha(
-                values,
-                level=level,
-                n_resamples=n_resamples,
-                seed=rng,
-                confidence=confidence,
-            )
-            figures[measure] = _figure(
-                alpha.alpha,
-                alpha.n_units,
-                ci_low=alpha.ci_low,
-                ci_high=alpha.ci_high,
-                resamples=alpha.n_resamples,
-                reason=alpha.reason,
-                level=str(alpha.level),
-                pairable=alpha.n_pairable,
-            )
-        elif measure == AC1:
-            ac1 = gwet_ac1(
-                data,
-                categories=categories,
-                n_resamples=n_resamples,
-                seed=rng,
-                confidence=confidence,
-            )
-            figures[measure] = _figure(
-                ac1.value,
-                ac1.n_units,
-                ci_low=ac1.ci_low,
-                ci_high=ac1.ci_high,
-                resamples=ac1.n_resamples,
-                reason=ac1.reason,
-            )
+        figure = _SEGMENT_MEASURES[measure](seg, group, rng)
+        if figure is not None:
+            figures[measure] = figure
     return figures
 
 
 # --- the report ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A variable read per unit: the matrix and how its values compare."""
+
+    matrix: np.ndarray  # units × coders: 0/1 for a code, child ids for a domain
+    numeric: np.ndarray | None  # a domain's values as numbers (not nominal)
+    level: str
+    categories: int | None
+    reasons: dict[str, str]  # measure → why it is undefined for this variable
 
 
 class _Builder:
@@ -556,73 +595,76 @@ class _Builder:
     # Segment level --------------------------------------------------------------------
 
     def segments(self) -> None:
-        data, units = self.data, _layout_units(self.data)
-        applied = _applications(data, units)
-        n_coders = len(data.coders)
-        segment_measures = [m for m in self.measures if m != NVIVO]
-        table = None
+        units = _layout_units(self.data)
+        applied = _applications(self.data, units)
         code_variables = [v for v in self.variables if v.kind == "code"]
+        table = None
         if NVIVO in self.measures and code_variables:
             table = self._character_table(code_variables)
         stacked: list[np.ndarray] = []
         steps = max(len(self.variables), 1)
         for step, variable in enumerate(self.variables):
-            reasons: dict[str, str] = {}
-            numeric = None
-            categories = None
-            level = "nominal"
+            read = self._variable_matrix(variable, applied, units)
             if variable.kind == "code":
-                matrix = code_matrix(
-                    applied=applied.get(variable.code.id, np.zeros((0, 2), np.int64)),
-                    n_units=units.total,
-                    n_coders=n_coders,
-                    coded=units.worked,
-                )
-                stacked.append(matrix)
-                categories = 2
-            else:
-                matrix, numeric, level, categories, reasons = self._domain_matrices(
-                    variable, applied, units
-                )
+                stacked.append(read.matrix)
             for g_index, group in enumerate(self.groups):
-                figures = _segment_figures(
-                    matrix,
-                    group,
-                    segment_measures,
-                    level=level,
-                    numeric=numeric,
-                    categories=categories,
-                    n_resamples=data.n_resamples,
-                    seed=data.seed,
-                    seed_parts=(variable.code.id, g_index),
-                    confidence=data.confidence,
-                    reasons=reasons,
-                )
-                if NVIVO in self.measures:
-                    figures[NVIVO] = self._nvivo(table, variable, group, None)
-                per_document = []
-                for doc in self._pair_docs(group) if self.per_document else []:
-                    rows = slice(
-                        units.offsets[doc.id],
-                        units.offsets[doc.id] + units.counts[doc.id],
-                    )
-                    doc_figures = _segment_figures(
-                        matrix[rows],
-                        group,
-                        segment_measures,
-                        level=level,
-                        numeric=None if numeric is None else numeric[rows],
-                        categories=categories,
-                        reasons=reasons,
-                    )
-                    if NVIVO in self.measures:
-                        doc_figures[NVIVO] = self._nvivo(table, variable, group, doc.id)
-                    per_document.append(doc_figures)
-                    self._add(variable.key, group, doc.id, doc_figures)
-                self._document_means(figures, per_document, (PERCENT, NVIVO))
-                self._add(variable.key, group, None, figures)
+                self._segment_rows(variable, read, units, table, group, g_index)
             self.progress(0.9 * (step + 1) / steps)
+        segment_measures = [m for m in self.measures if m != NVIVO]
         self._all_codes_segments(stacked, units, segment_measures, table)
+
+    def _variable_matrix(self, variable: _Variable, applied, units: _Units) -> _Read:
+        """A code's binary units × coders matrix, or a domain's values."""
+        if variable.kind == "code":
+            matrix = code_matrix(
+                applied=applied.get(variable.code.id, np.zeros((0, 2), np.int64)),
+                n_units=units.total,
+                n_coders=len(self.data.coders),
+                coded=units.worked,
+            )
+            return _Read(matrix, None, "nominal", 2, {})
+        return _Read(*self._domain_matrices(variable, applied, units))
+
+    def _segment_rows(
+        self, variable: _Variable, read: _Read, units: _Units, table, group, g_index
+    ) -> None:
+        """One variable × group: the pooled row and a row per document."""
+        data = self.data
+        segment_measures = [m for m in self.measures if m != NVIVO]
+        figures = _segment_figures(
+            read.matrix,
+            group,
+            segment_measures,
+            level=read.level,
+            numeric=read.numeric,
+            categories=read.categories,
+            n_resamples=data.n_resamples,
+            seed=data.seed,
+            seed_parts=(variable.code.id, g_index),
+            confidence=data.confidence,
+            reasons=read.reasons,
+        )
+        if NVIVO in self.measures:
+            figures[NVIVO] = self._nvivo(table, variable, group, None)
+        per_document = []
+        for doc in self._pair_docs(group) if self.per_document else []:
+            start = units.offsets[doc.id]
+            rows = slice(start, start + units.counts[doc.id])
+            doc_figures = _segment_figures(
+                read.matrix[rows],
+                group,
+                segment_measures,
+                level=read.level,
+                numeric=None if read.numeric is None else read.numeric[rows],
+                categories=read.categories,
+                reasons=read.reasons,
+            )
+            if NVIVO in self.measures:
+                doc_figures[NVIVO] = self._nvivo(table, variable, group, doc.id)
+            per_document.append(doc_figures)
+            self._add(variable.key, group, doc.id, doc_figures)
+        self._document_means(figures, per_document, (PERCENT, NVIVO))
+        self._add(variable.key, group, None, figures)
 
     def _domain_matrices(self, variable: _Variable, applied, units: _Units):
         """Nominal values (child ids) and, for other levels, the children's numbers."""
@@ -872,81 +914,91 @@ class _Builder:
     # Unitizing ------------------------------------------------------------------------
 
     def unitizing(self) -> None:
-        data = self.data
         by_variable: dict[int, list[Span]] = defaultdict(list)
-        for span in data.spans:
+        for span in self.data.spans:
             by_variable[span[1]].append(span)
         steps = max(len(self.variables), 1)
-        code_variables = [v for v in self.variables if v.kind == "code"]
         for step, variable in enumerate(self.variables):
             value_codes = (
                 list(variable.values) if variable.kind == "domain" else [variable.code]
             )
             spans = [s for c in value_codes for s in by_variable.get(c.id, [])]
-            label_of = self._unitizing_labels(variable)
-            for group in self.groups:
-                documents = self._unitizing_docs(group)
-                figures, per_value = self._unitizing_figures(
-                    variable, spans, label_of, group, documents, pooled=True
-                )
-                self._add(variable.key, group, None, figures)
-                for child_key, child_figures in per_value.items():
-                    self._add(child_key, group, None, child_figures)
-                for doc in documents if self.per_document else []:
-                    doc_figures, doc_values = self._unitizing_figures(
-                        variable, spans, label_of, group, [doc], pooled=False
-                    )
-                    self._add(variable.key, group, doc.id, doc_figures)
-                    for child_key, child_figures in doc_values.items():
-                        self._add(child_key, group, doc.id, child_figures)
+            self._unitizing_variable(variable, spans)
             if variable.kind == "domain":
-                for child in variable.values:
-                    self.extra_variables.append(
-                        Variable(
-                            key=f"v{child.id}",
-                            code=child.id,
-                            name=child.name,
-                            path=child.path,
-                            kind="value",
-                            domain=variable.key,
-                            level=variable.code.level,
-                            value=child.value,
-                        )
-                    )
+                self.extra_variables += self._value_variables(variable)
             self.progress(0.9 * (step + 1) / (steps + 1))
+        code_variables = [v for v in self.variables if v.kind == "code"]
         if U_ALPHA_1995 in self.measures and code_variables:
             ids = [v.code.id for v in code_variables]
-            spans = [s for c in ids for s in by_variable.get(c, [])]
-            for group in self.groups:
-                documents = self._unitizing_docs(group)
-                for document in [None, *documents]:
-                    docs = documents if document is None else [document]
-                    result, length, n_units = self._alpha_1995(
-                        spans, {c: c for c in ids}, group, docs
-                    )
-                    figures = {
-                        m: _figure(
-                            None,
-                            length,
-                            reason="uα needs mutually exclusive values: see each "
-                            "code, or mark a domain",
-                        )
-                        for m in self.measures
-                        if m != U_ALPHA_1995
-                    }
-                    figures[U_ALPHA_1995] = _figure(
-                        result.alpha if result else None,
+            self._unitizing_all_codes(
+                ids, [s for c in ids for s in by_variable.get(c, [])]
+            )
+
+    def _unitizing_variable(self, variable: _Variable, spans: list[Span]) -> None:
+        """Pooled and per-document rows of one variable (and a domain's values)."""
+        label_of = self._unitizing_labels(variable)
+        for group in self.groups:
+            documents = self._unitizing_docs(group)
+            figures, per_value = self._unitizing_figures(
+                variable, spans, label_of, group, documents, pooled=True
+            )
+            self._add(variable.key, group, None, figures)
+            for child_key, child_figures in per_value.items():
+                self._add(child_key, group, None, child_figures)
+            for doc in documents if self.per_document else []:
+                doc_figures, doc_values = self._unitizing_figures(
+                    variable, spans, label_of, group, [doc], pooled=False
+                )
+                self._add(variable.key, group, doc.id, doc_figures)
+                for child_key, child_figures in doc_values.items():
+                    self._add(child_key, group, doc.id, child_figures)
+
+    @staticmethod
+    def _value_variables(variable: _Variable) -> list[Variable]:
+        """A domain's values, each a variable of the report (unitizing only)."""
+        return [
+            Variable(
+                key=f"v{child.id}",
+                code=child.id,
+                name=child.name,
+                path=child.path,
+                kind="value",
+                domain=variable.key,
+                level=variable.code.level,
+                value=child.value,
+            )
+            for child in variable.values
+        ]
+
+    def _unitizing_all_codes(self, ids: list[int], spans: list[Span]) -> None:
+        """All codes: only α_U (1995) pools codes that may overlap."""
+        for group in self.groups:
+            documents = self._unitizing_docs(group)
+            for document in [None, *documents]:
+                docs = documents if document is None else [document]
+                result, length, n_units = self._alpha_1995(
+                    spans, {c: c for c in ids}, group, docs
+                )
+                figures = {
+                    m: _figure(
+                        None,
                         length,
-                        reason=(result.reason if result else "no document"),
-                        units=n_units,
-                        note="1 − mean D_o / mean D_e over the codes",
+                        reason="uα needs mutually exclusive values: see each "
+                        "code, or mark a domain",
                     )
-                    self._add(
-                        ALL_CODES,
-                        group,
-                        None if document is None else document.id,
-                        figures,
-                    )
+                    for m in self.measures
+                    if m != U_ALPHA_1995
+                }
+                figures[U_ALPHA_1995] = _figure(
+                    result.alpha if result else None,
+                    length,
+                    reason=(result.reason if result else "no document"),
+                    units=n_units,
+                    note="1 − mean D_o / mean D_e over the codes",
+                )
+                self._add(
+                    ALL_CODES, group, None if document is None else document.id, figures
+                )
 
     def _unitizing_labels(self, variable: _Variable) -> dict[int, object]:
         if variable.kind == "code":
@@ -990,99 +1042,123 @@ class _Builder:
     def _unitizing_figures(
         self, variable: _Variable, spans, label_of, group, documents, *, pooled: bool
     ) -> tuple[dict, dict]:
-        measures = self.measures
-        per_value: dict[str, dict] = {}
+        """The uα family and α_U of one variable for one coder group, and a
+        domain's per-value figures (value key → measure → figure)."""
         if variable.kind == "domain" and not variable.values:
-            return {
-                m: _figure(None, 0, reason="the domain has no sub-codes")
-                for m in measures
-            }, {}
+            return self._undefined("the domain has no sub-codes"), {}
         per_coder, length = self._continuum(spans, label_of, group, documents)
         if length <= 0:
-            reason = (
+            return self._undefined(
                 "no document on which every coder of the group worked"
                 if not group.is_pair
                 else "no document on which both coders worked"
-            )
-            return {m: _figure(None, 0, reason=reason) for m in measures}, {}
-        figures: dict[str, dict] = {}
-        family = {U_ALPHA, BINARY_U_ALPHA, CU_ALPHA, K_U_ALPHA} & set(measures)
+            ), {}
+        figures: dict[str, Figure] = {}
+        per_value: dict[str, dict[str, Figure]] = defaultdict(dict)
         conflict = 0
-        if family:
-            resolved = resolve_overlaps(per_coder)
-            conflict = sum(resolved.conflict_length)
-            level = variable.code.level if variable.kind == "domain" else "nominal"
-            numeric = all(isinstance(v, float) for v in label_of.values())
-            if level != "nominal" and not numeric:
-                level = "nominal"
-            values = sorted(set(label_of.values()), key=repr)
-            result = unitizing_alpha(
-                resolved.spans, length=length, level=Level(level), values=values
+        if {U_ALPHA, BINARY_U_ALPHA, CU_ALPHA, K_U_ALPHA} & set(self.measures):
+            conflict = self._u_family(
+                variable, per_coder, label_of, length, figures, per_value
             )
-            n_units = result.n_units
-            for measure, value, key in (
-                (U_ALPHA, result.u_alpha, "u_alpha"),
-                (BINARY_U_ALPHA, result.binary_alpha, "binary_alpha"),
-                (CU_ALPHA, result.cu_alpha, "cu_alpha"),
-            ):
-                if measure in measures:
-                    extra = {"units": n_units, "conflict_length": conflict}
-                    if measure == CU_ALPHA:
-                        extra["coverage"] = _num(result.cu_coverage)
-                        extra["level"] = level
-                    figures[measure] = _figure(
-                        value, length, reason=result.reasons.get(key), **extra
-                    )
-            if K_U_ALPHA in measures:
-                by_label = {pv.value: pv for pv in result.per_value}
-                if variable.kind == "code":
-                    pv = by_label.get(variable.code.id)
-                    figures[K_U_ALPHA] = _figure(
-                        pv.alpha if pv else None,
-                        length,
-                        reason=(pv.reason if pv else "no units"),
-                        coverage=_num(pv.coverage) if pv else None,
-                        units=n_units,
-                    )
-                else:
-                    figures[K_U_ALPHA] = _figure(
-                        None, length, reason="per value: see the domain's values"
-                    )
-                    for child in variable.values:
-                        pv = by_label.get(label_of[child.id])
-                        per_value.setdefault(f"v{child.id}", {})[K_U_ALPHA] = _figure(
-                            pv.alpha if pv else None,
-                            length,
-                            reason=(pv.reason if pv else "no units"),
-                            coverage=_num(pv.coverage) if pv else None,
-                        )
-        if U_ALPHA_1995 in measures:
-            result_1995, _length, n_units = self._alpha_1995(
-                spans, label_of, group, documents
-            )
-            figures[U_ALPHA_1995] = _figure(
-                result_1995.alpha,
+        if U_ALPHA_1995 in self.measures:
+            self._u_alpha_1995(
+                variable,
+                (spans, label_of, group, documents),
                 length,
-                reason=result_1995.reason,
-                units=n_units,
-                note="Krippendorff (1995/2004) per-category α_U"
-                + (", all values" if variable.kind == "domain" else ""),
+                figures,
+                per_value,
             )
-            if variable.kind == "domain":
-                by_category = {c.category: c for c in result_1995.per_category}
-                for child in variable.values:
-                    category = by_category.get(label_of[child.id])
-                    per_value.setdefault(f"v{child.id}", {})[U_ALPHA_1995] = _figure(
-                        category.alpha if category else None,
-                        length,
-                        reason=(category.reason if category else "no units"),
-                        units=category.n_units if category else 0,
-                    )
         if variable.kind == "domain" and pooled:
             self.conflicts[variable.key] = max(
                 self.conflicts.get(variable.key, 0), conflict
             )
-        return figures, per_value
+        return figures, dict(per_value)
+
+    def _undefined(self, reason: str) -> dict[str, Figure]:
+        return {m: _figure(None, 0, reason=reason) for m in self.measures}
+
+    def _u_family(
+        self, variable: _Variable, per_coder, label_of, length, figures, per_value
+    ) -> int:
+        """uα, |uα, cuα and (k)uα into ``figures``; the conflicting characters."""
+        resolved = resolve_overlaps(per_coder)
+        conflict = sum(resolved.conflict_length)
+        level = variable.code.level if variable.kind == "domain" else "nominal"
+        numeric = all(isinstance(v, float) for v in label_of.values())
+        if level != "nominal" and not numeric:
+            level = "nominal"
+        values = sorted(set(label_of.values()), key=repr)
+        result = unitizing_alpha(
+            resolved.spans, length=length, level=Level(level), values=values
+        )
+        for measure, value, key in (
+            (U_ALPHA, result.u_alpha, "u_alpha"),
+            (BINARY_U_ALPHA, result.binary_alpha, "binary_alpha"),
+            (CU_ALPHA, result.cu_alpha, "cu_alpha"),
+        ):
+            if measure in self.measures:
+                extra = {"units": result.n_units, "conflict_length": conflict}
+                if measure == CU_ALPHA:
+                    extra["coverage"] = _num(result.cu_coverage)
+                    extra["level"] = level
+                figures[measure] = _figure(
+                    value, length, reason=result.reasons.get(key), **extra
+                )
+        if K_U_ALPHA in self.measures:
+            self._k_u_alpha(variable, result, label_of, length, figures, per_value)
+        return conflict
+
+    @staticmethod
+    def _k_u_alpha(variable: _Variable, result, label_of, length, figures, per_value):
+        """(k)uα of a code, or of each value of a domain."""
+        by_label = {pv.value: pv for pv in result.per_value}
+        if variable.kind == "code":
+            pv = by_label.get(variable.code.id)
+            figures[K_U_ALPHA] = _figure(
+                pv.alpha if pv else None,
+                length,
+                reason=(pv.reason if pv else "no units"),
+                coverage=_num(pv.coverage) if pv else None,
+                units=result.n_units,
+            )
+            return
+        figures[K_U_ALPHA] = _figure(
+            None, length, reason="per value: see the domain's values"
+        )
+        for child in variable.values:
+            pv = by_label.get(label_of[child.id])
+            per_value[f"v{child.id}"][K_U_ALPHA] = _figure(
+                pv.alpha if pv else None,
+                length,
+                reason=(pv.reason if pv else "no units"),
+                coverage=_num(pv.coverage) if pv else None,
+            )
+
+    def _u_alpha_1995(
+        self, variable: _Variable, source, length, figures, per_value
+    ) -> None:
+        """Krippendorff's (1995/2004) α_U, and per value of a domain."""
+        spans, label_of, group, documents = source
+        result, _length, n_units = self._alpha_1995(spans, label_of, group, documents)
+        figures[U_ALPHA_1995] = _figure(
+            result.alpha,
+            length,
+            reason=result.reason,
+            units=n_units,
+            note="Krippendorff (1995/2004) per-category α_U"
+            + (", all values" if variable.kind == "domain" else ""),
+        )
+        if variable.kind != "domain":
+            return
+        by_category = {c.category: c for c in result.per_category}
+        for child in variable.values:
+            category = by_category.get(label_of[child.id])
+            per_value[f"v{child.id}"][U_ALPHA_1995] = _figure(
+                category.alpha if category else None,
+                length,
+                reason=(category.reason if category else "no units"),
+                units=category.n_units if category else 0,
+            )
 
     # Disagreements --------------------------------------------------------------------
 
