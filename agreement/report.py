@@ -839,57 +839,61 @@ class _Builder:
         steps = max(len(self.variables), 1)
         targets = [(v, v.code.id) for v in self.variables] + [(None, None)]
         for step, (variable, code) in enumerate(targets):
-            key = ALL_CODES if variable is None else variable.key
             if variable is not None and variable.kind == "domain":
-                for group in self.groups:
-                    self._add(
-                        key,
-                        group,
-                        None,
-                        {
-                            m: _figure(
-                                None,
-                                0,
-                                reason="domains are compared per unit: choose "
-                                "sentences, turns or unitizing",
-                            )
-                            for m in self.measures
-                        },
-                    )
+                self._domain_not_per_character(variable)
                 continue
             if variable is None and not code_variables:
                 continue
             for group in self.groups:
-                documents = (
-                    [d.id for d in self._pair_docs(group)]
-                    if self.per_document or variable is None
-                    else []
-                )
-                for document in [None, *documents]:
-                    figures = {}
-                    for measure in self.measures:
-                        if measure == NVIVO:
-                            figures[measure] = self._nvivo(
-                                table, variable, group, document
-                            )
-                        elif measure == PERCENT:
-                            figures[measure] = self._character_percent(
-                                table, code, group, document
-                            )
-                        elif measure == ALPHA:
-                            source = pair_tables[group.key] if group.is_pair else table
-                            alpha = source.all_coders(
-                                code=code, document=document
-                            ).alpha
-                            figures[measure] = _figure(
-                                alpha.alpha,
-                                alpha.n_units,
-                                reason=alpha.reason,
-                                level="nominal",
-                                note="binary: coded / not coded",
-                            )
-                    self._add(key, group, document, figures)
+                self._character_rows(variable, code, group, table, pair_tables)
             self.progress(0.9 * (step + 1) / (steps + 1))
+
+    def _domain_not_per_character(self, variable: _Variable) -> None:
+        for group in self.groups:
+            self._add(
+                variable.key,
+                group,
+                None,
+                self._undefined(
+                    "domains are compared per unit: choose sentences, turns or "
+                    "unitizing"
+                ),
+            )
+
+    def _character_rows(
+        self, variable: _Variable | None, code, group: _Group, table, pair_tables
+    ) -> None:
+        """A code (or all codes) × group: pooled, then per document."""
+        key = ALL_CODES if variable is None else variable.key
+        documents = (
+            [d.id for d in self._pair_docs(group)]
+            if self.per_document or variable is None
+            else []
+        )
+        for document in [None, *documents]:
+            figures = {}
+            for measure in self.measures:
+                if measure == NVIVO:
+                    figures[measure] = self._nvivo(table, variable, group, document)
+                elif measure == PERCENT:
+                    figures[measure] = self._character_percent(
+                        table, code, group, document
+                    )
+                elif measure == ALPHA:
+                    source = pair_tables[group.key] if group.is_pair else table
+                    figures[measure] = self._character_alpha(source, code, document)
+            self._add(key, group, document, figures)
+
+    @staticmethod
+    def _character_alpha(table, code, document) -> Figure:
+        alpha = table.all_coders(code=code, document=document).alpha
+        return _figure(
+            alpha.alpha,
+            alpha.n_units,
+            reason=alpha.reason,
+            level="nominal",
+            note="binary: coded / not coded",
+        )
 
     @staticmethod
     def _character_percent(table, code, group: _Group, document) -> dict:

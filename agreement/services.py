@@ -238,32 +238,29 @@ def _unit_starts(
     return tuple(starts), unit if unit == SENTENCE else "paragraph"
 
 
-def agreement_input(project: Project, selection: AgreementSelection) -> AgreementInput:
-    """Gather the plain data for ``agreement.report`` in a handful of queries."""
-    documents = list(
-        Document.objects.filter(project=project, pk__in=selection.documents)
-        .order_by("title", "id")
-        .values_list("pk", "title", "length")
-    )
-    doc_ids = [d[0] for d in documents]
+def _turn_starts(doc_ids: list[int], unit: str) -> dict[int, list[int]]:
+    """Speaker turn starts per document (only for the turn unit)."""
     turns: dict[int, list[int]] = defaultdict(list)
-    if selection.unit == TURN:
+    if unit == TURN:
         for doc_id, start in SpeakerTurn.objects.filter(
             document_id__in=doc_ids
         ).values_list("document_id", "start"):
             turns[doc_id].append(start)
-    texts: dict[int, str] = {}
-    needs_text = [
-        d
-        for d in doc_ids
-        if selection.unit == SENTENCE or (selection.unit == TURN and not turns[d])
-    ]
-    if needs_text:
-        texts = dict(
-            Document.objects.filter(pk__in=needs_text).values_list("pk", "text")
-        )
+    return turns
 
-    coders = set(selection.coders)
+
+def _texts(doc_ids: list[int], unit: str, turns: dict) -> dict[int, str]:
+    """Texts of the documents whose sentences or paragraphs are the units."""
+    needs_text = [
+        d for d in doc_ids if unit == SENTENCE or (unit == TURN and not turns[d])
+    ]
+    if not needs_text:
+        return {}
+    return dict(Document.objects.filter(pk__in=needs_text).values_list("pk", "text"))
+
+
+def _worked(doc_ids: list[int], coders: set[int]) -> dict[int, set[int]]:
+    """Per document, the chosen coders who coded there or were assigned it."""
     worked: dict[int, set[int]] = defaultdict(set)
     for doc_id, coder_id in (
         Coding.objects.filter(document_id__in=doc_ids, coder_id__in=coders)
@@ -275,7 +272,13 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
         document_id__in=doc_ids, coder_id__in=coders
     ).values_list("document_id", "coder_id"):
         worked[doc_id].add(coder_id)
+    return worked
 
+
+def _code_data(
+    project: Project, code_ids: tuple[int, ...]
+) -> tuple[tuple[CodeData, ...], dict[int, tuple[CodeData, ...]]]:
+    """The chosen codes in codebook order, and each chosen domain's sub-codes."""
     ordered = ordered_codes(project)
     by_id = {code.pk: (code, path) for code, path in ordered}
 
@@ -290,13 +293,30 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
             value=code.value,
         )
 
-    selected = [data(by_id[c][0]) for c in selection.codes if c in by_id]
-    children: dict[int, tuple[CodeData, ...]] = {}
-    for code in selected:
-        if code.is_domain:
-            children[code.id] = tuple(
-                data(child) for child, _path in ordered if child.parent_id == code.id
-            )
+    selected = tuple(data(by_id[c][0]) for c in code_ids if c in by_id)
+    children = {
+        code.id: tuple(
+            data(child) for child, _path in ordered if child.parent_id == code.id
+        )
+        for code in selected
+        if code.is_domain
+    }
+    return selected, children
+
+
+def agreement_input(project: Project, selection: AgreementSelection) -> AgreementInput:
+    """Gather the plain data for ``agreement.report`` in a handful of queries."""
+    documents = list(
+        Document.objects.filter(project=project, pk__in=selection.documents)
+        .order_by("title", "id")
+        .values_list("pk", "title", "length")
+    )
+    doc_ids = [d[0] for d in documents]
+    turns = _turn_starts(doc_ids, selection.unit)
+    texts = _texts(doc_ids, selection.unit, turns)
+    coders = set(selection.coders)
+    worked = _worked(doc_ids, coders)
+    selected, children = _code_data(project, selection.codes)
     needed = {c.id for c in selected} | {
         child.id for kids in children.values() for child in kids
     }
@@ -328,7 +348,7 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
         measures=selection.measures,
         documents=tuple(docs),
         coders=tuple((c, names.get(c, str(c))) for c in selection.coders),
-        codes=tuple(selected),
+        codes=selected,
         children=children,
         spans=spans,
         n_resamples=selection.n_resamples,
