@@ -233,12 +233,9 @@ def unitizing_alpha(
     ):
         raise ValueError(f"{level} cuα needs numeric values")
     m = len(coders)
-    size = len(labels) + 1  # index 0 is the gap
     n_units = int(sum(c.starts.size for c in coders))
-    reasons: dict[str, str] = {}
-
-    def undefined(reason: str) -> UnitizingAlpha:
-        note = {"u_alpha": reason, "binary_alpha": reason, "cu_alpha": reason}
+    if m < 2 or length <= 0:
+        reason = "fewer than two coders" if m < 2 else "empty continuum"
         return UnitizingAlpha(
             None,
             None,
@@ -251,37 +248,13 @@ def unitizing_alpha(
             0.0,
             None,
             labels,
-            reasons=note,
+            reasons=dict.fromkeys(("u_alpha", "binary_alpha", "cu_alpha"), reason),
         )
-
-    if m < 2:
-        return undefined("fewer than two coders")
-    if length <= 0:
-        return undefined("empty continuum")
-
-    # Elementary intervals: between consecutive boundaries of any coder.
-    points = np.unique(
-        np.concatenate(
-            [[begin, begin + length]] + [np.r_[c.starts, c.ends] for c in coders]
-        )
-    )
-    left, width = points[:-1], np.diff(points).astype(float)
-    codes = np.column_stack([_value_at(c, left) for c in coders])
-    counts = np.zeros((len(left), size))
-    np.add.at(counts, (np.repeat(np.arange(len(left)), m), codes.ravel()), 1.0)
-
-    weighted = counts * width[:, None]
-    observed = (weighted.T @ counts - np.diag(weighted.sum(axis=0))) / (m - 1)
+    size = len(labels) + 1  # index 0 is the gap
     total = float(m * length)
-    margins = observed.sum(axis=1)
-
-    unit_lengths = np.concatenate([(c.ends - c.starts) for c in coders]).astype(float)
-    unit_values = np.concatenate([c.values for c in coders])
-    self_pairs = np.bincount(unit_values, weights=unit_lengths**2, minlength=size)
-    self_pairs[0] = total - unit_lengths.sum()  # gaps pair by length, not squared
-    scale = total - self_pairs.sum() / total
-    expected = (np.outer(margins, margins) - np.diag(self_pairs)) / scale
-
+    observed = _observed_coincidences(coders, begin=begin, length=length, size=size)
+    expected = _expected_coincidences(coders, observed, total=total, size=size)
+    reasons: dict[str, str] = {}
     u_alpha = _ratio_alpha(
         total - np.trace(observed), total - np.trace(expected), total
     )
@@ -314,6 +287,38 @@ def unitizing_alpha(
         expected,
         reasons,
     )
+
+
+def _observed_coincidences(
+    coders: list[_Coder], *, begin: int, length: int, size: int
+) -> np.ndarray:
+    """(values + 1)² length-weighted coincidences over the elementary intervals
+    (between consecutive boundaries of any coder); index 0 is the gap."""
+    m = len(coders)
+    points = np.unique(
+        np.concatenate(
+            [[begin, begin + length]] + [np.r_[c.starts, c.ends] for c in coders]
+        )
+    )
+    left, width = points[:-1], np.diff(points).astype(float)
+    codes = np.column_stack([_value_at(c, left) for c in coders])
+    counts = np.zeros((len(left), size))
+    np.add.at(counts, (np.repeat(np.arange(len(left)), m), codes.ravel()), 1.0)
+    weighted = counts * width[:, None]
+    return (weighted.T @ counts - np.diag(weighted.sum(axis=0))) / (m - 1)
+
+
+def _expected_coincidences(
+    coders: list[_Coder], observed: np.ndarray, *, total: float, size: int
+) -> np.ndarray:
+    """Coincidences expected by chance, without a unit pairing with itself."""
+    margins = observed.sum(axis=1)
+    unit_lengths = np.concatenate([(c.ends - c.starts) for c in coders]).astype(float)
+    unit_values = np.concatenate([c.values for c in coders])
+    self_pairs = np.bincount(unit_values, weights=unit_lengths**2, minlength=size)
+    self_pairs[0] = total - unit_lengths.sum()  # gaps pair by length, not squared
+    scale = total - self_pairs.sum() / total
+    return (np.outer(margins, margins) - np.diag(self_pairs)) / scale
 
 
 def _cu_family(
