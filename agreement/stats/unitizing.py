@@ -329,43 +329,23 @@ def _cu_family(
     level: Level,
 ) -> tuple[float | None, list[ValueAlpha], str | None]:
     """cuα and (k)uα from the coincidences of intersecting coded units (ℓ*)."""
-    m = len(coders)
     star_total = float(star.sum())
-    coded_length = observed[:, 1:].sum(axis=0)
     met = star.sum(axis=0)
+    coded_length = observed[:, 1:].sum(axis=0)
     coverage = [
         float(a / b) if b else None for a, b in zip(met, coded_length, strict=True)
     ]
+
+    def undefined(reason: str) -> tuple[None, list[ValueAlpha], str]:
+        values = zip(labels, coverage, strict=True)
+        return None, [ValueAlpha(v, None, c, reason) for v, c in values], reason
+
     if star_total <= 0:
-        reason = "no coded units of different coders overlap"
-        return (
-            None,
-            [
-                ValueAlpha(v, None, c, reason)
-                for v, c in zip(labels, coverage, strict=True)
-            ],
-            reason,
-        )
-    # Each unit pairs with itself: per other coder j, its overlap with j's units,
-    # squared, averaged over the m − 1 others (see unitizing_alpha's docstring).
-    self_pairs = np.zeros(len(labels) + 1)
-    for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
-        overlap = _overlap_with(coders[i], coders[j])
-        self_pairs += np.bincount(
-            coders[i].values, weights=overlap**2, minlength=len(labels) + 1
-        )
-    self_pairs = self_pairs[1:] / (m - 1)
+        return undefined("no coded units of different coders overlap")
+    self_pairs = _self_pairs(coders, len(labels))
     scale = star_total - self_pairs.sum() / star_total
     if scale <= 0:
-        reason = "no variation: intersecting units only pair with themselves"
-        return (
-            None,
-            [
-                ValueAlpha(v, None, c, reason)
-                for v, c in zip(labels, coverage, strict=True)
-            ],
-            reason,
-        )
+        return undefined("no variation: intersecting units only pair with themselves")
     margins = star.sum(axis=1)
     expected = (np.outer(margins, margins) - np.diag(self_pairs)) / scale
     if level is Level.ORDINAL:
@@ -381,32 +361,57 @@ def _cu_family(
         if cu_alpha is not None
         else "no variation among the values of intersecting units"
     )
-    per_value = []
-    expected_margins = expected.sum(axis=0)
-    for k, value in enumerate(labels):
-        if met[k] <= 0:
-            per_value.append(
-                ValueAlpha(
-                    value, None, coverage[k], "no overlapping units with this value"
-                )
-            )
-            continue
-        d_o = float((delta[:, k] * star[:, k]).sum() / met[k])
-        d_e = (
-            float((delta[:, k] * expected[:, k]).sum() / expected_margins[k])
-            if expected_margins[k] > 0
-            else 0.0
+    margins_met, margins_expected = met, expected.sum(axis=0)
+    per_value = [
+        _value_alpha(
+            value,
+            observed_k=(star[:, k], margins_met[k]),
+            expected_k=(expected[:, k], margins_expected[k]),
+            delta_k=delta[:, k],
+            coverage=coverage[k],
         )
-        alpha_k = _ratio_alpha(d_o, d_e, 1.0)
-        per_value.append(
-            ValueAlpha(
-                value,
-                alpha_k,
-                coverage[k],
-                None if alpha_k is not None else "no variation",
-            )
-        )
+        for k, value in enumerate(labels)
+    ]
     return cu_alpha, per_value, reason
+
+
+def _self_pairs(coders: list[_Coder], n_labels: int) -> np.ndarray:
+    """Each unit pairs with itself: per other coder j, its overlap with j's units,
+    squared, averaged over the m − 1 others (see unitizing_alpha's docstring)."""
+    m = len(coders)
+    self_pairs = np.zeros(n_labels + 1)
+    for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
+        overlap = _overlap_with(coders[i], coders[j])
+        self_pairs += np.bincount(
+            coders[i].values, weights=overlap**2, minlength=n_labels + 1
+        )
+    return self_pairs[1:] / (m - 1)
+
+
+def _value_alpha(
+    value: Hashable,
+    *,
+    observed_k: tuple[np.ndarray, float],
+    expected_k: tuple[np.ndarray, float],
+    delta_k: np.ndarray,
+    coverage: float | None,
+) -> ValueAlpha:
+    """(k)uα of one value: its disagreement against the chance one (each column
+    comes with its margin)."""
+    star_k, met = observed_k
+    expected_column, expected_margin = expected_k
+    if met <= 0:
+        return ValueAlpha(value, None, coverage, "no overlapping units with this value")
+    d_o = float((delta_k * star_k).sum() / met)
+    d_e = (
+        float((delta_k * expected_column).sum() / expected_margin)
+        if expected_margin > 0
+        else 0.0
+    )
+    alpha_k = _ratio_alpha(d_o, d_e, 1.0)
+    return ValueAlpha(
+        value, alpha_k, coverage, None if alpha_k is not None else "no variation"
+    )
 
 
 # --- Krippendorff (1995/2004), DKPro's α_U ---------------------------------------------
