@@ -537,15 +537,7 @@ def cohen_kappa(
     n_units = int(prepared.multiplicity[both].sum())
     excluded = len(prepared.codes) - n_units
     if n_units == 0:
-        return KappaResult(
-            "cohen",
-            None,
-            None,
-            None,
-            0,
-            excluded,
-            reason="no unit coded by both coders",
-        )
+        return _undefined_kappa("cohen", 0, excluded, "no unit coded by both coders")
     same = (both & (prepared.patterns[:, 0] == prepared.patterns[:, 1])).astype(float)
     rows = _ValueSums(prepared, both, coders=[0])
     columns = _ValueSums(prepared, both, coders=[1])
@@ -591,6 +583,11 @@ def cohen_kappa_pairs(
     }
 
 
+def _undefined_kappa(name: str, n_units: int, excluded: int, reason: str):
+    """A κ-like result without a value, saying why."""
+    return KappaResult(name, None, None, None, n_units, excluded, reason=reason)
+
+
 def fleiss_kappa(
     data: ArrayLike,
     *,
@@ -610,25 +607,9 @@ def fleiss_kappa(
     n_units = int(prepared.multiplicity[complete].sum())
     excluded = len(prepared.codes) - n_units
     if m < 2:
-        return KappaResult(
-            "fleiss",
-            None,
-            None,
-            None,
-            n_units,
-            excluded,
-            reason="fewer than two coders",
-        )
+        return _undefined_kappa("fleiss", n_units, excluded, "fewer than two coders")
     if n_units == 0:
-        return KappaResult(
-            "fleiss",
-            None,
-            None,
-            None,
-            0,
-            excluded,
-            reason="no unit coded by every coder",
-        )
+        return _undefined_kappa("fleiss", 0, excluded, "no unit coded by every coder")
     # P_i = (Σ_c n_ic² − m) / (m(m − 1)) = agreeing ordered pairs / all ordered pairs.
     agreement = np.where(complete, 2.0 * _agreeing_pairs(prepared) / (m * (m - 1)), 0.0)
     margins = _ValueSums(prepared, complete)
@@ -675,39 +656,35 @@ def gwet_ac1(
     if q < size:
         raise ValueError("categories is smaller than the number of categories used")
     raters = prepared.present.sum(axis=1).astype(float)
-    rated, twice = raters >= 1, raters >= 2
+    twice = raters >= 2
     n_units = int(prepared.multiplicity[twice].sum())
     excluded = len(prepared.codes) - n_units
     if prepared.codes.shape[1] < 2:
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            None,
-            None,
-            n_units,
-            excluded,
-            reason="fewer than two coders",
-        )
+        return _undefined_kappa("gwet_ac1", n_units, excluded, "fewer than two coders")
     if n_units == 0:
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            None,
-            None,
-            0,
-            excluded,
-            reason="no unit coded by two or more coders",
+        return _undefined_kappa(
+            "gwet_ac1", 0, excluded, "no unit coded by two or more coders"
         )
     if q < 2:
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            None,
-            None,
-            n_units,
-            excluded,
-            reason="only one category: AC1 needs at least two",
+        return _undefined_kappa(
+            "gwet_ac1", n_units, excluded, "only one category: AC1 needs at least two"
         )
+    return _kappa_result(
+        "gwet_ac1",
+        prepared,
+        _ac1_statistic(prepared, raters, q),
+        n_units,
+        excluded,
+        "chance agreement is 1",
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+    )
+
+
+def _ac1_statistic(prepared: Prepared, raters: np.ndarray, q: int):
+    """AC1, p_a and p_e as functions of pattern weights (b, K)."""
+    rated, twice = raters >= 1, raters >= 2
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.where(
             twice, 2.0 * _agreeing_pairs(prepared) / (raters * (raters - 1.0)), 0.0
@@ -721,17 +698,7 @@ def gwet_ac1(
         p_e = (pi * (1.0 - pi)).sum(axis=1) / (q - 1)
         return _chance_corrected(p_a, p_e), p_a, p_e
 
-    return _kappa_result(
-        "gwet_ac1",
-        prepared,
-        statistic,
-        n_units,
-        excluded,
-        "chance agreement is 1",
-        n_resamples=n_resamples,
-        seed=seed,
-        confidence=confidence,
-    )
+    return statistic
 
 
 # --- Percentage agreement -------------------------------------------------------------

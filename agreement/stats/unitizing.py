@@ -254,18 +254,7 @@ def unitizing_alpha(
     total = float(m * length)
     observed = _observed_coincidences(coders, begin=begin, length=length, size=size)
     expected = _expected_coincidences(coders, observed, total=total, size=size)
-    reasons: dict[str, str] = {}
-    u_alpha = _ratio_alpha(
-        total - np.trace(observed), total - np.trace(expected), total
-    )
-    if u_alpha is None:
-        reasons["u_alpha"] = (
-            "no variation: every coder unitized the continuum alike and trivially"
-        )
-    binary_alpha = _ratio_alpha(observed[0, 1:].sum(), expected[0, 1:].sum(), total)
-    if binary_alpha is None:
-        reasons["binary_alpha"] = "no variation between coded and uncoded stretches"
-
+    u_alpha, binary_alpha, reasons = _u_and_binary(observed, expected, total)
     star = observed[1:, 1:]
     cu_alpha, per_value, cu_reason = _cu_family(coders, star, observed, labels, level)
     if cu_reason:
@@ -287,6 +276,24 @@ def unitizing_alpha(
         expected,
         reasons,
     )
+
+
+def _u_and_binary(
+    observed: np.ndarray, expected: np.ndarray, total: float
+) -> tuple[float | None, float | None, dict[str, str]]:
+    """uα (any disagreement) and |uα (coded against uncoded), with reasons."""
+    reasons: dict[str, str] = {}
+    u_alpha = _ratio_alpha(
+        total - np.trace(observed), total - np.trace(expected), total
+    )
+    if u_alpha is None:
+        reasons["u_alpha"] = (
+            "no variation: every coder unitized the continuum alike and trivially"
+        )
+    binary_alpha = _ratio_alpha(observed[0, 1:].sum(), expected[0, 1:].sum(), total)
+    if binary_alpha is None:
+        reasons["binary_alpha"] = "no variation between coded and uncoded stretches"
+    return u_alpha, binary_alpha, reasons
 
 
 def _observed_coincidences(
