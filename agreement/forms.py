@@ -7,7 +7,9 @@ dict (the ``agreement`` command, tests). Lists may be comma-separated, repeated
 (``?codes=1,2&codes=3``) or Python lists. Every parameter gets one readable
 message; the three entry points call ``agreement_selection_from_params``, which
 raises them as one ``ValidationError`` (a 400 in the API, a list on the page, a
-``CommandError`` in the command). ``ThresholdsForm`` re-colours a stored run.
+``CommandError`` in the command). ``ThresholdsForm`` re-colours a stored run;
+``RunViewForm``, ``CsvFormatForm`` and ``DisagreementsForm`` read the run pages'
+query parameters.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreement.report import DEFAULT_MEASURES, MEASURES, MEASURES_BY_UNIT, TURN, UNITS
+from agreement.results import Group, Report, Variable
 from agreement.services import (
     MAX_RESAMPLES,
     THRESHOLD_KEYS,
@@ -365,3 +368,65 @@ class ThresholdsForm(forms.Form):
         label=gettext_lazy("Use these thresholds for new runs of this project"),
         required=False,
     )
+
+
+class RunViewForm(forms.Form):
+    """What the run page shows: one coder group (or all) and one document (or the
+    figures pooled over the documents). Unknown values fall back to all."""
+
+    group = forms.CharField(required=False, strip=False)
+    document = forms.CharField(required=False, strip=False)
+
+    def __init__(self, data: Mapping, *, report: Report) -> None:
+        super().__init__(data)
+        self.report = report
+
+    def clean_group(self) -> str:
+        group = self.cleaned_data["group"]
+        return group if group and self.report.group(group) is not None else ""
+
+    def clean_document(self) -> int | None:
+        raw = self.cleaned_data["document"]
+        document = int(raw) if raw.isdigit() else None
+        known = {d.id for d in self.report.documents}
+        return document if document in known else None
+
+
+class CsvFormatForm(forms.Form):
+    """The CSV dialect: ``delimiter`` (``;`` or ``tab``, else a comma) and
+    ``decimal=comma`` for Dutch spreadsheets."""
+
+    delimiter = forms.CharField(required=False, strip=False)
+    decimal = forms.CharField(required=False, strip=False)
+
+    def clean_delimiter(self) -> str:
+        return {";": ";", "tab": "\t"}.get(self.cleaned_data["delimiter"], ",")
+
+    def clean_decimal(self) -> bool:
+        return self.cleaned_data["decimal"] == "comma"
+
+
+class DisagreementsForm(forms.Form):
+    """Which variable (a code or domain) and coder pair the disagreement list
+    shows; the pair defaults to the first. Invalid when either is unknown."""
+
+    variable = forms.CharField(required=False, strip=False)
+    pair = forms.CharField(required=False, strip=False)
+
+    def __init__(self, data: Mapping, *, report: Report) -> None:
+        super().__init__(data)
+        self.report = report
+
+    def clean_variable(self) -> Variable:
+        variable = self.report.variable(self.cleaned_data["variable"])
+        if variable is None or not variable.explorable:
+            raise ValidationError("unknown variable", code="unknown")
+        return variable
+
+    def clean_pair(self) -> Group:
+        pairs = self.report.pairs
+        key = self.cleaned_data["pair"] or (pairs[0].key if pairs else "")
+        pair = next((g for g in pairs if g.key == key), None)
+        if pair is None:
+            raise ValidationError("unknown coder pair", code="unknown")
+        return pair

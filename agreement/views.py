@@ -29,7 +29,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from agreement.forms import ThresholdsForm, agreement_selection_from_params
+from agreement.forms import (
+    CsvFormatForm,
+    DisagreementsForm,
+    RunViewForm,
+    ThresholdsForm,
+    agreement_selection_from_params,
+)
 from agreement.models import AgreementRun
 from agreement.report import (
     ALL_GROUP,
@@ -328,13 +334,9 @@ def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun)
     if run.status == AgreementRun.Status.DONE and run.result:
         output = agreement_output(run, state=state)
         report = output.report
-        group = request.GET.get("group", "")
-        if group and report.group(group) is None:
-            group = ""
-        raw_document = request.GET.get("document", "")
-        document = int(raw_document) if raw_document.isdigit() else None
-        if document not in {d.id for d in report.documents}:
-            document = None
+        shown = RunViewForm(request.GET, report=report)
+        shown.is_valid()  # unknown values fall back to all
+        group, document = shown.cleaned_data["group"], shown.cleaned_data["document"]
         context.update(
             output=output,
             report=report,
@@ -420,10 +422,13 @@ def agreement_run_csv(
     run = _get_run(access, run_id)
     if run.status != AgreementRun.Status.DONE or not run.result:
         raise Http404
-    delimiter = {";": ";", "tab": "\t"}.get(request.GET.get("delimiter", ""), ",")
-    comma = request.GET.get("decimal") == "comma"
+    dialect = CsvFormatForm(request.GET)
+    dialect.is_valid()  # every value has a default
+    comma = dialect.cleaned_data["decimal"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer = csv.writer(
+        buffer, delimiter=dialect.cleaned_data["delimiter"], lineterminator="\r\n"
+    )
     for cells in report_csv_rows(agreement_report(run)):
         writer.writerow([_csv_cell(cell, comma=comma) for cell in cells])
     response = HttpResponse(
@@ -476,19 +481,6 @@ class StretchItem:
     before: bool
     after: bool
     adjudication_index: int | None
-
-
-def _explored(report: Report, request: HttpRequest) -> tuple[Variable, Group]:
-    """The variable and coder pair the page asks for (404 when unknown)."""
-    variable = report.variable(request.GET.get("variable", ""))
-    if variable is None or not variable.explorable:
-        raise Http404
-    pairs = report.pairs
-    pair_key = request.GET.get("pair") or (pairs[0].key if pairs else "")
-    pair = next((g for g in pairs if g.key == pair_key), None)
-    if pair is None:
-        raise Http404
-    return variable, pair
 
 
 def _stretch_item(
@@ -572,7 +564,10 @@ def agreement_disagreements(
     if run.status != AgreementRun.Status.DONE or not run.result:
         raise Http404
     report = Report.from_json(run.result)
-    variable, pair = _explored(report, request)
+    explored = DisagreementsForm(request.GET, report=report)
+    if not explored.is_valid():
+        raise Http404
+    variable, pair = explored.cleaned_data["variable"], explored.cleaned_data["pair"]
     found = Disagreements.pair_from_stored(run.disagreements, variable.key, pair.key)
     page = Paginator(found.stretches, STRETCHES_PER_PAGE).get_page(
         request.GET.get("page")
