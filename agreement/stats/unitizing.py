@@ -236,20 +236,7 @@ def unitizing_alpha(
     n_units = int(sum(c.starts.size for c in coders))
     if m < 2 or length <= 0:
         reason = "fewer than two coders" if m < 2 else "empty continuum"
-        return UnitizingAlpha(
-            None,
-            None,
-            None,
-            (),
-            level,
-            m,
-            length,
-            n_units,
-            0.0,
-            None,
-            labels,
-            reasons=dict.fromkeys(("u_alpha", "binary_alpha", "cu_alpha"), reason),
-        )
+        return _undefined_unitizing(reason, level, m, length, n_units, labels)
     size = len(labels) + 1  # index 0 is the gap
     total = float(m * length)
     observed = _observed_coincidences(coders, begin=begin, length=length, size=size)
@@ -275,6 +262,30 @@ def unitizing_alpha(
         observed,
         expected,
         reasons,
+    )
+
+
+def _undefined_unitizing(
+    reason: str,
+    level: Level,
+    m: int,
+    length: int,
+    n_units: int,
+    labels: tuple[Hashable, ...],
+) -> UnitizingAlpha:
+    return UnitizingAlpha(
+        None,
+        None,
+        None,
+        (),
+        level,
+        m,
+        length,
+        n_units,
+        0.0,
+        None,
+        labels,
+        reasons=dict.fromkeys(("u_alpha", "binary_alpha", "cu_alpha"), reason),
     )
 
 
