@@ -9,7 +9,7 @@ from coding.backup import ModelTable
 
 # lead: the model moves to the agreement app at merge ("agreement.AgreementSettings").
 AGREEMENT_SETTINGS = ModelTable(
-    "agreement_settings", "coding.AgreementSettings", "project"
+    "agreement_settings", "agreement.AgreementSettings", "project"
 )
 
 AGREEMENT_BACKUP = AGREEMENT_SETTINGS.part()

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coding.agreement import (
+from agreement.stats import (
     character_table,
     krippendorff_alpha,
     unitizing_alpha,

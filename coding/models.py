@@ -612,6 +612,3 @@ class CodingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: code {self.code_id or '*'} at {self.changed_at}"
-
-
-from coding.models_agreement import *  # noqa: E402,F403

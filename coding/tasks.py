@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from celery import shared_task
 from celery.signals import worker_ready
 from celery.utils.log import get_task_logger
 from django.db import OperationalError
@@ -25,26 +24,6 @@ def job_options(*, time_limit: int) -> dict:
         "soft_time_limit": time_limit - 60,
         "time_limit": time_limit,
     }
-
-
-@shared_task(**job_options(time_limit=1860))  # RUN_TIME_LIMIT_SECONDS in services
-def compute_agreement_run(*, run_id: int) -> None:
-    from coding.models import AgreementRun
-    from coding.services.agreement import agreement_run_compute
-
-    if not AgreementRun.objects.filter(pk=run_id).exists():
-        logger.info("agreement run %s is gone", run_id)
-        return
-    run = agreement_run_compute(run_id=run_id)
-    logger.info("agreement run %s: %s", run_id, run.status if run else "gone")
-
-
-@worker_ready.connect
-def catch_up_agreement_on_start(**kwargs) -> None:
-    """Agreement runs a stopped worker left queued or running go out again."""
-    from coding.services.agreement import agreement_runs_resend
-
-    agreement_runs_resend()
 
 
 @worker_ready.connect

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "coding",
     "analysis",
+    "agreement",
     "interop",
     "network",
 ]

@@ -16,7 +16,7 @@ urlpatterns = [
             ([*coding.urls.urlpatterns, *analysis.urls.coding_urlpatterns], "coding")
         ),
     ),
-    path("", include("coding.urls_agreement")),
+    path("", include("agreement.urls")),
     path("", include("analysis.urls")),
     path("", include("interop.urls")),
     path("", include("network.urls")),
@@ -29,7 +29,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("coding.api.urls")),
-    path("api/v1/", include("coding.api.urls_agreement")),
+    path("api/v1/", include("agreement.api_urls")),
     path("api/v1/", include("analysis.api_urls")),
     path("api/v1/", include("interop.api_urls")),
     path("api/v1/", include("network.api.urls")),

@@ -119,7 +119,7 @@ NOT_BACKED_UP = {
     "analysis.CodeFrequency",
     "coding.CodingChange",  # the "codings last changed" clock; a restore starts it
     "analysis.AnalysisResult",
-    "coding.AgreementRun",
+    "agreement.AgreementRun",
     "interop.ExportJob",
     "network.NetworkState",
     "network.NetworkSnapshot",

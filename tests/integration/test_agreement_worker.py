@@ -8,8 +8,9 @@ computing in the request, so the API answers 202 and the worker does the work.
 import pytest
 from django.urls import reverse
 
-from coding.models import AgreementRun, Role
-from coding.services import agreement as agreement_service
+from agreement import services as agreement_service
+from agreement.models import AgreementRun
+from coding.models import Role
 from tests.conftest import client_for
 from tests.factories import (
     make_code,

@@ -11,10 +11,10 @@ from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
+from agreement.models import AgreementSettings
 from analysis.models import AutoCodeRun, ProjectStopWords
 from coding.demo.loader import demo_load
 from coding.models import (
-    AgreementSettings,
     AuditEvent,
     Case,
     Code,

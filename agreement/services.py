@@ -1,28 +1,27 @@
 """Inter-coder agreement: parse a selection, compute it (here or by a worker), store it.
 
 Flow, like the other Celery jobs: a page, the API or the command parses the request
-with ``agreement_selection_from_params`` (one set of readable ``ValidationError``s for
-all three) and calls ``agreement_request``. A fresh stored run of the same selection
+with ``agreement.forms.agreement_selection_from_params`` (one set of readable
+``ValidationError``s for all three) and calls ``agreement_request``. A fresh stored run of the same selection
 is served as it is. Otherwise a new ``AgreementRun`` is created and either computed in
 the request (small selections, see ``agreement_is_small``) or queued; after the commit
-``coding.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
-the data, runs the maths (``coding.agreement_report``) and stores the report, with
+``agreement.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
+the data, runs the maths (``agreement.report``) and stores the report, with
 progress updates on the run row that the page polls.
 
-A run records ``AnalysisState.codings_changed_at`` when it reads the codings; any
-later coding change (or a change to a domain's structure) makes it stale.
+A run records the core's ``codings_changed_at`` clock when it reads the codings;
+any later coding change (or a change to a domain's structure) makes it stale.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -34,34 +33,36 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.agreement_methods import methods_paragraphs
-from coding.agreement_report import (
-    DEFAULT_MEASURES,
-    MEASURES,
-    MEASURES_BY_UNIT,
+from agreement.methods import methods_paragraphs
+from agreement.models import AgreementRun, AgreementSettings
+from agreement.report import (
     SENTENCE,
     TURN,
-    UNITS,
     AgreementInput,
     CodeData,
     DocumentData,
     apply_thresholds,
     build_report,
 )
+from agreement.results import (
+    AgreementOutput,
+    ProjectRef,
+    Report,
+    RunRef,
+    Source,
+    VersionRef,
+)
 from coding.models import (
-    AgreementRun,
-    AgreementSettings,
     Assignment,
     Code,
     CodebookVersion,
     Coding,
     Document,
-    Membership,
     Project,
     SpeakerTurn,
 )
 from coding.selectors import codebook_tree, flatten
-from coding.services import changes
+from coding.services.changes import codings_changed_at
 from coding.textunits import paragraph_spans, sentence_spans
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ SYNC_CODINGS = getattr(settings, "REGIE_AGREEMENT_SYNC_CODINGS", 2000)
 SYNC_CELLS = getattr(settings, "REGIE_AGREEMENT_SYNC_CELLS", 200)
 SYNC_CHARACTERS = getattr(settings, "REGIE_AGREEMENT_SYNC_CHARACTERS", 500_000)
 MAX_RESAMPLES = 10_000
-RUN_TIME_LIMIT_SECONDS = 1860  # Celery stops a run after this (coding/tasks.py)
+RUN_TIME_LIMIT_SECONDS = 1860  # Celery stops a run after this (agreement/tasks.py)
 LOST_AFTER = timedelta(hours=1)  # a queued or running run older than this is lost
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 CONFIDENCE = 0.95
@@ -142,7 +143,8 @@ def agreement_settings(project: Project) -> AgreementSettings:
     return found or AgreementSettings(project=project)
 
 
-def _clean_thresholds(values: Mapping[str, float]) -> dict[str, float]:
+def clean_thresholds(values: Mapping[str, float]) -> dict[str, float]:
+    """The four thresholds as floats, each in its range, tentative ≤ good."""
     errors = {}
     cleaned = {}
     for key in THRESHOLD_KEYS:
@@ -174,7 +176,7 @@ def agreement_settings_update(
     seed: int | None = None,
 ) -> AgreementSettings:
     """Store the project's default thresholds (and bootstrap settings)."""
-    cleaned = _clean_thresholds(thresholds)
+    cleaned = clean_thresholds(thresholds)
     row, _created = AgreementSettings.objects.get_or_create(project=project)
     for key, value in cleaned.items():
         setattr(row, key, value)
@@ -187,74 +189,7 @@ def agreement_settings_update(
     return row
 
 
-# --- parsing --------------------------------------------------------------------------
-
-
-def _tokens(params: Mapping, name: str) -> list[str]:
-    """Comma-separated values, given once or repeated (``?codes=1,2&codes=3``)."""
-    if hasattr(params, "getlist"):
-        raw = params.getlist(name)
-    else:
-        value = params.get(name)
-        raw = (
-            []
-            if value in (None, "")
-            else list(value)
-            if isinstance(value, list | tuple)
-            else [value]
-        )
-    return [
-        part.strip() for item in raw for part in str(item).split(",") if part.strip()
-    ]
-
-
-def _id_list(params: Mapping, name: str, errors: dict) -> list[int] | None:
-    tokens = _tokens(params, name)
-    if not tokens:
-        return None
-    ids = []
-    for token in tokens:
-        if not token.isdigit():
-            errors[name] = _("“%(value)s” is not an id (a whole number).") % {
-                "value": token
-            }
-            return None
-        ids.append(int(token))
-    return list(dict.fromkeys(ids))
-
-
-def _int_param(
-    params: Mapping, name: str, default: int, low: int, high: int, errors: dict
-) -> int:
-    tokens = _tokens(params, name)
-    if not tokens:
-        return default
-    try:
-        value = int(tokens[0])
-    except ValueError:
-        errors[name] = _("“%(value)s” is not a whole number.") % {"value": tokens[0]}
-        return default
-    if not low <= value <= high:
-        errors[name] = _("%(name)s must lie between %(low)d and %(high)d.") % {
-            "name": name,
-            "low": low,
-            "high": high,
-        }
-    return value
-
-
-def _float_param(params: Mapping, name: str, default: float, errors: dict) -> float:
-    """A decimal number; a decimal comma (0,8) is fine too."""
-    raw = params.get(name)
-    if isinstance(raw, list | tuple):
-        raw = raw[0] if raw else None
-    if raw in (None, ""):
-        return default
-    try:
-        return float(str(raw).strip().replace(",", "."))
-    except ValueError:
-        errors[name] = _("“%(value)s” is not a number.") % {"value": raw}
-        return default
+# --- choices ---------------------------------------------------------------------------
 
 
 def project_coders(project: Project, document_ids) -> list[tuple[int, str]]:
@@ -284,138 +219,6 @@ def ordered_codes(project: Project) -> list[tuple[Code, str]]:
     ]
 
 
-def agreement_selection_from_params(
-    project: Project, params: Mapping
-) -> AgreementSelection:
-    """Parse ``documents``, ``coders``, ``codes``, ``unit``, ``measure``,
-    ``n_resamples``, ``seed`` and the thresholds; readable errors per parameter."""
-    errors: dict[str, str] = {}
-    defaults = agreement_settings(project)
-
-    unit = (_tokens(params, "unit") or [TURN])[0]
-    if unit not in UNITS:
-        errors["unit"] = _("Unknown unit “%(unit)s”; use one of: %(units)s.") % {
-            "unit": unit,
-            "units": ", ".join(UNITS),
-        }
-        unit = TURN
-
-    measures = _tokens(params, "measure") + _tokens(params, "measures")
-    for measure in measures:
-        if measure not in MEASURES:
-            errors["measure"] = _(
-                "Unknown measure “%(measure)s”; use one of: %(measures)s."
-            ) % {"measure": measure, "measures": ", ".join(MEASURES)}
-            break
-        if measure not in MEASURES_BY_UNIT[unit]:
-            errors["measure"] = _(
-                "“%(measure)s” is not available for the unit “%(unit)s”; for this "
-                "unit use: %(measures)s."
-            ) % {
-                "measure": measure,
-                "unit": unit,
-                "measures": ", ".join(MEASURES_BY_UNIT[unit]),
-            }
-            break
-    measures = list(dict.fromkeys(measures)) or list(DEFAULT_MEASURES[unit])
-
-    all_documents = list(
-        Document.objects.filter(project=project)
-        .order_by("title", "id")
-        .values_list("pk", flat=True)
-    )
-    documents = _id_list(params, "documents", errors)
-    if documents is None:
-        documents = all_documents
-    else:
-        unknown = [d for d in documents if d not in set(all_documents)]
-        if unknown:
-            errors["documents"] = _("Document %(id)s is not in this project.") % {
-                "id": unknown[0]
-            }
-        order = {d: i for i, d in enumerate(all_documents)}
-        documents = sorted((d for d in documents if d in order), key=order.get)
-    if not documents and "documents" not in errors:
-        errors["documents"] = _("This project has no documents to compare yet.")
-
-    coder_tokens = _tokens(params, "coders")
-    if coder_tokens:
-        members = dict(
-            Membership.objects.filter(project=project).values_list(
-                "user__username", "user_id"
-            )
-        )
-        if project.consensus_user_id:
-            consensus = User.objects.filter(pk=project.consensus_user_id).first()
-            if consensus is not None:
-                members[consensus.username] = consensus.pk
-        by_id = set(members.values())
-        coders = []
-        for token in coder_tokens:
-            if token.isdigit() and int(token) in by_id:
-                coders.append(int(token))
-            elif token in members:
-                coders.append(members[token])
-            else:
-                errors["coders"] = _(
-                    "“%(value)s” is not a member of this project (give user ids or "
-                    "user names)."
-                ) % {"value": token}
-                break
-        coders = list(dict.fromkeys(coders))
-    else:
-        coders = [uid for uid, _name in project_coders(project, documents)]
-    if "coders" not in errors and len(coders) < 2:
-        errors["coders"] = (
-            _("Agreement needs at least two coders; choose another one.")
-            if coder_tokens
-            else _("Agreement needs at least two coders; these documents have %(n)d.")
-            % {"n": len(coders)}
-        )
-    coders.sort()
-
-    all_codes = [code.pk for code, _path in ordered_codes(project)]
-    codes = _id_list(params, "codes", errors)
-    if codes is None:
-        codes = all_codes
-    else:
-        unknown = [c for c in codes if c not in set(all_codes)]
-        if unknown:
-            errors["codes"] = _("Code %(id)s is not in this project.") % {
-                "id": unknown[0]
-            }
-        order = {c: i for i, c in enumerate(all_codes)}
-        codes = sorted((c for c in codes if c in order), key=order.get)
-    if not codes and "codes" not in errors:
-        errors["codes"] = _("The codebook is empty: there is nothing to compare.")
-
-    n_resamples = _int_param(
-        params, "n_resamples", defaults.n_resamples, 0, MAX_RESAMPLES, errors
-    )
-    seed = _int_param(params, "seed", defaults.seed, 0, 2**31 - 1, errors)
-    thresholds = {
-        key: _float_param(params, key, getattr(defaults, key), errors)
-        for key in THRESHOLD_KEYS
-    }
-    if not any(key in errors for key in THRESHOLD_KEYS):
-        try:
-            thresholds = _clean_thresholds(thresholds)
-        except ValidationError as error:
-            errors.update({k: v[0] for k, v in error.message_dict.items()})
-    if errors:
-        raise ValidationError(errors)
-    return AgreementSelection(
-        documents=tuple(documents),
-        coders=tuple(coders),
-        codes=tuple(codes),
-        unit=unit,
-        measures=tuple(measures),
-        n_resamples=n_resamples,
-        seed=seed,
-        thresholds=thresholds,
-    )
-
-
 # --- data -----------------------------------------------------------------------------
 
 
@@ -435,32 +238,29 @@ def _unit_starts(
     return tuple(starts), unit if unit == SENTENCE else "paragraph"
 
 
-def agreement_input(project: Project, selection: AgreementSelection) -> AgreementInput:
-    """Gather the plain data for ``coding.agreement_report`` in a handful of queries."""
-    documents = list(
-        Document.objects.filter(project=project, pk__in=selection.documents)
-        .order_by("title", "id")
-        .values_list("pk", "title", "length")
-    )
-    doc_ids = [d[0] for d in documents]
+def _turn_starts(doc_ids: list[int], unit: str) -> dict[int, list[int]]:
+    """Speaker turn starts per document (only for the turn unit)."""
     turns: dict[int, list[int]] = defaultdict(list)
-    if selection.unit == TURN:
+    if unit == TURN:
         for doc_id, start in SpeakerTurn.objects.filter(
             document_id__in=doc_ids
         ).values_list("document_id", "start"):
             turns[doc_id].append(start)
-    texts: dict[int, str] = {}
-    needs_text = [
-        d
-        for d in doc_ids
-        if selection.unit == SENTENCE or (selection.unit == TURN and not turns[d])
-    ]
-    if needs_text:
-        texts = dict(
-            Document.objects.filter(pk__in=needs_text).values_list("pk", "text")
-        )
+    return turns
 
-    coders = set(selection.coders)
+
+def _texts(doc_ids: list[int], unit: str, turns: dict) -> dict[int, str]:
+    """Texts of the documents whose sentences or paragraphs are the units."""
+    needs_text = [
+        d for d in doc_ids if unit == SENTENCE or (unit == TURN and not turns[d])
+    ]
+    if not needs_text:
+        return {}
+    return dict(Document.objects.filter(pk__in=needs_text).values_list("pk", "text"))
+
+
+def _worked(doc_ids: list[int], coders: set[int]) -> dict[int, set[int]]:
+    """Per document, the chosen coders who coded there or were assigned it."""
     worked: dict[int, set[int]] = defaultdict(set)
     for doc_id, coder_id in (
         Coding.objects.filter(document_id__in=doc_ids, coder_id__in=coders)
@@ -472,7 +272,13 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
         document_id__in=doc_ids, coder_id__in=coders
     ).values_list("document_id", "coder_id"):
         worked[doc_id].add(coder_id)
+    return worked
 
+
+def _code_data(
+    project: Project, code_ids: tuple[int, ...]
+) -> tuple[tuple[CodeData, ...], dict[int, tuple[CodeData, ...]]]:
+    """The chosen codes in codebook order, and each chosen domain's sub-codes."""
     ordered = ordered_codes(project)
     by_id = {code.pk: (code, path) for code, path in ordered}
 
@@ -487,13 +293,30 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
             value=code.value,
         )
 
-    selected = [data(by_id[c][0]) for c in selection.codes if c in by_id]
-    children: dict[int, tuple[CodeData, ...]] = {}
-    for code in selected:
-        if code.is_domain:
-            children[code.id] = tuple(
-                data(child) for child, _path in ordered if child.parent_id == code.id
-            )
+    selected = tuple(data(by_id[c][0]) for c in code_ids if c in by_id)
+    children = {
+        code.id: tuple(
+            data(child) for child, _path in ordered if child.parent_id == code.id
+        )
+        for code in selected
+        if code.is_domain
+    }
+    return selected, children
+
+
+def agreement_input(project: Project, selection: AgreementSelection) -> AgreementInput:
+    """Gather the plain data for ``agreement.report`` in a handful of queries."""
+    documents = list(
+        Document.objects.filter(project=project, pk__in=selection.documents)
+        .order_by("title", "id")
+        .values_list("pk", "title", "length")
+    )
+    doc_ids = [d[0] for d in documents]
+    turns = _turn_starts(doc_ids, selection.unit)
+    texts = _texts(doc_ids, selection.unit, turns)
+    coders = set(selection.coders)
+    worked = _worked(doc_ids, coders)
+    selected, children = _code_data(project, selection.codes)
     needed = {c.id for c in selected} | {
         child.id for kids in children.values() for child in kids
     }
@@ -525,7 +348,7 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
         measures=selection.measures,
         documents=tuple(docs),
         coders=tuple((c, names.get(c, str(c))) for c in selection.coders),
-        codes=tuple(selected),
+        codes=selected,
         children=children,
         spans=spans,
         n_resamples=selection.n_resamples,
@@ -536,10 +359,6 @@ def agreement_input(project: Project, selection: AgreementSelection) -> Agreemen
 
 
 # --- runs -----------------------------------------------------------------------------
-
-
-def codings_changed_at(project_id: int):
-    return changes.codings_changed_at(project_id)
 
 
 def agreement_is_small(project: Project, selection: AgreementSelection) -> bool:
@@ -661,7 +480,7 @@ def agreement_request(
 
 def agreement_send(*, run_id: int) -> bool:
     """Hand a queued run to a worker; if no broker answers, the run fails readably."""
-    from coding.tasks import compute_agreement_run
+    from agreement.tasks import compute_agreement_run  # tasks import this module
 
     try:
         compute_agreement_run.apply_async(kwargs={"run_id": run_id})
@@ -733,10 +552,10 @@ def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
         selection = AgreementSelection.from_json(run.selection)
         data = agreement_input(run.project, selection)
         report, disagreements = build_report(data, _progress_writer(run_id))
-        report["source"] = {
-            "codings_changed_at": changed.isoformat() if changed else None,
-            "assignments": assignments,
-        }
+        report = replace(
+            report,
+            source=Source(changed.isoformat() if changed else None, assignments),
+        )
     except Exception as error:
         AgreementRun.objects.filter(pk=run_id).update(
             status=AgreementRun.Status.FAILED,
@@ -747,8 +566,8 @@ def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
     AgreementRun.objects.filter(pk=run_id).update(
         status=AgreementRun.Status.DONE,
         progress=100,
-        result=report,
-        disagreements=disagreements,
+        result=report.to_json(),
+        disagreements=disagreements.to_json(),
         finished_at=timezone.now(),
     )
     run.refresh_from_db()
@@ -760,12 +579,12 @@ def agreement_run_set_thresholds(
     *, run: AgreementRun, thresholds: Mapping[str, float]
 ) -> AgreementRun:
     """Re-colour a run's figures against new thresholds (no recomputation)."""
-    cleaned = _clean_thresholds(thresholds)
+    cleaned = clean_thresholds(thresholds)
     run = AgreementRun.objects.select_for_update().get(pk=run.pk)
     run.selection = {**run.selection, "thresholds": cleaned}
     fields = ["selection"]
     if run.result:
-        run.result = apply_thresholds(run.result, cleaned)
+        run.result = apply_thresholds(Report.from_json(run.result), cleaned).to_json()
         fields.append("result")
     run.save(update_fields=fields)
     return run
@@ -786,39 +605,44 @@ def agreement_runs_resend() -> int:
 # --- output ---------------------------------------------------------------------------
 
 
+def agreement_report(
+    run: AgreementRun, *, thresholds: Mapping[str, float] | None = None
+) -> Report:
+    """The stored report of a done run, re-coloured when other ``thresholds`` are
+    asked for."""
+    report = Report.from_json(run.result or {})
+    if thresholds is not None and dict(thresholds) != dict(report.selection.thresholds):
+        report = apply_thresholds(report, thresholds)
+    return report
+
+
 def agreement_output(
     run: AgreementRun,
     *,
     thresholds: Mapping[str, float] | None = None,
     state: SourceState | None = None,
-) -> dict:
-    """The JSON report of a done run: run facts, figures (re-coloured when other
-    ``thresholds`` are asked for) and the methods paragraphs."""
+) -> AgreementOutput:
+    """What the API and the command send about a done run: run facts, figures
+    (re-coloured when other ``thresholds`` are asked for) and the methods
+    paragraphs."""
     state = state or source_state(run.project_id)
-    report = copy.deepcopy(run.result or {})
-    if thresholds is not None and dict(thresholds) != report["selection"].get(
-        "thresholds"
-    ):
-        apply_thresholds(report, dict(thresholds))
+    report = agreement_report(run, thresholds=thresholds)
     version = run.codebook_version
-    header = {
-        "format": report.pop("format", None),
-        "project": {"id": run.project_id, "name": run.project.name},
-        "run": {
-            "id": run.pk,
-            "status": run.status,
-            "stale": run_stale(run, state),
-            "requested_at": run.requested_at.isoformat(),
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        },
-        "codebook_version": {
-            "id": version.pk,
-            "number": version.number,
-            "name": version.name,
-        }
+    version_ref = (
+        VersionRef(id=version.pk, number=version.number, name=version.name)
         if version
-        else None,
-    }
-    output = {**header, **report}
-    output["methods"] = methods_paragraphs(output)
-    return output
+        else None
+    )
+    return AgreementOutput(
+        project=ProjectRef(id=run.project_id, name=run.project.name),
+        run=RunRef(
+            id=run.pk,
+            status=run.status,
+            stale=run_stale(run, state),
+            requested_at=run.requested_at.isoformat(),
+            finished_at=run.finished_at.isoformat() if run.finished_at else None,
+        ),
+        codebook_version=version_ref,
+        report=report,
+        methods=methods_paragraphs(report, version_ref),
+    )

@@ -1,9 +1,9 @@
-"""The agreement report: plain data in, a JSON-ready report and disagreements out.
+"""The agreement report: plain data in, a typed report and disagreements out.
 
-Pure module (no ORM, no requests). ``coding.services.agreement`` gathers the spans,
+Pure module (no ORM, no requests). ``agreement.services`` gathers the spans,
 units and domain structure from the database into an ``AgreementInput``; this module
-lays them out for the maths in ``coding.agreement`` (which it never re-implements),
-and builds:
+lays them out for the maths in ``agreement.stats`` (which it never re-implements),
+and builds (as the dataclasses of ``agreement.results``):
 
 * rows per variable (a code, or a domain read as one variable) × coder group (every
   pair, and all coders together), pooled over the documents, with value, N, bootstrap
@@ -33,13 +33,32 @@ import math
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
 
-from coding.agreement import (
+from agreement.results import (
+    ALL_CODES,
+    ALL_GROUP,
+    FORMAT,
+    Coder,
+    Disagreements,
+    DocumentInfo,
+    Figure,
+    Group,
+    MeasureInfo,
+    PairDisagreements,
+    Report,
+    ReportSelection,
+    Row,
+    Stretch,
+    UnitInfo,
+    Variable,
+    VariableValue,
+)
+from agreement.stats import (
     Level,
     character_table,
     classify,
@@ -55,7 +74,6 @@ from coding.agreement import (
     unitizing_alpha_1995,
 )
 
-FORMAT = "regie-agreement/1"
 CHARACTER, SENTENCE, TURN, UNITIZING = "character", "sentence", "turn", "unitizing"
 UNITS = (CHARACTER, SENTENCE, TURN, UNITIZING)
 
@@ -88,8 +106,6 @@ MEASURES = tuple(
 )
 # Measures whose verdict uses the percentage thresholds rather than the coefficient ones.
 PERCENT_MEASURES = frozenset({PERCENT})
-ALL_GROUP = "all"
-ALL_CODES = "all"
 MAX_STRETCHES = 1000  # per variable and coder pair, in the disagreement list
 # Per-document rows for every code only up to this many (code × document) cells;
 # above it, per-document rows cover "all codes" only (time and report size grow
@@ -179,6 +195,10 @@ class _Group:
     def is_pair(self) -> bool:
         return self.key != ALL_GROUP
 
+    @property
+    def public(self) -> Group:
+        return Group(self.key, self.coder_ids, self.label)
+
 
 # --- small helpers ---------------------------------------------------------------------
 
@@ -201,24 +221,22 @@ def _figure(
     mean=None,
     note: str | None = None,
     **extra,
-) -> dict:
+) -> Figure:
     """One figure: always value, n and reason (why the value is undefined, else
-    null); the interval only where a bootstrap ran, the rest only when known."""
-    figure = {
-        "value": _num(value),
-        "n": int(n),
-        "reason": None if _num(value) is not None else (reason or "undefined"),
-    }
-    if resamples or ci_low is not None or ci_high is not None:
-        figure.update(
-            ci_low=_num(ci_low), ci_high=_num(ci_high), resamples=int(resamples)
-        )
-    if _num(mean) is not None:
-        figure["mean"] = _num(mean)
-    if note:
-        figure["note"] = note
-    figure.update({key: value for key, value in extra.items() if value is not None})
-    return figure
+    None); the interval only where a bootstrap ran, the rest only when known."""
+    number = _num(value)
+    interval = bool(resamples or ci_low is not None or ci_high is not None)
+    return Figure(
+        value=number,
+        n=int(n),
+        reason=None if number is not None else (reason or "undefined"),
+        ci_low=_num(ci_low) if interval else None,
+        ci_high=_num(ci_high) if interval else None,
+        resamples=int(resamples) if interval else None,
+        mean=_num(mean),
+        note=note or None,
+        **extra,
+    )
 
 
 def verdict(measure: str, value: float | None, thresholds: dict[str, float]) -> str:
@@ -236,14 +254,28 @@ def verdict(measure: str, value: float | None, thresholds: dict[str, float]) -> 
     ).value
 
 
-def apply_thresholds(report: dict, thresholds: dict[str, float]) -> dict:
-    """Re-colour every figure of ``report`` in place (values do not change)."""
-    report["selection"]["thresholds"] = dict(thresholds)
-    for key in ("rows", "document_rows"):
-        for row in report.get(key, []):
-            for measure, figure in row["measures"].items():
-                figure["verdict"] = verdict(measure, figure["value"], thresholds)
-    return report
+def _coloured(figures: Mapping[str, Figure], thresholds: dict[str, float]) -> dict:
+    return {
+        measure: replace(figure, verdict=verdict(measure, figure.value, thresholds))
+        for measure, figure in figures.items()
+    }
+
+
+def apply_thresholds(report: Report, thresholds: Mapping[str, float]) -> Report:
+    """The report with every figure re-coloured (values do not change)."""
+    thresholds = dict(thresholds)
+
+    def recolour(rows: tuple[Row, ...]) -> tuple[Row, ...]:
+        return tuple(
+            replace(row, measures=_coloured(row.measures, thresholds)) for row in rows
+        )
+
+    return replace(
+        report,
+        selection=replace(report.selection, thresholds=thresholds),
+        rows=recolour(report.rows),
+        document_rows=recolour(report.document_rows),
+    )
 
 
 def _rng(seed: int, *parts: int) -> np.random.Generator:
@@ -360,6 +392,110 @@ def _applications(data: AgreementInput, units: _Units) -> dict[int, np.ndarray]:
 # --- segment-level measures -------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Segments:
+    """One coder group's units × coders matrix and how to read it."""
+
+    data: np.ndarray  # the group's columns
+    numeric: np.ndarray | None  # the same as numbers (a domain at another level)
+    level: str
+    categories: int | None
+    n_resamples: int
+    confidence: float
+
+
+def _bootstrapped(result, value, **extra) -> Figure:
+    """A figure with the interval of a bootstrapped statistic."""
+    return _figure(
+        value,
+        result.n_units,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        resamples=result.n_resamples,
+        reason=result.reason,
+        **extra,
+    )
+
+
+def _percent_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    result = percent_agreement(seg.data)
+    if group.is_pair:
+        pair = result.pairs[0]
+        return _figure(
+            pair.percent, pair.n_units, reason="no unit coded by both coders"
+        )
+    return _figure(
+        result.mean_percent,
+        result.n_units,
+        reason="no unit coded by two or more coders",
+        note="mean over coder pairs",
+    )
+
+
+def _cohen_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    if group.is_pair:
+        kappa = cohen_kappa(
+            seg.data,
+            n_resamples=seg.n_resamples,
+            seed=rng,
+            confidence=seg.confidence,
+        )
+        return _bootstrapped(kappa, kappa.value)
+    pairs = [
+        cohen_kappa(seg.data[:, [i, j]])
+        for i, j in combinations(range(seg.data.shape[1]), 2)
+    ]
+    values = [p.value for p in pairs if p.value is not None]
+    return _figure(
+        statistics.fmean(values) if values else None,
+        max((p.n_units for p in pairs), default=0),
+        reason="no coder pair with a defined κ",
+        note="mean of the pairs' Cohen's κ, Light's κ",
+    )
+
+
+def _fleiss_figure(seg: _Segments, group: _Group, rng) -> Figure | None:
+    if group.is_pair:
+        return None
+    kappa = fleiss_kappa(
+        seg.data, n_resamples=seg.n_resamples, seed=rng, confidence=seg.confidence
+    )
+    return _bootstrapped(kappa, kappa.value, excluded=kappa.n_excluded)
+
+
+def _alpha_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    alpha = krippendorff_alpha(
+        seg.data if seg.numeric is None else seg.numeric,
+        level=seg.level,
+        n_resamples=seg.n_resamples,
+        seed=rng,
+        confidence=seg.confidence,
+    )
+    return _bootstrapped(
+        alpha, alpha.alpha, level=str(alpha.level), pairable=alpha.n_pairable
+    )
+
+
+def _ac1_figure(seg: _Segments, group: _Group, rng) -> Figure:
+    ac1 = gwet_ac1(
+        seg.data,
+        categories=seg.categories,
+        n_resamples=seg.n_resamples,
+        seed=rng,
+        confidence=seg.confidence,
+    )
+    return _bootstrapped(ac1, ac1.value)
+
+
+_SEGMENT_MEASURES = {
+    PERCENT: _percent_figure,
+    COHEN: _cohen_figure,
+    FLEISS: _fleiss_figure,
+    ALPHA: _alpha_figure,
+    AC1: _ac1_figure,
+}
+
+
 def _segment_figures(
     matrix: np.ndarray,
     group: _Group,
@@ -373,109 +509,44 @@ def _segment_figures(
     seed_parts: tuple[int, ...] = (),
     confidence: float = 0.95,
     reasons: dict[str, str] | None = None,
-) -> dict[str, dict]:
+) -> dict[str, Figure]:
     """The segment measures for one units × coders matrix and one coder group."""
-    data = matrix[:, list(group.columns)]
-    figures: dict[str, dict] = {}
+    columns = list(group.columns)
+    seg = _Segments(
+        data=matrix[:, columns],
+        numeric=None if numeric is None else numeric[:, columns],
+        level=level,
+        categories=categories,
+        n_resamples=n_resamples,
+        confidence=confidence,
+    )
+    figures: dict[str, Figure] = {}
     reasons = reasons or {}
     for index, measure in enumerate(measures):
         if measure in reasons:
             figures[measure] = _figure(None, 0, reason=reasons[measure])
             continue
+        if measure not in _SEGMENT_MEASURES:
+            continue
         rng = _rng(seed, *seed_parts, index) if n_resamples > 0 else None
-        if measure == PERCENT:
-            result = percent_agreement(data)
-            if group.is_pair:
-                pair = result.pairs[0]
-                figures[measure] = _figure(
-                    pair.percent, pair.n_units, reason="no unit coded by both coders"
-                )
-            else:
-                figures[measure] = _figure(
-                    result.mean_percent,
-                    result.n_units,
-                    reason="no unit coded by two or more coders",
-                    note="mean over coder pairs",
-                )
-        elif measure == COHEN:
-            if group.is_pair:
-                kappa = cohen_kappa(
-                    data, n_resamples=n_resamples, seed=rng, confidence=confidence
-                )
-                figures[measure] = _figure(
-                    kappa.value,
-                    kappa.n_units,
-                    ci_low=kappa.ci_low,
-                    ci_high=kappa.ci_high,
-                    resamples=kappa.n_resamples,
-                    reason=kappa.reason,
-                )
-            else:
-                pairs = [
-                    cohen_kappa(data[:, [i, j]])
-                    for i, j in combinations(range(data.shape[1]), 2)
-                ]
-                values = [p.value for p in pairs if p.value is not None]
-                figures[measure] = _figure(
-                    statistics.fmean(values) if values else None,
-                    max((p.n_units for p in pairs), default=0),
-                    reason="no coder pair with a defined κ",
-                    note="mean of the pairs' Cohen's κ, Light's κ",
-                )
-        elif measure == FLEISS:
-            if group.is_pair:
-                continue
-            kappa = fleiss_kappa(
-                data, n_resamples=n_resamples, seed=rng, confidence=confidence
-            )
-            figures[measure] = _figure(
-                kappa.value,
-                kappa.n_units,
-                ci_low=kappa.ci_low,
-                ci_high=kappa.ci_high,
-                resamples=kappa.n_resamples,
-                reason=kappa.reason,
-                excluded=kappa.n_excluded,
-            )
-        elif measure == ALPHA:
-            values = data if numeric is None else numeric[:, list(group.columns)]
-            alpha = krippendorff_alpha(
-                values,
-                level=level,
-                n_resamples=n_resamples,
-                seed=rng,
-                confidence=confidence,
-            )
-            figures[measure] = _figure(
-                alpha.alpha,
-                alpha.n_units,
-                ci_low=alpha.ci_low,
-                ci_high=alpha.ci_high,
-                resamples=alpha.n_resamples,
-                reason=alpha.reason,
-                level=str(alpha.level),
-                pairable=alpha.n_pairable,
-            )
-        elif measure == AC1:
-            ac1 = gwet_ac1(
-                data,
-                categories=categories,
-                n_resamples=n_resamples,
-                seed=rng,
-                confidence=confidence,
-            )
-            figures[measure] = _figure(
-                ac1.value,
-                ac1.n_units,
-                ci_low=ac1.ci_low,
-                ci_high=ac1.ci_high,
-                resamples=ac1.n_resamples,
-                reason=ac1.reason,
-            )
+        figure = _SEGMENT_MEASURES[measure](seg, group, rng)
+        if figure is not None:
+            figures[measure] = figure
     return figures
 
 
 # --- the report ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A variable read per unit: the matrix and how its values compare."""
+
+    matrix: np.ndarray  # units × coders: 0/1 for a code, child ids for a domain
+    numeric: np.ndarray | None  # a domain's values as numbers (not nominal)
+    level: str
+    categories: int | None
+    reasons: dict[str, str]  # measure → why it is undefined for this variable
 
 
 class _Builder:
@@ -486,9 +557,9 @@ class _Builder:
         self.progress = progress or (lambda fraction: None)
         self.variables = _variables(data)
         self.groups = _groups(data.coders)
-        self.rows: list[dict] = []
-        self.document_rows: list[dict] = []
-        self.extra_variables: list[dict] = []
+        self.rows: list[Row] = []
+        self.document_rows: list[Row] = []
+        self.extra_variables: list[Variable] = []
         self.conflicts: dict[str, int] = {}
         self.doc_index = {d.id: i for i, d in enumerate(data.documents)}
         # Measures that only exist for some groups or variables are filtered below.
@@ -499,15 +570,13 @@ class _Builder:
 
     # Rows ---------------------------------------------------------------------------
 
-    def _row(self, variable: str, group: _Group, document, figures: dict) -> dict:
-        for measure, figure in figures.items():
-            figure["verdict"] = verdict(measure, figure["value"], self.data.thresholds)
-        return {
-            "variable": variable,
-            "group": group.key,
-            "document": document,
-            "measures": figures,
-        }
+    def _row(self, variable: str, group: _Group, document, figures: dict) -> Row:
+        return Row(
+            variable=variable,
+            group=group.key,
+            document=document,
+            measures=_coloured(figures, self.data.thresholds),
+        )
 
     def _add(self, variable: str, group: _Group, document, figures: dict) -> None:
         row = self._row(variable, group, document, figures)
@@ -526,73 +595,76 @@ class _Builder:
     # Segment level --------------------------------------------------------------------
 
     def segments(self) -> None:
-        data, units = self.data, _layout_units(self.data)
-        applied = _applications(data, units)
-        n_coders = len(data.coders)
-        segment_measures = [m for m in self.measures if m != NVIVO]
-        table = None
+        units = _layout_units(self.data)
+        applied = _applications(self.data, units)
         code_variables = [v for v in self.variables if v.kind == "code"]
+        table = None
         if NVIVO in self.measures and code_variables:
             table = self._character_table(code_variables)
         stacked: list[np.ndarray] = []
         steps = max(len(self.variables), 1)
         for step, variable in enumerate(self.variables):
-            reasons: dict[str, str] = {}
-            numeric = None
-            categories = None
-            level = "nominal"
+            read = self._variable_matrix(variable, applied, units)
             if variable.kind == "code":
-                matrix = code_matrix(
-                    applied=applied.get(variable.code.id, np.zeros((0, 2), np.int64)),
-                    n_units=units.total,
-                    n_coders=n_coders,
-                    coded=units.worked,
-                )
-                stacked.append(matrix)
-                categories = 2
-            else:
-                matrix, numeric, level, categories, reasons = self._domain_matrices(
-                    variable, applied, units
-                )
+                stacked.append(read.matrix)
             for g_index, group in enumerate(self.groups):
-                figures = _segment_figures(
-                    matrix,
-                    group,
-                    segment_measures,
-                    level=level,
-                    numeric=numeric,
-                    categories=categories,
-                    n_resamples=data.n_resamples,
-                    seed=data.seed,
-                    seed_parts=(variable.code.id, g_index),
-                    confidence=data.confidence,
-                    reasons=reasons,
-                )
-                if NVIVO in self.measures:
-                    figures[NVIVO] = self._nvivo(table, variable, group, None)
-                per_document = []
-                for doc in self._pair_docs(group) if self.per_document else []:
-                    rows = slice(
-                        units.offsets[doc.id],
-                        units.offsets[doc.id] + units.counts[doc.id],
-                    )
-                    doc_figures = _segment_figures(
-                        matrix[rows],
-                        group,
-                        segment_measures,
-                        level=level,
-                        numeric=None if numeric is None else numeric[rows],
-                        categories=categories,
-                        reasons=reasons,
-                    )
-                    if NVIVO in self.measures:
-                        doc_figures[NVIVO] = self._nvivo(table, variable, group, doc.id)
-                    per_document.append(doc_figures)
-                    self._add(variable.key, group, doc.id, doc_figures)
-                self._document_means(figures, per_document, (PERCENT, NVIVO))
-                self._add(variable.key, group, None, figures)
+                self._segment_rows(variable, read, units, table, group, g_index)
             self.progress(0.9 * (step + 1) / steps)
+        segment_measures = [m for m in self.measures if m != NVIVO]
         self._all_codes_segments(stacked, units, segment_measures, table)
+
+    def _variable_matrix(self, variable: _Variable, applied, units: _Units) -> _Read:
+        """A code's binary units × coders matrix, or a domain's values."""
+        if variable.kind == "code":
+            matrix = code_matrix(
+                applied=applied.get(variable.code.id, np.zeros((0, 2), np.int64)),
+                n_units=units.total,
+                n_coders=len(self.data.coders),
+                coded=units.worked,
+            )
+            return _Read(matrix, None, "nominal", 2, {})
+        return _Read(*self._domain_matrices(variable, applied, units))
+
+    def _segment_rows(
+        self, variable: _Variable, read: _Read, units: _Units, table, group, g_index
+    ) -> None:
+        """One variable × group: the pooled row and a row per document."""
+        data = self.data
+        segment_measures = [m for m in self.measures if m != NVIVO]
+        figures = _segment_figures(
+            read.matrix,
+            group,
+            segment_measures,
+            level=read.level,
+            numeric=read.numeric,
+            categories=read.categories,
+            n_resamples=data.n_resamples,
+            seed=data.seed,
+            seed_parts=(variable.code.id, g_index),
+            confidence=data.confidence,
+            reasons=read.reasons,
+        )
+        if NVIVO in self.measures:
+            figures[NVIVO] = self._nvivo(table, variable, group, None)
+        per_document = []
+        for doc in self._pair_docs(group) if self.per_document else []:
+            start = units.offsets[doc.id]
+            rows = slice(start, start + units.counts[doc.id])
+            doc_figures = _segment_figures(
+                read.matrix[rows],
+                group,
+                segment_measures,
+                level=read.level,
+                numeric=None if read.numeric is None else read.numeric[rows],
+                categories=read.categories,
+                reasons=read.reasons,
+            )
+            if NVIVO in self.measures:
+                doc_figures[NVIVO] = self._nvivo(table, variable, group, doc.id)
+            per_document.append(doc_figures)
+            self._add(variable.key, group, doc.id, doc_figures)
+        self._document_means(figures, per_document, (PERCENT, NVIVO))
+        self._add(variable.key, group, None, figures)
 
     def _domain_matrices(self, variable: _Variable, applied, units: _Units):
         """Nominal values (child ids) and, for other levels, the children's numbers."""
@@ -680,13 +752,16 @@ class _Builder:
             if measure not in figures:
                 continue
             values = [
-                f[measure]["value"]
+                f[measure].value
                 for f in per_document
-                if measure in f and f[measure]["value"] is not None
+                if measure in f and f[measure].value is not None
             ]
-            if figures[measure].get("mean") is None and values:
-                figures[measure]["mean"] = statistics.fmean(values)
-                figures[measure]["documents"] = len(values)
+            if figures[measure].mean is None and values:
+                figures[measure] = replace(
+                    figures[measure],
+                    mean=statistics.fmean(values),
+                    documents=len(values),
+                )
 
     # Character level (NVivo) ----------------------------------------------------------
 
@@ -764,57 +839,61 @@ class _Builder:
         steps = max(len(self.variables), 1)
         targets = [(v, v.code.id) for v in self.variables] + [(None, None)]
         for step, (variable, code) in enumerate(targets):
-            key = ALL_CODES if variable is None else variable.key
             if variable is not None and variable.kind == "domain":
-                for group in self.groups:
-                    self._add(
-                        key,
-                        group,
-                        None,
-                        {
-                            m: _figure(
-                                None,
-                                0,
-                                reason="domains are compared per unit: choose "
-                                "sentences, turns or unitizing",
-                            )
-                            for m in self.measures
-                        },
-                    )
+                self._domain_not_per_character(variable)
                 continue
             if variable is None and not code_variables:
                 continue
             for group in self.groups:
-                documents = (
-                    [d.id for d in self._pair_docs(group)]
-                    if self.per_document or variable is None
-                    else []
-                )
-                for document in [None, *documents]:
-                    figures = {}
-                    for measure in self.measures:
-                        if measure == NVIVO:
-                            figures[measure] = self._nvivo(
-                                table, variable, group, document
-                            )
-                        elif measure == PERCENT:
-                            figures[measure] = self._character_percent(
-                                table, code, group, document
-                            )
-                        elif measure == ALPHA:
-                            source = pair_tables[group.key] if group.is_pair else table
-                            alpha = source.all_coders(
-                                code=code, document=document
-                            ).alpha
-                            figures[measure] = _figure(
-                                alpha.alpha,
-                                alpha.n_units,
-                                reason=alpha.reason,
-                                level="nominal",
-                                note="binary: coded / not coded",
-                            )
-                    self._add(key, group, document, figures)
+                self._character_rows(variable, code, group, table, pair_tables)
             self.progress(0.9 * (step + 1) / (steps + 1))
+
+    def _domain_not_per_character(self, variable: _Variable) -> None:
+        for group in self.groups:
+            self._add(
+                variable.key,
+                group,
+                None,
+                self._undefined(
+                    "domains are compared per unit: choose sentences, turns or "
+                    "unitizing"
+                ),
+            )
+
+    def _character_rows(
+        self, variable: _Variable | None, code, group: _Group, table, pair_tables
+    ) -> None:
+        """A code (or all codes) × group: pooled, then per document."""
+        key = ALL_CODES if variable is None else variable.key
+        documents = (
+            [d.id for d in self._pair_docs(group)]
+            if self.per_document or variable is None
+            else []
+        )
+        for document in [None, *documents]:
+            figures = {}
+            for measure in self.measures:
+                if measure == NVIVO:
+                    figures[measure] = self._nvivo(table, variable, group, document)
+                elif measure == PERCENT:
+                    figures[measure] = self._character_percent(
+                        table, code, group, document
+                    )
+                elif measure == ALPHA:
+                    source = pair_tables[group.key] if group.is_pair else table
+                    figures[measure] = self._character_alpha(source, code, document)
+            self._add(key, group, document, figures)
+
+    @staticmethod
+    def _character_alpha(table, code, document) -> Figure:
+        alpha = table.all_coders(code=code, document=document).alpha
+        return _figure(
+            alpha.alpha,
+            alpha.n_units,
+            reason=alpha.reason,
+            level="nominal",
+            note="binary: coded / not coded",
+        )
 
     @staticmethod
     def _character_percent(table, code, group: _Group, document) -> dict:
@@ -839,81 +918,91 @@ class _Builder:
     # Unitizing ------------------------------------------------------------------------
 
     def unitizing(self) -> None:
-        data = self.data
         by_variable: dict[int, list[Span]] = defaultdict(list)
-        for span in data.spans:
+        for span in self.data.spans:
             by_variable[span[1]].append(span)
         steps = max(len(self.variables), 1)
-        code_variables = [v for v in self.variables if v.kind == "code"]
         for step, variable in enumerate(self.variables):
             value_codes = (
                 list(variable.values) if variable.kind == "domain" else [variable.code]
             )
             spans = [s for c in value_codes for s in by_variable.get(c.id, [])]
-            label_of = self._unitizing_labels(variable)
-            for group in self.groups:
-                documents = self._unitizing_docs(group)
-                figures, per_value = self._unitizing_figures(
-                    variable, spans, label_of, group, documents, pooled=True
-                )
-                self._add(variable.key, group, None, figures)
-                for child_key, child_figures in per_value.items():
-                    self._add(child_key, group, None, child_figures)
-                for doc in documents if self.per_document else []:
-                    doc_figures, doc_values = self._unitizing_figures(
-                        variable, spans, label_of, group, [doc], pooled=False
-                    )
-                    self._add(variable.key, group, doc.id, doc_figures)
-                    for child_key, child_figures in doc_values.items():
-                        self._add(child_key, group, doc.id, child_figures)
+            self._unitizing_variable(variable, spans)
             if variable.kind == "domain":
-                for child in variable.values:
-                    self.extra_variables.append(
-                        {
-                            "key": f"v{child.id}",
-                            "code": child.id,
-                            "name": child.name,
-                            "path": child.path,
-                            "kind": "value",
-                            "domain": variable.key,
-                            "level": variable.code.level,
-                            "value": child.value,
-                        }
-                    )
+                self.extra_variables += self._value_variables(variable)
             self.progress(0.9 * (step + 1) / (steps + 1))
+        code_variables = [v for v in self.variables if v.kind == "code"]
         if U_ALPHA_1995 in self.measures and code_variables:
             ids = [v.code.id for v in code_variables]
-            spans = [s for c in ids for s in by_variable.get(c, [])]
-            for group in self.groups:
-                documents = self._unitizing_docs(group)
-                for document in [None, *documents]:
-                    docs = documents if document is None else [document]
-                    result, length, n_units = self._alpha_1995(
-                        spans, {c: c for c in ids}, group, docs
-                    )
-                    figures = {
-                        m: _figure(
-                            None,
-                            length,
-                            reason="uα needs mutually exclusive values: see each "
-                            "code, or mark a domain",
-                        )
-                        for m in self.measures
-                        if m != U_ALPHA_1995
-                    }
-                    figures[U_ALPHA_1995] = _figure(
-                        result.alpha if result else None,
+            self._unitizing_all_codes(
+                ids, [s for c in ids for s in by_variable.get(c, [])]
+            )
+
+    def _unitizing_variable(self, variable: _Variable, spans: list[Span]) -> None:
+        """Pooled and per-document rows of one variable (and a domain's values)."""
+        label_of = self._unitizing_labels(variable)
+        for group in self.groups:
+            documents = self._unitizing_docs(group)
+            figures, per_value = self._unitizing_figures(
+                variable, spans, label_of, group, documents, pooled=True
+            )
+            self._add(variable.key, group, None, figures)
+            for child_key, child_figures in per_value.items():
+                self._add(child_key, group, None, child_figures)
+            for doc in documents if self.per_document else []:
+                doc_figures, doc_values = self._unitizing_figures(
+                    variable, spans, label_of, group, [doc], pooled=False
+                )
+                self._add(variable.key, group, doc.id, doc_figures)
+                for child_key, child_figures in doc_values.items():
+                    self._add(child_key, group, doc.id, child_figures)
+
+    @staticmethod
+    def _value_variables(variable: _Variable) -> list[Variable]:
+        """A domain's values, each a variable of the report (unitizing only)."""
+        return [
+            Variable(
+                key=f"v{child.id}",
+                code=child.id,
+                name=child.name,
+                path=child.path,
+                kind="value",
+                domain=variable.key,
+                level=variable.code.level,
+                value=child.value,
+            )
+            for child in variable.values
+        ]
+
+    def _unitizing_all_codes(self, ids: list[int], spans: list[Span]) -> None:
+        """All codes: only α_U (1995) pools codes that may overlap."""
+        for group in self.groups:
+            documents = self._unitizing_docs(group)
+            for document in [None, *documents]:
+                docs = documents if document is None else [document]
+                result, length, n_units = self._alpha_1995(
+                    spans, {c: c for c in ids}, group, docs
+                )
+                figures = {
+                    m: _figure(
+                        None,
                         length,
-                        reason=(result.reason if result else "no document"),
-                        units=n_units,
-                        note="1 − mean D_o / mean D_e over the codes",
+                        reason="uα needs mutually exclusive values: see each "
+                        "code, or mark a domain",
                     )
-                    self._add(
-                        ALL_CODES,
-                        group,
-                        None if document is None else document.id,
-                        figures,
-                    )
+                    for m in self.measures
+                    if m != U_ALPHA_1995
+                }
+                figures[U_ALPHA_1995] = _figure(
+                    result.alpha if result else None,
+                    length,
+                    reason=(result.reason if result else "no document"),
+                    units=n_units,
+                    note="1 − mean D_o / mean D_e over the codes",
+                )
+                self._add(
+                    ALL_CODES, group, None if document is None else document.id, figures
+                )
 
     def _unitizing_labels(self, variable: _Variable) -> dict[int, object]:
         if variable.kind == "code":
@@ -957,147 +1046,183 @@ class _Builder:
     def _unitizing_figures(
         self, variable: _Variable, spans, label_of, group, documents, *, pooled: bool
     ) -> tuple[dict, dict]:
-        measures = self.measures
-        per_value: dict[str, dict] = {}
+        """The uα family and α_U of one variable for one coder group, and a
+        domain's per-value figures (value key → measure → figure)."""
         if variable.kind == "domain" and not variable.values:
-            return {
-                m: _figure(None, 0, reason="the domain has no sub-codes")
-                for m in measures
-            }, {}
+            return self._undefined("the domain has no sub-codes"), {}
         per_coder, length = self._continuum(spans, label_of, group, documents)
         if length <= 0:
-            reason = (
+            return self._undefined(
                 "no document on which every coder of the group worked"
                 if not group.is_pair
                 else "no document on which both coders worked"
-            )
-            return {m: _figure(None, 0, reason=reason) for m in measures}, {}
-        figures: dict[str, dict] = {}
-        family = {U_ALPHA, BINARY_U_ALPHA, CU_ALPHA, K_U_ALPHA} & set(measures)
+            ), {}
+        figures: dict[str, Figure] = {}
+        per_value: dict[str, dict[str, Figure]] = defaultdict(dict)
         conflict = 0
-        if family:
-            resolved = resolve_overlaps(per_coder)
-            conflict = sum(resolved.conflict_length)
-            level = variable.code.level if variable.kind == "domain" else "nominal"
-            numeric = all(isinstance(v, float) for v in label_of.values())
-            if level != "nominal" and not numeric:
-                level = "nominal"
-            values = sorted(set(label_of.values()), key=repr)
-            result = unitizing_alpha(
-                resolved.spans, length=length, level=Level(level), values=values
+        if {U_ALPHA, BINARY_U_ALPHA, CU_ALPHA, K_U_ALPHA} & set(self.measures):
+            conflict = self._u_family(
+                variable, per_coder, label_of, length, figures, per_value
             )
-            n_units = result.n_units
-            for measure, value, key in (
-                (U_ALPHA, result.u_alpha, "u_alpha"),
-                (BINARY_U_ALPHA, result.binary_alpha, "binary_alpha"),
-                (CU_ALPHA, result.cu_alpha, "cu_alpha"),
-            ):
-                if measure in measures:
-                    extra = {"units": n_units, "conflict_length": conflict}
-                    if measure == CU_ALPHA:
-                        extra["coverage"] = _num(result.cu_coverage)
-                        extra["level"] = level
-                    figures[measure] = _figure(
-                        value, length, reason=result.reasons.get(key), **extra
-                    )
-            if K_U_ALPHA in measures:
-                by_label = {pv.value: pv for pv in result.per_value}
-                if variable.kind == "code":
-                    pv = by_label.get(variable.code.id)
-                    figures[K_U_ALPHA] = _figure(
-                        pv.alpha if pv else None,
-                        length,
-                        reason=(pv.reason if pv else "no units"),
-                        coverage=_num(pv.coverage) if pv else None,
-                        units=n_units,
-                    )
-                else:
-                    figures[K_U_ALPHA] = _figure(
-                        None, length, reason="per value: see the domain's values"
-                    )
-                    for child in variable.values:
-                        pv = by_label.get(label_of[child.id])
-                        per_value.setdefault(f"v{child.id}", {})[K_U_ALPHA] = _figure(
-                            pv.alpha if pv else None,
-                            length,
-                            reason=(pv.reason if pv else "no units"),
-                            coverage=_num(pv.coverage) if pv else None,
-                        )
-        if U_ALPHA_1995 in measures:
-            result_1995, _length, n_units = self._alpha_1995(
-                spans, label_of, group, documents
-            )
-            figures[U_ALPHA_1995] = _figure(
-                result_1995.alpha,
+        if U_ALPHA_1995 in self.measures:
+            self._u_alpha_1995(
+                variable,
+                (spans, label_of, group, documents),
                 length,
-                reason=result_1995.reason,
-                units=n_units,
-                note="Krippendorff (1995/2004) per-category α_U"
-                + (", all values" if variable.kind == "domain" else ""),
+                figures,
+                per_value,
             )
-            if variable.kind == "domain":
-                by_category = {c.category: c for c in result_1995.per_category}
-                for child in variable.values:
-                    category = by_category.get(label_of[child.id])
-                    per_value.setdefault(f"v{child.id}", {})[U_ALPHA_1995] = _figure(
-                        category.alpha if category else None,
-                        length,
-                        reason=(category.reason if category else "no units"),
-                        units=category.n_units if category else 0,
-                    )
         if variable.kind == "domain" and pooled:
             self.conflicts[variable.key] = max(
                 self.conflicts.get(variable.key, 0), conflict
             )
-        return figures, per_value
+        return figures, dict(per_value)
+
+    def _undefined(self, reason: str) -> dict[str, Figure]:
+        return {m: _figure(None, 0, reason=reason) for m in self.measures}
+
+    def _u_family(
+        self, variable: _Variable, per_coder, label_of, length, figures, per_value
+    ) -> int:
+        """uα, |uα, cuα and (k)uα into ``figures``; the conflicting characters."""
+        resolved = resolve_overlaps(per_coder)
+        conflict = sum(resolved.conflict_length)
+        level = variable.code.level if variable.kind == "domain" else "nominal"
+        numeric = all(isinstance(v, float) for v in label_of.values())
+        if level != "nominal" and not numeric:
+            level = "nominal"
+        values = sorted(set(label_of.values()), key=repr)
+        result = unitizing_alpha(
+            resolved.spans, length=length, level=Level(level), values=values
+        )
+        for measure, value, key in (
+            (U_ALPHA, result.u_alpha, "u_alpha"),
+            (BINARY_U_ALPHA, result.binary_alpha, "binary_alpha"),
+            (CU_ALPHA, result.cu_alpha, "cu_alpha"),
+        ):
+            if measure in self.measures:
+                extra = {"units": result.n_units, "conflict_length": conflict}
+                if measure == CU_ALPHA:
+                    extra["coverage"] = _num(result.cu_coverage)
+                    extra["level"] = level
+                figures[measure] = _figure(
+                    value, length, reason=result.reasons.get(key), **extra
+                )
+        if K_U_ALPHA in self.measures:
+            self._k_u_alpha(variable, result, label_of, length, figures, per_value)
+        return conflict
+
+    @staticmethod
+    def _k_u_alpha(variable: _Variable, result, label_of, length, figures, per_value):
+        """(k)uα of a code, or of each value of a domain."""
+        by_label = {pv.value: pv for pv in result.per_value}
+        if variable.kind == "code":
+            pv = by_label.get(variable.code.id)
+            figures[K_U_ALPHA] = _figure(
+                pv.alpha if pv else None,
+                length,
+                reason=(pv.reason if pv else "no units"),
+                coverage=_num(pv.coverage) if pv else None,
+                units=result.n_units,
+            )
+            return
+        figures[K_U_ALPHA] = _figure(
+            None, length, reason="per value: see the domain's values"
+        )
+        for child in variable.values:
+            pv = by_label.get(label_of[child.id])
+            per_value[f"v{child.id}"][K_U_ALPHA] = _figure(
+                pv.alpha if pv else None,
+                length,
+                reason=(pv.reason if pv else "no units"),
+                coverage=_num(pv.coverage) if pv else None,
+            )
+
+    def _u_alpha_1995(
+        self, variable: _Variable, source, length, figures, per_value
+    ) -> None:
+        """Krippendorff's (1995/2004) α_U, and per value of a domain."""
+        spans, label_of, group, documents = source
+        result, _length, n_units = self._alpha_1995(spans, label_of, group, documents)
+        figures[U_ALPHA_1995] = _figure(
+            result.alpha,
+            length,
+            reason=result.reason,
+            units=n_units,
+            note="Krippendorff (1995/2004) per-category α_U"
+            + (", all values" if variable.kind == "domain" else ""),
+        )
+        if variable.kind != "domain":
+            return
+        by_category = {c.category: c for c in result.per_category}
+        for child in variable.values:
+            category = by_category.get(label_of[child.id])
+            per_value[f"v{child.id}"][U_ALPHA_1995] = _figure(
+                category.alpha if category else None,
+                length,
+                reason=(category.reason if category else "no units"),
+                units=category.n_units if category else 0,
+            )
 
     # Disagreements --------------------------------------------------------------------
 
-    def disagreements(self) -> dict:
-        """variable → pair → {"total", "stretches"} where the two coders differ."""
-        data = self.data
+    def disagreements(self) -> Disagreements:
+        """variable → pair → the stretches where the two coders differ."""
         by_doc_code: dict[tuple[int, int], list[Span]] = defaultdict(list)
-        for span in data.spans:
+        for span in self.data.spans:
             by_doc_code[(span[0], span[1])].append(span)
-        granular = data.unit in (SENTENCE, TURN)
-        found: dict[str, dict] = {}
-        for variable in self.variables:
-            value_codes = (
-                [c.id for c in variable.values]
-                if variable.kind == "domain"
-                else [variable.code.id]
+        pairs = [group for group in self.groups if group.is_pair]
+        return Disagreements(
+            {
+                variable.key: {
+                    group.key: self._pair_disagreements(variable, group, by_doc_code)
+                    for group in pairs
+                }
+                for variable in self.variables
+            }
+        )
+
+    def _pair_disagreements(
+        self, variable: _Variable, group: _Group, by_doc_code
+    ) -> PairDisagreements:
+        """Where one coder pair differs on one variable, over the documents."""
+        value_codes = (
+            [c.id for c in variable.values]
+            if variable.kind == "domain"
+            else [variable.code.id]
+        )
+        granular = self.data.unit in (SENTENCE, TURN)
+        a, b = group.coder_ids
+        stretches: list[Stretch] = []
+        total = 0
+        for doc in self.data.documents:
+            if a not in doc.coders or b not in doc.coders:
+                continue
+            spans_a, spans_b = _pair_spans(by_doc_code, doc.id, value_codes, a, b)
+            if not spans_a and not spans_b:
+                continue
+            found = disagreement_stretches(
+                spans_a,
+                spans_b,
+                unit_starts=list(doc.unit_starts or ()) if granular else None,
+                length=doc.length,
+                document=doc.id,
             )
-            per_pair = {}
-            for group in self.groups:
-                if not group.is_pair:
-                    continue
-                a, b = group.coder_ids
-                stretches: list[dict] = []
-                total = 0
-                for doc in data.documents:
-                    if a not in doc.coders or b not in doc.coders:
-                        continue
-                    spans_a, spans_b = [], []
-                    for code in value_codes:
-                        for _d, c, coder, start, end in by_doc_code.get(
-                            (doc.id, code), ()
-                        ):
-                            if coder == a:
-                                spans_a.append((start, end, c))
-                            elif coder == b:
-                                spans_b.append((start, end, c))
-                    if not spans_a and not spans_b:
-                        continue
-                    starts = list(doc.unit_starts or ()) if granular else None
-                    for stretch in disagreement_stretches(
-                        spans_a, spans_b, unit_starts=starts, length=doc.length
-                    ):
-                        total += 1
-                        if len(stretches) < MAX_STRETCHES:
-                            stretches.append({"document": doc.id, **stretch})
-                per_pair[group.key] = {"total": total, "stretches": stretches}
-            found[variable.key] = per_pair
-        return found
+            total += len(found)
+            stretches += found[: MAX_STRETCHES - len(stretches)]
+        return PairDisagreements(total=total, stretches=tuple(stretches))
+
+
+def _pair_spans(by_doc_code, document: int, codes, a: int, b: int):
+    """Each coder's ``(start, end, code)`` spans of these codes in one document."""
+    spans_a, spans_b = [], []
+    for code in codes:
+        for _d, c, coder, start, end in by_doc_code.get((document, code), ()):
+            if coder == a:
+                spans_a.append((start, end, c))
+            elif coder == b:
+                spans_b.append((start, end, c))
+    return spans_a, spans_b
 
 
 def _expand(spans, starts: list[int] | None, length: int):
@@ -1113,13 +1238,52 @@ def _expand(spans, starts: list[int] | None, length: int):
     return out
 
 
+def _components(items: list[tuple]) -> list[list[tuple]]:
+    """Sorted spans grouped into runs of overlapping ones."""
+    components: list[list[tuple]] = []
+    reach = -1
+    for item in items:
+        if not components or item[0] >= reach:
+            components.append([item])
+            reach = item[1]
+        else:
+            components[-1].append(item)
+            reach = max(reach, item[1])
+    return components
+
+
+def _differing(
+    component: list[tuple], unit_starts: list[int] | None
+) -> tuple[int, int | None]:
+    """How much of a component the two sides label differently, and where first."""
+    points = sorted({p for s, e, _l, _side in component for p in (s, e)})
+    differing = 0
+    first_difference = None
+    for left, right in zip(points, points[1:], strict=False):
+        labels: list[set] = [set(), set()]
+        for s, e, label, side in component:
+            if s <= left and e >= right:
+                labels[side].add(label)
+        if labels[0] != labels[1]:
+            if unit_starts:
+                differing += bisect_left(unit_starts, right) - bisect_left(
+                    unit_starts, left
+                )
+            else:
+                differing += right - left
+            if first_difference is None:
+                first_difference = left
+    return differing, first_difference
+
+
 def disagreement_stretches(
     spans_a: Sequence[tuple[int, int, int]],
     spans_b: Sequence[tuple[int, int, int]],
     *,
     unit_starts: list[int] | None = None,
     length: int = 0,
-) -> list[dict]:
+    document: int = 0,
+) -> list[Stretch]:
     """Stretches where two coders' coding differs, at characters or whole units.
 
     Both coders' spans (``(start, end, label)``; the label is the code, or a
@@ -1136,57 +1300,111 @@ def disagreement_stretches(
         [(s, e, label, 0) for s, e, label in a]
         + [(s, e, label, 1) for s, e, label in b]
     )
-    components: list[list[tuple]] = []
-    reach = -1
-    for item in items:
-        if not components or item[0] >= reach:
-            components.append([item])
-            reach = item[1]
-        else:
-            components[-1].append(item)
-            reach = max(reach, item[1])
     stretches = []
-    for component in components:
-        points = sorted({p for s, e, _l, _side in component for p in (s, e)})
-        differing = 0
-        first_difference = None
-        for left, right in zip(points, points[1:], strict=False):
-            labels: list[set] = [set(), set()]
-            for s, e, label, side in component:
-                if s <= left and e >= right:
-                    labels[side].add(label)
-            if labels[0] != labels[1]:
-                if unit_starts:
-                    differing += bisect_left(unit_starts, right) - bisect_left(
-                        unit_starts, left
-                    )
-                else:
-                    differing += right - left
-                if first_difference is None:
-                    first_difference = left
+    for component in _components(items):
+        differing, first_difference = _differing(component, unit_starts)
         if not differing:
             continue
-        start, end = points[0], points[-1]
+        start = min(s for s, _e, _l, _side in component)
+        end = max(e for _s, e, _l, _side in component)
         stretches.append(
-            {
-                "start": start,
-                "end": end,
-                "at": first_difference,
-                "differing": differing,
-                "a": [
-                    [s, e, label] for s, e, label in spans_a if s < end and e > start
-                ],
-                "b": [
-                    [s, e, label] for s, e, label in spans_b if s < end and e > start
-                ],
-            }
+            Stretch(
+                document=document,
+                start=start,
+                end=end,
+                at=first_difference,
+                differing=differing,
+                a=tuple(
+                    (s, e, label) for s, e, label in spans_a if s < end and e > start
+                ),
+                b=tuple(
+                    (s, e, label) for s, e, label in spans_b if s < end and e > start
+                ),
+            )
         )
     return stretches
 
 
+def _variables_out(
+    builder: _Builder, disagreements: Disagreements
+) -> tuple[Variable, ...]:
+    """The report's variables: each code and domain, all codes, a domain's values."""
+    variables = [
+        Variable(
+            key=v.key,
+            code=v.code.id,
+            name=v.code.name,
+            path=v.code.path,
+            kind=v.kind,
+            level=v.code.level if v.kind == "domain" else "nominal",
+            values=tuple(VariableValue(c.id, c.name, c.value) for c in v.values),
+            conflicts=builder.conflicts.get(v.key, 0),
+            disagreements=disagreements.total(v.key),
+        )
+        for v in builder.variables
+    ]
+    if any(v.kind == "code" for v in builder.variables):
+        variables.append(
+            Variable(
+                key=ALL_CODES,
+                code=None,
+                name="All codes",
+                path="All codes",
+                kind="all_codes",
+                level="nominal",
+            )
+        )
+    return (*variables, *builder.extra_variables)
+
+
+def _units_of(data: AgreementInput, doc: DocumentData) -> int:
+    """Units of a document: sentences or turns, else characters."""
+    return len(doc.unit_starts or ()) if data.unit in (SENTENCE, TURN) else doc.length
+
+
+def _unit_info(data: AgreementInput) -> UnitInfo:
+    unit_counts: dict[str, int] = defaultdict(int)
+    for doc in data.documents:
+        unit_counts[doc.unit_kind] += 1
+    return UnitInfo(
+        name=data.unit,
+        label=UNIT_LABELS[data.unit],
+        documents_by_unit=dict(sorted(unit_counts.items())),
+        units=sum(_units_of(data, d) for d in data.documents),
+    )
+
+
+def _selection_out(data: AgreementInput, measures: Sequence[str]) -> ReportSelection:
+    return ReportSelection(
+        unit=data.unit,
+        measures=tuple(measures),
+        documents=tuple(d.id for d in data.documents),
+        coders=tuple(c for c, _name in data.coders),
+        codes=tuple(c.id for c in data.codes),
+        n_resamples=data.n_resamples,
+        seed=data.seed,
+        confidence=data.confidence,
+        thresholds=dict(data.thresholds),
+    )
+
+
+def _documents_out(data: AgreementInput) -> tuple[DocumentInfo, ...]:
+    return tuple(
+        DocumentInfo(
+            id=d.id,
+            title=d.title,
+            length=d.length,
+            units=_units_of(data, d),
+            unit_kind=d.unit_kind,
+            coders=tuple(sorted(c for c, _n in data.coders if c in d.coders)),
+        )
+        for d in data.documents
+    )
+
+
 def build_report(
     data: AgreementInput, progress: Callable[[float], None] | None = None
-) -> tuple[dict, dict]:
+) -> tuple[Report, Disagreements]:
     """The report (see the module docstring) and the disagreement lists."""
     if data.unit not in UNITS:
         raise ValueError(f"unknown unit {data.unit!r}")
@@ -1198,88 +1416,19 @@ def build_report(
     else:
         builder.segments()
     disagreements = builder.disagreements()
-    variables = [
-        {
-            "key": v.key,
-            "code": v.code.id,
-            "name": v.code.name,
-            "path": v.code.path,
-            "kind": v.kind,
-            "level": v.code.level if v.kind == "domain" else "nominal",
-            "values": [
-                {"code": c.id, "name": c.name, "value": c.value} for c in v.values
-            ],
-            "conflicts": builder.conflicts.get(v.key, 0),
-            "disagreements": sum(
-                pair["total"] for pair in disagreements.get(v.key, {}).values()
-            ),
-        }
-        for v in builder.variables
-    ]
-    if any(v.kind == "code" for v in builder.variables):
-        variables.append(
-            {
-                "key": ALL_CODES,
-                "code": None,
-                "name": "All codes",
-                "path": "All codes",
-                "kind": "all_codes",
-                "level": "nominal",
-                "values": [],
-                "conflicts": 0,
-                "disagreements": 0,
-            }
-        )
-    variables += builder.extra_variables
-    unit_counts: dict[str, int] = defaultdict(int)
-    for doc in data.documents:
-        unit_counts[doc.unit_kind] += 1
-    report = {
-        "format": FORMAT,
-        "selection": {
-            "unit": data.unit,
-            "measures": list(builder.measures),
-            "documents": [d.id for d in data.documents],
-            "coders": [c for c, _name in data.coders],
-            "codes": [c.id for c in data.codes],
-            "n_resamples": data.n_resamples,
-            "seed": data.seed,
-            "confidence": data.confidence,
-            "thresholds": dict(data.thresholds),
-        },
-        "unit": {
-            "name": data.unit,
-            "label": UNIT_LABELS[data.unit],
-            "documents_by_unit": dict(sorted(unit_counts.items())),
-            "units": sum(
-                len(d.unit_starts or ()) if data.unit in (SENTENCE, TURN) else d.length
-                for d in data.documents
-            ),
-        },
-        "coders": [{"id": c, "username": name} for c, name in data.coders],
-        "documents": [
-            {
-                "id": d.id,
-                "title": d.title,
-                "length": d.length,
-                "units": len(d.unit_starts or ())
-                if data.unit in (SENTENCE, TURN)
-                else d.length,
-                "unit_kind": d.unit_kind,
-                "coders": sorted(c for c, _n in data.coders if c in d.coders),
-            }
-            for d in data.documents
-        ],
-        "groups": [
-            {"key": g.key, "coders": list(g.coder_ids), "label": g.label}
-            for g in builder.groups
-        ],
-        "measures": [{"key": m, "label": MEASURE_LABELS[m]} for m in builder.measures],
-        "variables": variables,
-        "rows": builder.rows,
-        "document_rows_cover": "every code" if builder.per_document else "all codes",
-        "document_rows": builder.document_rows,
-    }
+    report = Report(
+        format=FORMAT,
+        selection=_selection_out(data, builder.measures),
+        unit=_unit_info(data),
+        coders=tuple(Coder(c, name) for c, name in data.coders),
+        documents=_documents_out(data),
+        groups=tuple(g.public for g in builder.groups),
+        measures=tuple(MeasureInfo(m, MEASURE_LABELS[m]) for m in builder.measures),
+        variables=_variables_out(builder, disagreements),
+        rows=tuple(builder.rows),
+        document_rows_cover="every code" if builder.per_document else "all codes",
+        document_rows=tuple(builder.document_rows),
+    )
     return report, disagreements
 
 
@@ -1306,35 +1455,35 @@ CSV_HEADER = (
 )
 
 
-def report_csv_rows(report: dict):
+def report_csv_rows(report: Report):
     """The report as table rows, one per figure: the header, then pooled rows, then
     per-document rows. Numbers stay numbers (int/float), undefined values empty."""
     yield CSV_HEADER
-    variables = {v["key"]: v for v in report["variables"]}
-    groups = {g["key"]: g["label"] for g in report["groups"]}
-    titles = {d["id"]: d["title"] for d in report["documents"]}
-    unit = report["selection"]["unit"]
-    for row in [*report["rows"], *report["document_rows"]]:
-        variable = variables.get(row["variable"], {})
-        for measure, figure in row["measures"].items():
+    variables = {v.key: v for v in report.variables}
+    groups = {g.key: g.label for g in report.groups}
+    titles = {d.id: d.title for d in report.documents}
+    unit = report.selection.unit
+    for row in [*report.rows, *report.document_rows]:
+        variable = variables.get(row.variable)
+        for measure, figure in row.measures.items():
             yield (
-                row["variable"],
-                variable.get("code"),
-                variable.get("path", ""),
-                variable.get("kind", ""),
-                variable.get("level", ""),
-                groups.get(row["group"], row["group"]),
-                row["document"],
-                titles.get(row["document"], "") if row["document"] else "",
+                row.variable,
+                variable.code if variable else None,
+                variable.path if variable else "",
+                variable.kind if variable else "",
+                variable.level if variable else "",
+                groups.get(row.group, row.group),
+                row.document,
+                titles.get(row.document, "") if row.document else "",
                 unit,
                 measure,
-                figure.get("value"),
-                figure.get("n"),
-                figure.get("ci_low"),
-                figure.get("ci_high"),
-                figure.get("resamples"),
-                figure.get("mean"),
-                figure.get("verdict", ""),
-                figure.get("reason") or "",
-                figure.get("note", ""),
+                figure.value,
+                figure.n,
+                figure.ci_low,
+                figure.ci_high,
+                figure.resamples,
+                figure.mean,
+                figure.verdict or "",
+                figure.reason or "",
+                figure.note or "",
             )

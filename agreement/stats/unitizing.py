@@ -29,7 +29,7 @@ from itertools import combinations
 
 import numpy as np
 
-from coding.agreement._common import (
+from agreement.stats._common import (
     Level,
     as_level,
     merge_intervals,
@@ -154,7 +154,7 @@ def _units(
         if not allow_value_overlap and (starts[1:] < ends[:-1]).any():
             raise ValueError(
                 "a coder's units of different values overlap; resolve them first "
-                "(coding.agreement.resolve_overlaps) or use one code at a time"
+                "(agreement.stats.resolve_overlaps) or use one code at a time"
             )
         coders.append(_Coder(starts, ends, keys))
     return coders, values
@@ -233,66 +233,15 @@ def unitizing_alpha(
     ):
         raise ValueError(f"{level} cuα needs numeric values")
     m = len(coders)
-    size = len(labels) + 1  # index 0 is the gap
     n_units = int(sum(c.starts.size for c in coders))
-    reasons: dict[str, str] = {}
-
-    def undefined(reason: str) -> UnitizingAlpha:
-        note = {"u_alpha": reason, "binary_alpha": reason, "cu_alpha": reason}
-        return UnitizingAlpha(
-            None,
-            None,
-            None,
-            (),
-            level,
-            m,
-            length,
-            n_units,
-            0.0,
-            None,
-            labels,
-            reasons=note,
-        )
-
-    if m < 2:
-        return undefined("fewer than two coders")
-    if length <= 0:
-        return undefined("empty continuum")
-
-    # Elementary intervals: between consecutive boundaries of any coder.
-    points = np.unique(
-        np.concatenate(
-            [[begin, begin + length]] + [np.r_[c.starts, c.ends] for c in coders]
-        )
-    )
-    left, width = points[:-1], np.diff(points).astype(float)
-    codes = np.column_stack([_value_at(c, left) for c in coders])
-    counts = np.zeros((len(left), size))
-    np.add.at(counts, (np.repeat(np.arange(len(left)), m), codes.ravel()), 1.0)
-
-    weighted = counts * width[:, None]
-    observed = (weighted.T @ counts - np.diag(weighted.sum(axis=0))) / (m - 1)
+    if m < 2 or length <= 0:
+        reason = "fewer than two coders" if m < 2 else "empty continuum"
+        return _undefined_unitizing(reason, level, m, length, n_units, labels)
+    size = len(labels) + 1  # index 0 is the gap
     total = float(m * length)
-    margins = observed.sum(axis=1)
-
-    unit_lengths = np.concatenate([(c.ends - c.starts) for c in coders]).astype(float)
-    unit_values = np.concatenate([c.values for c in coders])
-    self_pairs = np.bincount(unit_values, weights=unit_lengths**2, minlength=size)
-    self_pairs[0] = total - unit_lengths.sum()  # gaps pair by length, not squared
-    scale = total - self_pairs.sum() / total
-    expected = (np.outer(margins, margins) - np.diag(self_pairs)) / scale
-
-    u_alpha = _ratio_alpha(
-        total - np.trace(observed), total - np.trace(expected), total
-    )
-    if u_alpha is None:
-        reasons["u_alpha"] = (
-            "no variation: every coder unitized the continuum alike and trivially"
-        )
-    binary_alpha = _ratio_alpha(observed[0, 1:].sum(), expected[0, 1:].sum(), total)
-    if binary_alpha is None:
-        reasons["binary_alpha"] = "no variation between coded and uncoded stretches"
-
+    observed = _observed_coincidences(coders, begin=begin, length=length, size=size)
+    expected = _expected_coincidences(coders, observed, total=total, size=size)
+    u_alpha, binary_alpha, reasons = _u_and_binary(observed, expected, total)
     star = observed[1:, 1:]
     cu_alpha, per_value, cu_reason = _cu_family(coders, star, observed, labels, level)
     if cu_reason:
@@ -316,6 +265,80 @@ def unitizing_alpha(
     )
 
 
+def _undefined_unitizing(
+    reason: str,
+    level: Level,
+    m: int,
+    length: int,
+    n_units: int,
+    labels: tuple[Hashable, ...],
+) -> UnitizingAlpha:
+    return UnitizingAlpha(
+        None,
+        None,
+        None,
+        (),
+        level,
+        m,
+        length,
+        n_units,
+        0.0,
+        None,
+        labels,
+        reasons=dict.fromkeys(("u_alpha", "binary_alpha", "cu_alpha"), reason),
+    )
+
+
+def _u_and_binary(
+    observed: np.ndarray, expected: np.ndarray, total: float
+) -> tuple[float | None, float | None, dict[str, str]]:
+    """uα (any disagreement) and |uα (coded against uncoded), with reasons."""
+    reasons: dict[str, str] = {}
+    u_alpha = _ratio_alpha(
+        total - np.trace(observed), total - np.trace(expected), total
+    )
+    if u_alpha is None:
+        reasons["u_alpha"] = (
+            "no variation: every coder unitized the continuum alike and trivially"
+        )
+    binary_alpha = _ratio_alpha(observed[0, 1:].sum(), expected[0, 1:].sum(), total)
+    if binary_alpha is None:
+        reasons["binary_alpha"] = "no variation between coded and uncoded stretches"
+    return u_alpha, binary_alpha, reasons
+
+
+def _observed_coincidences(
+    coders: list[_Coder], *, begin: int, length: int, size: int
+) -> np.ndarray:
+    """(values + 1)² length-weighted coincidences over the elementary intervals
+    (between consecutive boundaries of any coder); index 0 is the gap."""
+    m = len(coders)
+    points = np.unique(
+        np.concatenate(
+            [[begin, begin + length]] + [np.r_[c.starts, c.ends] for c in coders]
+        )
+    )
+    left, width = points[:-1], np.diff(points).astype(float)
+    codes = np.column_stack([_value_at(c, left) for c in coders])
+    counts = np.zeros((len(left), size))
+    np.add.at(counts, (np.repeat(np.arange(len(left)), m), codes.ravel()), 1.0)
+    weighted = counts * width[:, None]
+    return (weighted.T @ counts - np.diag(weighted.sum(axis=0))) / (m - 1)
+
+
+def _expected_coincidences(
+    coders: list[_Coder], observed: np.ndarray, *, total: float, size: int
+) -> np.ndarray:
+    """Coincidences expected by chance, without a unit pairing with itself."""
+    margins = observed.sum(axis=1)
+    unit_lengths = np.concatenate([(c.ends - c.starts) for c in coders]).astype(float)
+    unit_values = np.concatenate([c.values for c in coders])
+    self_pairs = np.bincount(unit_values, weights=unit_lengths**2, minlength=size)
+    self_pairs[0] = total - unit_lengths.sum()  # gaps pair by length, not squared
+    scale = total - self_pairs.sum() / total
+    return (np.outer(margins, margins) - np.diag(self_pairs)) / scale
+
+
 def _cu_family(
     coders: list[_Coder],
     star: np.ndarray,
@@ -324,43 +347,23 @@ def _cu_family(
     level: Level,
 ) -> tuple[float | None, list[ValueAlpha], str | None]:
     """cuα and (k)uα from the coincidences of intersecting coded units (ℓ*)."""
-    m = len(coders)
     star_total = float(star.sum())
-    coded_length = observed[:, 1:].sum(axis=0)
     met = star.sum(axis=0)
+    coded_length = observed[:, 1:].sum(axis=0)
     coverage = [
         float(a / b) if b else None for a, b in zip(met, coded_length, strict=True)
     ]
+
+    def undefined(reason: str) -> tuple[None, list[ValueAlpha], str]:
+        values = zip(labels, coverage, strict=True)
+        return None, [ValueAlpha(v, None, c, reason) for v, c in values], reason
+
     if star_total <= 0:
-        reason = "no coded units of different coders overlap"
-        return (
-            None,
-            [
-                ValueAlpha(v, None, c, reason)
-                for v, c in zip(labels, coverage, strict=True)
-            ],
-            reason,
-        )
-    # Each unit pairs with itself: per other coder j, its overlap with j's units,
-    # squared, averaged over the m − 1 others (see unitizing_alpha's docstring).
-    self_pairs = np.zeros(len(labels) + 1)
-    for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
-        overlap = _overlap_with(coders[i], coders[j])
-        self_pairs += np.bincount(
-            coders[i].values, weights=overlap**2, minlength=len(labels) + 1
-        )
-    self_pairs = self_pairs[1:] / (m - 1)
+        return undefined("no coded units of different coders overlap")
+    self_pairs = _self_pairs(coders, len(labels))
     scale = star_total - self_pairs.sum() / star_total
     if scale <= 0:
-        reason = "no variation: intersecting units only pair with themselves"
-        return (
-            None,
-            [
-                ValueAlpha(v, None, c, reason)
-                for v, c in zip(labels, coverage, strict=True)
-            ],
-            reason,
-        )
+        return undefined("no variation: intersecting units only pair with themselves")
     margins = star.sum(axis=1)
     expected = (np.outer(margins, margins) - np.diag(self_pairs)) / scale
     if level is Level.ORDINAL:
@@ -376,32 +379,57 @@ def _cu_family(
         if cu_alpha is not None
         else "no variation among the values of intersecting units"
     )
-    per_value = []
-    expected_margins = expected.sum(axis=0)
-    for k, value in enumerate(labels):
-        if met[k] <= 0:
-            per_value.append(
-                ValueAlpha(
-                    value, None, coverage[k], "no overlapping units with this value"
-                )
-            )
-            continue
-        d_o = float((delta[:, k] * star[:, k]).sum() / met[k])
-        d_e = (
-            float((delta[:, k] * expected[:, k]).sum() / expected_margins[k])
-            if expected_margins[k] > 0
-            else 0.0
+    margins_met, margins_expected = met, expected.sum(axis=0)
+    per_value = [
+        _value_alpha(
+            value,
+            observed_k=(star[:, k], margins_met[k]),
+            expected_k=(expected[:, k], margins_expected[k]),
+            delta_k=delta[:, k],
+            coverage=coverage[k],
         )
-        alpha_k = _ratio_alpha(d_o, d_e, 1.0)
-        per_value.append(
-            ValueAlpha(
-                value,
-                alpha_k,
-                coverage[k],
-                None if alpha_k is not None else "no variation",
-            )
-        )
+        for k, value in enumerate(labels)
+    ]
     return cu_alpha, per_value, reason
+
+
+def _self_pairs(coders: list[_Coder], n_labels: int) -> np.ndarray:
+    """Each unit pairs with itself: per other coder j, its overlap with j's units,
+    squared, averaged over the m − 1 others (see unitizing_alpha's docstring)."""
+    m = len(coders)
+    self_pairs = np.zeros(n_labels + 1)
+    for i, j in ((i, j) for i in range(m) for j in range(m) if i != j):
+        overlap = _overlap_with(coders[i], coders[j])
+        self_pairs += np.bincount(
+            coders[i].values, weights=overlap**2, minlength=n_labels + 1
+        )
+    return self_pairs[1:] / (m - 1)
+
+
+def _value_alpha(
+    value: Hashable,
+    *,
+    observed_k: tuple[np.ndarray, float],
+    expected_k: tuple[np.ndarray, float],
+    delta_k: np.ndarray,
+    coverage: float | None,
+) -> ValueAlpha:
+    """(k)uα of one value: its disagreement against the chance one (each column
+    comes with its margin)."""
+    star_k, met = observed_k
+    expected_column, expected_margin = expected_k
+    if met <= 0:
+        return ValueAlpha(value, None, coverage, "no overlapping units with this value")
+    d_o = float((delta_k * star_k).sum() / met)
+    d_e = (
+        float((delta_k * expected_column).sum() / expected_margin)
+        if expected_margin > 0
+        else 0.0
+    )
+    alpha_k = _ratio_alpha(d_o, d_e, 1.0)
+    return ValueAlpha(
+        value, alpha_k, coverage, None if alpha_k is not None else "no variation"
+    )
 
 
 # --- Krippendorff (1995/2004), DKPro's α_U ---------------------------------------------

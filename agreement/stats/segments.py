@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coding.agreement._common import (
+from agreement.stats._common import (
     Level,
     as_level,
     make_rng,
@@ -291,23 +291,21 @@ def _ratio_rows(numeric: np.ndarray, rows: slice) -> np.ndarray:
         )
 
 
-def _alpha_statistic(
-    prepared: Prepared, level: Level
-) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, ...]], int]:
-    """α, D_o and D_e as functions of pattern weights (b, K); NaN where undefined.
+@dataclass(frozen=True, slots=True)
+class _PairTerms:
+    """Per ordered coder pair and pattern with two different values: the pattern
+    (``owner``), the two values' indices and the weight 2 / (m_u − 1)."""
 
-    D_o's numerator Σ_{c≠k} o_ck δ²_ck is, per unit, Σ over ordered coder pairs of
-    δ²(v_i, v_j) / (m_u − 1); D_e's numerator Σ n_c n_k δ²_ck comes from the margins
-    alone for nominal, interval and ordinal data, and from V × V row blocks for
-    ratio. Krippendorff's ordinal δ_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)² is the
-    squared difference of the mid-ranks r_c = Σ_{g<c} n_g + n_c/2, so ordinal is the
-    interval computation on mid-ranks (which move with the margins per resample).
-    """
+    owner: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    weight: np.ndarray
+
+
+def _pair_terms(
+    prepared: Prepared, raters: np.ndarray, pairable: np.ndarray
+) -> _PairTerms:
     present = prepared.present
-    raters = present.sum(axis=1)
-    pairable = raters >= 2
-    margins = _ValueSums(prepared, pairable)
-    numeric = None if prepared.values.dtype == object else prepared.values.astype(float)
     first, second, weight, owner = [], [], [], []
     for i, j in combinations(range(prepared.patterns.shape[1]), 2):
         keep = pairable & present[:, i] & present[:, j]
@@ -320,28 +318,60 @@ def _alpha_statistic(
         np.concatenate(parts) if parts else np.zeros(0)
         for parts in (owner, first, second, weight)
     )
-    owner_a, first_a, second_a = (
-        owner_a.astype(np.int64),
-        first_a.astype(np.int64),
-        second_a.astype(np.int64),
+    return _PairTerms(
+        owner=owner_a.astype(np.int64),
+        first=first_a.astype(np.int64),
+        second=second_a.astype(np.int64),
+        weight=weight_a,
     )
+
+
+def _observed_per_pattern(
+    level: Level, terms: _PairTerms, numeric: np.ndarray | None, n_patterns: int
+) -> np.ndarray | None:
+    """D_o's numerator per pattern (ordinal: None, its δ moves with the margins)."""
     if level is Level.ORDINAL:
-        per_pattern = None
+        return None
+    if level is Level.NOMINAL:
+        delta = np.ones(len(terms.first))
+    elif level is Level.INTERVAL:
+        delta = (numeric[terms.first] - numeric[terms.second]) ** 2
     else:
-        if level is Level.NOMINAL:
-            delta = np.ones(len(first_a))
-        elif level is Level.INTERVAL:
-            delta = (numeric[first_a] - numeric[second_a]) ** 2
-        else:
-            delta = _pair_ratio(numeric, first_a, second_a)
-        per_pattern = np.bincount(
-            owner_a, weights=weight_a * delta, minlength=len(raters)
-        )
-    center = None
-    if numeric is not None and level is Level.INTERVAL:
-        observed_margins = margins(_observed(prepared))[0]
-        if observed_margins.sum() > 0:
-            center = float((observed_margins * numeric).sum() / observed_margins.sum())
+        delta = _pair_ratio(numeric, terms.first, terms.second)
+    return np.bincount(terms.owner, weights=terms.weight * delta, minlength=n_patterns)
+
+
+def _interval_center(
+    prepared: Prepared, margins: _ValueSums, numeric: np.ndarray | None, level: Level
+) -> float | None:
+    """The observed mean value, subtracted for numerical stability (interval)."""
+    if numeric is None or level is not Level.INTERVAL:
+        return None
+    observed_margins = margins(_observed(prepared))[0]
+    if observed_margins.sum() <= 0:
+        return None
+    return float((observed_margins * numeric).sum() / observed_margins.sum())
+
+
+def _alpha_statistic(
+    prepared: Prepared, level: Level
+) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, ...]], int]:
+    """α, D_o and D_e as functions of pattern weights (b, K); NaN where undefined.
+
+    D_o's numerator Σ_{c≠k} o_ck δ²_ck is, per unit, Σ over ordered coder pairs of
+    δ²(v_i, v_j) / (m_u − 1); D_e's numerator Σ n_c n_k δ²_ck comes from the margins
+    alone for nominal, interval and ordinal data, and from V × V row blocks for
+    ratio. Krippendorff's ordinal δ_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)² is the
+    squared difference of the mid-ranks r_c = Σ_{g<c} n_g + n_c/2, so ordinal is the
+    interval computation on mid-ranks (which move with the margins per resample).
+    """
+    raters = prepared.present.sum(axis=1)
+    pairable = raters >= 2
+    margins = _ValueSums(prepared, pairable)
+    numeric = None if prepared.values.dtype == object else prepared.values.astype(float)
+    terms = _pair_terms(prepared, raters, pairable)
+    per_pattern = _observed_per_pattern(level, terms, numeric, len(raters))
+    center = _interval_center(prepared, margins, numeric, level)
 
     def statistic(weights: np.ndarray) -> tuple[np.ndarray, ...]:
         n_c = margins(weights)
@@ -349,22 +379,16 @@ def _alpha_statistic(
         if level is Level.ORDINAL:
             # Mid-ranks, centred: r_c = Σ_{g<c} n_g + n_c / 2 − n / 2.
             ranks = np.cumsum(n_c, axis=1) - n_c / 2.0 - n[:, None] / 2.0
-            gap = np.take(ranks, first_a, axis=1) - np.take(ranks, second_a, axis=1)
-            observed = (weights[:, owner_a] * weight_a * gap**2).sum(axis=1)
+            gap = np.take(ranks, terms.first, axis=1) - np.take(
+                ranks, terms.second, axis=1
+            )
+            observed = (weights[:, terms.owner] * terms.weight * gap**2).sum(axis=1)
             expected = 2.0 * (
                 n * (n_c * ranks**2).sum(axis=1) - (n_c * ranks).sum(axis=1) ** 2
             )
         else:
             observed = weights @ per_pattern
-            if level is Level.NOMINAL:
-                expected = n**2 - (n_c**2).sum(axis=1)
-            elif level is Level.INTERVAL:
-                x = numeric - (center or 0.0)
-                expected = 2.0 * (
-                    n * (n_c * x**2).sum(axis=1) - (n_c * x).sum(axis=1) ** 2
-                )
-            else:
-                expected = _ratio_expected(n_c, numeric)
+            expected = _expected_numerator(level, n_c, n, numeric, center)
         varied = (n_c > 0).sum(axis=1) >= 2
         with np.errstate(invalid="ignore", divide="ignore"):
             alpha = 1.0 - (n - 1.0) * observed / expected
@@ -373,7 +397,23 @@ def _alpha_statistic(
         alpha = np.where(varied & (expected > 0), alpha, np.nan)
         return alpha, d_o, d_e
 
-    return statistic, len(owner_a)
+    return statistic, len(terms.owner)
+
+
+def _expected_numerator(
+    level: Level,
+    n_c: np.ndarray,
+    n: np.ndarray,
+    numeric: np.ndarray | None,
+    center: float | None,
+) -> np.ndarray:
+    """D_e's numerator Σ n_c n_k δ²_ck from the margins (nominal, interval, ratio)."""
+    if level is Level.NOMINAL:
+        return n**2 - (n_c**2).sum(axis=1)
+    if level is Level.INTERVAL:
+        x = numeric - (center or 0.0)
+        return 2.0 * (n * (n_c * x**2).sum(axis=1) - (n_c * x).sum(axis=1) ** 2)
+    return _ratio_expected(n_c, numeric)
 
 
 def _pair_ratio(
@@ -497,15 +537,7 @@ def cohen_kappa(
     n_units = int(prepared.multiplicity[both].sum())
     excluded = len(prepared.codes) - n_units
     if n_units == 0:
-        return KappaResult(
-            "cohen",
-            None,
-            None,
-            None,
-            0,
-            excluded,
-            reason="no unit coded by both coders",
-        )
+        return _undefined_kappa("cohen", 0, excluded, "no unit coded by both coders")
     same = (both & (prepared.patterns[:, 0] == prepared.patterns[:, 1])).astype(float)
     rows = _ValueSums(prepared, both, coders=[0])
     columns = _ValueSums(prepared, both, coders=[1])
@@ -551,6 +583,11 @@ def cohen_kappa_pairs(
     }
 
 
+def _undefined_kappa(name: str, n_units: int, excluded: int, reason: str):
+    """A κ-like result without a value, saying why."""
+    return KappaResult(name, None, None, None, n_units, excluded, reason=reason)
+
+
 def fleiss_kappa(
     data: ArrayLike,
     *,
@@ -570,25 +607,9 @@ def fleiss_kappa(
     n_units = int(prepared.multiplicity[complete].sum())
     excluded = len(prepared.codes) - n_units
     if m < 2:
-        return KappaResult(
-            "fleiss",
-            None,
-            None,
-            None,
-            n_units,
-            excluded,
-            reason="fewer than two coders",
-        )
+        return _undefined_kappa("fleiss", n_units, excluded, "fewer than two coders")
     if n_units == 0:
-        return KappaResult(
-            "fleiss",
-            None,
-            None,
-            None,
-            0,
-            excluded,
-            reason="no unit coded by every coder",
-        )
+        return _undefined_kappa("fleiss", 0, excluded, "no unit coded by every coder")
     # P_i = (Σ_c n_ic² − m) / (m(m − 1)) = agreeing ordered pairs / all ordered pairs.
     agreement = np.where(complete, 2.0 * _agreeing_pairs(prepared) / (m * (m - 1)), 0.0)
     margins = _ValueSums(prepared, complete)
@@ -635,39 +656,35 @@ def gwet_ac1(
     if q < size:
         raise ValueError("categories is smaller than the number of categories used")
     raters = prepared.present.sum(axis=1).astype(float)
-    rated, twice = raters >= 1, raters >= 2
+    twice = raters >= 2
     n_units = int(prepared.multiplicity[twice].sum())
     excluded = len(prepared.codes) - n_units
     if prepared.codes.shape[1] < 2:
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            None,
-            None,
-            n_units,
-            excluded,
-            reason="fewer than two coders",
-        )
+        return _undefined_kappa("gwet_ac1", n_units, excluded, "fewer than two coders")
     if n_units == 0:
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            None,
-            None,
-            0,
-            excluded,
-            reason="no unit coded by two or more coders",
+        return _undefined_kappa(
+            "gwet_ac1", 0, excluded, "no unit coded by two or more coders"
         )
     if q < 2:
-        return KappaResult(
-            "gwet_ac1",
-            None,
-            None,
-            None,
-            n_units,
-            excluded,
-            reason="only one category: AC1 needs at least two",
+        return _undefined_kappa(
+            "gwet_ac1", n_units, excluded, "only one category: AC1 needs at least two"
         )
+    return _kappa_result(
+        "gwet_ac1",
+        prepared,
+        _ac1_statistic(prepared, raters, q),
+        n_units,
+        excluded,
+        "chance agreement is 1",
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+    )
+
+
+def _ac1_statistic(prepared: Prepared, raters: np.ndarray, q: int):
+    """AC1, p_a and p_e as functions of pattern weights (b, K)."""
+    rated, twice = raters >= 1, raters >= 2
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.where(
             twice, 2.0 * _agreeing_pairs(prepared) / (raters * (raters - 1.0)), 0.0
@@ -681,17 +698,7 @@ def gwet_ac1(
         p_e = (pi * (1.0 - pi)).sum(axis=1) / (q - 1)
         return _chance_corrected(p_a, p_e), p_a, p_e
 
-    return _kappa_result(
-        "gwet_ac1",
-        prepared,
-        statistic,
-        n_units,
-        excluded,
-        "chance agreement is 1",
-        n_resamples=n_resamples,
-        seed=seed,
-        confidence=confidence,
-    )
+    return statistic
 
 
 # --- Percentage agreement -------------------------------------------------------------

@@ -20,8 +20,8 @@ from itertools import combinations
 
 import numpy as np
 
-from coding.agreement._common import Level, bootstrap, merge_intervals
-from coding.agreement.segments import AlphaResult
+from agreement.stats._common import Level, bootstrap, merge_intervals
+from agreement.stats.segments import AlphaResult
 
 Span = tuple[int, int]
 
@@ -427,6 +427,191 @@ def _kappa_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.where(n == 0, np.nan, value)
 
 
+def _assigned_matrix(
+    documents: tuple,
+    coders: tuple,
+    assigned: Mapping[Hashable, Collection[Hashable]] | None,
+) -> np.ndarray:
+    """(documents, coders) bool: who counts where (everyone without ``assigned``)."""
+    is_assigned = np.ones((len(documents), len(coders)), dtype=bool)
+    if assigned is None:
+        return is_assigned
+    doc_index = {doc: i for i, doc in enumerate(documents)}
+    coder_index = {coder: i for i, coder in enumerate(coders)}
+    is_assigned[:] = False
+    for doc, members in assigned.items():
+        for coder in members:
+            if coder in coder_index and doc in doc_index:
+                is_assigned[doc_index[doc], coder_index[coder]] = True
+    return is_assigned
+
+
+def _span_columns(
+    spans: Iterable[tuple[Hashable, Hashable, Hashable, int, int]],
+    documents: tuple,
+    codes: tuple,
+    coders: tuple,
+    doc_length: np.ndarray,
+    is_assigned: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The spans that count as index columns (doc, code, coder, start, end)."""
+    doc_index = {doc: i for i, doc in enumerate(documents)}
+    code_index = {code: i for i, code in enumerate(codes)}
+    coder_index = {coder: i for i, coder in enumerate(coders)}
+    rows = []
+    for doc, code, coder, start, end in spans:
+        if doc not in doc_index:
+            raise ValueError(f"span on document {doc!r}, which has no length")
+        if code in code_index and coder in coder_index:
+            rows.append(
+                (doc_index[doc], code_index[code], coder_index[coder], start, end)
+            )
+    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    doc, code, coder, start, end = table.T
+    if ((start < 0) | (start > end) | (end > doc_length[doc])).any():
+        raise ValueError("spans must satisfy 0 <= start <= end <= document length")
+    keep = (start < end) & is_assigned[doc, coder]
+    return doc[keep], code[keep], coder[keep], start[keep], end[keep]
+
+
+def _to_units(
+    unit_starts: Mapping[Hashable, Sequence[int] | np.ndarray],
+    documents: tuple,
+    doc_length: np.ndarray,
+    doc: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units per document, and the spans as [first unit, last unit + 1)."""
+    checked = [
+        _check_unit_starts(unit_starts[d], int(doc_length[i]))
+        for i, d in enumerate(documents)
+    ]
+    size = np.array([len(s) for s in checked], dtype=np.int64)
+    char_offset = np.concatenate([[0], np.cumsum(doc_length + 1)[:-1]])
+    unit_offset = np.concatenate([[0], np.cumsum(size)[:-1]])
+    flat = np.concatenate(
+        [s + off for s, off in zip(checked, char_offset, strict=True)]
+        or [np.zeros(0, np.int64)]
+    )
+    first = (
+        np.searchsorted(flat, char_offset[doc] + start, side="right")
+        - 1
+        - unit_offset[doc]
+    )
+    last = (
+        np.searchsorted(flat, char_offset[doc] + end - 1, side="right")
+        - 1
+        - unit_offset[doc]
+    )
+    return size, first, last + 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Merged:
+    """Each (document, code, coder)'s spans merged, as positions in its document."""
+
+    key: np.ndarray  # (doc * n_codes + code) * n_coders + coder
+    coder: np.ndarray
+    cell: np.ndarray  # doc * n_codes + code
+    start: np.ndarray
+    end: np.ndarray
+    block: np.ndarray  # per document: units + 1
+
+
+def _merge_per_coder(
+    columns: tuple[np.ndarray, ...], size: np.ndarray, n_codes: int, n_coders: int
+) -> _Merged:
+    """Lay every (document, code, coder) on one line, each in its own block, so one
+    sort merges all groups: block = size + 1 keeps neighbouring groups from
+    touching."""
+    doc, code, coder, start, end = columns
+    block = size + 1
+    doc_base = np.concatenate([[0], np.cumsum(block * n_codes * n_coders)[:-1]])
+    group_base = doc_base[doc] + (code * n_coders + coder) * block[doc]
+    key = (doc * n_codes + code) * n_coders + coder
+    key, merged_start, merged_end = merge_intervals(
+        key, group_base + start, group_base + end, join_touching=True
+    )
+    coder = key % n_coders
+    cell = key // n_coders
+    doc = cell // n_codes
+    local_start = merged_start - (
+        doc_base[doc] + ((cell % n_codes) * n_coders + coder) * block[doc]
+    )
+    return _Merged(
+        key=key,
+        coder=coder,
+        cell=cell,
+        start=local_start,
+        end=local_start + (merged_end - merged_start),
+        block=block,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Events:
+    """+1 where a coder's interval opens on a (document, code) line, −1 where it
+    closes, in position order; ``width`` is the length up to the next event."""
+
+    delta: np.ndarray
+    coder: np.ndarray
+    segment_cell: np.ndarray
+    width: np.ndarray
+
+
+def _events(merged: _Merged, n_codes: int) -> _Events:
+    block = merged.block
+    cell_doc = merged.cell // n_codes
+    cell_base = (
+        np.concatenate([[0], np.cumsum(block * n_codes)[:-1]])[cell_doc]
+        + (merged.cell % n_codes) * block[cell_doc]
+    )
+    count = len(merged.key)
+    position = np.concatenate([cell_base + merged.start, cell_base + merged.end])
+    delta = np.concatenate([np.ones(count, np.int64), -np.ones(count, np.int64)])
+    event_coder = np.concatenate([merged.coder, merged.coder])
+    event_cell = np.concatenate([merged.cell, merged.cell])
+    order = np.argsort(position, kind="stable")
+    position = position[order]
+    return _Events(
+        delta=delta[order],
+        coder=event_coder[order],
+        segment_cell=event_cell[order][:-1],
+        width=np.diff(position).astype(float),
+    )
+
+
+def _both_coded(events: _Events, n_cells: int, pairs: tuple) -> np.ndarray:
+    """(cells, pairs): a running sum over one pair's events is 2 where both coded."""
+    both = np.zeros((n_cells, len(pairs)))
+    for p, (i, j) in enumerate(pairs):
+        mine = (events.coder == i) | (events.coder == j)
+        inside = np.cumsum(np.where(mine, events.delta, 0))[:-1]
+        both[:, p] = np.bincount(
+            events.segment_cell,
+            weights=events.width * (inside == 2),
+            minlength=n_cells,
+        )
+    return np.rint(both).astype(np.int64)
+
+
+def _coverage(
+    events: _Events, size: np.ndarray, n_codes: int, n_coders: int
+) -> np.ndarray:
+    """(documents, codes, coders + 1): units coded by exactly k coders."""
+    n_docs = len(size)
+    depth = np.cumsum(events.delta)[:-1]
+    covered = np.bincount(
+        events.segment_cell * (n_coders + 1) + depth,
+        weights=events.width,
+        minlength=n_docs * n_codes * (n_coders + 1),
+    ).reshape(n_docs, n_codes, n_coders + 1)
+    covered = np.rint(covered).astype(np.int64)
+    covered[:, :, 0] = size[:, None] - covered[:, :, 1:].sum(axis=-1)
+    return covered
+
+
 def character_table(
     *,
     spans: Iterable[tuple[Hashable, Hashable, Hashable, int, int]],
@@ -441,138 +626,38 @@ def character_table(
 
     ``spans`` are ``(document, code, coder, start, end)``; spans of codes or coders
     not listed are ignored, a span on an unknown document is an error. ``lengths``
-    fixes the documents and their order. With ``unit_starts`` per document, units are
-    sentences or turns instead of characters (``granularity`` names them). ``assigned`` (document → coders) limits
-    the comparison to coders who worked on that document; without it every coder
-    counts for every document and an absent coding means "not coded", as in NVivo.
+    fixes the documents and their order. With ``unit_starts`` per document, units
+    are sentences or turns instead of characters (``granularity`` names them).
+    ``assigned`` (document → coders) limits the comparison to coders who worked on
+    that document; without it every coder counts for every document and an absent
+    coding means "not coded", as in NVivo.
     """
     documents = tuple(lengths)
     codes, coders = tuple(codes), tuple(coders)
     n_docs, n_codes, n_coders = len(documents), len(codes), len(coders)
-    doc_index = {doc: i for i, doc in enumerate(documents)}
-    code_index = {code: i for i, code in enumerate(codes)}
-    coder_index = {coder: i for i, coder in enumerate(coders)}
     doc_length = np.array([lengths[doc] for doc in documents], dtype=np.int64)
     if (doc_length < 0).any():
         raise ValueError("document lengths must not be negative")
-
-    is_assigned = np.ones((n_docs, n_coders), dtype=bool)
-    if assigned is not None:
-        is_assigned[:] = False
-        for doc, members in assigned.items():
-            for coder in members:
-                if coder in coder_index and doc in doc_index:
-                    is_assigned[doc_index[doc], coder_index[coder]] = True
-
-    rows = []
-    for doc, code, coder, start, end in spans:
-        if doc not in doc_index:
-            raise ValueError(f"span on document {doc!r}, which has no length")
-        if code in code_index and coder in coder_index:
-            rows.append(
-                (doc_index[doc], code_index[code], coder_index[coder], start, end)
-            )
-    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
-    doc, code, coder, start, end = table.T
-    if ((start < 0) | (start > end) | (end > doc_length[doc])).any():
-        raise ValueError("spans must satisfy 0 <= start <= end <= document length")
-    keep = (start < end) & is_assigned[doc, coder]
-    doc, code, coder, start, end = (
-        doc[keep],
-        code[keep],
-        coder[keep],
-        start[keep],
-        end[keep],
+    is_assigned = _assigned_matrix(documents, coders, assigned)
+    doc, code, coder, start, end = _span_columns(
+        spans, documents, codes, coders, doc_length, is_assigned
     )
-
-    label = CHARACTER
-    size = doc_length
+    label, size = CHARACTER, doc_length
     if unit_starts is not None:
         label = granularity or UNIT
-        checked = [
-            _check_unit_starts(unit_starts[d], int(doc_length[i]))
-            for i, d in enumerate(documents)
-        ]
-        size = np.array([len(s) for s in checked], dtype=np.int64)
-        char_offset = np.concatenate([[0], np.cumsum(doc_length + 1)[:-1]])
-        unit_offset = np.concatenate([[0], np.cumsum(size)[:-1]])
-        flat = np.concatenate(
-            [s + off for s, off in zip(checked, char_offset, strict=True)]
-            or [np.zeros(0, np.int64)]
+        size, start, end = _to_units(
+            unit_starts, documents, doc_length, doc, start, end
         )
-        first = (
-            np.searchsorted(flat, char_offset[doc] + start, side="right")
-            - 1
-            - unit_offset[doc]
-        )
-        last = (
-            np.searchsorted(flat, char_offset[doc] + end - 1, side="right")
-            - 1
-            - unit_offset[doc]
-        )
-        start, end = first, last + 1
-
-    # Lay every (document, code, coder) on one line, each in its own block, so one
-    # sort merges all groups: block = size + 1 keeps neighbouring groups from touching.
-    block = size + 1
-    doc_base = np.concatenate([[0], np.cumsum(block * n_codes * n_coders)[:-1]])
-    group_base = doc_base[doc] + (code * n_coders + coder) * block[doc]
-    key = (doc * n_codes + code) * n_coders + coder
-    key, merged_start, merged_end = merge_intervals(
-        key, group_base + start, group_base + end, join_touching=True
-    )
-    coder = key % n_coders
-    cell = key // n_coders  # doc * n_codes + code
-    doc = cell // n_codes
-    local_start = merged_start - (
-        doc_base[doc] + ((cell % n_codes) * n_coders + coder) * block[doc]
-    )
-    local_end = local_start + (merged_end - merged_start)
-
+    merged = _merge_per_coder((doc, code, coder, start, end), size, n_codes, n_coders)
     coded = np.bincount(
-        key, weights=local_end - local_start, minlength=n_docs * n_codes * n_coders
+        merged.key,
+        weights=merged.end - merged.start,
+        minlength=n_docs * n_codes * n_coders,
     )
     coded = np.rint(coded).astype(np.int64).reshape(n_docs, n_codes, n_coders)
-
-    # Events on a (document, code) line: +1 where a coder's interval opens, −1 where it
-    # closes. A running sum over one coder pair's events is 2 exactly where both coded.
-    cell_base = (
-        np.concatenate([[0], np.cumsum(block * n_codes)[:-1]])[doc]
-        + (cell % n_codes) * block[doc]
-    )
-    position = np.concatenate([cell_base + local_start, cell_base + local_end])
-    delta = np.concatenate([np.ones(len(key), np.int64), -np.ones(len(key), np.int64)])
-    event_coder = np.concatenate([coder, coder])
-    event_cell = np.concatenate([cell, cell])
-    order = np.argsort(position, kind="stable")
-    position, delta, event_coder, event_cell = (
-        position[order],
-        delta[order],
-        event_coder[order],
-        event_cell[order],
-    )
-    width = np.diff(position).astype(float)
-    segment_cell = event_cell[:-1]
+    events = _events(merged, n_codes)
     pairs = tuple(combinations(range(n_coders), 2))
-    both = np.zeros((n_docs * n_codes, len(pairs)))
-    for p, (i, j) in enumerate(pairs):
-        inside = np.cumsum(np.where((event_coder == i) | (event_coder == j), delta, 0))[
-            :-1
-        ]
-        both[:, p] = np.bincount(
-            segment_cell, weights=width * (inside == 2), minlength=n_docs * n_codes
-        )
-    both = np.rint(both).astype(np.int64).reshape(n_docs, n_codes, len(pairs))
-
-    depth = np.cumsum(delta)[:-1]
-    covered = np.bincount(
-        segment_cell * (n_coders + 1) + depth,
-        weights=width,
-        minlength=n_docs * n_codes * (n_coders + 1),
-    ).reshape(n_docs, n_codes, n_coders + 1)
-    covered = np.rint(covered).astype(np.int64)
-    covered[:, :, 0] = size[:, None] - covered[:, :, 1:].sum(axis=-1)
-
+    both = _both_coded(events, n_docs * n_codes, pairs)
     return CharacterTable(
         documents,
         codes,
@@ -581,7 +666,7 @@ def character_table(
         label,
         size.copy(),
         coded,
-        both,
-        covered,
+        both.reshape(n_docs, n_codes, len(pairs)),
+        _coverage(events, size, n_codes, n_coders),
         is_assigned,
     )

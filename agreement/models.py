@@ -1,10 +1,10 @@
 """Inter-coder agreement runs and the project's agreement defaults.
 
-Imported at the end of ``coding.models`` so Django sees these models in the
-``coding`` app. A run stores the selection it was asked for, the codebook version
+Both models were born in the ``coding`` app and keep its tables (``db_table``) and
+constraint names. A run stores the selection it was asked for, the codebook version
 frozen at that moment, where the Celery job stands and, once done, the report
-(``coding.services.agreement`` builds it). A run goes stale when codings change
-after the data were read (``AnalysisState.codings_changed_at``).
+(``agreement.services`` builds it). A run goes stale when codings change after the
+data were read (the core's ``coding.services.changes.codings_changed_at``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from coding.services import changes as coding_changes
 
 __all__ = ["AgreementRun", "AgreementSettings"]
 
@@ -49,6 +51,7 @@ class AgreementSettings(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "coding_agreementsettings"
         verbose_name = _("agreement settings")
         verbose_name_plural = _("agreement settings")
         constraints = [
@@ -127,6 +130,7 @@ class AgreementRun(models.Model):
     )
 
     class Meta:
+        db_table = "coding_agreementrun"
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(
@@ -166,9 +170,7 @@ class AgreementRun(models.Model):
     @property
     def is_stale(self) -> bool:
         """One query; lists call ``stale_against`` with the value read once."""
-        from coding.services.changes import codings_changed_at
-
-        return self.stale_against(codings_changed_at(self.project_id))
+        return self.stale_against(coding_changes.codings_changed_at(self.project_id))
 
     def badge(self, codings_changed_at) -> str:
         """``computing``, ``failed``, ``stale`` or ``fresh``: what the page shows."""

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coding.api import agreement
+from agreement import api as agreement
 
 urlpatterns = [
     path(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from coding.views import agreement
+from agreement import views as agreement
 
 app_name = "agreement"
 

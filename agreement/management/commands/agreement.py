@@ -14,13 +14,14 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from coding.agreement_methods import figure_text
-from coding.models import Project
-from coding.services.agreement import (
+from agreement.forms import agreement_selection_from_params
+from agreement.methods import figure_text
+from agreement.results import AgreementOutput
+from agreement.services import (
     agreement_output,
     agreement_request,
-    agreement_selection_from_params,
 )
+from coding.models import Project
 
 OPTIONS = (
     "unit",
@@ -82,23 +83,28 @@ class Command(BaseCommand):
         run.refresh_from_db()
         output = agreement_output(run, thresholds=selection.thresholds)
         if options["json"]:
-            self.stdout.write(json.dumps(output, ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps(output.to_json(), ensure_ascii=False, indent=2)
+            )
             return
         self._table(output)
 
-    def _table(self, output: dict) -> None:
-        names = {v["key"]: v["path"] for v in output["variables"]}
-        groups = {g["key"]: g["label"] for g in output["groups"]}
-        measures = [m["key"] for m in output["measures"]]
+    def _table(self, output: AgreementOutput) -> None:
+        report = output.report
+        measures = [m.key for m in report.measures]
         self.stdout.write("\t".join(["code", "coders", *(f"{m}\tN" for m in measures)]))
-        for row in output["rows"]:
-            cells = [names.get(row["variable"], row["variable"]), groups[row["group"]]]
+        for row in report.rows:
+            variable = report.variable(row.variable)
+            cells = [
+                variable.path if variable else row.variable,
+                report.group(row.group).label,
+            ]
             for measure in measures:
-                figure = row["measures"].get(measure)
+                figure = row.measures.get(measure)
                 if figure is None:
                     cells += ["", ""]
                 else:
-                    cells += [figure_text(measure, figure, "en"), str(figure["n"])]
+                    cells += [figure_text(measure, figure, "en"), str(figure.n)]
             self.stdout.write("\t".join(cells))
         self.stdout.write("")
-        self.stdout.write(output["methods"]["en"])
+        self.stdout.write(output.methods.en)

@@ -49,8 +49,8 @@ Thresholds (``classify``): α ≥ 0.800 good, ≥ 0.667 tentative, else poor
 (Krippendorff 2004 and 2019, "standards for data reliability"), configurable.
 """
 
-from coding.agreement._common import Level, Verdict, classify
-from coding.agreement.character import (
+from agreement.stats._common import Level, Verdict, classify
+from agreement.stats.character import (
     AllCodersAgreement,
     CharacterAgreement,
     CharacterTable,
@@ -61,14 +61,14 @@ from coding.agreement.character import (
     nvivo_kappa,
     unit_coded,
 )
-from coding.agreement.domains import (
+from agreement.stats.domains import (
     DomainMatrix,
     ResolvedSpans,
     code_matrix,
     domain_matrix,
     resolve_overlaps,
 )
-from coding.agreement.segments import (
+from agreement.stats.segments import (
     AlphaResult,
     KappaResult,
     PairPercent,
@@ -80,7 +80,7 @@ from coding.agreement.segments import (
     krippendorff_alpha,
     percent_agreement,
 )
-from coding.agreement.unitizing import (
+from agreement.stats.unitizing import (
     CategoryAlpha1995,
     UnitizingAlpha,
     UnitizingAlpha1995,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,8 +29,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from coding.access import Cap, ProjectAccess, access_project
-from coding.agreement_report import (
+from agreement.forms import (
+    CsvFormatForm,
+    DisagreementsForm,
+    RunViewForm,
+    ThresholdsForm,
+    agreement_selection_from_params,
+)
+from agreement.models import AgreementRun
+from agreement.report import (
     ALL_GROUP,
     MEASURE_LABELS,
     MEASURES,
@@ -38,15 +45,21 @@ from coding.agreement_report import (
     UNITS,
     report_csv_rows,
 )
-from coding.comparison import compare_coders
-from coding.exports import neutralise
-from coding.models import AgreementRun, Coding, Document
-from coding.selectors import Mark, text_window
-from coding.services.agreement import (
+from agreement.results import (
+    Disagreements,
+    Figure,
+    Group,
+    MeasureInfo,
+    Report,
+    Row,
+    Stretch,
+    Variable,
+)
+from agreement.services import (
     agreement_output,
+    agreement_report,
     agreement_request,
     agreement_run_set_thresholds,
-    agreement_selection_from_params,
     agreement_settings,
     agreement_settings_update,
     ordered_codes,
@@ -55,6 +68,11 @@ from coding.services.agreement import (
     runs_with_source,
     source_state,
 )
+from coding.access import Cap, ProjectAccess, access_project
+from coding.comparison import compare_coders
+from coding.exports import neutralise
+from coding.models import Coding, Document
+from coding.selectors import Mark, text_window
 from coding.views.base import error_messages
 
 RUNS_SHOWN = 20
@@ -82,31 +100,6 @@ MEASURE_NAMES = {
 }
 UNIT_NAMES = dict(UNIT_CHOICES)
 COLOR_A, COLOR_B = "#0072b2", "#d55e00"  # colour-blind safe pair (Okabe–Ito)
-
-
-class ThresholdsForm(forms.Form):
-    good = forms.FloatField(
-        label=gettext_lazy("Good from"), min_value=-1, max_value=1, localize=True
-    )
-    tentative = forms.FloatField(
-        label=gettext_lazy("Tentative from"), min_value=-1, max_value=1, localize=True
-    )
-    percent_good = forms.FloatField(
-        label=gettext_lazy("Percentage agreement good from"),
-        min_value=0,
-        max_value=100,
-        localize=True,
-    )
-    percent_tentative = forms.FloatField(
-        label=gettext_lazy("Percentage agreement tentative from"),
-        min_value=0,
-        max_value=100,
-        localize=True,
-    )
-    remember = forms.BooleanField(
-        label=gettext_lazy("Use these thresholds for new runs of this project"),
-        required=False,
-    )
 
 
 def _choices(access: ProjectAccess) -> dict:
@@ -159,7 +152,7 @@ def agreement(request: HttpRequest, project_id: int) -> HttpResponse:
         "runs": _runs(access),
         "errors": [],
     }
-    return TemplateResponse(request, "coding/agreement.html", context)
+    return TemplateResponse(request, "agreement/agreement.html", context)
 
 
 @login_required
@@ -179,7 +172,9 @@ def agreement_start(request: HttpRequest, project_id: int) -> HttpResponse:
             "runs": _runs(access),
             "errors": error_messages(error),
         }
-        return TemplateResponse(request, "coding/agreement.html", context, status=400)
+        return TemplateResponse(
+            request, "agreement/agreement.html", context, status=400
+        )
     run = agreement_request(
         project=access.project,
         selection=selection,
@@ -211,30 +206,30 @@ def _get_run(access: ProjectAccess, run_id: int, *, disagreements: bool = False)
     return run
 
 
-def _cell_title(measure: str, figure: dict) -> str:
+def _cell_title(measure: str, figure: Figure) -> str:
     """The tooltip: interval, N, mean over documents, or why it is undefined."""
     parts = []
-    if figure["value"] is None:
-        parts.append(_("undefined: %(reason)s") % {"reason": figure.get("reason")})
-    if figure.get("ci_low") is not None and figure.get("ci_high") is not None:
+    if figure.value is None:
+        parts.append(_("undefined: %(reason)s") % {"reason": figure.reason})
+    if figure.has_interval:
         parts.append(
             _("95 %% CI %(low).3f – %(high).3f (%(n)d resamples)")
             % {
-                "low": figure["ci_low"],
-                "high": figure["ci_high"],
-                "n": figure.get("resamples", 0),
+                "low": figure.ci_low,
+                "high": figure.ci_high,
+                "n": figure.resamples or 0,
             }
         )
-    parts.append(_("N = %(n)d") % {"n": figure["n"]})
-    if figure.get("mean") is not None:
+    parts.append(_("N = %(n)d") % {"n": figure.n})
+    if figure.mean is not None:
         parts.append(
             _("plain mean over documents %(mean)s")
-            % {"mean": _display(measure, figure["mean"])}
+            % {"mean": _display(measure, figure.mean)}
         )
-    if figure.get("percent") is not None:
-        parts.append(_("agreement %(percent).1f %%") % {"percent": figure["percent"]})
-    if figure.get("note"):
-        parts.append(figure["note"])
+    if figure.percent is not None:
+        parts.append(_("agreement %(percent).1f %%") % {"percent": figure.percent})
+    if figure.note:
+        parts.append(figure.note)
     return " · ".join(parts)
 
 
@@ -245,58 +240,86 @@ def _display(measure: str, value: float | None) -> str:
     return f"{value:.1f}" if measure == "percent_agreement" else f"{value:.3f}"
 
 
-def _matrix(output: dict, *, group: str, document: int | None) -> dict:
-    """Rows for the template: one per variable × group, cells per measure."""
-    variables = {v["key"]: v for v in output["variables"]}
-    groups = {
-        g["key"]: {
-            **g,
-            "label": _("all coders") if g["key"] == ALL_GROUP else g["label"],
-        }
-        for g in output["groups"]
-    }
-    measures = [
-        {**m, "label": MEASURE_NAMES.get(m["key"], m["label"])}
-        for m in output["measures"]
-    ]
-    source = output["rows"] if document is None else output["document_rows"]
-    rows = []
-    for row in source:
-        if document is not None and row["document"] != document:
-            continue
-        if group and row["group"] != group:
-            continue
-        variable = dict(variables.get(row["variable"], {}))
-        if variable.get("kind") == "all_codes":
-            variable["path"] = _("All codes (pooled)")
-        explorable = variable.get("kind") in {"code", "domain"}
-        link = ""
-        if explorable:
-            link = f"?variable={variable['key']}"
-            if row["group"] != ALL_GROUP:
-                link += f"&pair={row['group']}"
-        cells = []
-        for measure in measures:
-            figure = row["measures"].get(measure["key"])
-            cells.append(
-                {
-                    "measure": measure["key"],
-                    "figure": figure,
-                    "display": _display(measure["key"], figure["value"])
-                    if figure
-                    else "",
-                    "title": _cell_title(measure["key"], figure) if figure else "",
-                }
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    measure: str
+    figure: Figure | None
+    display: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    variable: Variable | None
+    path: str  # the variable's path, "All codes (pooled)" for all codes
+    group_label: str
+    cells: tuple[MatrixCell, ...]
+    link: str  # query string of the disagreement list, "" when there is none
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    measures: tuple[MeasureInfo, ...]  # labels translated for the page
+    rows: tuple[MatrixRow, ...]
+
+
+def _group_label(group: Group) -> str:
+    return str(_("all coders")) if group.key == ALL_GROUP else group.label
+
+
+def _matrix_row(
+    report: Report, row: Row, measures: tuple[MeasureInfo, ...]
+) -> MatrixRow:
+    variable = report.variable(row.variable)
+    link = ""
+    if variable is not None and variable.explorable:
+        link = f"?variable={variable.key}"
+        if row.group != ALL_GROUP:
+            link += f"&pair={row.group}"
+    cells = []
+    for measure in measures:
+        figure = row.measures.get(measure.key)
+        cells.append(
+            MatrixCell(
+                measure=measure.key,
+                figure=figure,
+                display=_display(measure.key, figure.value) if figure else "",
+                title=_cell_title(measure.key, figure) if figure else "",
             )
-        rows.append(
-            {
-                "variable": variable,
-                "group": groups[row["group"]],
-                "cells": cells,
-                "link": link,
-            }
         )
-    return {"rows": rows, "measures": measures}
+    if variable is None:
+        path = ""
+    elif variable.kind == "all_codes":
+        path = str(_("All codes (pooled)"))
+    else:
+        path = variable.path
+    group = report.group(row.group)
+    return MatrixRow(
+        variable=variable,
+        path=path,
+        group_label=_group_label(group) if group else row.group,
+        cells=tuple(cells),
+        link=link,
+    )
+
+
+def _matrix(report: Report, *, group: str, document: int | None) -> Matrix:
+    """Rows for the template: one per variable × group, cells per measure."""
+    measures = tuple(
+        MeasureInfo(m.key, str(MEASURE_NAMES.get(m.key, m.label)))
+        for m in report.measures
+    )
+    source = report.rows if document is None else report.document_rows
+    rows = [
+        row
+        for row in source
+        if (document is None or row.document == document)
+        and (not group or row.group == group)
+    ]
+    return Matrix(
+        measures=measures,
+        rows=tuple(_matrix_row(report, row, measures) for row in rows),
+    )
 
 
 def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun):
@@ -310,21 +333,18 @@ def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun)
     }
     if run.status == AgreementRun.Status.DONE and run.result:
         output = agreement_output(run, state=state)
-        group = request.GET.get("group", "")
-        if group and group not in {g["key"] for g in output["groups"]}:
-            group = ""
-        raw_document = request.GET.get("document", "")
-        document = int(raw_document) if raw_document.isdigit() else None
-        if document not in {d["id"] for d in output["documents"]}:
-            document = None
-        thresholds = output["selection"]["thresholds"]
+        report = output.report
+        shown = RunViewForm(request.GET, report=report)
+        shown.is_valid()  # unknown values fall back to all
+        group, document = shown.cleaned_data["group"], shown.cleaned_data["document"]
         context.update(
             output=output,
-            matrix=_matrix(output, group=group, document=document),
+            report=report,
+            matrix=_matrix(report, group=group, document=document),
             group=group,
             document=document,
-            thresholds_form=ThresholdsForm(initial=thresholds),
-            unit_label=UNIT_NAMES.get(output["unit"]["name"], output["unit"]["label"]),
+            thresholds_form=ThresholdsForm(initial=dict(report.selection.thresholds)),
+            unit_label=UNIT_NAMES.get(report.unit.name, report.unit.label),
         )
     return context
 
@@ -338,9 +358,9 @@ def agreement_run(request: HttpRequest, project_id: int, run_id: int) -> HttpRes
     context = _run_context(request, access, run)
     if request.htmx and not request.htmx.history_restore_request:
         return TemplateResponse(
-            request, "coding/agreement_run.html#run-result", context
+            request, "agreement/agreement_run.html#run-result", context
         )
-    return TemplateResponse(request, "coding/agreement_run.html", context)
+    return TemplateResponse(request, "agreement/agreement_run.html", context)
 
 
 @login_required
@@ -353,7 +373,7 @@ def agreement_run_status(
     run = _get_run(access, run_id)
     return TemplateResponse(
         request,
-        "coding/agreement_run.html#run-result",
+        "agreement/agreement_run.html#run-result",
         _run_context(request, access, run),
     )
 
@@ -389,7 +409,7 @@ def agreement_run_thresholds(
     context["errors"] = errors
     if context.get("thresholds_form") is not None and errors:
         context["thresholds_form"] = form
-    return TemplateResponse(request, "coding/agreement_run.html#run-result", context)
+    return TemplateResponse(request, "agreement/agreement_run.html#run-result", context)
 
 
 @login_required
@@ -402,22 +422,15 @@ def agreement_run_csv(
     run = _get_run(access, run_id)
     if run.status != AgreementRun.Status.DONE or not run.result:
         raise Http404
-    delimiter = {";": ";", "tab": "\t"}.get(request.GET.get("delimiter", ""), ",")
-    comma = request.GET.get("decimal") == "comma"
-    output = agreement_output(run)
+    dialect = CsvFormatForm(request.GET)
+    dialect.is_valid()  # every value has a default
+    comma = dialect.cleaned_data["decimal"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    for cells in report_csv_rows(output):
-        line = []
-        for cell in cells:
-            if isinstance(cell, float):
-                text = repr(cell)
-                line.append(text.replace(".", ",") if comma else text)
-            elif isinstance(cell, int):
-                line.append(str(cell))
-            else:
-                line.append(neutralise(cell))
-        writer.writerow(line)
+    writer = csv.writer(
+        buffer, delimiter=dialect.cleaned_data["delimiter"], lineterminator="\r\n"
+    )
+    for cells in report_csv_rows(agreement_report(run)):
+        writer.writerow([_csv_cell(cell, comma=comma) for cell in cells])
     response = HttpResponse(
         "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
     )
@@ -426,6 +439,16 @@ def agreement_run_csv(
         f'attachment; filename="{name}-agreement-{run.pk}.csv"'
     )
     return response
+
+
+def _csv_cell(cell, *, comma: bool) -> str:
+    """Numbers unlocalised (or with a decimal comma), text defused."""
+    if isinstance(cell, float):
+        text = repr(cell)
+        return text.replace(".", ",") if comma else text
+    if isinstance(cell, int):
+        return str(cell)
+    return neutralise(cell)
 
 
 def _adjudication_index(
@@ -445,6 +468,91 @@ def _adjudication_index(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class StretchItem:
+    """One disagreeing stretch as the page shows it: both coders' text."""
+
+    stretch: Stretch
+    title: str
+    a_block: object
+    b_block: object
+    a_labels: list[str]
+    b_labels: list[str]
+    before: bool
+    after: bool
+    adjudication_index: int | None
+
+
+def _stretch_item(
+    stretch: Stretch,
+    text: str,
+    *,
+    title: str,
+    label_names: dict[int, str],
+    differences: list,
+) -> StretchItem:
+    start = max(0, stretch.start - CONTEXT_CHARS)
+    end = min(len(text), stretch.end + CONTEXT_CHARS)
+    windows = []
+    for spans, color in ((stretch.a, COLOR_A), (stretch.b, COLOR_B)):
+        marks = [
+            (s, e, Mark(coding_id=0, color=color, coder_id=0))
+            for s, e, _label in spans
+            if e <= len(text)
+        ]
+        windows.append(text_window(text, start, end, marks))
+    index = next(
+        (
+            i
+            for i, unit in enumerate(differences)
+            if unit.code_id in label_names
+            and unit.start < stretch.end
+            and unit.end > stretch.start
+        ),
+        None,
+    )
+    return StretchItem(
+        stretch=stretch,
+        title=title,
+        a_block=windows[0],
+        b_block=windows[1],
+        a_labels=sorted({label_names.get(x[2], "") for x in stretch.a}),
+        b_labels=sorted({label_names.get(x[2], "") for x in stretch.b}),
+        before=start > 0,
+        after=end < len(text),
+        adjudication_index=index,
+    )
+
+
+def _stretch_items(
+    access: ProjectAccess, report: Report, variable: Variable, pair: Group, page
+) -> list[StretchItem]:
+    """The page's stretches with their text (two queries)."""
+    coder_a, coder_b = pair.coders
+    label_names = {variable.code: variable.name} | {
+        value.code: value.name for value in variable.values
+    }
+    shown_docs = {s.document for s in page.object_list}
+    texts = dict(
+        Document.objects.filter(project=access.project, pk__in=shown_docs).values_list(
+            "pk", "text"
+        )
+    )
+    titles = {d.id: d.title for d in report.documents}
+    differences = _adjudication_index(shown_docs, coder_a, coder_b)
+    return [
+        _stretch_item(
+            stretch,
+            texts[stretch.document],
+            title=titles.get(stretch.document, ""),
+            label_names=label_names,
+            differences=differences.get(stretch.document, []),
+        )
+        for stretch in page.object_list
+        if stretch.document in texts  # else deleted since the run
+    ]
+
+
 @login_required
 @require_GET
 def agreement_disagreements(
@@ -455,90 +563,33 @@ def agreement_disagreements(
     run = _get_run(access, run_id, disagreements=True)
     if run.status != AgreementRun.Status.DONE or not run.result:
         raise Http404
-    result = run.result
-    variables = {
-        v["key"]: v for v in result["variables"] if v["kind"] in {"code", "domain"}
-    }
-    key = request.GET.get("variable", "")
-    if key not in variables:
+    report = Report.from_json(run.result)
+    explored = DisagreementsForm(request.GET, report=report)
+    if not explored.is_valid():
         raise Http404
-    variable = variables[key]
-    pairs = [g for g in result["groups"] if g["key"] != ALL_GROUP]
-    pair_key = request.GET.get("pair") or (pairs[0]["key"] if pairs else "")
-    pair = next((g for g in pairs if g["key"] == pair_key), None)
-    if pair is None:
-        raise Http404
-    found = (run.disagreements or {}).get(key, {}).get(pair_key, {})
-    stretches = found.get("stretches", [])
-    page = Paginator(stretches, STRETCHES_PER_PAGE).get_page(request.GET.get("page"))
-    coder_a, coder_b = pair["coders"]
-    names = {c["id"]: c["username"] for c in result["coders"]}
-    label_names = {variable["code"]: variable["name"]} | {
-        value["code"]: value["name"] for value in variable.get("values", [])
-    }
-    shown_docs = {s["document"] for s in page.object_list}
-    documents = dict(
-        Document.objects.filter(project=access.project, pk__in=shown_docs).values_list(
-            "pk", "text"
-        )
+    variable, pair = explored.cleaned_data["variable"], explored.cleaned_data["pair"]
+    found = Disagreements.pair_from_stored(run.disagreements, variable.key, pair.key)
+    page = Paginator(found.stretches, STRETCHES_PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    titles = {d["id"]: d["title"] for d in result["documents"]}
-    differences = _adjudication_index(shown_docs, coder_a, coder_b)
-    label_codes = {variable["code"], *label_names}
-    items = []
-    for stretch in page.object_list:
-        text = documents.get(stretch["document"])
-        if text is None:
-            continue  # the document was deleted since the run
-        start = max(0, stretch["start"] - CONTEXT_CHARS)
-        end = min(len(text), stretch["end"] + CONTEXT_CHARS)
-        windows = []
-        for side, color in (("a", COLOR_A), ("b", COLOR_B)):
-            marks = [
-                (s, e, Mark(coding_id=0, color=color, coder_id=0))
-                for s, e, _label in stretch[side]
-                if e <= len(text)
-            ]
-            windows.append(text_window(text, start, end, marks))
-        index = next(
-            (
-                i
-                for i, unit in enumerate(differences.get(stretch["document"], []))
-                if unit.code_id in label_codes
-                and unit.start < stretch["end"]
-                and unit.end > stretch["start"]
-            ),
-            None,
-        )
-        items.append(
-            {
-                "stretch": stretch,
-                "title": titles.get(stretch["document"], ""),
-                "a_block": windows[0],
-                "b_block": windows[1],
-                "a_labels": sorted({label_names.get(x[2], "") for x in stretch["a"]}),
-                "b_labels": sorted({label_names.get(x[2], "") for x in stretch["b"]}),
-                "before": start > 0,
-                "after": end < len(text),
-                "adjudication_index": index,
-            }
-        )
+    names = {c.id: c.username for c in report.coders}
+    coder_a, coder_b = pair.coders
     context = {
         "access": access,
         "project": access.project,
         "run": run,
         "variable": variable,
-        "pairs": pairs,
+        "pairs": report.pairs,
         "pair": pair,
         "name_a": names.get(coder_a, str(coder_a)),
         "name_b": names.get(coder_b, str(coder_b)),
         "coder_a": coder_a,
         "coder_b": coder_b,
-        "total": found.get("total", 0),
+        "total": found.total,
         "page": page,
-        "items": items,
-        "unit": result["selection"]["unit"],
+        "items": _stretch_items(access, report, variable, pair, page),
+        "unit": report.selection.unit,
         "color_a": COLOR_A,
         "color_b": COLOR_B,
     }
-    return TemplateResponse(request, "coding/agreement_disagreements.html", context)
+    return TemplateResponse(request, "agreement/agreement_disagreements.html", context)

@@ -2,7 +2,7 @@
 
 ``GET /projects/{id}/agreement/`` answers with the report (200) when a fresh stored
 run of the same selection exists or the selection is small enough to compute in the
-request (``coding.services.agreement.agreement_is_small``); otherwise it queues a
+request (``agreement.services.agreement_is_small``); otherwise it queues a
 run and answers 202 with the run's status and a URL to poll. Supervisors and owners
 only: coders and viewers get 403, non-members 404.
 """
@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from coding.access import Cap, access_project
-from coding.agreement_report import MEASURES, MEASURES_BY_UNIT, UNITS
-from coding.models import AgreementRun
-from coding.services.agreement import (
+from agreement.forms import agreement_selection_from_params
+from agreement.models import AgreementRun
+from agreement.report import MEASURES, MEASURES_BY_UNIT, UNITS
+from agreement.services import (
     SYNC_CELLS,
     SYNC_CHARACTERS,
     SYNC_CODINGS,
@@ -29,11 +29,11 @@ from coding.services.agreement import (
     agreement_is_small,
     agreement_output,
     agreement_request,
-    agreement_selection_from_params,
     run_stale,
     runs_with_source,
     source_state,
 )
+from coding.access import Cap, access_project
 
 _MEASURE_HELP = "; ".join(
     f"{unit}: {', '.join(m)}" for unit, m in MEASURES_BY_UNIT.items()
@@ -284,9 +284,8 @@ class AgreementView(APIView):
             run = AgreementRun.objects.select_related(
                 "project", "codebook_version"
             ).get(pk=run.pk)
-            return Response(
-                agreement_output(run, thresholds=selection.thresholds, state=state)
-            )
+            output = agreement_output(run, thresholds=selection.thresholds, state=state)
+            return Response(output.to_json())
         code = (
             status.HTTP_503_SERVICE_UNAVAILABLE
             if run.status == AgreementRun.Status.FAILED
@@ -342,4 +341,4 @@ class AgreementRunReportView(APIView):
             return Response(
                 run_status(request, run, state), status=status.HTTP_409_CONFLICT
             )
-        return Response(agreement_output(run, state=state))
+        return Response(agreement_output(run, state=state).to_json())

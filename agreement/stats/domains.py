@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coding.agreement._common import merge_intervals
+from agreement.stats._common import merge_intervals
 
 UnitSpan = tuple[int, int, Hashable]
 
