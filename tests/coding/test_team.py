@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -523,8 +522,6 @@ def test_consensus_api_post(project, members):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_coders_coding_at_once_lose_nothing(project, members):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL")
     document = make_document(project=project)
     code = make_code(project=project)
     errors = []
