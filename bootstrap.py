@@ -205,6 +205,12 @@ def configure_broker(env: dict) -> None:
         )
 
 
+def hold_signals() -> None:
+    """While shutting down, a second Ctrl+C or SIGTERM must not cut the cleanup."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+
+
 @contextmanager
 def services(env: dict, *, database: str) -> Iterator[None]:
     """Configure the database and the broker; stop an embedded PostgreSQL we started
@@ -214,6 +220,7 @@ def services(env: dict, *, database: str) -> Iterator[None]:
         configure_broker(env)
         yield
     finally:
+        hold_signals()
         if embedded:
             stop_embedded_postgres()
 
@@ -226,13 +233,14 @@ def start(command: list[str], env: dict) -> subprocess.Popen:
     )
 
 
-def stop(process: subprocess.Popen, signum: int, timeout: float = 15) -> None:
-    """Signal the child's whole group; kill it if it is still there after timeout."""
+def stop(process: subprocess.Popen, *, group: bool, timeout: float = 15) -> None:
+    """SIGTERM the child (its whole group when ``group``); kill the group if it is
+    still there after ``timeout`` seconds."""
     with suppress(OSError):
-        if os.name == "nt":
-            process.terminate()
+        if group and os.name != "nt":
+            os.killpg(process.pid, signal.SIGTERM)
         else:
-            os.killpg(process.pid, signum)
+            process.terminate()
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -278,8 +286,9 @@ def serve(extra: list[str]) -> None:
         except KeyboardInterrupt:
             returncode = 0
         finally:
-            stop(web, signal.SIGINT)
-            stop(worker, signal.SIGTERM)
+            hold_signals()
+            stop(web, group=True)  # runserver and its autoreloaded child
+            stop(worker, group=False)  # warm shutdown: Celery stops its own pool
     sys.exit(returncode)
 
 
