@@ -360,7 +360,6 @@ RAW_FIELDS = (
 # The five relation cells at the end of a record (``coding.registry.RelationColumns``).
 NO_RELATION: tuple[None, ...] = (None,) * 5
 TIME_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 _NEVER = 1 << 62  # past the end of any text
 T = TypeVar("T")
 
@@ -387,31 +386,17 @@ class SegmentBatch:
     relations: dict[int, tuple] | None
 
 
-def _rows_elsewhere(queryset: QuerySet) -> list[tuple]:
-    """The rows of a ``values_list`` query, date-times as raw time stamps (SQLite)."""
-    return [
-        tuple(
-            (v - TIME_ORIGIN) // _MICROSECOND if isinstance(v, datetime) else v
-            for v in row
-        )
-        for row in queryset
-    ]
-
-
 @contextmanager
 def _reading(queryset: QuerySet) -> Iterator[Callable[[], list[tuple]]]:
     """Send the query of a ``values_list`` query set; the function given back
     waits for its rows, date-times as raw time stamps (``RAW_FIELDS``).
 
-    On PostgreSQL the query runs (pipeline mode) while the caller does other
-    work in the ``with`` block, and the rows come in binary with a time stamp as
-    the integer it is stored as: Django's time-zone-aware loader costs more than
-    all the rest of a row.
+    The query runs (pipeline mode) while the caller does other work in the
+    ``with`` block, and the rows come in binary with a time stamp as the integer
+    it is stored as: Django's time-zone-aware loader costs more than all the rest
+    of a row.
     """
     connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        yield lambda: _rows_elsewhere(queryset)
-        return
     from psycopg import Cursor, Pipeline
     from psycopg.types.numeric import Int8BinaryLoader
 

@@ -10,7 +10,7 @@ agreement, retrieval, exports and blind coding treat it as any coding.
 visibility scope (everyone's codings, or one blind coder's own), with its ties
 (``NetworkTie``, evidence coding ids kept) and per-actor metrics (``ActorMetric``).
 Rules across tables (an actor, a flow type and a relation in one project) are
-database triggers, see ``network.db_rules``.
+database triggers, see ``network/migrations/0002_cross_table_rules.py``.
 """
 
 from __future__ import annotations

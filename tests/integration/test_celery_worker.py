@@ -1,8 +1,8 @@
 """A real Celery worker (subprocess) computes code frequencies after coding.
 
-Runs against the test database on PostgreSQL (the worker is another process, so an
-in-memory SQLite database cannot be shared) and the configured broker: Redis when
-CELERY_BROKER_URL points to it (CI), else the file broker under REGIE_VAR_DIR.
+Runs against the test database (the worker is another process sharing it) and the
+configured broker: Redis when CELERY_BROKER_URL points to it (CI), else the file
+broker under REGIE_VAR_DIR.
 """
 
 import os
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _database_url() -> str:
     s = connection.settings_dict
-    host = s.get("HOST") or "127.0.0.1"
+    host = quote(s.get("HOST") or "127.0.0.1", safe="")  # a socket folder too
     port = s.get("PORT") or 5432
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
     return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
@@ -38,8 +39,6 @@ def _database_url() -> str:
 
 @pytest.fixture
 def worker():
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker integration test needs PostgreSQL (a shared database)")
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
