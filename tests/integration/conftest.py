@@ -29,9 +29,12 @@ def database_url() -> str:
     return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
 
 
-def start_worker(*, env: dict[str, str] | None = None, stdout=subprocess.PIPE):
-    """A solo Celery worker on the test database and queue; ``env`` adds settings
-    (``REGIE_JOB_*``, say). Its output goes to ``stdout`` (a pipe by default)."""
+def start_worker(
+    *, env: dict[str, str] | None = None, stdout=subprocess.PIPE, pool: str = "solo"
+):
+    """A Celery worker on the test database and queue; ``env`` adds settings
+    (``REGIE_JOB_*``, say). Its output goes to ``stdout`` (a pipe by default).
+    ``pool="prefork"`` runs the tasks in one child process."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker integration test needs PostgreSQL (a shared database)")
     environment = {
@@ -51,7 +54,8 @@ def start_worker(*, env: dict[str, str] | None = None, stdout=subprocess.PIPE):
             "regie_site",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            *(["--concurrency", "1"] if pool == "prefork" else []),
             "--loglevel",
             "info",
             "--without-heartbeat",
@@ -88,7 +92,7 @@ def wait_for(condition, timeout=60.0, every=0.3):
 
 @pytest.fixture
 def workers(tmp_path):
-    """Start workers with ``workers.start(env)``; each logs to its own file
+    """Start workers with ``workers.start(env, pool)``; each logs to its own file
     (``workers.log(n)``); all are stopped after the test."""
 
     class Workers:
@@ -96,10 +100,12 @@ def workers(tmp_path):
             self.processes: list[subprocess.Popen] = []
             self.logs: list[Path] = []
 
-        def start(self, env: dict[str, str] | None = None) -> subprocess.Popen:
+        def start(
+            self, env: dict[str, str] | None = None, pool: str = "solo"
+        ) -> subprocess.Popen:
             log = tmp_path / f"worker-{len(self.processes) + 1}.log"
             with log.open("w") as out:
-                process = start_worker(env=env, stdout=out)
+                process = start_worker(env=env, stdout=out, pool=pool)
             self.processes.append(process)
             self.logs.append(log)
             return process

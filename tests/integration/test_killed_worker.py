@@ -62,11 +62,9 @@ def _snapshot(pk: int) -> NetworkSnapshot:
     return NetworkSnapshot.objects.get(pk=pk)
 
 
-def test_a_build_whose_worker_is_killed_is_resent_and_finishes(workers):
-    project = _project_with_relations()
-    first = workers.start(FAST_JOBS)
-    assert wait_for(lambda: workers.ready(0), timeout=90), workers.all_logs()
-
+def _kill_while_running(workers, project, kill) -> tuple[NetworkSnapshot, float]:
+    """Request a build, hold it while it runs (claimed, beating), call ``kill()``,
+    then let the actors be read again; the snapshot as held and when it was killed."""
     with psycopg.connect(database_url()) as hold:
         hold.execute("LOCK TABLE network_actor IN ACCESS EXCLUSIVE MODE")
         snapshot = network_request(
@@ -83,17 +81,17 @@ def test_a_build_whose_worker_is_killed_is_resent_and_finishes(workers):
         held = _snapshot(snapshot.pk)
         assert held.status == JobStatus.RUNNING  # held, not done
         assert held.attempts == 1
-
-        os.kill(first.pid, signal.SIGKILL)
+        kill()
         killed = time.monotonic()
-        first.wait(timeout=10)
         hold.rollback()  # the actors can be read again
+    return held, killed
 
-    workers.start(FAST_JOBS)
+
+def _until_finished(snapshot_id: int, killed: float) -> tuple[float | None, float]:
+    """Seconds from the kill to the resend and to the end of the build."""
     resent_after = None
-    deadline = killed + 120
-    while time.monotonic() < deadline:
-        current = _snapshot(snapshot.pk)
+    while time.monotonic() < killed + 120:
+        current = _snapshot(snapshot_id)
         if resent_after is None and (
             current.status != JobStatus.RUNNING or current.attempts > 1
         ):
@@ -101,14 +99,61 @@ def test_a_build_whose_worker_is_killed_is_resent_and_finishes(workers):
         if current.status in {JobStatus.DONE, JobStatus.FAILED}:
             break
         time.sleep(0.1)
-    done_after = time.monotonic() - killed
-    current = _snapshot(snapshot.pk)
+    return resent_after, time.monotonic() - killed
+
+
+def _assert_rebuilt(held: NetworkSnapshot, workers) -> None:
+    current = _snapshot(held.pk)
     assert current.status == JobStatus.DONE, (current.error, workers.all_logs())
     assert current.attempts == 2
     assert current.sent_at > held.sent_at  # the reaper sent it again
     assert NetworkTie.objects.filter(snapshot=current).count() == 4
+
+
+def test_a_build_whose_solo_worker_is_killed_is_resent_by_another_worker(workers):
+    project = _project_with_relations()
+    first = workers.start(FAST_JOBS)
+    assert wait_for(lambda: workers.ready(0), timeout=90), workers.all_logs()
+
+    def kill() -> None:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+
+    held, killed = _kill_while_running(workers, project, kill)
+    workers.start(FAST_JOBS)
+    resent_after, done_after = _until_finished(held.pk, killed)
+    _assert_rebuilt(held, workers)
     assert done_after < 120
-    print(  # reported by -s: how long a dead worker's build waits
-        f"\nkilled worker: build resent {resent_after:.1f} s after the kill, "
+    print(  # reported with -s: how long a dead worker's build waits
+        f"\nsolo worker killed: build resent {resent_after:.1f} s after the kill, "
+        f"done {done_after:.1f} s after it"
+    )
+
+
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as children:
+        return [int(child) for child in children.read().split()]
+
+
+def test_a_build_whose_pool_process_is_killed_is_resent_by_its_worker(workers):
+    """Prefork: the child running the build dies, the worker's own reaper (in the
+    main process) resends it and a new child builds it."""
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        pytest.skip("needs /proc to find the pool's child process")
+    project = _project_with_relations()
+    worker = workers.start(FAST_JOBS, pool="prefork")
+    assert wait_for(lambda: workers.ready(0), timeout=90), workers.all_logs()
+    (child,) = _children(worker.pid)
+
+    held, killed = _kill_while_running(
+        workers, project, lambda: os.kill(child, signal.SIGKILL)
+    )
+    resent_after, done_after = _until_finished(held.pk, killed)
+    _assert_rebuilt(held, workers)
+    assert worker.poll() is None  # the worker itself lives on
+    assert done_after < 120
+    print(
+        f"\npool process killed: build resent {resent_after:.1f} s after the kill, "
         f"done {done_after:.1f} s after it"
     )
