@@ -1,16 +1,20 @@
 """The lifecycle of every background job: enqueue, claim, heartbeat, finish, reap.
 
 Flow: a service creates a job row (status ``queued``) and calls ``job_enqueue``; after
-the commit the message goes to the broker (``job_send``). If no broker answers, the job
-stays queued with ``unsent`` set: nothing is lost, the page says no worker can be
-reached, and the reaper sends it again. A worker's task calls ``job_run``, which claims
-the row with one conditional ``UPDATE`` (a message delivered twice runs once), keeps a
-heartbeat from a side thread while the work runs, and records the outcome.
+the commit the message goes to the broker (``job_send``, which records ``sent_at``).
+If no broker answers, the job stays queued with ``unsent`` set: nothing is lost, the
+page says no worker can be reached, and the reaper sends it again. A worker's task
+calls ``job_run``, which claims the row with one conditional ``UPDATE`` (a message
+delivered twice runs once), keeps a heartbeat from a side thread while the work runs,
+and records the outcome. ``job_run_here`` runs a job in the caller's process (a
+command or an API call that needs the result before it answers).
 
 ``jobs_reap`` runs when a worker starts, then every ``REGIE_JOB_REAP_SECONDS`` from a
-thread of each worker, and whenever a page polls a job: a running job whose heartbeat
-stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker; it is cleaned
-(``Job.abandon``) and queued again, or failed after ``max_attempts``.
+thread of each worker, and whenever a page polls a job (``job_refresh``): a running
+job whose heartbeat stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker;
+it is cleaned (``Job.abandon``) and queued again, or failed after ``max_attempts``. A
+queued job is sent again ``RESEND_AFTER`` its last unsent try, or ``LOST_AFTER`` its
+last send when no worker took it; after ``KEEP_TRYING_FOR`` it is failed.
 """
 
 from __future__ import annotations
