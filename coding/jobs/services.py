@@ -186,7 +186,6 @@ def job_run(
     the failure is on the page. Returns the job as it ended, ``None`` when this
     worker did not get it.
     """
-    close_old_connections()
     job = job_claim(model, job_id)
     if job is None:
         logger.info("%s %s: not queued, nothing to do", model.__name__, job_id)
