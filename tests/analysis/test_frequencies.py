@@ -91,7 +91,7 @@ def test_a_burst_of_changes_queues_one_task(project, members, coded):
     """100 schedules in a row claim the job once (the rest see it queued)."""
     results = [frequencies_schedule(project_id=project.pk) for _ in range(100)]
     assert results.count(True) == 1
-    assert AnalysisState.objects.get(project=project).frequencies_status == "queued"
+    assert AnalysisState.objects.get(project=project).status == "queued"
 
 
 def test_tests_use_their_own_queue():
