@@ -28,6 +28,8 @@ def autocode_embedded(row: dict) -> Iterator[tuple[str, int]]:
 
 
 def autocode_translate(row: dict, lookup: Lookup) -> dict:
+    if "created_at" in row:  # a backup from before runs became jobs
+        row.setdefault("requested_at", row.pop("created_at"))
     row["coding_ids"] = [
         lookup("coding.Coding", v) for v in row.get("coding_ids") or []
     ]

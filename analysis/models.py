@@ -18,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analysis.results import ResultData, load_result
-from coding.services.changes import changes_since, codings_changed_at
+from coding.jobs.models import Badge, Job, JobStatus
+from coding.services.changes import (
+    ChangeHorizon,
+    changes_pending,
+    changes_since,
+    codings_changed_at,
+)
 
 ALL_CODES = "*"
 
@@ -31,24 +37,22 @@ class AnalysisKind(models.TextChoices):
     AUTOCODE_PREVIEW = "autocode_preview", _("auto-coding preview")
 
 
-class ResultStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-
-
-class AnalysisResult(models.Model):
+class AnalysisResult(Job):
     """One query's result for one visibility scope, computed from a known source.
 
-    ``params`` is the normalised query and ``params_hash`` its SHA-256, so the same
-    question asked twice (in any parameter order) finds the same row. ``scope`` is
-    ``"all"``, or ``"coder:<id>"`` (``+consensus`` once the consensus is published)
-    for a coder under blind coding, whose figures come from their own codings only.
+    A job of ``coding.jobs``: its lifecycle (queued, running, done, failed; the
+    heartbeat and resends) is the machinery's. ``params`` is the normalised query
+    and ``params_hash`` its SHA-256, so the same question asked twice (in any
+    parameter order) finds the same row. ``scope`` is ``"all"``, or
+    ``"coder:<id>"`` (``+consensus`` once the consensus is published) for a coder
+    under blind coding, whose figures come from their own codings only.
     ``source_key`` fingerprints the data the result was computed from (codings'
     ``codings_changed_at`` snapshot, the documents); when the project's current key
-    differs, the result is stale.
+    differs, the result is stale. ``computed_at`` is when the data were read.
     """
+
+    task_name = "analysis.tasks.compute_analysis_result"
+    task_argument = "result_id"
 
     project = models.ForeignKey(
         "coding.Project", on_delete=models.CASCADE, related_name="analysis_results"
@@ -57,13 +61,6 @@ class AnalysisResult(models.Model):
     params = models.JSONField(default=dict)
     params_hash = models.CharField(max_length=64)
     scope = models.CharField(max_length=60, default="all")
-    status = models.CharField(
-        max_length=10, choices=ResultStatus.choices, default=ResultStatus.QUEUED
-    )
-    error = models.TextField(blank=True)
-    unsent = models.BooleanField(
-        default=False, help_text="Queued, but no broker took the message yet."
-    )
     source_key = models.CharField(max_length=200, blank=True)
     codings_changed_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(
@@ -73,8 +70,6 @@ class AnalysisResult(models.Model):
         blank=True,
         related_name="+",
     )
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
 
@@ -87,7 +82,7 @@ class AnalysisResult(models.Model):
                 name="coding_analysisresult_unique_query",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in ResultStatus]),
+                condition=Q(status__in=[s.value for s in JobStatus]),
                 name="coding_analysisresult_status_valid",
             ),
             models.CheckConstraint(
@@ -100,29 +95,9 @@ class AnalysisResult(models.Model):
         return f"{self.kind} {self.scope} ({self.status})"
 
     @property
-    def in_progress(self) -> bool:
-        return self.status in {ResultStatus.QUEUED, ResultStatus.RUNNING}
-
-    @property
     def data(self) -> ResultData | None:
         """The stored result, typed (``None`` until first computed)."""
         return load_result(self.kind, self.result)
-
-    def badge(self, current_source_key: str) -> str:
-        """``computing``, ``failed``, ``stale`` or ``fresh`` — what the page shows.
-
-        A job no broker took (``unsent``) is stale: the old figures (if any) stay on
-        the page until a worker catches up.
-        """
-        if self.in_progress and self.unsent:
-            return "stale"
-        if self.in_progress:
-            return "computing"
-        if self.status == ResultStatus.FAILED:
-            return "failed"
-        if self.source_key != current_source_key:
-            return "stale"
-        return "fresh"
 
 
 class ProjectStopWords(models.Model):
@@ -154,12 +129,17 @@ class ProjectStopWords(models.Model):
         return f"stop words of {self.project}"
 
 
-class AutoCodeRun(models.Model):
+class AutoCodeRun(Job):
     """One application of auto-coding: which codings it made, so undo removes them.
 
-    ``coding_ids`` lists every coding the run created; undo deletes those that still
-    exist and were not changed since (``revision == 1``).
+    A job of ``coding.jobs`` whose status has one more value, ``undone``, set by
+    undo once the run is done. ``coding_ids`` lists every coding the run created;
+    undo deletes those that still exist and were not changed since
+    (``revision == 1``). ``requested_at`` is when the run was asked for.
     """
+
+    task_name = "analysis.tasks.run_autocode"
+    task_argument = "run_id"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -186,16 +166,13 @@ class AutoCodeRun(models.Model):
     )
     params = models.JSONField(default=dict)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
-    error = models.TextField(blank=True)
     matches = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(
         default=0, help_text="Passages the coder had already coded with this code."
     )
     coding_ids = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -210,7 +187,7 @@ class AutoCodeRun(models.Model):
 
     class Meta:
         db_table = "coding_autocoderun"
-        ordering = ["-created_at", "-id"]
+        ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -227,26 +204,30 @@ class AutoCodeRun(models.Model):
     def created(self) -> int:
         return len(self.coding_ids)
 
-    @property
-    def in_progress(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+class AnalysisStateQuerySet(models.QuerySet):
+    def for_project(self, project_id: int) -> AnalysisState:
+        """The project's state, made (done, nothing computed yet) if missing."""
+        state, _created = self.get_or_create(
+            project_id=project_id, defaults={"status": JobStatus.DONE}
+        )
+        return state
 
 
-class AnalysisStatus(models.TextChoices):
-    IDLE = "idle", _("idle")
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    FAILED = "failed", _("failed")
+class AnalysisState(Job):
+    """Per project: the code-frequency job, and which changes it has taken.
 
-
-class AnalysisState(models.Model):
-    """Per project: where the frequency job stands, and which changes it has taken.
-
-    Coding writes never touch this row: they append to the core's ``CodingChange``
-    record. The worker reads the changes after ``last_change_id``
-    (``coding.services.changes.changes_since``), so a burst of changes becomes one,
-    often partial, update; "changed since" is the core's ``codings_changed_at``.
+    A job of ``coding.jobs`` (one row per project, queued again for every
+    recomputation). Coding writes never lock this row: they append to the core's
+    ``CodingChange`` record and queue the job after their commit. The worker reads
+    the changes since its horizon (``last_change_id`` and ``changes_snapshot``,
+    see ``coding.services.changes.changes_since``), so a burst of changes becomes
+    one, often partial, update. ``frequencies_computed_at`` is when the figures'
+    data were read.
     """
+
+    task_name = "analysis.tasks.recompute_code_frequencies"
+    task_argument = "state_id"
 
     project = models.OneToOneField(
         "coding.Project", on_delete=models.CASCADE, related_name="analysis_state"
@@ -254,18 +235,25 @@ class AnalysisState(models.Model):
     last_change_id = models.BigIntegerField(
         default=0, help_text="The last CodingChange the frequencies were computed from."
     )
-    frequencies_status = models.CharField(
-        max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.IDLE
+    changes_snapshot = models.TextField(
+        blank=True,
+        help_text="The snapshot the last changes were read in (pg_snapshot text).",
     )
-    frequencies_started_at = models.DateTimeField(null=True, blank=True)
     frequencies_computed_at = models.DateTimeField(null=True, blank=True)
-    frequencies_error = models.TextField(blank=True)
+
+    objects = AnalysisStateQuerySet.as_manager()
 
     class Meta:
         db_table = "coding_analysisstate"
 
     def __str__(self) -> str:
-        return f"{self.project}: {self.frequencies_status}"
+        return f"{self.project}: {self.status}"
+
+    @property
+    def horizon(self) -> ChangeHorizon:
+        return ChangeHorizon(
+            last_id=self.last_change_id, snapshot=self.changes_snapshot
+        )
 
     @property
     def codings_changed_at(self) -> datetime | None:
@@ -276,22 +264,28 @@ class AnalysisState(models.Model):
     def dirty_code_ids(self) -> list[int | str]:
         """The codes touched since the last computation (``["*"]``: any code), read
         from the core's change record (one query)."""
-        changes = changes_since(self.project_id, self.last_change_id)
+        changes = changes_since(self.project_id, self.horizon)
         if changes.all_codes:
             return [ALL_CODES]
         return sorted(changes.code_ids)
 
     @property
+    def up_to_date(self) -> bool:
+        """Computed, and no change committed since the changes it took."""
+        return self.frequencies_computed_at is not None and not changes_pending(
+            self.project_id, self.horizon
+        )
+
+    @property
     def frequencies_badge(self) -> str:
-        """``fresh``, ``computing`` or ``stale`` — what the page shows."""
-        if self.frequencies_status in {AnalysisStatus.QUEUED, AnalysisStatus.RUNNING}:
-            return "computing"
-        if self.frequencies_computed_at is None:
-            return "stale"
-        changed = self.codings_changed_at
-        if changed and changed > self.frequencies_computed_at:
-            return "stale"
-        return "fresh"
+        """``fresh``, ``computing`` or ``stale`` — what the page shows.
+
+        A failed run leaves the figures as they were: the badge says whether they
+        still hold (the page says the run failed).
+        """
+        if self.status == JobStatus.FAILED:
+            return Badge.FRESH if self.up_to_date else Badge.STALE
+        return self.badge(up_to_date=self.up_to_date)
 
 
 class CodeFrequency(models.Model):

@@ -34,8 +34,7 @@ class FrequencyRow:
 
 
 def analysis_state(access: ProjectAccess) -> AnalysisState:
-    state, _created = AnalysisState.objects.get_or_create(project=access.project)
-    return state
+    return AnalysisState.objects.for_project(access.project.pk)
 
 
 def code_frequency_rows(

@@ -32,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie_site.settings")
@@ -54,9 +55,9 @@ from analysis.forms import (  # noqa: E402
 from analysis.models import AnalysisKind  # noqa: E402
 from analysis.services.frequencies import frequencies_recompute  # noqa: E402
 from analysis.services.results import analysis_request  # noqa: E402
-from analysis.tasks import recompute_code_frequencies  # noqa: E402
 from coding.access import access_project  # noqa: E402
 from coding.demo.loader import DATA_DIR  # noqa: E402
+from coding.jobs import services as jobs_services  # noqa: E402
 from coding.models import (  # noqa: E402
     Case,
     Code,
@@ -204,7 +205,7 @@ def main() -> None:
     settings.REGIE_ANALYSIS_INLINE_CODINGS = 10**12
     # The services schedule a frequency recomputation after every change; the
     # bench calls the computations itself.
-    recompute_code_frequencies.apply_async = lambda *args, **kwargs: None
+    jobs_services.current_app = SimpleNamespace(send_task=lambda *a, **kw: None)
     project, owner = project_for_bench(args.keep)
     try:
         run(project, owner)

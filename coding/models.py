@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -591,8 +592,11 @@ class CodingChange(models.Model):
 
     Every coding write adds rows here instead of updating one row per project, so
     twenty coders never queue on a lock. Results ask "changed since?" (the latest
-    ``changed_at``) and workers read the codes touched after the last change id they
-    took (``coding.services.changes``).
+    ``changed_at``) and workers read the codes touched since their last read
+    (``coding.services.changes``). ``xid`` is the writing transaction's id, filled
+    by the database: ids are taken before the commit, so a row with a lower id can
+    become visible after one with a higher id; the transaction id tells a reader
+    which rows its last read could not see yet.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -601,6 +605,11 @@ class CodingChange(models.Model):
     )
     code_id = models.BigIntegerField(null=True, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)
+    xid = models.BigIntegerField(
+        db_default=RawSQL("pg_current_xact_id()::text::bigint", []),
+        editable=False,
+        help_text="The writing transaction's id (PostgreSQL fills it in).",
+    )
 
     class Meta:
         indexes = [
@@ -608,6 +617,7 @@ class CodingChange(models.Model):
             models.Index(
                 fields=["project", "changed_at"], name="coding_change_time_idx"
             ),
+            models.Index(fields=["project", "xid"], name="coding_change_xid_idx"),
         ]
 
     def __str__(self) -> str:

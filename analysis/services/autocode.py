@@ -10,19 +10,19 @@ skipped, not duplicated. Undo deletes the run's codings through
 frequencies stale, like ``coding_delete``.
 
 Small runs (``REGIE_ANALYSIS_INLINE_CHARACTERS`` of text or one document) run in the
-request; larger ones in a Celery worker (``analysis.tasks.run_autocode``), with the run
-row's status for the page to poll. The preview is an ``AnalysisResult``
+request; larger ones in a Celery worker (``analysis.tasks.run_autocode``): a run is
+a job of ``coding.jobs`` (enqueued after the commit, claimed once, resent by the
+reaper if no broker took it), with its status for the page to poll. The preview is an ``AnalysisResult``
 (``analysis.services.results``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from analysis.models import AutoCodeRun
 from analysis.selectors import autocode_spans, total_characters
 from analysis.services.results import INLINE_CHARACTERS
 from coding.access import Cap, ProjectAccess
+from coding.jobs.services import job_claim, job_enqueue, job_fail, job_finish
 from coding.models import Code, Coding, Document
 from coding.services.audit import (
     Action,
@@ -41,7 +42,6 @@ from coding.services.audit import (
 from coding.services.changes import codings_changed
 from coding.services.codings import CodingSpec, codings_create_bulk
 
-logger = logging.getLogger(__name__)
 MAX_CODINGS_PER_RUN = 50_000
 Status = AutoCodeRun.Status
 
@@ -99,48 +99,39 @@ def autocode_start(
         params=query_json(query),
     )
     if _runs_inline(access, query):
-        autocode_run_execute(run_id=run.pk)
+        _run_here(run)
     else:
-        transaction.on_commit(lambda: _send(run.pk))
+        job_enqueue(run)
     run.refresh_from_db()
     return run
 
 
-def _send(run_id: int) -> None:
-    from analysis.tasks import run_autocode
-
+def _run_here(run: AutoCodeRun) -> None:
+    """Carry out a new run in the request (small enough); a failure the coder can
+    read is stored on the run, anything else is stored and raised."""
+    job_claim(AutoCodeRun, run.pk)  # new and queued: no worker has it
     try:
-        run_autocode.apply_async(kwargs={"run_id": run_id})
-    except Exception:  # no broker: the run waits, a starting worker picks it up
-        logger.warning("could not queue auto-coding run %s", run_id, exc_info=True)
+        autocode_work(run)
+    except Exception as error:
+        job_fail(run, str(error) or error.__class__.__name__)
+        raise
 
 
-def autocode_run_execute(*, run_id: int) -> AutoCodeRun | None:
-    """Carry out a queued run in one transaction; ``None`` if it was not queued.
+def autocode_work(run: AutoCodeRun) -> None:
+    """Carry out a claimed run in one transaction (the job's work, run by
+    ``job_run``).
 
     Recomputes the passages from the stored query (never from a preview), skips
-    those the coder already coded with the code and creates the rest.
+    those the coder already coded with the code and creates the rest. A search
+    that finds too much fails the run with its message.
     """
-    claimed = AutoCodeRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
-        status=Status.RUNNING
-    )
-    if not claimed:
-        return None
     run = AutoCodeRun.objects.select_related("code", "coder", "created_by").get(
-        pk=run_id
+        pk=run.pk
     )
-    rows = AutoCodeRun.objects.filter(pk=run_id)
     try:
         _apply_run(run)
-    except OperationalError:
-        rows.update(status=Status.QUEUED)
-        raise
     except (ValueError, ValidationError) as error:
-        _fail(rows, error)
-    except Exception as error:
-        _fail(rows, error)
-        raise
-    return rows.get()
+        job_fail(run, _message(error))
 
 
 @transaction.atomic
@@ -156,13 +147,11 @@ def _apply_run(run: AutoCodeRun) -> None:
         if specs
         else []
     )
-    AutoCodeRun.objects.filter(pk=run.pk).update(
-        status=Status.DONE,
+    job_finish(
+        run,
         matches=matches,
         skipped=matches - len(specs),
         coding_ids=[c.pk for c in created],
-        error="",
-        finished_at=timezone.now(),
     )
 
 
@@ -204,11 +193,10 @@ def _new_specs(
     ]
 
 
-def _fail(rows, error: Exception) -> None:
-    message = (
-        " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    )
-    rows.update(status=Status.FAILED, error=message[:2000], finished_at=timezone.now())
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
 
 
 @transaction.atomic
@@ -241,15 +229,3 @@ def autocode_undo(*, access: ProjectAccess, run: AutoCodeRun, actor) -> AutoCode
     run.undo_kept = len(codings) - len(unchanged)
     run.save(update_fields=["status", "undone_at", "undone_by", "undo_kept"])
     return run
-
-
-def autocode_catch_up() -> int:
-    """Send queued runs again (a starting worker calls this); running ones had their
-    transaction rolled back with the worker that died, so they are queued again."""
-    AutoCodeRun.objects.filter(status=Status.RUNNING).update(status=Status.QUEUED)
-    ids = list(
-        AutoCodeRun.objects.filter(status=Status.QUEUED).values_list("pk", flat=True)
-    )
-    for run_id in ids:
-        _send(run_id)
-    return len(ids)

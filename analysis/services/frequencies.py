@@ -3,13 +3,14 @@
 Flow: every coding write appends to the core's change record
 (``coding.services.changes.codings_changed``, no lock) and calls the registered
 hook, ``frequencies_codings_changed``, which only asks for a recomputation after the
-commit. ``frequencies_schedule`` queues *one* task unless one is already queued, with
-a short countdown, so a burst of codings becomes a single recomputation. The task
-(``analysis.tasks.recompute_code_frequencies``) calls ``frequencies_recompute``, which
-reads the changes after the last one it took (``changes_since``) and updates only
-the codes touched when that is cheaper, or everything. If no broker answers, coding
-goes on; the page says "stale" and the next schedule (a page view, the next change,
-or the worker starting) catches up.
+commit. The project's ``AnalysisState`` is a job of ``coding.jobs``:
+``frequencies_schedule`` queues it again (``job_requeue``, a short countdown)
+unless it is queued or running already, so a burst of codings becomes a single
+recomputation. The task (``analysis.tasks.recompute_code_frequencies``) runs
+``frequencies_work`` through ``job_run``; it reads the changes committed since its
+horizon (``changes_since``) and updates only the codes touched when that is
+cheaper, or everything. If no broker answers, coding goes on: the job stays queued
+(``unsent``), the page says "stale" and the job machinery's reaper sends it again.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from analysis.models import AnalysisState, AnalysisStatus, CodeFrequency
+from analysis.models import AnalysisState, CodeFrequency
+from coding.jobs.services import job_finish, job_refresh, job_requeue
 from coding.models import Case, Code, Coding, Document
-from coding.services.changes import ChangesSince, changes_since, codings_changed_at
+from coding.services.changes import ChangesSince, changes_pending, changes_since
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 2
@@ -46,65 +48,33 @@ COLUMNS = (
 )
 
 
-def _state(project_id: int) -> AnalysisState:
-    state, _created = AnalysisState.objects.get_or_create(project_id=project_id)
-    return state
-
-
 def frequencies_codings_changed(
     project_id: int, code_ids: Sequence[int] | None
 ) -> None:
     """The ``CodingsChangedHook`` of the frequencies: queue one recomputation after
     the commit. Which codes changed is the core's record; nothing here is locked
-    (the state row is only created, once, for a project that has none)."""
-    if not AnalysisState.objects.filter(project_id=project_id).exists():
-        AnalysisState.objects.bulk_create(
-            [AnalysisState(project_id=project_id)], ignore_conflicts=True
-        )
+    in the writing transaction."""
     transaction.on_commit(lambda: frequencies_schedule(project_id=project_id))
 
 
 def frequencies_schedule(*, project_id: int, countdown: int = DEBOUNCE_SECONDS) -> bool:
-    """Queue a recomputation unless one is queued already. True when queued now."""
-    from analysis.tasks import recompute_code_frequencies
-
-    _state(project_id)
-    claimed = AnalysisState.objects.filter(
-        project_id=project_id,
-        frequencies_status__in=[AnalysisStatus.IDLE, AnalysisStatus.FAILED],
-    ).update(frequencies_status=AnalysisStatus.QUEUED)
-    if not claimed:
-        return False
-    try:
-        recompute_code_frequencies.apply_async(
-            kwargs={"project_id": project_id}, countdown=countdown
-        )
-    except Exception:  # the broker is down: figures stay stale, nothing is lost
-        logger.warning(
-            "could not queue code frequencies for project %s", project_id, exc_info=True
-        )
-        AnalysisState.objects.filter(
-            project_id=project_id, frequencies_status=AnalysisStatus.QUEUED
-        ).update(frequencies_status=AnalysisStatus.IDLE)
-        return False
-    return True
+    """Queue a recomputation unless one is queued or running already. True when
+    queued now (the message goes out after the commit, ``countdown`` seconds
+    later)."""
+    state = AnalysisState.objects.for_project(project_id)
+    return job_requeue(state, countdown=countdown)
 
 
 def frequencies_schedule_if_stale(*, project_id: int) -> bool:
-    state = _state(project_id)
-    if state.frequencies_badge == "stale":
-        return frequencies_schedule(project_id=project_id, countdown=0)
-    return False
-
-
-def frequencies_catch_up() -> None:
-    """On a worker's start: jobs a dead worker marked queued or running would never
-    finish, so they go back to idle; every stale project is queued again."""
-    AnalysisState.objects.filter(
-        frequencies_status__in=[AnalysisStatus.QUEUED, AnalysisStatus.RUNNING]
-    ).update(frequencies_status=AnalysisStatus.IDLE)
-    for project_id in AnalysisState.objects.values_list("project_id", flat=True):
-        frequencies_schedule_if_stale(project_id=project_id)
+    """On a page view: queue a recomputation when the figures are stale; a job in
+    progress is checked for a dead worker or a lost message instead."""
+    state = AnalysisState.objects.for_project(project_id)
+    if state.in_progress:
+        job_refresh(state)
+        return False
+    if state.up_to_date:
+        return False
+    return job_requeue(state, countdown=0)
 
 
 def _ancestors(parent_of: dict[int, int | None], code_id: int) -> list[int]:
@@ -117,51 +87,50 @@ def _ancestors(parent_of: dict[int, int | None], code_id: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class RecomputePlan:
-    """What one run recomputes: the codes whose rows it replaces, from which change."""
+    """What one run recomputes: the codes whose rows it replaces, from which changes."""
 
     changes: ChangesSince
     targets: set[int]
     partial: bool
 
 
+def frequencies_work(state: AnalysisState) -> None:
+    """The job's work (``job_run`` claimed ``state``): recompute, then queue the
+    next run if changes committed meanwhile."""
+    outcome = _recompute(state)
+    logger.info("code frequencies of project %s: %s", state.project_id, outcome)
+
+
 def frequencies_recompute(*, project_id: int) -> dict[str, int]:
+    """Recompute now, in this process (tests, benchmarks); the worker's task does
+    the same through ``job_run``."""
+    return _recompute(AnalysisState.objects.for_project(project_id))
+
+
+def _recompute(state: AnalysisState) -> dict[str, int]:
     """Recompute the stored tables (all, or only the touched codes and their parents).
 
-    Idempotent: rows of the recomputed codes are replaced in one transaction. A run
-    that fails leaves ``last_change_id`` where it was, so its changes are read again.
+    Idempotent: rows of the recomputed codes are replaced in one transaction, which
+    also finishes the job and keeps the new horizon. A run that fails leaves the
+    horizon where it was, so its changes are read again.
     """
     started = timezone.now()
-    state = _mark_running(project_id, started)
+    project_id = state.project_id
     parent_of = dict(
         Code.objects.filter(project_id=project_id).values_list("id", "parent_id")
     )
     plan = _plan(state, parent_of)
-    try:
-        rows = _compute(project_id, parent_of, plan.targets)
-        _replace(project_id, plan, rows, started)
-    except Exception as error:
-        AnalysisState.objects.filter(project_id=project_id).update(
-            frequencies_status=AnalysisStatus.FAILED,
-            frequencies_error=str(error)[:2000],
-        )
-        raise
-    if _changed_while_running(project_id, plan.changes, started):
+    rows = _compute(project_id, parent_of, plan.targets)
+    _replace(state, plan, rows, started)
+    if changes_pending(project_id, plan.changes.horizon):
         frequencies_schedule(project_id=project_id)
     return {"codes": len(plan.targets), "rows": len(rows), "partial": int(plan.partial)}
-
-
-def _mark_running(project_id: int, started) -> AnalysisState:
-    state = _state(project_id)
-    state.frequencies_status = AnalysisStatus.RUNNING
-    state.frequencies_started_at = started
-    state.save(update_fields=["frequencies_status", "frequencies_started_at"])
-    return state
 
 
 def _plan(state: AnalysisState, parent_of: dict[int, int | None]) -> RecomputePlan:
     """Only the touched codes and their ancestors when few changed since the last
     computation; every code otherwise (or the first time)."""
-    changes = changes_since(state.project_id, state.last_change_id)
+    changes = changes_since(state.project_id, state.horizon)
     partial = (
         not changes.all_codes
         and state.frequencies_computed_at is not None
@@ -177,25 +146,19 @@ def _plan(state: AnalysisState, parent_of: dict[int, int | None]) -> RecomputePl
 
 
 @transaction.atomic
-def _replace(project_id: int, plan: RecomputePlan, rows: list[tuple], started) -> None:
+def _replace(
+    state: AnalysisState, plan: RecomputePlan, rows: list[tuple], started
+) -> None:
     CodeFrequency.objects.filter(
-        project_id=project_id, code_id__in=plan.targets
+        project_id=state.project_id, code_id__in=plan.targets
     ).delete()
-    _store(project_id, rows)
-    AnalysisState.objects.filter(project_id=project_id).update(
-        frequencies_status=AnalysisStatus.IDLE,
+    _store(state.project_id, rows)
+    job_finish(
+        state,
         frequencies_computed_at=started,
-        frequencies_error="",
-        last_change_id=plan.changes.last_id,
+        last_change_id=plan.changes.horizon.last_id,
+        changes_snapshot=plan.changes.horizon.snapshot,
     )
-
-
-def _changed_while_running(project_id: int, taken: ChangesSince, started) -> bool:
-    """Changes arrived after the run read them: another run must follow."""
-    changed = codings_changed_at(project_id)
-    if changed and changed > started:
-        return True
-    return changes_since(project_id, taken.last_id).last_id > taken.last_id
 
 
 def _store(project_id: int, rows: list[tuple]) -> None:

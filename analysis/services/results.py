@@ -4,7 +4,7 @@ Flow, like code frequencies: a page or the API calls ``analysis_request`` with a
 parsed query. It finds the stored ``AnalysisResult`` for that question and the
 caller's visibility scope; if it is missing or stale it is queued and, after the
 commit, sent to a Celery worker (``analysis.tasks.compute_analysis_result``), which
-calls ``analysis_compute``. The page polls the row's status and shows the old
+runs ``analysis_work`` through ``job_run``. The page polls the row's status and shows the old
 figures, marked stale, until the new ones arrive.
 
 **Small requests compute directly**, in the request, because queueing would only
@@ -14,9 +14,10 @@ about 45,000 words, well under a second), a preview of one document, and
 co-occurrence or matrix queries over at most ``REGIE_ANALYSIS_INLINE_CODINGS``
 codings (default 20,000). Anything larger goes to a worker.
 
-If no broker answers, the row stays queued and is flagged ``unsent``: the page says
-the figures are stale, the next request after a minute tries to send it again, and
-a worker that starts sends every queued row (``analysis_catch_up``). Nothing is lost.
+The row is a job of ``coding.jobs``: enqueued after the commit, claimed once,
+kept alive by a heartbeat. If no broker answers, it stays queued and is flagged
+``unsent``: the page says the figures are stale and that no worker can be reached,
+and the machinery's reaper sends it again. Nothing is lost.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,16 +46,19 @@ from analysis.forms import (
     query_from_json,
     query_json,
 )
-from analysis.models import (
-    AnalysisKind,
-    AnalysisResult,
-    ProjectStopWords,
-    ResultStatus,
-)
+from analysis.models import AnalysisKind, AnalysisResult, ProjectStopWords
 from analysis.results import ResultData
 from analysis.selectors import total_characters
 from analysis.text import load_stop_words
 from coding.access import Cap, ProjectAccess
+from coding.jobs.models import JobStatus
+from coding.jobs.services import (
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_refresh,
+    job_requeue,
+)
 from coding.models import Document, Project, Role
 from coding.segments import filtered_codings
 from coding.services.changes import codings_changed_at
@@ -63,8 +67,6 @@ logger = logging.getLogger(__name__)
 
 INLINE_CHARACTERS = 300_000
 INLINE_CODINGS = 20_000
-RESEND_AFTER = timedelta(minutes=1)  # an unsent job is tried again after this
-LOST_AFTER = timedelta(minutes=15)  # a job no worker finished by then is sent again
 KEEP_FOR = timedelta(days=30)  # results nobody asked for this long are removed
 MAX_STOP_WORDS = 5000
 _STOP_SPLIT = re.compile(r"[\s,;]+")
@@ -233,14 +235,6 @@ def _inline(kind: str, query: Any, access: ProjectAccess) -> bool:
     return total_characters(access.project.pk, query.filter) <= limit
 
 
-def _needs_sending(result: AnalysisResult, now) -> bool:
-    """A queued or running job that no worker will finish on its own."""
-    if result.unsent:
-        return now - result.requested_at > RESEND_AFTER
-    started = result.started_at or result.requested_at
-    return now - started > LOST_AFTER
-
-
 def analysis_request(
     *, access: ProjectAccess, kind: str, query: Any, user=None, force: bool = False
 ) -> AnalysisResult:
@@ -248,7 +242,8 @@ def analysis_request(
 
     Returns at once: the row is fresh, or computing (the old figures, if any, stay
     on it), or failed on the current data (``force`` tries again). Raises
-    ``ValidationError`` for a filter that does not fit the project.
+    ``ValidationError`` for a filter that does not fit the project. A row in
+    progress is checked for a dead worker or a lost message (``job_refresh``).
     """
 
     # The segment filter's own checks (an unknown case attribute …) fail here, as
@@ -256,50 +251,66 @@ def analysis_request(
     filtered_codings(access, replace(query.filter, text=""))  # no text search yet
     project = access.project
     params = _params(kind, query, project)
-    scope = result_scope(access, query)
     current = source_key(project.pk, codings=_depends_on_codings(query))
-    now = timezone.now()
     requested_by = user if getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
         result, created = AnalysisResult.objects.select_for_update().get_or_create(
             project=project,
             kind=kind,
-            scope=scope,
+            scope=result_scope(access, query),
             params_hash=_digest(params),
             defaults={"params": params, "requested_by": requested_by},
         )
         if created:
             AnalysisResult.objects.filter(
-                project=project, requested_at__lt=now - KEEP_FOR
+                project=project, requested_at__lt=timezone.now() - KEEP_FOR
             ).delete()
-        elif result.in_progress:
-            if not _needs_sending(result, now):
-                return result
-        elif result.source_key == current and not force:
-            return result
-        result.status = ResultStatus.QUEUED
-        result.requested_at = now
-        result.requested_by = requested_by
-        result.unsent = False
-        result.save(update_fields=["status", "requested_at", "requested_by", "unsent"])
-    if _inline(kind, query, access):
-        analysis_compute(result_id=result.pk)
-    else:
-        transaction.on_commit(lambda: _send(result.pk))
+        keep = not created and (
+            result.in_progress or (result.source_key == current and not force)
+        )
+        if not keep:
+            inline = _inline(kind, query, access)
+            _queue(result, created=created, inline=inline, requested_by=requested_by)
+    if keep:
+        return job_refresh(result) if result.in_progress else result
+    if inline:
+        _compute_here(result)
     result.refresh_from_db()
     return result
 
 
-def _send(result_id: int) -> None:
-    from analysis.tasks import compute_analysis_result
-
-    try:
-        compute_analysis_result.apply_async(kwargs={"result_id": result_id})
-    except Exception:  # the broker is down: the page says stale, nothing is lost
-        logger.warning("could not queue analysis result %s", result_id, exc_info=True)
-        AnalysisResult.objects.filter(pk=result_id, status=ResultStatus.QUEUED).update(
-            unsent=True
+def _queue(
+    result: AnalysisResult, *, created: bool, inline: bool, requested_by
+) -> None:
+    """Send a new or stale row to a worker after the commit, or take it here (a
+    small question, computed in the request)."""
+    if inline:
+        now = timezone.now()
+        AnalysisResult.objects.filter(pk=result.pk).update(
+            status=JobStatus.RUNNING,
+            requested_at=now,
+            requested_by=requested_by,
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+            attempts=F("attempts") + 1,
+            unsent=False,
+            error="",
         )
+    elif created:
+        job_enqueue(result)
+    else:
+        job_requeue(result, requested_by=requested_by)
+
+
+def _compute_here(result: AnalysisResult) -> None:
+    """Compute a row taken by ``_queue`` in this process; a failure is stored on
+    the row and raised."""
+    try:
+        analysis_work(result)
+    except Exception as error:
+        job_fail(result, str(error) or error.__class__.__name__)
+        raise
 
 
 def _run(kind: str, access: ProjectAccess, query: Any) -> ResultData:
@@ -328,82 +339,47 @@ def _readable(error: Exception) -> str:
     return str(error)
 
 
-def _fail(rows, message: str, snapshot: str) -> None:
-    rows.update(
-        status=ResultStatus.FAILED,
-        error=message[:2000],
-        source_key=snapshot,
-        result=None,
-    )
+def _fail(result: AnalysisResult, message: str, snapshot: str) -> None:
+    """Failed on these data: not tried again until they change (or ``force``)."""
+    AnalysisResult.objects.filter(pk=result.pk).update(source_key=snapshot, result=None)
+    job_fail(result, message)
 
 
-def analysis_compute(*, result_id: int) -> AnalysisResult | None:
-    """Compute one queued result and store it; ``None`` if nothing was queued.
+def analysis_work(result: AnalysisResult) -> None:
+    """Compute one result and store it (the job's work; ``job_run`` claimed it).
 
-    Idempotent: only a queued row is claimed, so a duplicate message does nothing.
     The source fingerprint is taken before reading, so changes that arrive while
     this runs leave the result stale rather than wrongly fresh. A readable problem
     with the query itself (a duplicate alias, say) fails the row with its message;
-    a database hiccup puts it back in the queue and re-raises for the task's retry.
+    a database hiccup fails it without the fingerprint, so the next request asks
+    again.
     """
     from celery.exceptions import SoftTimeLimitExceeded
 
-    claimed = AnalysisResult.objects.filter(
-        pk=result_id, status=ResultStatus.QUEUED
-    ).update(status=ResultStatus.RUNNING, started_at=timezone.now(), unsent=False)
-    if not claimed:
-        return None
-    result = AnalysisResult.objects.select_related("project").get(pk=result_id)
     query = query_from_json(result.kind, result.params)
-    codings = _depends_on_codings(query)
-    snapshot = source_key(result.project_id, codings=codings)
+    snapshot = source_key(result.project_id, codings=_depends_on_codings(query))
     changed_at = codings_changed_at(result.project_id)
-    rows = AnalysisResult.objects.filter(pk=result_id)
     try:
         data = _run(result.kind, access_for_scope(result.project, result.scope), query)
     except OperationalError:
-        rows.update(status=ResultStatus.QUEUED)
         raise
     except (ValueError, ValidationError, SoftTimeLimitExceeded) as error:
-        _fail(rows, _readable(error), snapshot)
-        return rows.get()
+        _fail(result, _readable(error), snapshot)
+        return
     except Exception as error:
-        _fail(rows, str(error), snapshot)
+        _fail(result, str(error), snapshot)
         raise
-    rows.update(
-        status=ResultStatus.DONE,
+    job_finish(
+        result,
         result=data.to_json(),
-        error="",
         source_key=snapshot,
         codings_changed_at=changed_at,
         computed_at=timezone.now(),
     )
-    return rows.get()
 
 
 def analysis_badge(result: AnalysisResult) -> str:
     """``fresh``, ``computing``, ``stale`` or ``failed`` against the current data."""
     query = query_from_json(result.kind, result.params)
-    return result.badge(
-        source_key(result.project_id, codings=_depends_on_codings(query))
-    )
-
-
-def analysis_catch_up() -> int:
-    """Send every queued job again (a starting worker calls this). Returns how many.
-
-    Jobs marked running belong to a worker that died (this one has just started),
-    so they are queued again too; computing twice is harmless.
-    """
-    recent = timezone.now() - KEEP_FOR
-    AnalysisResult.objects.filter(status=ResultStatus.RUNNING).update(
-        status=ResultStatus.QUEUED
-    )
-    ids = list(
-        AnalysisResult.objects.filter(
-            status=ResultStatus.QUEUED, requested_at__gte=recent
-        ).values_list("pk", flat=True)
-    )
-    for result_id in ids:
-        _send(result_id)
-    return len(ids)
+    current = source_key(result.project_id, codings=_depends_on_codings(query))
+    return result.badge(up_to_date=result.source_key == current)

@@ -29,6 +29,7 @@ from analysis.views.results import (
     result_context,
 )
 from coding.access import Cap, ProjectAccess, access_code, access_project
+from coding.jobs.services import job_refresh
 from coding.models import Code, SpeakerTurn
 from coding.selectors import codebook_tree, flatten
 from coding.views.base import error_messages
@@ -57,7 +58,9 @@ def visible_runs(access: ProjectAccess):
 
 
 def _runs_context(access: ProjectAccess) -> dict:
-    runs = list(visible_runs(access))
+    # The list polls while a run is in progress: check those for a dead worker or
+    # a lost message.
+    runs = [job_refresh(r) if r.in_progress else r for r in visible_runs(access)]
     return {
         "runs": runs,
         "runs_polling": any(r.in_progress for r in runs),

@@ -9,12 +9,14 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from analysis.models import AnalysisState
 from analysis.selectors_frequencies import analysis_state, code_frequency_rows
 from analysis.services.frequencies import (
     frequencies_schedule,
     frequencies_schedule_if_stale,
 )
 from coding.access import access_project
+from coding.jobs.services import job_refresh
 from coding.views.base import error_messages
 
 CHART_CODES = 30
@@ -31,6 +33,12 @@ def _chart(rows: list) -> list[dict]:
         for r in first[:CHART_CODES]
         if r.codings
     ]
+
+
+def _state_context(state: AnalysisState) -> dict:
+    """The frequency job and its badge (worked out once: it reads the change
+    record)."""
+    return {"state": state, "badge": state.frequencies_badge}
 
 
 def _options(request: HttpRequest) -> tuple[str, bool]:
@@ -57,7 +65,7 @@ def analysis_codes(request: HttpRequest, project_id: int) -> HttpResponse:
         "rows": rows,
         "scope": scope,
         "rolled": rolled,
-        "state": analysis_state(access),
+        **_state_context(analysis_state(access)),
         "errors": errors,
         "chart": _chart(rows),
         "chart_scope": rows[0].scope_label if rows else "",
@@ -76,12 +84,14 @@ def analysis_codes(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def analysis_codes_status(request: HttpRequest, project_id: int) -> HttpResponse:
-    """The badge alone; it polls itself while a computation runs."""
+    """The badge alone; it polls itself while a computation runs (and checks the
+    job for a dead worker or a lost message)."""
     access = access_project(request.user, project_id)
+    state = job_refresh(analysis_state(access))
     return TemplateResponse(
         request,
         "analysis/codes.html#status-badge",
-        {"project": access.project, "state": analysis_state(access), "access": access},
+        {"project": access.project, "access": access, **_state_context(state)},
     )
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from analysis.forms import MatrixQuery, matrix_query_from_params
-from analysis.models import AnalysisKind, ResultStatus
+from analysis.models import AnalysisKind
 from analysis.selectors import (
     code_nodes,
     matrix_cell_codings,
@@ -31,6 +31,7 @@ from analysis.views.results import (
     result_context,
 )
 from coding.access import ProjectAccess, access_code, access_project
+from coding.jobs.models import JobStatus
 
 DELIMITERS = {",": ",", ";": ";", "tab": "\t"}
 
@@ -168,7 +169,7 @@ def matrix_export(request: HttpRequest, project_id: int) -> HttpResponse:
         return HttpResponse(
             " ".join(errors), status=400, content_type="text/plain; charset=utf-8"
         )
-    if result.status != ResultStatus.DONE or result.result is None:
+    if result.status != JobStatus.DONE or result.result is None:
         return HttpResponse(
             _("The matrix is still being computed; try again in a moment."),
             status=409,

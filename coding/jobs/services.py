@@ -76,14 +76,17 @@ def job_models() -> list[type[Job]]:
     ]
 
 
-def job_send(model: type[Job], job_id: int) -> bool:
-    """Hand the job to the broker; on failure keep it queued and marked unsent.
+def job_send(model: type[Job], job_id: int, *, countdown: float | None = None) -> bool:
+    """Hand the job to the broker (to run ``countdown`` seconds later, if given); on
+    failure keep it queued and marked unsent.
 
     ``sent_at`` records the attempt either way: the reaper counts its delays from
     the last send, not from the request, so it offers a message once per delay.
     """
     try:
-        current_app.send_task(model.task_name, kwargs={model.task_argument: job_id})
+        current_app.send_task(
+            model.task_name, kwargs={model.task_argument: job_id}, countdown=countdown
+        )
     except Exception:  # any broker failure: the reaper sends it again
         logger.warning("could not queue %s %s", model.__name__, job_id, exc_info=True)
         model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
@@ -96,16 +99,18 @@ def job_send(model: type[Job], job_id: int) -> bool:
     return True
 
 
-def job_enqueue(job: Job) -> None:
-    """Send ``job`` to a worker once the current transaction commits."""
+def job_enqueue(job: Job, *, countdown: float | None = None) -> None:
+    """Send ``job`` to a worker once the current transaction commits (to run
+    ``countdown`` seconds later: a debounce, say)."""
     model, job_id = type(job), job.pk
-    transaction.on_commit(lambda: job_send(model, job_id))
+    transaction.on_commit(lambda: job_send(model, job_id, countdown=countdown))
 
 
-def job_requeue(job: Job, **fields) -> bool:
+def job_requeue(job: Job, *, countdown: float | None = None, **fields) -> bool:
     """Queue a finished or failed job again (a rebuild); False when it is in progress.
 
-    ``fields`` are set on the row in the same ``UPDATE`` (new parameters, say).
+    ``fields`` are set on the row in the same ``UPDATE`` (new parameters, say);
+    ``countdown`` delays the message as in ``job_enqueue``.
     """
     model = type(job)
     now = timezone.now()
@@ -126,7 +131,7 @@ def job_requeue(job: Job, **fields) -> bool:
         )
     )
     if queued:
-        job_enqueue(job)
+        job_enqueue(job, countdown=countdown)
         job.refresh_from_db()
     return bool(queued)
 

@@ -1,5 +1,6 @@
 """Shared data of the analysis page tests: two interviews, two codes, six codings."""
 
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -16,6 +17,22 @@ T2 = (
     "Interviewer: En de sportclubs?\n"
     "Respondent: Sportclubs krijgen een subsidie van de stad.\n"
 )
+
+
+def capture_sends(monkeypatch, *, broker_down: bool = False) -> list[dict]:
+    """The messages the job machinery sends, as ``{"kwargs": ...}`` (what
+    ``apply_async`` was given); with ``broker_down`` every send fails instead."""
+    sent: list[dict] = []
+
+    def send_task(name, kwargs=None, **options):
+        if broker_down:
+            raise OSError("connection refused")
+        sent.append({"kwargs": kwargs})
+
+    monkeypatch.setattr(
+        "coding.jobs.services.current_app", SimpleNamespace(send_task=send_task)
+    )
+    return sent
 
 
 def span(text: str, quote: str) -> tuple[int, int]:

@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 
 from analysis.models import AnalysisResult, AutoCodeRun
-from analysis.services.autocode import autocode_run_execute
+from analysis.services.autocode import autocode_work
 from analysis.tasks import compute_analysis_result, run_autocode
+from coding.jobs.services import job_run
 from coding.models import AuditEvent, Coding
-from tests.analysis.helpers import api, url
+from tests.analysis.helpers import api, capture_sends, url
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -179,15 +180,11 @@ def test_large_autocode_runs_in_a_worker(
     project, data, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.REGIE_ANALYSIS_INLINE_CHARACTERS = 10
-    sent = []
-    monkeypatch.setattr(run_autocode, "apply_async", lambda **kw: sent.append(kw))
-    monkeypatch.setattr(
-        compute_analysis_result, "apply_async", lambda **kw: sent.append(kw)
-    )
+    sent = capture_sends(monkeypatch)
     coder = client_for(data["coder"])
     with django_capture_on_commit_callbacks(execute=True):
         preview = coder.get(url("autocode", project, pattern="stad"))
-    assert "computing…" in preview.content.decode()
+    assert "queued…" in preview.content.decode()
     result = AnalysisResult.objects.get(kind="autocode_preview")
     compute_analysis_result(result_id=result.pk)
     assert (
@@ -208,4 +205,5 @@ def test_large_autocode_runs_in_a_worker(
     run_autocode(run_id=run.pk)
     run.refresh_from_db()
     assert (run.status, run.created) == (AutoCodeRun.Status.DONE, 3)
-    assert autocode_run_execute(run_id=run.pk) is None  # a repeated message: no-op
+    # a repeated message: no-op
+    assert job_run(AutoCodeRun, run.pk, autocode_work) is None

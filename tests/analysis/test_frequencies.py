@@ -1,13 +1,24 @@
 """Code frequencies: the numbers, the partial update, debouncing, blind coding."""
 
+from datetime import timedelta
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analysis.models import AnalysisState, CodeFrequency
-from analysis.services.frequencies import frequencies_recompute, frequencies_schedule
+from analysis.services.frequencies import (
+    DEBOUNCE_SECONDS,
+    frequencies_recompute,
+    frequencies_schedule,
+)
+from analysis.tasks import recompute_code_frequencies
+from coding.jobs.services import jobs_reap
 from coding.models import Case
 from regie_site.celery import app as celery_app
+from tests.analysis.helpers import capture_sends
 from tests.conftest import client_for
 from tests.factories import make_code, make_coding, make_document
 
@@ -91,7 +102,7 @@ def test_a_burst_of_changes_queues_one_task(project, members, coded):
     """100 schedules in a row claim the job once (the rest see it queued)."""
     results = [frequencies_schedule(project_id=project.pk) for _ in range(100)]
     assert results.count(True) == 1
-    assert AnalysisState.objects.get(project=project).frequencies_status == "queued"
+    assert AnalysisState.objects.get(project=project).status == "queued"
 
 
 def test_tests_use_their_own_queue():
@@ -139,3 +150,59 @@ def test_dashboard_page(project, members, coded):
         reverse("coding:analysis_codes_status", args=[project.pk])
     )
     assert status.status_code == 200
+
+
+def test_codings_queue_the_frequency_job_once_after_commit_with_a_debounce(
+    project, members, coded, monkeypatch, django_capture_on_commit_callbacks
+):
+    d1, d2, parent, child = coded
+    frequencies_recompute(project_id=project.pk)
+    sent = []
+    monkeypatch.setattr(
+        "coding.jobs.services.current_app",
+        SimpleNamespace(
+            send_task=lambda name, kwargs=None, **options: sent.append(
+                (name, kwargs, options.get("countdown"))
+            )
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for start, end in ((11, 16), (17, 21)):  # "gamma", "delta"
+            make_coding(
+                document=d2, code=child, coder=members["coder"], start=start, end=end
+            )
+    state = AnalysisState.objects.get(project=project)
+    assert sent == [
+        (recompute_code_frequencies.name, {"state_id": state.pk}, DEBOUNCE_SECONDS)
+    ]
+    assert (state.status, state.frequencies_badge) == ("queued", "computing")
+    recompute_code_frequencies(state_id=state.pk)  # the worker runs the task
+    state.refresh_from_db()
+    assert (state.status, state.frequencies_badge) == ("done", "fresh")
+    assert cell(project, child).codings == 4
+    assert len(sent) == 1  # nothing changed meanwhile: no second run
+
+
+def test_without_a_broker_the_frequency_job_waits_unsent(
+    project, members, coded, monkeypatch, django_capture_on_commit_callbacks
+):
+    d1, d2, parent, child = coded
+    frequencies_recompute(project_id=project.pk)
+    capture_sends(monkeypatch, broker_down=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_coding(document=d2, code=child, coder=members["coder"], start=11, end=16)
+    state = AnalysisState.objects.get(project=project)
+    assert (state.status, state.unsent) == ("queued", True)
+    assert state.frequencies_badge == "stale"
+    page = client_for(members["supervisor"]).get(
+        reverse("coding:analysis_codes", args=[project.pk])
+    )
+    assert "No worker can be reached" in page.content.decode()
+    # The reaper offers it to the broker again after a while.
+    sent = capture_sends(monkeypatch)
+    AnalysisState.objects.filter(pk=state.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=5)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reap(models=[AnalysisState]) == 1
+    assert sent == [{"kwargs": {"state_id": state.pk}}]

@@ -26,8 +26,22 @@ SATELLITES = ("agreement", "analysis", "interop")
 # Columns the upgrade replaces on purpose: the frequencies' change list and clock
 # became rows of the core's append-only CodingChange (tests/analysis/test_migrations.py
 # checks that they carry over).
+# The frequency job's status maps idle to done (analysis 0003, checked there too).
 REPLACED = {
-    "coding_analysisstate": {"dirty_code_ids", "codings_changed_at"},
+    "coding_analysisstate": {
+        "dirty_code_ids",
+        "codings_changed_at",
+        "frequencies_status",
+    },
+}
+# Columns renamed when the analysis kinds became jobs (analysis 0003): the values
+# must reappear under the new name.
+RENAMED = {
+    "coding_analysisstate": {
+        "frequencies_started_at": "started_at",
+        "frequencies_error": "error",
+    },
+    "coding_autocoderun": {"created_at": "requested_at"},
 }
 
 
@@ -96,7 +110,10 @@ def test_upgrade_from_before_the_split_keeps_every_row():
         before = {table: _fingerprint(table, cols) for table, cols in old.items()}
         assert before["coding_coding"][0] > 0
         _migrate_to(latest)
-        after = {table: _fingerprint(table, cols) for table, cols in old.items()}
+        after = {
+            table: _fingerprint(table, [RENAMED.get(table, {}).get(c, c) for c in cols])
+            for table, cols in old.items()
+        }
         # A snapshot built before network snapshots were jobs: finished, never sent.
         upgraded = NetworkSnapshot.objects.get(pk=built.pk)
         assert upgraded.status == "done"
