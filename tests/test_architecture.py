@@ -2,7 +2,8 @@
 no module takes another's private names, and no imports go round in a circle.
 
 Read from the source with ``ast`` (imports inside functions count too), so a cycle
-cannot hide behind a function-local import.
+cannot hide behind a function-local import; only imports for type checkers are left
+out.
 """
 
 from __future__ import annotations
@@ -38,10 +39,29 @@ def _sources() -> dict[str, Path]:
 SOURCES = _sources()
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node, except those under ``if TYPE_CHECKING:`` (never imported when the
+    code runs, so they cannot close a circle)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not _is_type_checking(node):
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def _imports(module: str, path: Path) -> Iterator[tuple[str, list[str], int]]:
     """``(imported module, imported names, line)`` for every import in the file."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, [], node.lineno

@@ -201,7 +201,8 @@ def test_without_a_broker_the_frequency_job_waits_unsent(
     # The reaper offers it to the broker again after a while.
     sent = capture_sends(monkeypatch)
     AnalysisState.objects.filter(pk=state.pk).update(
-        requested_at=timezone.now() - timedelta(minutes=5)
+        requested_at=timezone.now() - timedelta(minutes=5),
+        sent_at=timezone.now() - timedelta(minutes=5),
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[AnalysisState]) == 1

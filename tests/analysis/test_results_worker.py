@@ -94,7 +94,8 @@ def test_without_a_broker_figures_are_stale_and_caught_up_later(
     sent = capture_sends(monkeypatch)
     # The reaper offers an unsent job to the broker again after a while.
     AnalysisResult.objects.filter(pk=result.pk).update(
-        requested_at=timezone.now() - timedelta(minutes=5)
+        requested_at=timezone.now() - timedelta(minutes=5),
+        sent_at=timezone.now() - timedelta(minutes=5),
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[AnalysisResult]) >= 1
