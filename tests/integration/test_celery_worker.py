@@ -5,15 +5,7 @@ in-memory SQLite database cannot be shared) and the configured broker: Redis whe
 CELERY_BROKER_URL points to it (CI), else the file broker under REGIE_VAR_DIR.
 """
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from analysis.models import AnalysisState, CodeFrequency
 from tests.factories import (
@@ -23,67 +15,17 @@ from tests.factories import (
     make_project,
     make_user,
 )
+from tests.integration.conftest import start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    host = s.get("HOST") or "127.0.0.1"
-    port = s.get("PORT") or 5432
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+__all__ = ["wait_for", "worker"]  # imported by the other worker tests
 
 
 @pytest.fixture
 def worker():
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker integration test needs PostgreSQL (a shared database)")
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "REGIE_VAR_DIR": str(settings.VAR_DIR),
-        "REGIE_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "regie_site",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "info",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_worker()
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def wait_for(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
+    stop_worker(process)
 
 
 def test_worker_computes_frequencies_after_a_burst_of_codings(worker):
