@@ -190,8 +190,7 @@ def project_for_bench(keep: bool):
     project = project_create(name=NAME, owner=owner, codebook="regie")
     build(project, owner)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE")
     return project, owner
 
 

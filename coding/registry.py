@@ -176,12 +176,45 @@ class CodingApiExtra:
     update: Callable[[Coding, dict[str, Any], AbstractBaseUser], None]
 
 
+@dataclass(frozen=True, slots=True)
+class CodebookFormat:
+    """A codebook file format besides the core's CSV (the interop app: REFI-QDA
+    ``.qdc``), for the codebook page's and the API's import.
+
+    ``accepts(filename, data)`` says whether the file is of this format;
+    ``load(project, data, filename, actor)`` adds its codes and returns
+    ``{"created", "updated", "warnings"}``, or raises ``ValueError`` with a reason a
+    researcher understands (nothing is written then).
+    """
+
+    key: str
+    accepts: Callable[[str, bytes], bool]
+    load: Callable[[Project, bytes, str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RelationColumns:
+    """Where the relation cells of a coded segment come from (the network app).
+
+    A segment record ends with five relation cells — source actor, target actor,
+    flow, mutual, occasional — that the exports name as columns. ``lookups`` are the
+    five ORM paths from a ``Coding`` to them; ``present(project_id)`` says cheaply
+    whether a project has any, so projects without relations skip the joins.
+    """
+
+    key: str
+    lookups: tuple[str, str, str, str, str]
+    present: Callable[[int], bool]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
 backup_parts: Hooks[BackupPart] = Hooks()
 coding_extras: Hooks[CodingExtra] = Hooks()
 alias_sources: Hooks[AliasSource] = Hooks()
+codebook_formats: Hooks[CodebookFormat] = Hooks()
+relation_columns: Hooks[RelationColumns] = Hooks()
 coding_api_extras: Hooks[CodingApiExtra] = Hooks()
 
 

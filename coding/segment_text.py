@@ -4,10 +4,9 @@ Matching ``substr(document.text, start, length)`` per coding made PostgreSQL unp
 a whole transcript for every coding (50 s for 200,000 codings). Instead each
 transcript is read once and the term's occurrences are found in Python
 (case-insensitive, overlapping ones too); a coding matches when an occurrence lies
-inside its ``[start, end)``. On PostgreSQL that test runs in the database against
-one sorted array of occurrences (``width_bucket`` is a binary search), so the
-result stays an ordinary filter that counts, pages and streams as before; other
-databases get the matching ids, computed with numpy.
+inside its ``[start, end)``. That test runs in the database against one sorted
+array of occurrences (``width_bucket`` is a binary search), so the result stays an
+ordinary filter that counts, pages and streams as before.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from django.db import connections
 from django.db.models import BooleanField, F, Func, QuerySet
 
 from coding.models import Coding, Document
@@ -164,10 +162,9 @@ def filter_coded_text(
     if len(present) < len(set(document_ids)):
         codings = codings.filter(document_id__in=present)
     length = len(fold(term))
-    postgresql = connections[codings.db].vendor == "postgresql"
-    if postgresql and len(keys) <= max_sql_keys:
+    if len(keys) <= max_sql_keys:
         return codings.filter(_HoldsOccurrence(keys, length))
-    # A very frequent term ("e") or another database: match the spans here.
+    # A very frequent term ("e"): match the spans here.
     rows = np.array(
         list(codings.order_by().values_list("pk", "document_id", "start", "end")),
         dtype=np.int64,
@@ -177,6 +174,4 @@ def filter_coded_text(
     # again later (a streamed export's chunks, a job), when new codings exist
     # whose text was not looked at.
     matching = rows[hits, 0]
-    if not postgresql:
-        return codings.filter(pk__in=matching.tolist())
     return codings.filter(_IdIn(matching))

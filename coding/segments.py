@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import NamedTuple, TypeVar
 
 from django import forms
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
@@ -33,6 +32,7 @@ from coding.models import (
     Membership,
     SpeakerTurn,
 )
+from coding.registry import relation_columns
 from coding.segment_text import filter_coded_text
 from coding.selectors import codebook_tree, flatten
 
@@ -357,16 +357,9 @@ RAW_FIELDS = (
     "updated_at",
     "pk",
 )
-_RELATION_VALUES = (
-    "relation__source_actor__name",
-    "relation__target_actor__name",
-    "relation__flow__key",
-    "relation__mutual",
-    "relation__occasional",
-)
-NO_RELATION: tuple[None, ...] = (None,) * len(_RELATION_VALUES)
+# The five relation cells at the end of a record (``coding.registry.RelationColumns``).
+NO_RELATION: tuple[None, ...] = (None,) * 5
 TIME_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 _NEVER = 1 << 62  # past the end of any text
 T = TypeVar("T")
 
@@ -393,31 +386,17 @@ class SegmentBatch:
     relations: dict[int, tuple] | None
 
 
-def _rows_elsewhere(queryset: QuerySet) -> list[tuple]:
-    """The rows of a ``values_list`` query, date-times as raw time stamps (SQLite)."""
-    return [
-        tuple(
-            (v - TIME_ORIGIN) // _MICROSECOND if isinstance(v, datetime) else v
-            for v in row
-        )
-        for row in queryset
-    ]
-
-
 @contextmanager
 def _reading(queryset: QuerySet) -> Iterator[Callable[[], list[tuple]]]:
     """Send the query of a ``values_list`` query set; the function given back
     waits for its rows, date-times as raw time stamps (``RAW_FIELDS``).
 
-    On PostgreSQL the query runs (pipeline mode) while the caller does other
-    work in the ``with`` block, and the rows come in binary with a time stamp as
-    the integer it is stored as: Django's time-zone-aware loader costs more than
-    all the rest of a row.
+    The query runs (pipeline mode) while the caller does other work in the
+    ``with`` block, and the rows come in binary with a time stamp as the integer
+    it is stored as: Django's time-zone-aware loader costs more than all the rest
+    of a row.
     """
     connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        yield lambda: _rows_elsewhere(queryset)
-        return
     from psycopg import Cursor, Pipeline
     from psycopg.types.numeric import Int8BinaryLoader
 
@@ -451,14 +430,13 @@ def _same(batch: SegmentBatch) -> SegmentBatch:
     return batch
 
 
-def _has_relations(project_id: int) -> bool:
-    """Does the project have relation codings (network app)? Asked via the actors:
-    starting from the codings, PostgreSQL may scan every coding to find none."""
-    try:
-        relation = apps.get_model("network", "Relation")
-    except LookupError:
-        return False
-    return relation.objects.filter(source_actor__project_id=project_id).exists()
+def _relation_lookups(project_id: int) -> tuple[str, ...]:
+    """The ORM paths of the relation cells, when a registered app has relations in
+    this project (most projects have none: their rows skip four joins)."""
+    for columns in relation_columns:
+        if columns.present(project_id):
+            return columns.lookups
+    return ()
 
 
 class SegmentRecords:
@@ -538,8 +516,9 @@ class SegmentRecords:
         """
         self.paths, self.versions  # noqa: B018 (read now, outside any pipeline)
         # Relation columns cost four joins a row; most projects have no relations.
-        relations = _has_relations(self.access.project.pk)
-        values = (*RAW_FIELDS, *_RELATION_VALUES) if relations else RAW_FIELDS
+        lookups = _relation_lookups(self.access.project.pk)
+        relations = bool(lookups)
+        values = (*RAW_FIELDS, *lookups)
         waiting: SegmentBatch | None = None  # read, not yet rendered
         for document, text, turns in self._documents():
             base = (

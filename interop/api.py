@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from coding.access import Cap, access_project
 from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.api.serializers import ProjectSerializer
+from coding.services.codebook import codebook_import_file
 from interop.models import ExportKind
 from interop.services.exports import (
     CONTENT_TYPES,
@@ -39,7 +40,7 @@ from interop.services.exports import (
     export_request,
     write_export,
 )
-from interop.services.refi import codebook_import_file, project_import_file
+from interop.services.project_files import project_import_file
 
 MAX_CODEBOOK_BYTES = 5 * 1024 * 1024
 CSV_PARAMETERS = [

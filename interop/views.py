@@ -41,13 +41,13 @@ from interop.services.exports import (
     export_request,
     runs_in_background,
 )
-from interop.services.refi import (
+from interop.services.project_files import (
     access_pending_import,
-    codebook_import_preview,
     pending_import_cancel,
     pending_import_confirm,
     pending_import_create,
 )
+from interop.services.refi import codebook_import_preview
 
 # Where a small export is downloaded straight away (the API streams it).
 DIRECT_URLS = {

@@ -13,12 +13,18 @@ class NetworkConfig(AppConfig):
         from network.api.codings import RELATION_API
         from network.audit import RELATION_EXTRA
         from network.backup import NETWORK_BACKUP
-        from network.hooks import ACTOR_ALIASES, NETWORK_DEMO, RELATION_TOOL
+        from network.hooks import (
+            ACTOR_ALIASES,
+            NETWORK_DEMO,
+            RELATION_COLUMNS,
+            RELATION_TOOL,
+        )
 
         registry.coding_extras.register(RELATION_EXTRA)
         registry.coding_api_extras.register(RELATION_API)
         registry.document_tools.register(RELATION_TOOL)
         registry.demo_steps.register(NETWORK_DEMO)
         registry.alias_sources.register(ACTOR_ALIASES)
+        registry.relation_columns.register(RELATION_COLUMNS)
         for part in NETWORK_BACKUP:
             registry.backup_parts.register(part)

@@ -2,10 +2,9 @@
 
 A build reads 200,000 relation codings and writes a few thousand ties whose evidence
 lists hold as many ids again. Through the ORM that is 200,000 row tuples to make and
-a multi-megabyte INSERT to quote. On PostgreSQL a binary ``COPY ... TO STDOUT`` hands
-the integers to numpy as they come off the wire, and ``COPY ... FROM STDIN`` takes the
-rows as they are; other databases (SQLite, the embedded default) use a plain cursor
-and ``bulk_create``, with the same results.
+a multi-megabyte INSERT to quote. A binary ``COPY ... TO STDOUT`` hands the integers
+to numpy as they come off the wire, and ``COPY ... FROM STDIN`` takes the rows as they
+are.
 """
 
 from __future__ import annotations
@@ -20,15 +19,14 @@ from django.db.models import QuerySet
 
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _ELEMENTS = np.dtype([("length", ">i4"), ("value", ">i8")])  # of an int8[] array
-BATCH_SIZE = 2000
 
 
 def integer_columns(queryset: QuerySet, fields: Sequence[str]) -> np.ndarray:
     """``queryset.values_list(*fields)`` as an ``(n, len(fields))`` int64 array.
 
-    Every field must be an integer or a boolean (read as 0 or 1), never NULL. On
-    PostgreSQL the rows come as one ``int8[]`` per column in a single binary COPY
-    message: a row per message would cost more in the driver than the query takes.
+    Every field must be an integer or a boolean (read as 0 or 1), never NULL. The
+    rows come as one ``int8[]`` per column in a single binary COPY message: a row
+    per message would cost more in the driver than the query takes.
     """
     rows = queryset.values_list(*fields)
     compiler = rows.query.get_compiler(using=rows.db)
@@ -42,9 +40,6 @@ def integer_columns(queryset: QuerySet, fields: Sequence[str]) -> np.ndarray:
     connection = connections[rows.db]
     width = len(fields)
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(sql, params)
-            return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, width)
         names = ", ".join(f"c{i}" for i in range(width))
         arrays = ", ".join(
             f"array_agg(c{i}::int::int8)"  # a boolean casts to int, not to int8
@@ -108,14 +103,8 @@ def insert_rows(
 ) -> None:
     """Insert ``rows``, values of ``fields`` (attribute names such as ``snapshot_id``),
     as ``bulk_create`` would: other fields take their defaults, JSON fields Python
-    values. On PostgreSQL no model instance is made (a default is computed once)."""
+    values. No model instance is made (a default is computed once)."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        model.objects.using(using).bulk_create(
-            (model(**dict(zip(fields, row, strict=True))) for row in rows),
-            batch_size=BATCH_SIZE,
-        )
-        return
     given = [model._meta.get_field(name) for name in fields]
     rest = [
         f

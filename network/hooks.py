@@ -1,7 +1,8 @@
 """What the network app plugs into the core (``coding/registry.py``).
 
 Registered from ``NetworkConfig.ready()``: the relation form on the document page,
-the network's part of the demo and the actors' aliases for counting mentions. (The
+the network's part of the demo, the actors' aliases for counting mentions and the
+relation cells of coded segments. (The
 relation fields of a coding are ``network.audit.RELATION_EXTRA`` for the trail and
 ``network.api.codings.RELATION_API`` for the API.)
 """
@@ -15,8 +16,8 @@ from django.urls import reverse
 
 from coding.access import ProjectAccess
 from coding.models import Document, Project
-from coding.registry import AliasSource, DemoStep, DocumentTool
-from network.models import Actor
+from coding.registry import AliasSource, DemoStep, DocumentTool, RelationColumns
+from network.models import Actor, Relation
 from network.selectors import flow_keys_by_code
 from network.services import network_demo_load
 
@@ -65,3 +66,22 @@ def actor_aliases(project_id: int) -> dict[int, list[str]]:
 
 
 ACTOR_ALIASES = AliasSource(key="network_actors", aliases=actor_aliases)
+
+
+def project_has_relations(project_id: int) -> bool:
+    """Asked via the actors: starting from the codings, PostgreSQL may scan every
+    coding to find none."""
+    return Relation.objects.filter(source_actor__project_id=project_id).exists()
+
+
+RELATION_COLUMNS = RelationColumns(
+    key="relation",
+    lookups=(
+        "relation__source_actor__name",
+        "relation__target_actor__name",
+        "relation__flow__key",
+        "relation__mutual",
+        "relation__occasional",
+    ),
+    present=project_has_relations,
+)

@@ -10,7 +10,7 @@ agreement, retrieval, exports and blind coding treat it as any coding.
 visibility scope (everyone's codings, or one blind coder's own), with its ties
 (``NetworkTie``, evidence coding ids kept) and per-actor metrics (``ActorMetric``).
 Rules across tables (an actor, a flow type and a relation in one project) are
-database triggers, see ``network.db_rules``.
+database triggers, see ``network/migrations/0002_cross_table_rules.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coding.jobs.models import Job, JobStatus
 from coding.models import COLOR_RE, Code, Coding, Project
 
 
@@ -174,22 +175,19 @@ class NetworkState(models.Model):
         return f"{self.project}: {self.changed_at:%Y-%m-%d %H:%M}"
 
 
-class SnapshotStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-
-
-class NetworkSnapshot(models.Model):
+class NetworkSnapshot(Job):
     """A network computed for one filter set and one visibility scope.
 
     ``scope`` is ``"all"`` (everyone's codings) or ``"coder:<id>"`` with
     ``"+consensus:<id>"`` when the published consensus layer is included, so a blind
     coder only ever reads networks built from codings they may see. The row is
     reused for every rebuild of the same key; ``computed_at`` is when the data of
-    the stored results were read.
+    the stored results were read. Its build is a background job
+    (``coding.jobs``): status, heartbeat and attempts come from ``Job``.
     """
+
+    task_name = "network.tasks.network_rebuild"
+    task_argument = "snapshot_id"
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="network_snapshots"
@@ -197,10 +195,6 @@ class NetworkSnapshot(models.Model):
     scope = models.CharField(max_length=100)
     filters = models.JSONField(default=dict)
     filters_key = models.CharField(max_length=64)
-    status = models.CharField(
-        max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.QUEUED
-    )
-    requested_at = models.DateTimeField(default=timezone.now)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -208,11 +202,9 @@ class NetworkSnapshot(models.Model):
         blank=True,
         related_name="+",
     )
-    started_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["project", "-requested_at"]
@@ -222,7 +214,7 @@ class NetworkSnapshot(models.Model):
                 name="network_networksnapshot_unique_key",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in SnapshotStatus]),
+                condition=Q(status__in=[s.value for s in JobStatus]),
                 name="network_networksnapshot_status_valid",
             ),
         ]
@@ -230,15 +222,11 @@ class NetworkSnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.project} [{self.scope}] {self.status}"
 
-    def badge(self, changed_at) -> str:
-        """``fresh``, ``computing`` or ``stale`` given when the inputs last changed."""
-        if self.status in {SnapshotStatus.QUEUED, SnapshotStatus.RUNNING}:
-            return "computing"
+    def built_since(self, changed_at) -> bool:
+        """Whether the stored network was read after the inputs last changed."""
         if self.computed_at is None:
-            return "stale"
-        if changed_at is not None and changed_at > self.computed_at:
-            return "stale"
-        return "fresh"
+            return False
+        return changed_at is None or changed_at <= self.computed_at
 
 
 class NetworkTie(models.Model):

@@ -204,7 +204,7 @@ def network_payload(snapshot: NetworkSnapshot, *, changed_at=None) -> dict:
         "project": snapshot.project_id,
         "snapshot": snapshot.pk,
         "status": snapshot.status,
-        "freshness": snapshot.badge(changed_at),
+        "freshness": snapshot.badge(up_to_date=snapshot.built_since(changed_at)),
         "computed_at": snapshot.computed_at.isoformat()
         if snapshot.computed_at
         else None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.log import get_task_logger
 
 from coding.tasks import job_options
@@ -13,21 +12,28 @@ logger = get_task_logger(__name__)
 
 @shared_task(**job_options(time_limit=660))
 def network_rebuild(*, snapshot_id: int) -> None:
-    """Compute a stored network (idempotent: its results are replaced as a whole)."""
-    from network.services import network_build
+    """Build a stored network (idempotent: its results are replaced as a whole).
 
-    try:
-        snapshot = network_build(snapshot_id=snapshot_id)
-    except SoftTimeLimitExceeded:
-        logger.warning("network %s took too long and was stopped", snapshot_id)
-        return
-    if snapshot is None:
+    ``job_run`` claims the snapshot (a message delivered twice builds once), beats
+    while it builds and records the outcome; the reaper resends it if this worker
+    dies (``coding.jobs``).
+    """
+    from coding.jobs.services import job_run
+    from network.models import NetworkSnapshot
+    from network.services import network_build_work
+
+    if not NetworkSnapshot.objects.filter(pk=snapshot_id).exists():
         logger.info("network snapshot %s is gone; nothing to build", snapshot_id)
         return
+    snapshot = job_run(NetworkSnapshot, snapshot_id, network_build_work)
+    if snapshot is None:
+        logger.info("network snapshot %s: not queued, nothing to do", snapshot_id)
+        return
     logger.info(
-        "network %s of project %s: %s ties in %.2f s",
+        "network %s of project %s: %s, %s ties in %.2f s",
         snapshot_id,
         snapshot.project_id,
+        snapshot.status,
         snapshot.summary.get("edges"),
         snapshot.seconds or 0.0,
     )

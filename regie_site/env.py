@@ -1,9 +1,10 @@
 """Configuration read from the environment, with embedded defaults.
 
 Everything a deployment changes comes from environment variables; when one is absent
-Regie falls back to something that runs on a laptop with nothing but Python: SQLite
-and a file-based Celery broker under ``var/``, and a secret key generated once and
-kept there.
+Regie falls back to something that runs on a laptop with nothing but Python: a local
+PostgreSQL (``bootstrap.py`` starts an embedded one under ``var/`` when none answers),
+a file-based Celery broker under ``var/``, and a secret key generated once and kept
+there.
 """
 
 from __future__ import annotations

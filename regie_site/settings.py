@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from regie_site.env import (
@@ -87,16 +88,21 @@ TEMPLATES = [
 WSGI_APPLICATION = "regie_site.wsgi.application"
 ASGI_APPLICATION = "regie_site.asgi.application"
 
-DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'regie.sqlite3'}"
+# PostgreSQL only (the triggers in the migrations are plpgsql). Without DATABASE_URL:
+# a local server with libpq's defaults (user PGUSER or the login name, no password);
+# ``bootstrap.py`` starts an embedded one under var/ when none answers.
+DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/regie"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or DEFAULT_SQLITE_URL, conn_max_age=60
+        env_str("DATABASE_URL") or DEFAULT_DATABASE_URL, conn_max_age=60
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (web, worker) share the file: wait for locks, don't fail.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point to PostgreSQL (postgres://user@host:port/name): "
+        "Regie runs on PostgreSQL only. Leave it unset and run "
+        "`python3 bootstrap.py serve` to use an embedded PostgreSQL under var/."
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -98,3 +98,72 @@ def _english_by_default():
 
     with translation.override("en"):
         yield
+
+
+# --- brokers: a real in-memory one, and one that is down --------------------------------
+
+
+def _celery_app_with_broker(monkeypatch, url: str, queue: str):
+    """A Celery app configured like Regie's but with broker ``url``, made current
+    (``coding.jobs.services.job_send`` sends through ``celery.current_app``).
+    Celery reads ``CELERY_BROKER_URL`` from the environment before its settings."""
+    from celery import Celery
+
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    app = Celery("regie-tests", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(task_default_queue=queue)
+    app.set_current()
+    return app
+
+
+@pytest.fixture
+def celery_messages(monkeypatch):
+    """Messages go to kombu's in-memory broker, on a queue of this test's own.
+
+    Returns a function listing every message sent so far as
+    ``(task name, keyword arguments)``, in order.
+    """
+    from uuid import uuid4
+
+    from regie_site.celery import app as regie_app
+
+    queue = f"regie-tests-{uuid4().hex}"
+    app = _celery_app_with_broker(monkeypatch, "memory://", queue)
+    received: list[tuple[str, dict]] = []
+
+    def messages() -> list[tuple[str, dict]]:
+        with (
+            app.connection_for_read() as connection,
+            connection.SimpleQueue(queue) as messages_queue,
+        ):
+            while True:
+                try:
+                    message = messages_queue.get_nowait()
+                except messages_queue.Empty:
+                    break
+                _args, kwargs, _embed = message.decode()
+                received.append((message.headers["task"], kwargs))
+                message.ack()
+        return list(received)
+
+    yield messages
+    regie_app.set_current()
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker is a closed port on this machine: every send fails, as when Redis
+    is down."""
+    import socket
+
+    from regie_site.celery import app as regie_app
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = _celery_app_with_broker(
+        monkeypatch, f"redis://127.0.0.1:{port}/0", "regie-tests-down"
+    )
+    yield app
+    regie_app.set_current()

@@ -199,23 +199,12 @@ def _changed_while_running(project_id: int, taken: ChangesSince, started) -> boo
 
 
 def _store(project_id: int, rows: list[tuple]) -> None:
-    """Insert ``_compute``'s rows; PostgreSQL gets them by ``COPY``.
+    """Insert ``_compute``'s rows by ``COPY``.
 
     Tens of thousands of rows at once: building model instances and their
     parameters cost more than the computation, so PostgreSQL is fed the values
     directly (the same columns ``bulk_create`` would write).
     """
-    if connection.vendor != "postgresql":
-        CodeFrequency.objects.bulk_create(
-            (
-                CodeFrequency(
-                    project_id=project_id, **dict(zip(COLUMNS, row, strict=True))
-                )
-                for row in rows
-            ),
-            batch_size=5000,
-        )
-        return
     table = connection.ops.quote_name(CodeFrequency._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in ("project_id", *COLUMNS))
     with (

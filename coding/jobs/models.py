@@ -57,6 +57,11 @@ class Job(models.Model):
     unsent = models.BooleanField(
         default=False, help_text="Queued, but no broker took the message yet."
     )
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the message last went (or was offered) to the broker.",
+    )
     error = models.TextField(blank=True)
 
     class Meta:

@@ -1,16 +1,20 @@
 """The lifecycle of every background job: enqueue, claim, heartbeat, finish, reap.
 
 Flow: a service creates a job row (status ``queued``) and calls ``job_enqueue``; after
-the commit the message goes to the broker (``job_send``). If no broker answers, the job
-stays queued with ``unsent`` set: nothing is lost, the page says no worker can be
-reached, and the reaper sends it again. A worker's task calls ``job_run``, which claims
-the row with one conditional ``UPDATE`` (a message delivered twice runs once), keeps a
-heartbeat from a side thread while the work runs, and records the outcome.
+the commit the message goes to the broker (``job_send``, which records ``sent_at``).
+If no broker answers, the job stays queued with ``unsent`` set: nothing is lost, the
+page says no worker can be reached, and the reaper sends it again. A worker's task
+calls ``job_run``, which claims the row with one conditional ``UPDATE`` (a message
+delivered twice runs once), keeps a heartbeat from a side thread while the work runs,
+and records the outcome. ``job_run_here`` runs a job in the caller's process (a
+command or an API call that needs the result before it answers).
 
 ``jobs_reap`` runs when a worker starts, then every ``REGIE_JOB_REAP_SECONDS`` from a
-thread of each worker, and whenever a page polls a job: a running job whose heartbeat
-stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker; it is cleaned
-(``Job.abandon``) and queued again, or failed after ``max_attempts``.
+thread of each worker, and whenever a page polls a job (``job_refresh``): a running
+job whose heartbeat stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker;
+it is cleaned (``Job.abandon``) and queued again, or failed after ``max_attempts``. A
+queued job is sent again ``RESEND_AFTER`` its last unsent try, or ``LOST_AFTER`` its
+last send when no worker took it; after ``KEEP_TRYING_FOR`` it is failed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,14 +77,22 @@ def job_models() -> list[type[Job]]:
 
 
 def job_send(model: type[Job], job_id: int) -> bool:
-    """Hand the job to the broker; on failure keep it queued and marked unsent."""
+    """Hand the job to the broker; on failure keep it queued and marked unsent.
+
+    ``sent_at`` records the attempt either way: the reaper counts its delays from
+    the last send, not from the request, so it offers a message once per delay.
+    """
     try:
         current_app.send_task(model.task_name, kwargs={model.task_argument: job_id})
     except Exception:  # any broker failure: the reaper sends it again
         logger.warning("could not queue %s %s", model.__name__, job_id, exc_info=True)
-        model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(unsent=True)
+        model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+            unsent=True, sent_at=timezone.now()
+        )
         return False
-    model.objects.filter(pk=job_id, unsent=True).update(unsent=False)
+    model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        unsent=False, sent_at=timezone.now()
+    )
     return True
 
 
@@ -107,6 +120,7 @@ def job_requeue(job: Job, **fields) -> bool:
             heartbeat_at=None,
             attempts=0,
             unsent=False,
+            sent_at=None,
             error="",
             **fields,
         )
@@ -184,25 +198,59 @@ def job_run(
     returns without finishing, the job is marked done. An exception marks the job
     failed with its message and is logged, not raised: the message is acknowledged,
     the failure is on the page. Returns the job as it ended, ``None`` when this
-    worker did not get it.
+    worker did not get it (or the row was deleted meanwhile).
     """
-    close_old_connections()
     job = job_claim(model, job_id)
     if job is None:
         logger.info("%s %s: not queued, nothing to do", model.__name__, job_id)
         return None
     try:
-        with heartbeat(model, job_id):
-            work(job)
+        _work_with_heartbeat(job, work)
     except Exception as error:
         logger.exception("%s %s failed", model.__name__, job_id)
         job_fail(job, str(error) or error.__class__.__name__)
-    else:
-        model.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-            status=JobStatus.DONE, finished_at=timezone.now()
-        )
-    job.refresh_from_db()
-    return job
+    return model.objects.filter(pk=job_id).first()
+
+
+def job_run_here(
+    model: type[JobT], job_id: int, work: Callable[[JobT], None]
+) -> JobT | None:
+    """Run the job in this process now, whatever its status (a command or an API
+    call that wants the result before it answers); ``None`` when it is gone.
+
+    The row is taken as ``job_claim`` takes it (so a worker that receives its
+    message meanwhile leaves it alone) and beats while ``work`` runs. A failure is
+    stored on the job and raised to the caller.
+    """
+    now = timezone.now()
+    taken = model.objects.filter(pk=job_id).update(
+        status=JobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        attempts=F("attempts") + 1,
+        unsent=False,
+        error="",
+    )
+    job = model.objects.filter(pk=job_id).first() if taken else None
+    if job is None:
+        return None
+    try:
+        _work_with_heartbeat(job, work)
+    except Exception as error:
+        job_fail(job, str(error) or error.__class__.__name__)
+        raise
+    return model.objects.filter(pk=job_id).first()
+
+
+def _work_with_heartbeat(job: JobT, work: Callable[[JobT], None]) -> None:
+    """``work(job)`` under a heartbeat; done unless ``work`` recorded the outcome."""
+    model = type(job)
+    with heartbeat(model, job.pk):
+        work(job)
+    model.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.DONE, finished_at=timezone.now()
+    )
 
 
 def _dead(now) -> Q:
@@ -214,39 +262,69 @@ def _dead(now) -> Q:
 
 
 def _undelivered(now) -> Q:
+    """Queued, and the last send (else the request) is long enough ago: an unsent
+    message is offered again after ``RESEND_AFTER``, a sent one no worker took is
+    taken for lost after ``LOST_AFTER``. ``last_sent`` is annotated by
+    ``_reapable``."""
     return Q(status=JobStatus.QUEUED) & (
-        Q(unsent=True, requested_at__lt=now - RESEND_AFTER)
-        | Q(unsent=False, requested_at__lt=now - LOST_AFTER)
+        Q(unsent=True, last_sent__lt=now - RESEND_AFTER)
+        | Q(unsent=False, last_sent__lt=now - LOST_AFTER)
+    )
+
+
+def _reapable(model: type[Job], now):
+    return model.objects.annotate(last_sent=Coalesce("sent_at", "requested_at")).filter(
+        _dead(now) | _undelivered(now)
     )
 
 
 def _reap_one(job: Job, now) -> bool:
-    """Clean up after a dead worker, then queue the job again or fail it."""
+    """Clean up after a dead worker, then queue the job again or fail it; True when
+    it was queued again (the message goes out after the commit).
+
+    The row is locked and checked unchanged first (same status, heartbeat and last
+    send), so of several reapers looking at once one acts, a worker that came back
+    to life is left alone, and ``abandon`` runs before any worker can claim it.
+    """
     model = type(job)
-    if job.status == JobStatus.RUNNING:
-        job.abandon()
-    if job.status == JobStatus.RUNNING and job.attempts >= job.max_attempts:
-        job_fail(job, WORKER_DIED % {"attempts": job.attempts})
-        return False
-    if job.requested_at < now - KEEP_TRYING_FOR:
-        job_fail(job, TOO_OLD)
-        return False
-    requeued = (
-        model.objects.filter(pk=job.pk, status=job.status)
-        .filter(Q(heartbeat_at=job.heartbeat_at) | Q(status=JobStatus.QUEUED))
-        .update(status=JobStatus.QUEUED, heartbeat_at=None)
-    )
-    return bool(requeued) and job_send(model, job.pk)
+    with transaction.atomic():
+        locked = (
+            model.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk=job.pk,
+                status=job.status,
+                heartbeat_at=job.heartbeat_at,
+                sent_at=job.sent_at,
+            )
+            .first()
+        )
+        if locked is None:
+            return False
+        running = locked.status == JobStatus.RUNNING
+        if running:
+            locked.abandon()
+        if running and locked.attempts >= locked.max_attempts:
+            job_fail(locked, WORKER_DIED % {"attempts": locked.attempts})
+            return False
+        if locked.requested_at < now - KEEP_TRYING_FOR:
+            job_fail(locked, TOO_OLD)
+            return False
+        model.objects.filter(pk=job.pk).update(
+            status=JobStatus.QUEUED, heartbeat_at=None, sent_at=timezone.now()
+        )
+        job_enqueue(locked)
+    return True
 
 
 def jobs_reap(*, models: list[type[Job]] | None = None) -> int:
-    """Resend what dead workers or a missing broker left behind; how many were sent."""
+    """Resend what dead workers or a missing broker left behind; how many jobs were
+    queued again (each is sent after the commit)."""
     now = timezone.now()
-    sent = 0
+    resent = 0
     for model in models or job_models():
-        for job in model.objects.filter(_dead(now) | _undelivered(now)):
-            sent += _reap_one(job, now)
-    return sent
+        for job in _reapable(model, now):
+            resent += _reap_one(job, now)
+    return resent
 
 
 def reaper_start() -> threading.Thread:
@@ -272,7 +350,8 @@ def reaper_start() -> threading.Thread:
 def job_refresh(job: JobT) -> JobT:
     """Reap ``job`` if its worker died, then return it as stored (status polls)."""
     now = timezone.now()
-    if type(job).objects.filter(_dead(now) | _undelivered(now), pk=job.pk).exists():
-        _reap_one(type(job).objects.get(pk=job.pk), now)
+    stuck = _reapable(type(job), now).filter(pk=job.pk).first()
+    if stuck is not None:
+        _reap_one(stuck, now)
     job.refresh_from_db()
     return job

@@ -5,8 +5,6 @@ import re
 
 from django.db import migrations, models
 
-from coding.db_rules import install, uninstall
-
 WORD = re.compile(r"\w+")
 
 
@@ -28,7 +26,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(uninstall, install),
         migrations.AddField(
             model_name='coding',
             name='word_count',
@@ -68,5 +65,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(count_words, migrations.RunPython.noop),
-        migrations.RunPython(install, uninstall),
     ]

@@ -5,8 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from coding.db_rules import install, uninstall
-
 
 class Migration(migrations.Migration):
 
@@ -16,7 +14,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(uninstall, install),
         migrations.CreateModel(
             name='AgreementRun',
             fields=[
@@ -117,5 +114,4 @@ class Migration(migrations.Migration):
             model_name='agreementsettings',
             constraint=models.CheckConstraint(condition=models.Q(('percent_tentative__lte', models.F('percent_good'))), name='coding_agreementsettings_percent_tentative_not_above_good'),
         ),
-        migrations.RunPython(install, uninstall),
     ]

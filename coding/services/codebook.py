@@ -10,9 +10,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from coding.codebook_csv import CodebookRow
+from coding.codebook_csv import CodebookCSVError, CodebookRow, read_codebook_csv
 from coding.codebook_default import default_codebook_nodes
+from coding.importing import ImportFileError, decode_text
 from coding.models import Code, Coding, MeasurementLevel, Project
+from coding.registry import codebook_formats
 from coding.services.audit import (
     Action,
     Entity,
@@ -686,3 +688,23 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
     add(default_codebook_nodes(), None)
     codes_created(Code.objects.filter(project=project), actor=actor)
     return count
+
+
+def codebook_import_file(
+    *, project: Project, data: bytes, filename: str, actor
+) -> dict:
+    """Add an uploaded codebook to the project: a CSV, or any format a satellite
+    registered (``coding.registry.codebook_formats``: REFI-QDA ``.qdc``).
+
+    Raises ``ValidationError`` with the reader's message; nothing is written then.
+    Returns ``{"created", "updated", "warnings"}``.
+    """
+    try:
+        for codebook_format in codebook_formats:
+            if codebook_format.accepts(filename, data):
+                return codebook_format.load(project, data, filename, actor)
+        rows = read_codebook_csv(decode_text(data))
+    except (CodebookCSVError, ImportFileError, ValueError) as error:
+        raise ValidationError({"file": str(error)}) from error
+    result = codebook_import_rows(project=project, rows=rows, actor=actor)
+    return {**result, "warnings": []}

@@ -78,15 +78,10 @@ def codebook_freeze(*, project: Project, name: str, actor) -> CodebookVersion:
 
 
 class JsonArrayLength(Func):
-    """Length of a JSON array column, on PostgreSQL and on SQLite."""
+    """Length of a JSON array column."""
 
     function = "jsonb_array_length"
     output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, function="json_array_length", **extra_context
-        )
 
 
 def codebook_version_list(

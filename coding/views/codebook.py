@@ -26,10 +26,10 @@ from coding.services.codebook import (
     code_merge,
     code_update,
     code_usage,
+    codebook_import_file,
     codebook_rows,
 )
 from coding.views.base import error_messages
-from interop.services.refi import codebook_import_file
 
 MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
 

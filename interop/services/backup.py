@@ -291,13 +291,13 @@ def backup_write(
 ) -> dict[str, int]:
     """Write the full backup of ``project`` to ``out`` (a binary file).
 
-    Reads everything in one transaction (REPEATABLE READ on PostgreSQL when this
-    is the outermost transaction), so the backup is one consistent moment.
+    Reads everything in one transaction (REPEATABLE READ when this is the
+    outermost transaction), so the backup is one consistent moment.
     Returns the number of rows per table.
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
+        if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return _backup_write(project=project, out=out, progress=progress)
@@ -511,30 +511,12 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     column = model._meta.pk.column
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                "FROM generate_series(1, %s)",
-                [table, column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: AUTOINCREMENT tables never reuse an id below sqlite_sequence.seq.
-        quoted = connection.ops.quote_name
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        cursor.execute(f"SELECT MAX({quoted(column)}) FROM {quoted(table)}")
-        highest = max((row[0] if row else 0) or 0, cursor.fetchone()[0] or 0)
-        if row:
-            cursor.execute(
-                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
-                [highest + count, table],
-            )
-        else:
-            cursor.execute(
-                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
-                [table, highest + count],
-            )
-        return list(range(highest + 1, highest + count + 1))
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+            "FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _value(field: models.Field, value: Any) -> Any:

@@ -6,7 +6,8 @@ Import: ``import_preview`` says what a file would create without writing
 anything, ``project_import_refi`` creates it in one transaction, and
 ``codebook_import_qdc`` adds a ``.qdc`` to a project's codebook through the
 codebook service (``codebook_import_preview`` says first what it would change).
-``project_import_file`` is the one entry point for an uploaded project: a Regie
+``interop.services.project_files.project_import_file`` is the one entry point for an
+uploaded project: a Regie
 backup (a ``.qdpx`` with a ``regie/`` folder) is restored by
 ``interop.services.backup``, any other ``.qdpx`` is imported as REFI-QDA.
 
@@ -37,20 +38,17 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coding.access import ProjectAccess
-from coding.codebook_csv import CodebookCSVError, CodebookRow, read_codebook_csv
-from coding.importing import ImportFileError, decode_text, detect_turns
+from coding.codebook_csv import CodebookRow
+from coding.importing import detect_turns
 from coding.models import (
     Case,
     Code,
@@ -61,6 +59,7 @@ from coding.models import (
     Role,
     SpeakerTurn,
 )
+from coding.registry import CodebookFormat
 from coding.services.audit import (
     Action,
     Entity,
@@ -73,16 +72,18 @@ from coding.services.audit import (
     snapshot_membership,
 )
 from coding.services.changes import codings_changed
-from coding.services.codebook import DEFAULT_COLOR, codebook_import_rows
+from coding.services.codebook import (
+    DEFAULT_COLOR,
+    codebook_import_file,
+    codebook_import_rows,
+)
 from coding.services.codings import count_words
-from interop.models import PendingImport
 from interop.refi import (
     OFFSET_UNIT_LABELS,
     RefiCase,
     RefiCode,
     RefiCodebook,
     RefiCoding,
-    RefiError,
     RefiProject,
     RefiSelection,
     RefiTextSource,
@@ -961,24 +962,20 @@ def codebook_import_qdc(*, project: Project, codebook: RefiCodebook, actor) -> d
     return {**result, "warnings": warnings}
 
 
-def codebook_import_file(
-    *, project: Project, data: bytes, filename: str, actor
-) -> dict:
-    """Add an uploaded codebook to the project: a ``.qdc`` (any XML) or a CSV.
-
-    Raises ``ValidationError`` with the reader's message; nothing is written then.
-    Returns ``{"created", "updated", "warnings"}``.
-    """
+def qdc_accepts(filename: str, data: bytes) -> bool:
+    """A ``.qdc`` by name, or any XML: a CSV never starts with ``<``."""
     looks_like_xml = data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<")
-    try:
-        if filename.lower().endswith(".qdc") or looks_like_xml:
-            codebook = read_qdc(data, filename=filename)
-            return codebook_import_qdc(project=project, codebook=codebook, actor=actor)
-        rows = read_codebook_csv(decode_text(data))
-    except (RefiError, CodebookCSVError, ImportFileError) as error:
-        raise ValidationError({"file": str(error)}) from error
-    result = codebook_import_rows(project=project, rows=rows, actor=actor)
-    return {**result, "warnings": []}
+    return filename.lower().endswith(".qdc") or looks_like_xml
+
+
+def qdc_load(project: Project, data: bytes, filename: str, actor) -> dict:
+    """Read a ``.qdc`` and add its codes; a ``RefiError`` is a ``ValueError``."""
+    return codebook_import_qdc(
+        project=project, codebook=read_qdc(data, filename=filename), actor=actor
+    )
+
+
+QDC_FORMAT = CodebookFormat(key="qdc", accepts=qdc_accepts, load=qdc_load)
 
 
 @dataclass
@@ -1044,106 +1041,3 @@ def codebook_import_preview(
         if changes:
             preview.updated.append((paths[pk], changes))
     return preview
-
-
-# ---------------------------------------------------------------------------
-# One entry point for an uploaded project file
-# ---------------------------------------------------------------------------
-
-
-def project_file_preview(*, data: bytes, filename: str, importer) -> dict:
-    """What importing this file would create (``ValidationError`` if unreadable)."""
-    from interop.services.backup import backup_preview, is_backup
-
-    try:
-        if is_backup(data):
-            return backup_preview(data, importer=importer)
-        return import_preview(read_project_file(data, filename), importer=importer)
-    except RefiError as error:
-        raise ValidationError({"file": str(error)}) from error
-
-
-@transaction.atomic
-def pending_import_create(
-    *, user, data: bytes, filename: str, name: str = ""
-) -> PendingImport:
-    """Read and summarise an upload, keep it for confirmation; nothing else is written."""
-    summary = project_file_preview(data=data, filename=filename, importer=user)
-    pending_imports_prune(user=user)
-    pending = PendingImport(
-        uploaded_by=user,
-        original_name=filename[:300],
-        size=len(data),
-        name=(" ".join((name or summary.get("name") or "").split()) or filename)[:200],
-        summary=summary,
-    )
-    pending.file.save(f"imports/{uuid.uuid4().hex}.qdpx", ContentFile(data), save=False)
-    pending.save()
-    return pending
-
-
-def pending_import_confirm(
-    *, pending: PendingImport, name: str | None = None
-) -> ImportResult:
-    """Import the kept upload as a new project (one transaction), then forget it."""
-    with pending.file.open("rb") as handle:
-        data = handle.read()
-    result = project_import_file(
-        data=data,
-        filename=pending.original_name,
-        owner=pending.uploaded_by,
-        name=name or pending.name,
-    )
-    pending_import_cancel(pending=pending)
-    return result
-
-
-def pending_import_cancel(*, pending: PendingImport) -> None:
-    """Delete the kept upload and its file."""
-    if pending.file:
-        pending.file.storage.delete(pending.file.name)
-    if pending.pk:
-        pending.delete()
-
-
-def pending_imports_prune(*, user) -> None:
-    """Uploads nobody confirmed within a day are deleted."""
-    for pending in PendingImport.objects.filter(
-        uploaded_by=user, uploaded_at__lt=timezone.now() - timedelta(days=1)
-    ):
-        pending_import_cancel(pending=pending)
-
-
-def access_pending_import(user, pending_id: int) -> PendingImport:
-    """An upload waiting for confirmation; only its uploader sees it (404 otherwise)."""
-    pending = PendingImport.objects.filter(
-        pk=pending_id, uploaded_by_id=user.pk
-    ).first()
-    if pending is None:
-        raise Http404
-    return pending
-
-
-def project_import_file(
-    *,
-    data: bytes,
-    filename: str,
-    owner,
-    name: str | None = None,
-    trusted: bool = False,
-) -> ImportResult:
-    """Import an uploaded ``.qdpx``: a Regie backup is restored, anything else imported.
-
-    Raises ``ValidationError`` (with the reader's message) when the file cannot be
-    read; nothing is written then. ``trusted`` (the command line) lets the file's
-    user names match any account (see ``nameable_accounts``).
-    """
-    from interop.services.backup import backup_restore, is_backup
-
-    try:
-        if is_backup(data):
-            return backup_restore(data=data, owner=owner, name=name, trusted=trusted)
-        refi = read_project_file(data, filename)
-    except RefiError as error:
-        raise ValidationError({"file": str(error)}) from error
-    return project_import_refi(refi=refi, owner=owner, name=name, trusted=trusted)

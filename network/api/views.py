@@ -257,7 +257,7 @@ class NetworkView(APIView):
             user=request.user,
         )
         changed = network_changed_at(project_id=access.project.pk)
-        if snapshot.badge(changed) != "fresh":
+        if snapshot.badge(up_to_date=snapshot.built_since(changed)) != "fresh":
             snapshot = network_build(snapshot_id=snapshot.pk)
         wanted = request.accepted_renderer.format
         table = request.query_params.get("table", "edges")

@@ -41,10 +41,9 @@ from network.services.relations import (
     relation_update_from_api,
 )
 from network.services.snapshots import (
-    STUCK_AFTER,
     network_build,
+    network_build_work,
     network_request,
-    network_schedule,
     network_snapshot_get_or_create,
 )
 
@@ -77,9 +76,8 @@ __all__ = [
     "RELATION_FIELDS",
     "relation_specs_resolve",
     "network_demo_load",
-    "STUCK_AFTER",
     "network_snapshot_get_or_create",
     "network_request",
-    "network_schedule",
     "network_build",
+    "network_build_work",
 ]

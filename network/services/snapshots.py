@@ -1,9 +1,14 @@
 """Network snapshots and their build.
 
-``network_build`` is what the Celery task (``network.tasks.network_rebuild``), the API
-and the ``network`` command run: it reads the codings of a snapshot's scope and
-filters, hands plain rows to the pure ``network.graph`` module and replaces the
-snapshot's stored ties and metrics in one transaction (idempotent).
+A snapshot is a background job (``coding.jobs``): ``network_request`` queues its build
+after the commit, the Celery task (``network.tasks.network_rebuild``) runs
+``network_build_work`` through ``job_run`` (claim once, heartbeat, outcome), and the
+job reaper resends a build whose worker died or that no broker took. The API and the
+``network`` command build in their own process with ``network_build``.
+
+``network_build_work`` reads the codings of a snapshot's scope and filters, hands
+plain rows to the pure ``network.graph`` module and replaces the snapshot's stored
+ties and metrics in one transaction (idempotent).
 """
 
 from __future__ import annotations
@@ -15,16 +20,16 @@ import time
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coding.access import ProjectAccess
 from coding.aliases import compile_aliases
+from coding.jobs.models import JobStatus
+from coding.jobs.services import job_enqueue, job_finish, job_requeue, job_run_here
 from coding.models import Document, Project, Role, SpeakerTurn
 from coding.segments import SegmentFilter, filtered_codings
 from network import bulk, graph
@@ -36,14 +41,11 @@ from network.models import (
     NetworkSnapshot,
     NetworkTie,
     Relation,
-    SnapshotStatus,
 )
 from network.selectors import network_changed_at
 
 logger = logging.getLogger(__name__)
 
-# A queued or running build older than this is taken for lost (its worker died).
-STUCK_AFTER = timedelta(minutes=15)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -58,7 +60,7 @@ def network_snapshot_get_or_create(
         defaults={
             "filters": filters.as_json(),
             "requested_by": user if getattr(user, "is_authenticated", False) else None,
-            "status": SnapshotStatus.QUEUED,
+            "status": JobStatus.QUEUED,
         },
     )
 
@@ -75,50 +77,13 @@ def network_request(
         project=project, scope=scope, filters=filters, user=user
     )
     if created:
-        transaction.on_commit(lambda: _enqueue(snapshot.pk))
+        job_enqueue(snapshot)
         return snapshot
-    if snapshot.status == SnapshotStatus.DONE and (
-        snapshot.badge(network_changed_at(project_id=project.pk)) == "stale"
+    if snapshot.status == JobStatus.DONE and not snapshot.built_since(
+        network_changed_at(project_id=project.pk)
     ):
-        network_schedule(snapshot_id=snapshot.pk)
-        snapshot.refresh_from_db()
+        job_requeue(snapshot)
     return snapshot
-
-
-def network_schedule(*, snapshot_id: int) -> bool:
-    """Queue a build unless one is queued or running already; True when queued now.
-
-    The task is sent after the commit. If no broker answers, the snapshot is marked
-    failed with a message, and the page offers to try again.
-    """
-    now = timezone.now()
-    claimed = (
-        NetworkSnapshot.objects.filter(pk=snapshot_id)
-        .filter(
-            ~Q(status__in=[SnapshotStatus.QUEUED, SnapshotStatus.RUNNING])
-            | Q(requested_at__lt=now - STUCK_AFTER)
-        )
-        .update(status=SnapshotStatus.QUEUED, requested_at=now, error="")
-    )
-    if not claimed:
-        return False
-    transaction.on_commit(lambda: _enqueue(snapshot_id))
-    return True
-
-
-def _enqueue(snapshot_id: int) -> None:
-    from network.tasks import network_rebuild
-
-    try:
-        network_rebuild.apply_async(kwargs={"snapshot_id": snapshot_id})
-    except Exception:  # the broker is down: say so; nothing else is lost
-        logger.warning("could not queue network build %s", snapshot_id, exc_info=True)
-        NetworkSnapshot.objects.filter(
-            pk=snapshot_id, status=SnapshotStatus.QUEUED
-        ).update(
-            status=SnapshotStatus.FAILED,
-            error="No worker could be reached to build the network.",
-        )
 
 
 def _scoped_codings(snapshot: NetworkSnapshot, filters: NetworkFilters):
@@ -459,59 +424,36 @@ class _Built:
 
 
 def network_build(*, snapshot_id: int) -> NetworkSnapshot | None:
-    """Compute a snapshot from scratch and replace its stored results.
+    """Build a snapshot here and now, whatever its status (the API, the command).
 
     Returns ``None`` when the snapshot is gone. Failures are stored on the snapshot
     (status ``failed``) and re-raised.
     """
+    return job_run_here(NetworkSnapshot, snapshot_id, network_build_work)
+
+
+def network_build_work(snapshot: NetworkSnapshot) -> None:
+    """Compute a claimed snapshot from scratch and replace its stored results; the
+    snapshot is finished with them (``computed_at``: when the codings were read)."""
     started = timezone.now()
     clock = time.perf_counter()
-    snapshot = _snapshot_start(snapshot_id, started)
-    if snapshot is None:
-        return None
     laps = _Laps()
-    try:
-        built = _network_compute(snapshot, laps)
-        with transaction.atomic():
-            if (
-                not NetworkSnapshot.objects.select_for_update()
-                .filter(pk=snapshot_id)
-                .exists()
-            ):
-                return None
-            _network_store(snapshot, built)
-            laps.done("store")
-            snapshot.status = SnapshotStatus.DONE
-            snapshot.computed_at = started
-            snapshot.seconds = round(time.perf_counter() - clock, 3)
-            snapshot.summary = built.summary
-            snapshot.error = ""
-            snapshot.save(
-                update_fields=["status", "computed_at", "seconds", "summary", "error"]
-            )
-    except Exception as error:
-        NetworkSnapshot.objects.filter(pk=snapshot_id).update(
-            status=SnapshotStatus.FAILED, error=str(error)[:2000]
-        )
-        raise
-    return snapshot
-
-
-def _snapshot_start(snapshot_id: int, started) -> NetworkSnapshot | None:
-    """Mark the snapshot running (``None``: it is gone)."""
+    built = _network_compute(snapshot, laps)
     with transaction.atomic():
-        snapshot = (
-            NetworkSnapshot.objects.select_for_update()
-            .select_related("project")
-            .filter(pk=snapshot_id)
-            .first()
+        if (
+            not NetworkSnapshot.objects.select_for_update()
+            .filter(pk=snapshot.pk)
+            .exists()
+        ):
+            return  # deleted meanwhile: nothing to store
+        _network_store(snapshot, built)
+        laps.done("store")
+        job_finish(
+            snapshot,
+            computed_at=started,
+            seconds=round(time.perf_counter() - clock, 3),
+            summary=built.summary,
         )
-        if snapshot is None:
-            return None
-        snapshot.status = SnapshotStatus.RUNNING
-        snapshot.started_at = started
-        snapshot.save(update_fields=["status", "started_at"])
-    return snapshot
 
 
 def _network_compute(snapshot: NetworkSnapshot, laps: _Laps) -> _Built:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from coding.access import ProjectAccess, access_project
+from coding.jobs.services import job_refresh, job_requeue
 from coding.models import Document, SpeakerTurn
 from coding.views.base import error_messages
 from network import graph
@@ -37,7 +38,7 @@ from network.selectors import (
     snapshot_summary,
     stored_network,
 )
-from network.services import network_request, network_schedule, network_setup
+from network.services import network_request, network_setup
 
 User = get_user_model()
 MAX_QUOTES = 200
@@ -138,6 +139,11 @@ def _snapshot_for(access: ProjectAccess, snapshot_id: int) -> NetworkSnapshot:
     return snapshot
 
 
+def _badge(snapshot: NetworkSnapshot) -> str:
+    changed_at = network_changed_at(project_id=snapshot.project_id)
+    return snapshot.badge(up_to_date=snapshot.built_since(changed_at))
+
+
 @login_required
 @require_GET
 def network(request: HttpRequest, project_id: int) -> HttpResponse:
@@ -162,7 +168,7 @@ def network(request: HttpRequest, project_id: int) -> HttpResponse:
         "filters": filters,
         "choices": _filter_choices(access, flows),
         "snapshot": snapshot,
-        "badge": snapshot.badge(network_changed_at(project_id=access.project.pk)),
+        "badge": _badge(snapshot),
         "errors": errors,
         "query": _query(filters),
         "selected_attributes": {f"{n}={v}" for n, v in filters.attributes},
@@ -186,9 +192,10 @@ def network(request: HttpRequest, project_id: int) -> HttpResponse:
 def network_status(
     request: HttpRequest, project_id: int, snapshot_id: int
 ) -> HttpResponse:
-    """The badge alone; it polls while the build runs, then reloads the page."""
+    """The badge alone; it polls while the build is queued or runs, then reloads the
+    page. A poll also resends a build whose worker died (``job_refresh``)."""
     access = access_project(request.user, project_id)
-    snapshot = _snapshot_for(access, snapshot_id)
+    snapshot = job_refresh(_snapshot_for(access, snapshot_id))
     shown = request.GET.get("shown", "")
     computed = snapshot.computed_at.isoformat() if snapshot.computed_at else ""
     if computed and computed != shown:
@@ -200,7 +207,7 @@ def network_status(
             "access": access,
             "project": access.project,
             "snapshot": snapshot,
-            "badge": snapshot.badge(network_changed_at(project_id=access.project.pk)),
+            "badge": _badge(snapshot),
         },
     )
 
@@ -212,12 +219,11 @@ def network_rebuild(
 ) -> HttpResponse:
     access = access_project(request.user, project_id)
     snapshot = _snapshot_for(access, snapshot_id)
-    network_schedule(snapshot_id=snapshot.pk)
+    job_requeue(snapshot)
     if not request.htmx:
         return redirect(
             request.POST.get("next") or reverse("network:network", args=[project_id])
         )
-    snapshot.refresh_from_db()
     return TemplateResponse(
         request,
         "network/network.html#status-badge",
@@ -225,7 +231,7 @@ def network_rebuild(
             "access": access,
             "project": access.project,
             "snapshot": snapshot,
-            "badge": snapshot.badge(network_changed_at(project_id=access.project.pk)),
+            "badge": _badge(snapshot),
         },
     )
 

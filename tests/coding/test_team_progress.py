@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from coding.models import Assignment, AssignmentStatus, Coding
@@ -207,8 +206,6 @@ def test_navigation_follows_the_role(project, members, role, links):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_coders_coding_at_once_lose_nothing(project, members):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL")
     document = make_document(project=project)
     code = make_code(project=project)
     errors = []

@@ -15,6 +15,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from coding.demo.loader import demo_load
+from network.filters import NetworkFilters
+from network.models import NetworkSnapshot
+from network.services import network_build, network_snapshot_get_or_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,7 +76,11 @@ def _latest() -> list[tuple[str, str]]:
 
 
 def test_upgrade_from_before_the_split_keeps_every_row():
-    demo_load()
+    demo = demo_load()
+    built, _created = network_snapshot_get_or_create(
+        project=demo.project, scope="all", filters=NetworkFilters()
+    )
+    network_build(snapshot_id=built.pk)
     latest = [
         node for node in _latest() if node[0] in {"coding", "network", *SATELLITES}
     ]
@@ -90,6 +97,15 @@ def test_upgrade_from_before_the_split_keeps_every_row():
         assert before["coding_coding"][0] > 0
         _migrate_to(latest)
         after = {table: _fingerprint(table, cols) for table, cols in old.items()}
+        # A snapshot built before network snapshots were jobs: finished, never sent.
+        upgraded = NetworkSnapshot.objects.get(pk=built.pk)
+        assert upgraded.status == "done"
+        assert upgraded.finished_at == upgraded.computed_at
+        assert (upgraded.attempts, upgraded.unsent, upgraded.sent_at) == (
+            0,
+            False,
+            None,
+        )
     finally:
         call_command("migrate", verbosity=0)
     assert after == before

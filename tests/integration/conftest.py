@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def database_url() -> str:
     """The test database, as a URL for another process."""
     s = connection.settings_dict
-    host = s.get("HOST") or "127.0.0.1"
+    host = quote(s.get("HOST") or "127.0.0.1", safe="")  # a socket folder too
     port = s.get("PORT") or 5432
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
     return f"postgres://{auth}@{host}:{port}/{s['NAME']}"

@@ -1,8 +1,8 @@
 """A real Celery worker (subprocess) computes code frequencies after coding.
 
-Runs against the test database on PostgreSQL (the worker is another process, so an
-in-memory SQLite database cannot be shared) and the configured broker: Redis when
-CELERY_BROKER_URL points to it (CI), else the file broker under REGIE_VAR_DIR.
+Runs against the test database (the worker is another process sharing it) and the
+configured broker: Redis when CELERY_BROKER_URL points to it (CI), else the file
+broker under REGIE_VAR_DIR.
 """
 
 import pytest

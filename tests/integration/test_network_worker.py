@@ -2,8 +2,9 @@
 
 import pytest
 
+from coding.jobs.models import JobStatus
 from network.filters import NetworkFilters
-from network.models import NetworkSnapshot, NetworkTie, SnapshotStatus
+from network.models import NetworkSnapshot, NetworkTie
 from network.services import network_request
 from tests.factories import (
     make_actor,
@@ -39,8 +40,8 @@ def test_worker_builds_the_network(worker):  # noqa: F811
 
     def done():
         return NetworkSnapshot.objects.get(pk=snapshot.pk).status in {
-            SnapshotStatus.DONE,
-            SnapshotStatus.FAILED,
+            JobStatus.DONE,
+            JobStatus.FAILED,
         }
 
     if not wait_for(done, timeout=120):  # the queue may hold older messages
@@ -48,6 +49,6 @@ def test_worker_builds_the_network(worker):  # noqa: F811
         output = worker.communicate(timeout=20)[0]
         pytest.fail(f"the worker did not build the network in time:\n{output[-3000:]}")
     snapshot.refresh_from_db()
-    assert snapshot.status == SnapshotStatus.DONE, snapshot.error
+    assert snapshot.status == JobStatus.DONE, snapshot.error
     assert NetworkTie.objects.filter(snapshot=snapshot).count() == 5
     assert snapshot.summary["gatekeeper_ids"] == []  # a star without paths through

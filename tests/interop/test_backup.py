@@ -35,10 +35,7 @@ from interop.services.backup import (
     backup_tables,
     backup_write,
 )
-from interop.services.refi import (
-    project_file_preview,
-    project_import_file,
-)
+from interop.services.project_files import project_file_preview, project_import_file
 from tests.conftest import client_for
 from tests.factories import (
     make_code,

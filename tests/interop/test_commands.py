@@ -13,11 +13,8 @@ from coding.models import (
     Project,
     Role,
 )
-from interop.services.refi import (
-    import_preview,
-    project_import_file,
-    read_project_file,
-)
+from interop.services.project_files import project_import_file
+from interop.services.refi import import_preview, read_project_file
 from tests.factories import (
     make_user,
 )

@@ -15,10 +15,8 @@ from coding.models import (
     Document,
     Role,
 )
-from interop.services.refi import (
-    project_import_file,
-    read_project_file,
-)
+from interop.services.project_files import project_import_file
+from interop.services.refi import read_project_file
 from tests.factories import (
     make_membership,
     make_project,

@@ -5,19 +5,22 @@ from collections import defaultdict
 
 import networkx as nx
 import pytest
+from django.urls import reverse
 
 from coding.access import ProjectAccess
+from coding.jobs.models import JobStatus
 from coding.models import Code, Role
 from coding.services.codings import coding_create
 from coding.services.team import consensus_publish, consensus_user_for
 from network.filters import NetworkFilters, network_scope
-from network.models import ActorMetric, NetworkSnapshot, NetworkTie, SnapshotStatus
+from network.models import ActorMetric, NetworkSnapshot, NetworkTie
 from network.services import (
     network_build,
     network_request,
     network_snapshot_get_or_create,
 )
 from network.tasks import network_rebuild
+from tests.conftest import client_for
 from tests.factories import (
     make_actor,
     make_case,
@@ -136,7 +139,7 @@ def _stored_ties(snapshot):
 def test_ties_and_metrics_match_networkx_computed_independently():
     world = _world()
     snapshot = _build(world)
-    assert snapshot.status == SnapshotStatus.DONE
+    assert snapshot.status == JobStatus.DONE
     ids = {name: a.pk for name, a in world["actors"].items()}
     expected = _expected_ties(world["codings"], ids)
     assert _stored_ties(snapshot) == expected
@@ -317,14 +320,15 @@ def test_mentions_and_co_mentions_in_speaker_turns():
     assert snapshot.summary["edges"] == 0
 
 
+def _sent(messages) -> list[dict]:
+    """The keyword arguments of the network builds sent to the broker so far."""
+    return [kwargs for task, kwargs in messages() if task == network_rebuild.name]
+
+
 def test_request_queues_one_build_after_commit_and_rebuilds_when_stale(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks, celery_messages
 ):
     world = _world()
-    sent = []
-    monkeypatch.setattr(
-        network_rebuild, "apply_async", lambda kwargs, **_: sent.append(kwargs)
-    )
     filters = NetworkFilters(flows=("material",))
     with django_capture_on_commit_callbacks(execute=True):
         snapshot = network_request(
@@ -332,11 +336,12 @@ def test_request_queues_one_build_after_commit_and_rebuilds_when_stale(
         )
         again = network_request(project=world["project"], scope="all", filters=filters)
     assert again.pk == snapshot.pk
-    assert sent == [{"snapshot_id": snapshot.pk}]
-    assert snapshot.badge(None) == "computing"
+    assert _sent(celery_messages) == [{"snapshot_id": snapshot.pk}]
+    snapshot.refresh_from_db()
+    assert snapshot.badge(up_to_date=snapshot.built_since(None)) == "computing"
     network_rebuild(snapshot_id=snapshot.pk)  # the task, called as a function
     snapshot.refresh_from_db()
-    assert snapshot.status == SnapshotStatus.DONE
+    assert snapshot.status == JobStatus.DONE
     assert snapshot.seconds is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert (
@@ -345,7 +350,7 @@ def test_request_queues_one_build_after_commit_and_rebuilds_when_stale(
             ).status
             == "done"
         )
-    assert len(sent) == 1  # fresh: nothing queued
+    assert len(_sent(celery_messages)) == 1  # fresh: nothing queued
     c1 = world["coders"][0]
     d1 = world["documents"][0]
     with django_capture_on_commit_callbacks(execute=True):
@@ -360,25 +365,30 @@ def test_request_queues_one_build_after_commit_and_rebuilds_when_stale(
         )
     with django_capture_on_commit_callbacks(execute=True):
         network_request(project=world["project"], scope="all", filters=filters)
-    assert len(sent) == 2
+    assert len(_sent(celery_messages)) == 2
 
 
 def test_a_failed_enqueue_is_shown_and_a_missing_snapshot_is_skipped(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks, broker_down
 ):
+    """No broker: the build is not failed, it stays queued and unsent (the reaper
+    sends it again) and the page says no worker can be reached."""
     world = _world()
-
-    def broker_down(**kwargs):
-        raise OSError("connection refused")
-
-    monkeypatch.setattr(network_rebuild, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         snapshot = network_request(
             project=world["project"], scope="all", filters=NetworkFilters()
         )
     snapshot.refresh_from_db()
-    assert snapshot.status == SnapshotStatus.FAILED
-    assert "worker" in snapshot.error
+    assert snapshot.status == JobStatus.QUEUED
+    assert snapshot.unsent
+    assert snapshot.waiting_for_worker
+    assert snapshot.badge(up_to_date=snapshot.built_since(None)) == "stale"
+    assert snapshot.error == ""
+    status = client_for(world["owner"]).get(
+        reverse("network:network_status", args=[world["project"].pk, snapshot.pk]),
+        headers={"HX-Request": "true"},
+    )
+    assert "No worker can be reached right now" in status.content.decode()
     NetworkSnapshot.objects.filter(pk=snapshot.pk).delete()
     network_rebuild(snapshot_id=snapshot.pk)  # gone: logs and returns
 
@@ -418,7 +428,7 @@ def test_evidence_lists_and_a_project_without_documents():
     make_actor(project=empty, name="Stad", kind="city")
     make_flow(project=empty)
     built = _build({"project": empty})
-    assert built.status == SnapshotStatus.DONE
+    assert built.status == JobStatus.DONE
     assert (built.summary["nodes"], built.summary["edges"]) == (1, 0)
     assert built.summary["relation_codings"] == 0
     assert not NetworkTie.objects.filter(snapshot=built).exists()

@@ -1,5 +1,4 @@
-"""``network.bulk`` reads and writes what the ORM would, on PostgreSQL by COPY and on
-SQLite by the plain cursor and ``bulk_create``, whichever database the tests run on."""
+"""``network.bulk`` reads and writes what the ORM would, by COPY."""
 
 import struct
 

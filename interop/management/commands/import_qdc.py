@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.models import Project
-from interop.services.refi import codebook_import_file
+from coding.services.codebook import codebook_import_file
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from interop.services.refi import project_import_file
+from interop.services.project_files import project_import_file
 
 
 class Command(BaseCommand):

@@ -90,7 +90,10 @@ class Command(BaseCommand):
             project=project, scope=network_scope(access), filters=filters
         )
         changed = network_changed_at(project_id=project.pk)
-        if options["rebuild"] or snapshot.badge(changed) != "fresh":
+        if (
+            options["rebuild"]
+            or snapshot.badge(up_to_date=snapshot.built_since(changed)) != "fresh"
+        ):
             snapshot = network_build(snapshot_id=snapshot.pk)
         text = self._render(snapshot, changed, options)
         if options["out"] == "-":
