@@ -1,4 +1,4 @@
-"""ExportJob becomes a job of ``coding.jobs``: heartbeat, attempts and unsent columns.
+"""ExportJob becomes a job of ``coding.jobs``: heartbeat_at, attempts, unsent, sent_at.
 
 Every existing column and value stays; a job a worker already took counts as one
 attempt.
@@ -33,6 +33,11 @@ class Migration(migrations.Migration):
             model_name='exportjob',
             name='unsent',
             field=models.BooleanField(default=False, help_text='Queued, but no broker took the message yet.'),
+        ),
+        migrations.AddField(
+            model_name='exportjob',
+            name='sent_at',
+            field=models.DateTimeField(blank=True, help_text='When the message last went (or was offered) to the broker.', null=True),
         ),
         migrations.AlterField(
             model_name='exportjob',

@@ -54,13 +54,13 @@ def _folder(job: ExportJob) -> Path:
 
 
 def test_a_dead_workers_job_loses_its_partial_files_and_is_sent_again(
-    project, members, coded, broker, django_capture_on_commit_callbacks
+    project, members, coded, celery_messages, django_capture_on_commit_callbacks
 ):
     job = _dead_job(project, members["owner"], attempts=1)
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[ExportJob]) == 1
     assert list(_folder(job).iterdir()) == []  # nothing half-written stays
-    assert broker.sent == [(TASK, {"job_id": job.pk})]
+    assert celery_messages() == [(TASK, {"job_id": job.pk})]
     job.refresh_from_db()
     assert (job.status, job.attempts) == ("queued", 1)
     run_export_job(job_id=job.pk)  # the next worker
@@ -74,12 +74,12 @@ def test_a_dead_workers_job_loses_its_partial_files_and_is_sent_again(
 
 
 def test_after_max_attempts_a_dead_job_fails_with_the_translated_message(
-    project, members, coded, broker, django_capture_on_commit_callbacks
+    project, members, coded, celery_messages, django_capture_on_commit_callbacks
 ):
     job = _dead_job(project, members["owner"], attempts=ExportJob.max_attempts)
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[ExportJob]) == 0
-    assert broker.sent == []
+    assert celery_messages() == []
     assert list(_folder(job).iterdir()) == []
     job.refresh_from_db()
     message = str(WORKER_DIED % {"attempts": ExportJob.max_attempts})
@@ -94,7 +94,7 @@ def test_after_max_attempts_a_dead_job_fails_with_the_translated_message(
 
 
 def test_the_export_pages_poll_sends_a_dead_workers_job_again(
-    project, members, coded, broker, django_capture_on_commit_callbacks
+    project, members, coded, celery_messages, django_capture_on_commit_callbacks
 ):
     job = _dead_job(project, members["owner"], attempts=1)
     client = client_for(members["owner"])
@@ -102,7 +102,7 @@ def test_the_export_pages_poll_sends_a_dead_workers_job_again(
         html = client.get(
             reverse("interop:export_job_status", args=[project.pk, job.pk])
         ).content.decode()
-    assert broker.sent == [(TASK, {"job_id": job.pk})]
+    assert celery_messages() == [(TASK, {"job_id": job.pk})]
     assert "waiting for a worker…" in html
     assert "every 2s" in html
     assert list(_folder(job).iterdir()) == []

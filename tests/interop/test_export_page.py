@@ -168,7 +168,12 @@ def test_direct_downloads_carry_only_the_options_they_use(project, members, code
 
 
 def test_large_exports_become_a_job_with_progress_and_a_download(
-    project, members, coded, monkeypatch, broker, django_capture_on_commit_callbacks
+    project,
+    members,
+    coded,
+    monkeypatch,
+    celery_messages,
+    django_capture_on_commit_callbacks,
 ):
     import interop.services.exports as exports
     from interop.tasks import run_export_job
@@ -182,7 +187,7 @@ def test_large_exports_become_a_job_with_progress_and_a_download(
             headers={"HX-Request": "true"},
         )
     job = ExportJob.objects.get(project=project)
-    assert broker.sent == [("interop.tasks.run_export_job", {"job_id": job.pk})]
+    assert celery_messages() == [("interop.tasks.run_export_job", {"job_id": job.pk})]
     html = response.content.decode()
     assert f'id="job-{job.pk}"' in html
     assert "every 2s" in html  # the badge polls while the job waits
@@ -209,17 +214,20 @@ def test_a_job_without_a_broker_stays_queued_and_is_sent_again(
     members,
     coded,
     monkeypatch,
-    broker,
-    later,
+    broker_down,
+    request,
     django_capture_on_commit_callbacks,
 ):
     """No broker answers: the job is kept (queued, unsent), the page says so, and
     the reaper sends it once a broker is back (it used to fail the job)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     import interop.services.exports as exports
-    from coding.jobs.services import jobs_reap
+    from coding.jobs.services import RESEND_AFTER, jobs_reap
 
     monkeypatch.setattr(exports, "BACKGROUND_SECONDS", -1)
-    broker.down = True
     client = client_for(members["owner"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -232,11 +240,13 @@ def test_a_job_without_a_broker_stays_queued_and_is_sent_again(
     ).content.decode()
     assert "No worker can be reached right now" in html
     assert "every 2s" in html  # it keeps polling: a worker may come up
-    broker.down = False
-    later(60)
+    celery_messages = request.getfixturevalue("celery_messages")  # a broker again
+    ExportJob.objects.filter(pk=job.pk).update(
+        sent_at=timezone.now() - RESEND_AFTER - timedelta(seconds=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[ExportJob]) == 1
-    assert broker.sent == [("interop.tasks.run_export_job", {"job_id": job.pk})]
+    assert celery_messages() == [("interop.tasks.run_export_job", {"job_id": job.pk})]
     job.refresh_from_db()
     assert (job.status, job.unsent) == ("queued", False)
 
@@ -259,7 +269,7 @@ def test_a_job_of_someone_who_left_the_project_fails(project, members, coded):
 
 
 def test_a_job_left_waiting_says_the_worker_may_be_down(
-    project, members, coded, broker
+    project, members, coded, celery_messages
 ):
     from datetime import timedelta
 
@@ -281,7 +291,7 @@ def test_a_job_left_waiting_says_the_worker_may_be_down(
 
 
 def test_a_job_message_delivered_twice_writes_it_once(
-    project, members, coded, broker, django_capture_on_commit_callbacks
+    project, members, coded, celery_messages, django_capture_on_commit_callbacks
 ):
     """A resend by the reaper and the original message may both arrive: the
     second finds the job taken (or done) and leaves it as it is."""
@@ -316,7 +326,7 @@ def test_a_job_message_delivered_twice_writes_it_once(
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[ExportJob]) == 1
-    assert broker.sent == [("interop.tasks.run_export_job", {"job_id": job.pk})]
+    assert celery_messages() == [("interop.tasks.run_export_job", {"job_id": job.pk})]
     assert run().status == "done"
 
 

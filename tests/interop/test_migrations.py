@@ -80,10 +80,11 @@ def test_export_jobs_keep_every_column_and_gain_the_job_columns():
         _migrate(latest)
     assert {pk: _row(pk) for pk in before} == before
     upgraded = ExportJob.objects.get(pk=done.pk)
-    assert (upgraded.attempts, upgraded.heartbeat_at, upgraded.unsent) == (
-        1,
-        None,
-        False,
-    )
+    assert (
+        upgraded.attempts,
+        upgraded.heartbeat_at,
+        upgraded.unsent,
+        upgraded.sent_at,
+    ) == (1, None, False, None)
     waiting = ExportJob.objects.get(pk=queued.pk)
     assert (waiting.status, waiting.attempts, waiting.unsent) == ("queued", 0, False)
