@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up and run Regie with nothing but Python 3.11: ``serve`` or ``test``.
 
-    python3 bootstrap.py serve [ADDRESS]  # install, migrate, load the demo, run web +
-                                          # worker on ADDRESS (127.0.0.1:8000)
+    python3 bootstrap.py serve [--dev] [ADDRESS]  # install, migrate, load the demo,
+                            # run gunicorn (--dev: Django's development server) and a
+                            # Celery worker on ADDRESS (127.0.0.1:8000)
     python3 bootstrap.py test [ARGS]      # install, then run the test suite (ARGS: pytest)
 
 Uses only the standard library until the virtualenv (``.venv/``) exists. PostgreSQL
@@ -252,13 +253,40 @@ def stop(process: subprocess.Popen, *, group: bool, timeout: float = 15) -> None
         process.wait()
 
 
+def web_command(address: str, *, dev: bool) -> list[str]:
+    """The web server: gunicorn (the app loaded once before its workers fork, a few
+    threads each, workers from the cores), or Django's development server."""
+    if dev:
+        return [str(PYTHON), "manage.py", "runserver", address]
+    cores = os.cpu_count() or 1
+    workers = os.environ.get("REGIE_WEB_WORKERS") or str(max(2, cores))
+    threads = os.environ.get("REGIE_WEB_THREADS") or "4"
+    return [
+        str(PYTHON),
+        "-m",
+        "gunicorn",
+        "regie_site.wsgi",
+        "--preload",
+        "--bind",
+        address,
+        "--workers",
+        workers,
+        "--threads",
+        threads,
+        "--timeout",
+        "120",
+    ]
+
+
 def serve(extra: list[str]) -> None:
+    dev = "--dev" in extra
+    extra = [arg for arg in extra if arg != "--dev"]
     address = extra[0] if extra else "127.0.0.1:8000"
     if ":" not in address:
         address = f"127.0.0.1:{address}"
     ensure_venv(LOCKS["serve"])
     env = dict(os.environ)
-    env.setdefault("DEBUG", "1")
+    env.setdefault("DEBUG", "1" if dev else "0")
     with services(env, database="regie"):
         manage = [str(PYTHON), "manage.py"]
         run([*manage, "migrate", "--noinput", "-v", "0"], env=env)
@@ -279,15 +307,16 @@ def serve(extra: list[str]) -> None:
             env,
         )
         say("Celery worker started")
-        say(f"Regie runs at http://{address}/ (stop with Ctrl+C)")
-        web = start([*manage, "runserver", address], env)
+        server = "the development server" if dev else "gunicorn"
+        say(f"Regie runs at http://{address}/ on {server} (stop with Ctrl+C)")
+        web = start(web_command(address, dev=dev), env)
         try:
             returncode = web.wait()
         except KeyboardInterrupt:
             returncode = 0
         finally:
             hold_signals()
-            stop(web, group=True)  # runserver and its autoreloaded child
+            stop(web, group=True)  # the server and its workers (or autoreloader)
             stop(worker, group=False)  # warm shutdown: Celery stops its own pool
     sys.exit(returncode)
 

@@ -34,6 +34,8 @@ from agreement.services import (
     source_state,
 )
 from coding.access import Cap, access_project
+from coding.jobs.models import JobStatus
+from coding.jobs.services import job_refresh
 
 _MEASURE_HELP = "; ".join(
     f"{unit}: {', '.join(m)}" for unit, m in MEASURES_BY_UNIT.items()
@@ -248,7 +250,7 @@ def run_status(request: Request, run: AgreementRun, state: SourceState) -> dict:
         "finished_at": run.finished_at,
         "selection": run.selection,
         "status_url": url,
-        "report_url": f"{url}report/" if run.status == run.Status.DONE else None,
+        "report_url": f"{url}report/" if run.status == JobStatus.DONE else None,
     }
 
 
@@ -265,8 +267,10 @@ class AgreementView(APIView):
             f"{SYNC_CHARACTERS:,} characters and "
             f"{SYNC_CODINGS:,} codings of the chosen coders); else queued for a "
             "worker: the answer is then 202 with the run's status_url to poll "
-            "(GET it until status is done, then GET report_url). Invalid parameters "
-            "give 400 with a readable detail. A failed run answers 503."
+            "(GET it until status is done, then GET report_url). When no worker "
+            "can be reached the run stays queued (202) and is sent again once one "
+            "is. Invalid parameters give 400 with a readable detail. A failed run "
+            "answers 503."
         ),
     )
     def get(self, request: Request, project_id: int) -> Response:
@@ -280,7 +284,7 @@ class AgreementView(APIView):
             compute_now=agreement_is_small(project, selection),
         )
         state = source_state(project.pk)
-        if run.status == AgreementRun.Status.DONE:
+        if run.status == JobStatus.DONE:
             run = AgreementRun.objects.select_related(
                 "project", "codebook_version"
             ).get(pk=run.pk)
@@ -288,7 +292,7 @@ class AgreementView(APIView):
             return Response(output.to_json())
         code = (
             status.HTTP_503_SERVICE_UNAVAILABLE
-            if run.status == AgreementRun.Status.FAILED
+            if run.status == JobStatus.FAILED
             else status.HTTP_202_ACCEPTED
         )
         return Response(run_status(request, run, state), status=code)
@@ -326,6 +330,7 @@ class AgreementRunView(APIView):
     )
     def get(self, request: Request, project_id: int, run_id: int) -> Response:
         access, run = _run(request, project_id, run_id)
+        run = job_refresh(run)  # resends a run whose worker died or no broker took
         return Response(run_status(request, run, source_state(access.project.pk)))
 
 
@@ -337,7 +342,7 @@ class AgreementRunReportView(APIView):
     def get(self, request: Request, project_id: int, run_id: int) -> Response:
         access, run = _run(request, project_id, run_id)
         state = source_state(access.project.pk)
-        if run.status != AgreementRun.Status.DONE:
+        if run.status != JobStatus.DONE:
             return Response(
                 run_status(request, run, state), status=status.HTTP_409_CONFLICT
             )

@@ -2,9 +2,9 @@
 
 Both models were born in the ``coding`` app and keep its tables (``db_table``) and
 constraint names. A run stores the selection it was asked for, the codebook version
-frozen at that moment, where the Celery job stands and, once done, the report
-(``agreement.services`` builds it). A run goes stale when codings change after the
-data were read (the core's ``coding.services.changes.codings_changed_at``).
+frozen at that moment, where the job stands (a ``coding.jobs`` job) and, once done,
+the report (``agreement.services`` builds it). A run goes stale when codings change
+after the data were read (the core's ``coding.services.changes.codings_changed_at``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coding.jobs.models import Job, JobStatus
 from coding.services import changes as coding_changes
 
 __all__ = ["AgreementRun", "AgreementSettings"]
@@ -78,20 +79,18 @@ class AgreementSettings(models.Model):
         }
 
 
-class AgreementRun(models.Model):
+class AgreementRun(Job):
     """One agreement computation: the selection, the job's state and the report.
 
     ``selection`` holds documents, coders, codes (ids), unit, measures,
     n_resamples, seed, confidence and thresholds; ``selection_hash`` fingerprints it
     without the thresholds (they only colour the figures), so the same question
-    finds the stored answer.
+    finds the stored answer. The job's lifecycle (status, heartbeat, resending) is
+    ``coding.jobs``'s; ``progress`` is the percentage the worker has done.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    task_name = "agreement.tasks.compute_agreement_run"
+    task_argument = "run_id"
 
     project = models.ForeignKey(
         "coding.Project", on_delete=models.CASCADE, related_name="agreement_runs"
@@ -113,14 +112,7 @@ class AgreementRun(models.Model):
         related_name="agreement_runs",
         help_text="The latest frozen codebook version when the run was requested.",
     )
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
     progress = models.PositiveSmallIntegerField(default=0)
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True)
     disagreements = models.JSONField(null=True, blank=True)
     codings_changed_at = models.DateTimeField(
@@ -154,13 +146,9 @@ class AgreementRun(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agreement:agreement_run", args=[self.project_id, self.pk])
 
-    @property
-    def in_progress(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
-
     def stale_against(self, codings_changed_at) -> bool:
         """Stale when codings changed after this run read them."""
-        if self.status != self.Status.DONE or codings_changed_at is None:
+        if self.status != JobStatus.DONE or codings_changed_at is None:
             return False
         return (
             self.codings_changed_at is None
@@ -171,11 +159,3 @@ class AgreementRun(models.Model):
     def is_stale(self) -> bool:
         """One query; lists call ``stale_against`` with the value read once."""
         return self.stale_against(coding_changes.codings_changed_at(self.project_id))
-
-    def badge(self, codings_changed_at) -> str:
-        """``computing``, ``failed``, ``stale`` or ``fresh``: what the page shows."""
-        if self.in_progress:
-            return "computing"
-        if self.status == self.Status.FAILED:
-            return "failed"
-        return "stale" if self.stale_against(codings_changed_at) else "fresh"

@@ -1,13 +1,16 @@
 """Inter-coder agreement: parse a selection, compute it (here or by a worker), store it.
 
-Flow, like the other Celery jobs: a page, the API or the command parses the request
-with ``agreement.forms.agreement_selection_from_params`` (one set of readable
-``ValidationError``s for all three) and calls ``agreement_request``. A fresh stored run of the same selection
-is served as it is. Otherwise a new ``AgreementRun`` is created and either computed in
-the request (small selections, see ``agreement_is_small``) or queued; after the commit
-``agreement.tasks.compute_agreement_run`` calls ``agreement_run_compute``, which reads
-the data, runs the maths (``agreement.report``) and stores the report, with
-progress updates on the run row that the page polls.
+Flow: a page, the API or the command parses the request with
+``agreement.forms.agreement_selection_from_params`` (one set of readable
+``ValidationError``s for all three) and calls ``agreement_request``. A fresh stored run
+of the same selection is served as it is. Otherwise a new ``AgreementRun`` (a job of
+``coding.jobs``) is created and either computed here (small selections, see
+``agreement_is_small``, and the command: ``agreement_run_compute``) or queued with
+``job_enqueue``; the task ``agreement.tasks.compute_agreement_run`` runs
+``agreement_run_work`` under ``job_run``, which reads the data, runs the maths
+(``agreement.report``) and stores the report, with progress on the run row that the
+page polls. Claiming, heartbeats, resending a run whose worker died or that no broker
+took, and the badge are the job machinery's.
 
 A run records the core's ``codings_changed_at`` clock when it reads the codings;
 any later coding change (or a change to a domain's structure) makes it stale.
@@ -17,18 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Sum
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +54,15 @@ from agreement.results import (
     Source,
     VersionRef,
 )
+from coding.jobs.models import JobStatus
+from coding.jobs.services import (
+    heartbeat,
+    job_beat,
+    job_claim,
+    job_enqueue,
+    job_fail,
+    job_finish,
+)
 from coding.models import (
     Assignment,
     Code,
@@ -65,7 +76,6 @@ from coding.selectors import codebook_tree, flatten
 from coding.services.changes import codings_changed_at
 from coding.textunits import paragraph_spans, sentence_spans
 
-logger = logging.getLogger(__name__)
 User = get_user_model()
 
 # The API computes a selection in the request when it is at most this big; anything
@@ -78,7 +88,6 @@ SYNC_CELLS = getattr(settings, "REGIE_AGREEMENT_SYNC_CELLS", 200)
 SYNC_CHARACTERS = getattr(settings, "REGIE_AGREEMENT_SYNC_CHARACTERS", 500_000)
 MAX_RESAMPLES = 10_000
 RUN_TIME_LIMIT_SECONDS = 1860  # Celery stops a run after this (agreement/tasks.py)
-LOST_AFTER = timedelta(hours=1)  # a queued or running run older than this is lost
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 CONFIDENCE = 0.95
 THRESHOLD_KEYS = ("good", "tentative", "percent_good", "percent_tentative")
@@ -412,7 +421,7 @@ def run_stale(run: AgreementRun, state: SourceState) -> bool:
     """Codings changed since the run read them, or the assignments differ."""
     if run.stale_against(state.codings_changed_at):
         return True
-    if run.status != AgreementRun.Status.DONE:
+    if run.status != JobStatus.DONE:
         return False
     assignments = state.assignments
     source = getattr(run, "source_assignments", None)
@@ -422,25 +431,23 @@ def run_stale(run: AgreementRun, state: SourceState) -> bool:
 
 
 def run_badge(run: AgreementRun, state: SourceState) -> str:
-    """``computing``, ``failed``, ``stale`` or ``fresh``."""
-    badge = run.badge(state.codings_changed_at)
-    if badge == "fresh" and run_stale(run, state):
-        return "stale"
-    return badge
+    """``computing``, ``failed``, ``stale`` or ``fresh`` (the job machinery's badge)."""
+    return run.badge(up_to_date=not run_stale(run, state))
 
 
 def agreement_find(
     project: Project, selection: AgreementSelection
 ) -> AgreementRun | None:
-    """The latest run of this selection that is done and fresh, or still going."""
+    """The latest run of this selection that is done and fresh, or still going (a
+    run whose worker died is resent or failed by the job machinery, so a run in
+    progress is never left hanging)."""
     state = source_state(project.pk)
-    lost = timezone.now() - LOST_AFTER
     for run in runs_with_source().filter(
         project=project, selection_hash=selection.hash
     )[:5]:
-        if run.status == AgreementRun.Status.DONE and not run_stale(run, state):
+        if run.status == JobStatus.DONE and not run_stale(run, state):
             return run
-        if run.in_progress and run.requested_at > lost:
+        if run.in_progress:
             return run
     return None
 
@@ -456,7 +463,8 @@ def agreement_request(
     """The run answering ``selection``: a fresh or running one, else a new one.
 
     A new run is computed right here when ``compute_now`` (the caller decided it is
-    small, or is a command), else queued for a worker after the commit.
+    small, or is a command), else queued for a worker after the commit. If no broker
+    answers, the run stays queued (``unsent``) and the job reaper sends it again.
     """
     if reuse:
         found = agreement_find(project, selection)
@@ -474,102 +482,63 @@ def agreement_request(
     )
     if compute_now:
         return agreement_run_compute(run_id=run.pk)
-    transaction.on_commit(lambda: agreement_send(run_id=run.pk))
+    job_enqueue(run)
     return run
 
 
-def agreement_send(*, run_id: int) -> bool:
-    """Hand a queued run to a worker; if no broker answers, the run fails readably."""
-    from agreement.tasks import compute_agreement_run  # tasks import this module
-
-    try:
-        compute_agreement_run.apply_async(kwargs={"run_id": run_id})
-    except Exception:  # the broker is down: say so on the run instead of hanging
-        logger.warning("could not queue agreement run %s", run_id, exc_info=True)
-        AgreementRun.objects.filter(
-            pk=run_id, status=AgreementRun.Status.QUEUED
-        ).update(
-            status=AgreementRun.Status.FAILED,
-            error="No task queue answered, so no worker could compute this run. "
-            "Try again later, or ask the administrator to start the worker.",
-            finished_at=timezone.now(),
-        )
-        return False
-    return True
-
-
 def _progress_writer(run_id: int) -> Callable[[float], None]:
+    """Progress in percent on the run row (also a heartbeat), at most every
+    ``PROGRESS_EVERY`` seconds and only when it grew."""
     last = [0.0, -1]
 
     def write(fraction: float) -> None:
         percent = max(0, min(99, int(fraction * 100)))
         now = time.monotonic()
         if percent > last[1] and now - last[0] >= PROGRESS_EVERY:
-            AgreementRun.objects.filter(pk=run_id).update(progress=percent)
+            job_beat(AgreementRun, run_id, progress=percent)
             last[0], last[1] = now, percent
 
     return write
 
 
-def _stale_running() -> Q:
-    """A running run whose worker must be gone: it outlived the task's time limit."""
-    return Q(
-        status=AgreementRun.Status.RUNNING,
-        started_at__lt=timezone.now() - timedelta(seconds=RUN_TIME_LIMIT_SECONDS),
+def agreement_run_work(run: AgreementRun) -> None:
+    """Compute a claimed run from the current data and store its report (idempotent:
+    the report is replaced as a whole). The work ``job_run`` runs on a worker."""
+    changed = codings_changed_at(run.project_id)
+    assignments = assignments_key(run.project_id)
+    job_beat(AgreementRun, run.pk, progress=0)
+    selection = AgreementSelection.from_json(run.selection)
+    data = agreement_input(run.project, selection)
+    report, disagreements = build_report(data, _progress_writer(run.pk))
+    report = replace(
+        report,
+        source=Source(changed.isoformat() if changed else None, assignments),
+    )
+    job_finish(
+        run,
+        progress=100,
+        result=report.to_json(),
+        disagreements=disagreements.to_json(),
+        codings_changed_at=changed,
     )
 
 
 def agreement_run_compute(*, run_id: int) -> AgreementRun | None:
-    """Compute a run from the current data and store its report (idempotent).
+    """Compute a queued run in this process (a small selection, the command).
 
-    A run that is already done is left alone (a message delivered twice).
+    The run is claimed as a worker claims it, so a worker that gets its message
+    meanwhile leaves it alone; a run another process took or finished is returned
+    as it stands. A failure is stored on the run and raised.
     """
-    run = (
-        AgreementRun.objects.select_related("project", "codebook_version")
-        .filter(pk=run_id)
-        .first()
-    )
+    run = job_claim(AgreementRun, run_id)
     if run is None:
-        return None
-    changed = codings_changed_at(run.project_id)
-    assignments = assignments_key(run.project_id)
-    # Claim the run: of two messages for one run (a resend on worker start, a
-    # redelivery) only the first computes it; the other finds it taken or done.
-    claimed = (
-        AgreementRun.objects.filter(pk=run_id)
-        .filter(Q(status=AgreementRun.Status.QUEUED) | _stale_running())
-        .update(
-            status=AgreementRun.Status.RUNNING,
-            started_at=timezone.now(),
-            progress=0,
-            error="",
-            codings_changed_at=changed,
-        )
-    )
-    if not claimed:
-        return run
+        return AgreementRun.objects.filter(pk=run_id).first()
     try:
-        selection = AgreementSelection.from_json(run.selection)
-        data = agreement_input(run.project, selection)
-        report, disagreements = build_report(data, _progress_writer(run_id))
-        report = replace(
-            report,
-            source=Source(changed.isoformat() if changed else None, assignments),
-        )
+        with heartbeat(AgreementRun, run_id):
+            agreement_run_work(run)
     except Exception as error:
-        AgreementRun.objects.filter(pk=run_id).update(
-            status=AgreementRun.Status.FAILED,
-            error=str(error)[:2000] or error.__class__.__name__,
-            finished_at=timezone.now(),
-        )
+        job_fail(run, str(error) or error.__class__.__name__)
         raise
-    AgreementRun.objects.filter(pk=run_id).update(
-        status=AgreementRun.Status.DONE,
-        progress=100,
-        result=report.to_json(),
-        disagreements=disagreements.to_json(),
-        finished_at=timezone.now(),
-    )
     run.refresh_from_db()
     return run
 
@@ -588,18 +557,6 @@ def agreement_run_set_thresholds(
         fields.append("result")
     run.save(update_fields=fields)
     return run
-
-
-def agreement_runs_resend() -> int:
-    """On worker start: runs a dead worker left behind go to the queue again."""
-    count = 0
-    for run_id in AgreementRun.objects.filter(
-        Q(status=AgreementRun.Status.QUEUED) | _stale_running(),
-        requested_at__gt=timezone.now() - LOST_AFTER,
-    ).values_list("pk", flat=True):
-        AgreementRun.objects.filter(pk=run_id).update(status=AgreementRun.Status.QUEUED)
-        count += agreement_send(run_id=run_id)
-    return count
 
 
 # --- output ---------------------------------------------------------------------------

@@ -71,6 +71,8 @@ from agreement.services import (
 from coding.access import Cap, ProjectAccess, access_project
 from coding.comparison import compare_coders
 from coding.exports import neutralise
+from coding.jobs.models import JobStatus
+from coding.jobs.services import job_refresh
 from coding.models import Coding, Document
 from coding.selectors import Mark, text_window
 from coding.views.base import error_messages
@@ -331,7 +333,7 @@ def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun)
         "badge": run_badge(run, state),
         "output": None,
     }
-    if run.status == AgreementRun.Status.DONE and run.result:
+    if run.status == JobStatus.DONE and run.result:
         output = agreement_output(run, state=state)
         report = output.report
         shown = RunViewForm(request.GET, report=report)
@@ -354,7 +356,7 @@ def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun)
 @vary_on_headers("HX-Request")
 def agreement_run(request: HttpRequest, project_id: int, run_id: int) -> HttpResponse:
     access = access_project(request.user, project_id, need=Cap.SUPERVISE)
-    run = _get_run(access, run_id)
+    run = job_refresh(_get_run(access, run_id))
     context = _run_context(request, access, run)
     if request.htmx and not request.htmx.history_restore_request:
         return TemplateResponse(
@@ -368,9 +370,11 @@ def agreement_run(request: HttpRequest, project_id: int, run_id: int) -> HttpRes
 def agreement_run_status(
     request: HttpRequest, project_id: int, run_id: int
 ) -> HttpResponse:
-    """The run's result area; it polls itself while the run is being computed."""
+    """The run's result area; it polls itself while the run is queued or running.
+    A poll also resends a run whose worker died or that no broker took
+    (``job_refresh``)."""
     access = access_project(request.user, project_id, need=Cap.SUPERVISE)
-    run = _get_run(access, run_id)
+    run = job_refresh(_get_run(access, run_id))
     return TemplateResponse(
         request,
         "agreement/agreement_run.html#run-result",
@@ -420,7 +424,7 @@ def agreement_run_csv(
     """The report as CSV, one line per figure (pooled and per document)."""
     access = access_project(request.user, project_id, need=Cap.SUPERVISE)
     run = _get_run(access, run_id)
-    if run.status != AgreementRun.Status.DONE or not run.result:
+    if run.status != JobStatus.DONE or not run.result:
         raise Http404
     dialect = CsvFormatForm(request.GET)
     dialect.is_valid()  # every value has a default
@@ -561,7 +565,7 @@ def agreement_disagreements(
     """Every stretch where two coders disagree on one code (or domain)."""
     access = access_project(request.user, project_id, need=Cap.SUPERVISE)
     run = _get_run(access, run_id, disagreements=True)
-    if run.status != AgreementRun.Status.DONE or not run.result:
+    if run.status != JobStatus.DONE or not run.result:
         raise Http404
     report = Report.from_json(run.result)
     explored = DisagreementsForm(request.GET, report=report)

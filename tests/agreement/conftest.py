@@ -54,3 +54,26 @@ def setup(project, members):
         "a": a,
         "b": b,
     }
+
+
+class FakeBroker:
+    """Stands in for Celery's app where ``coding.jobs`` sends jobs by task name:
+    records every message, or refuses them all while ``down``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+        self.down = False
+
+    def send_task(self, name: str, kwargs: dict | None = None, **options) -> None:
+        if self.down:
+            raise ConnectionError("no broker")
+        self.sent.append((name, kwargs or {}))
+
+
+@pytest.fixture
+def broker(monkeypatch) -> FakeBroker:
+    from coding.jobs import services as job_services
+
+    fake = FakeBroker()
+    monkeypatch.setattr(job_services, "current_app", fake)
+    return fake

@@ -18,6 +18,7 @@ from agreement.models import AgreementRun
 from agreement.services import (
     agreement_request,
 )
+from coding.jobs.services import jobs_reap
 from coding.models import (
     CodebookVersion,
     CodingChange,
@@ -131,20 +132,51 @@ def test_a_large_selection_is_queued_and_computed_by_the_task(
     assert served.json()["run"]["id"] == run.pk
 
 
-def test_a_run_without_a_broker_fails_readably(setup, members, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise ConnectionError("no broker")
-
-    monkeypatch.setattr(tasks.compute_agreement_run, "apply_async", refuse)
+def test_a_run_without_a_broker_stays_queued_and_is_sent_again(
+    setup, members, broker, monkeypatch, django_capture_on_commit_callbacks
+):
+    """No broker answers: the run is not failed but stays queued and unsent, the API
+    answers 202 with the status URL, the pages say no worker can be reached, and the
+    reaper sends the run again once the broker is back."""
+    broker.down = True
     monkeypatch.setattr(agreement_service, "SYNC_CODINGS", 0)
-    run = agreement_request(
-        project=setup["project"],
-        selection=agreement_selection_from_params(setup["project"], {}),
-    )
-    agreement_service.agreement_send(run_id=run.pk)
+    client = client_for(members["supervisor"])
+    url = api_url(setup["project"], codes=setup["x"].pk, n_resamples=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url)
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued"
+    run = AgreementRun.objects.get(pk=body["id"])
+    assert run.status == "queued"
+    assert run.unsent
+    assert run.error == ""
+    assert client.get(body["status_url"]).json()["status"] == "queued"
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "No worker can be reached right now" in page
+    assert 'hx-trigger="every 2s"' in page
+    listing = client.get(
+        reverse("agreement:agreement", args=[setup["project"].pk])
+    ).content.decode()
+    assert "No worker can be reached right now" in listing
+    # The same question meanwhile: the same run, no second one.
+    assert client.get(url).json()["id"] == run.pk
+    broker.down = False
+    later = timezone.now() + timedelta(minutes=1)
+    with (
+        monkeypatch.context() as patch,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        patch.setattr(timezone, "now", lambda: later)
+        jobs_reap(models=[AgreementRun])
+    assert broker.sent == [(AgreementRun.task_name, {"run_id": run.pk})]
     run.refresh_from_db()
-    assert run.status == "failed"
-    assert "No task queue answered" in run.error
+    assert run.status == "queued"
+    assert not run.unsent
+    tasks.compute_agreement_run(run_id=run.pk)
+    served = client.get(url)
+    assert served.status_code == 200
+    assert served.json()["run"]["id"] == run.pk
 
 
 def test_a_run_records_the_latest_frozen_codebook_version(setup, members):

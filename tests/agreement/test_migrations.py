@@ -53,6 +53,9 @@ def test_agreement_rows_and_content_types_survive_the_move():
     moved = AgreementRun.objects.get(pk=run.pk)
     assert moved.project_id == project.pk
     assert moved.result == {"format": "regie-agreement/1"}
+    assert moved.status == "done"
+    # The job machinery's columns (agreement 0002) start empty on an upgraded row.
+    assert (moved.heartbeat_at, moved.attempts, moved.unsent) == (None, 0, False)
     assert (
         dict(
             ContentType.objects.filter(app_label="agreement").values_list("model", "pk")

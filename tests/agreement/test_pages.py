@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from agreement import services as agreement_service
 from agreement import tasks
@@ -117,6 +119,36 @@ def test_start_queues_a_run_whose_page_polls_until_done(
     ).content.decode()
     assert f"#{run.pk}" in listing
     assert "fresh" in listing
+
+
+def test_a_poll_resends_a_run_whose_worker_died(
+    setup, members, broker, django_capture_on_commit_callbacks
+):
+    """A running run without a heartbeat for long: the page's poll queues it again
+    and sends it to a worker (``coding.jobs``), and the page keeps polling."""
+    project = setup["project"]
+    long_ago = timezone.now() - timedelta(minutes=10)
+    run = AgreementRun.objects.create(
+        project=project,
+        selection=agreement_selection_from_params(project, {}).as_json(),
+        selection_hash="x",
+        status="running",
+        requested_at=long_ago,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        attempts=1,
+    )
+    status_url = reverse("agreement:agreement_run_status", args=[project.pk, run.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = (
+            client_for(members["supervisor"])
+            .get(status_url, headers={"HX-Request": "true"})
+            .content.decode()
+        )
+    run.refresh_from_db()
+    assert run.status == "queued"
+    assert broker.sent == [(AgreementRun.task_name, {"run_id": run.pk})]
+    assert 'hx-trigger="every 2s"' in page
 
 
 def test_start_shows_errors_in_the_form(setup, members):

@@ -21,6 +21,7 @@ from agreement.services import (
     agreement_output,
     agreement_request,
 )
+from coding.jobs.models import JobStatus
 from coding.models import Project
 
 OPTIONS = (
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             compute_now=True,
             reuse=not options["refresh"],
         )
-        if run.status != run.Status.DONE:
+        if run.status != JobStatus.DONE:
             raise CommandError(
                 f"Agreement run {run.pk} is {run.status} (a worker has it); "
                 "try again shortly, or pass --refresh to compute it here."
