@@ -62,9 +62,10 @@ class ExportKind(models.TextChoices):
 class ExportJob(Job):
     """One export written to a file by a worker, for the member who asked.
 
-    The worker writes ``<folder>/<name>.<attempt>.part`` (and its scratch files) in the job's
-    own folder and renames the file when it is complete; what a worker that died
-    mid-way left there, ``abandon`` removes before the job is sent again or failed.
+    The worker writes ``<folder>/<name>.<attempt>.part`` (and its scratch files)
+    in the job's own folder and renames the file when it is complete; what a worker
+    that died mid-way left there, ``abandon`` removes before the job is sent again
+    or failed.
     """
 
     task_name = "interop.tasks.run_export_job"

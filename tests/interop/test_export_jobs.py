@@ -14,9 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from coding.jobs.services import WORKER_DIED, dead_after, jobs_reap
+from coding.jobs.services import WORKER_DIED, dead_after, job_models, jobs_reap
 from interop.models import ExportJob
 from interop.tasks import run_export_job
 from tests.conftest import client_for
@@ -51,6 +51,11 @@ def _dead_job(project, user, *, attempts: int) -> ExportJob:
 
 def _folder(job: ExportJob) -> Path:
     return Path(job.file.storage.path(job.folder))
+
+
+def test_export_jobs_are_a_kind_of_job_sent_to_their_task():
+    assert ExportJob.task_name == run_export_job.name == TASK
+    assert ExportJob in job_models()
 
 
 def test_a_dead_workers_job_loses_its_partial_files_and_is_sent_again(
@@ -91,6 +96,12 @@ def test_after_max_attempts_a_dead_job_fails_with_the_translated_message(
     ).content.decode()
     assert "The worker running this job stopped 3 times." in html
     assert "every 2s" not in html  # failed: the page stops polling
+    # A worker whose language is Dutch stores the Dutch message.
+    dutch = _dead_job(project, members["owner"], attempts=ExportJob.max_attempts)
+    with translation.override("nl"), django_capture_on_commit_callbacks(execute=True):
+        jobs_reap(models=[ExportJob])
+    dutch.refresh_from_db()
+    assert dutch.error.startswith("De worker die deze opdracht uitvoerde, is 3 keer")
 
 
 def test_the_export_pages_poll_sends_a_dead_workers_job_again(
