@@ -7,7 +7,8 @@ or media files: downloads go through a view that checks access first).
 * ``ExportJob``: a large export a Celery worker writes to a file; the export page
   polls its status and offers the file once it is ``done``. Only the member who
   asked for it may download it, because what it holds depends on who asked
-  (blind coding).
+  (blind coding). Its lifecycle (queued, running with a heartbeat, done, failed,
+  resent when its worker died) is the one of every job: ``coding.jobs``.
 * ``PendingImport``: an uploaded ``.qdpx`` that was read and summarised but not
   yet imported; the import page shows the summary, then confirm imports it in one
   transaction and cancel deletes it.
@@ -15,7 +16,7 @@ or media files: downloads go through a view that checks access first).
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -24,15 +25,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-WORKER_WAIT_HINT_AFTER = timedelta(minutes=2)
+from coding.jobs.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ExportJob",
     "ExportKind",
-    "ExportStatus",
     "PendingImport",
     "interop_storage",
 ]
+
+# What a worker writes before the finished file takes its name (see ``ExportJob``).
+PARTIAL_SUFFIX = ".part"
 
 
 def interop_storage() -> FileSystemStorage:
@@ -54,15 +59,17 @@ class ExportKind(models.TextChoices):
     BACKUP = "backup", _("full backup (.qdpx with Regie's extras)")
 
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
+class ExportJob(Job):
+    """One export written to a file by a worker, for the member who asked.
 
+    The worker writes ``<folder>/<name>.<attempt>.part`` (and its scratch files)
+    in the job's own folder and renames the file when it is complete; what a worker
+    that died mid-way left there, ``abandon`` removes before the job is sent again
+    or failed.
+    """
 
-class ExportJob(models.Model):
-    """One export written to a file by a worker, for the member who asked."""
+    task_name = "interop.tasks.run_export_job"
+    task_argument = "job_id"
 
     project = models.ForeignKey(
         "coding.Project", on_delete=models.CASCADE, related_name="export_jobs"
@@ -72,9 +79,6 @@ class ExportJob(models.Model):
     )
     kind = models.CharField(max_length=20, choices=ExportKind.choices)
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(
-        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
-    )
     progress = models.PositiveBigIntegerField(
         default=0, help_text="Rows (or items) written so far."
     )
@@ -83,17 +87,13 @@ class ExportJob(models.Model):
     )
     file = models.FileField(storage=interop_storage, max_length=300, blank=True)
     filename = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "coding_exportjob"
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in ExportStatus]),
+                condition=Q(status__in=[s.value for s in JobStatus]),
                 name="coding_exportjob_status_valid",
             ),
             models.CheckConstraint(
@@ -106,16 +106,9 @@ class ExportJob(models.Model):
         return f"{self.kind} of {self.project_id} ({self.status})"
 
     @property
-    def in_progress(self) -> bool:
-        return self.status in {ExportStatus.QUEUED, ExportStatus.RUNNING}
-
-    @property
-    def waiting_long(self) -> bool:
-        """Queued for over two minutes: most likely no worker is running."""
-        return (
-            self.status == ExportStatus.QUEUED
-            and timezone.now() - self.requested_at > WORKER_WAIT_HINT_AFTER
-        )
+    def folder(self) -> str:
+        """The job's folder in ``interop_storage``: its file and nothing else."""
+        return f"exports/{self.pk}"
 
     @property
     def percent(self) -> int | None:
@@ -123,6 +116,23 @@ class ExportJob(models.Model):
         if not self.total:
             return None
         return min(100, self.progress * 100 // self.total)
+
+    def abandon(self) -> None:
+        """Remove what a dead worker left in the job's folder: the ``.part`` file and
+        the writer's scratch files (everything but a finished file)."""
+        storage = self.file.storage
+        try:
+            names = storage.listdir(self.folder)[1]
+        except FileNotFoundError:
+            return
+        for name in names:
+            path = f"{self.folder}/{name}"
+            if path == self.file.name:
+                continue
+            try:
+                storage.delete(path)
+            except OSError:
+                logger.warning("could not delete %s", path, exc_info=True)
 
 
 class PendingImport(models.Model):

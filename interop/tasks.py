@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.signals import worker_ready
-from celery.utils.log import get_task_logger
 
+from coding.jobs.services import job_run
 from coding.tasks import job_options
+from interop.models import ExportJob
+from interop.services.exports import export_job_work
 
-logger = get_task_logger(__name__)
+# An export taking longer than an hour is stopped (softly a minute before).
+EXPORT_TIME_LIMIT_SECONDS = 3660
 
 
-@shared_task(**job_options(time_limit=3660))  # JOB_TIME_LIMIT_SECONDS in services
+@shared_task(**job_options(time_limit=EXPORT_TIME_LIMIT_SECONDS))
 def run_export_job(*, job_id: int) -> None:
-    from interop.models import ExportJob
-    from interop.services.exports import export_job_run
-
-    if not ExportJob.objects.filter(pk=job_id).exists():
-        logger.info("export job %s is gone", job_id)
-        return
-    job = export_job_run(job_id=job_id)
-    logger.info("export job %s: %s", job_id, job.status if job else "gone")
-
-
-@worker_ready.connect
-def catch_up_exports_on_start(**kwargs) -> None:
-    """Export jobs a stopped worker left behind go out again."""
-    from interop.services.exports import export_jobs_resend
-
-    export_jobs_resend()
+    """Write an export job's file (``ExportJob.task_name`` names this task)."""
+    job_run(ExportJob, job_id, export_job_work)

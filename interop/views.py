@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from coding.access import Cap, ProjectAccess, access_project
+from coding.jobs.services import job_refresh
 from coding.segments import SegmentFilterForm
 from coding.selectors import filter_choices
 from coding.views.base import error_messages
@@ -177,8 +178,10 @@ def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
 def export_job_status(
     request: HttpRequest, project_id: int, job_id: int
 ) -> HttpResponse:
-    """One job's badge; it polls itself while the job is queued or running."""
+    """One job's badge; it polls itself while the job is queued or running (and a
+    job whose worker died is sent again or failed right here: ``job_refresh``)."""
     access, job = access_export_job(request.user, project_id, job_id)
+    job = job_refresh(job)
     return TemplateResponse(
         request,
         "interop/export.html#job-status",

@@ -11,8 +11,9 @@ One place decides for every surface (export page, API, commands, worker):
   when the estimated time passes ``BACKGROUND_SECONDS``).
 
 Jobs: ``export_job_create`` records the job and queues ``interop.tasks.run_export_job``
-after commit; the task calls ``export_job_run``, which writes the file under
-``REGIE_VAR_DIR/interop/exports/`` and reports progress on the job row that the
+after commit (``coding.jobs``: claim once, heartbeat, resend when the worker died);
+the task runs ``export_job_work``, which writes the file under
+``REGIE_VAR_DIR/interop/exports/<job>/`` and reports progress on the job row that the
 export page polls.
 """
 
@@ -21,14 +22,15 @@ from __future__ import annotations
 import io
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -37,6 +39,7 @@ from django.utils.translation import gettext as _
 from coding.access import Cap, ProjectAccess, access_project
 from coding.codebook_csv import write_codebook_csv
 from coding.exports import iter_csv
+from coding.jobs.services import job_beat, job_enqueue, job_fail, job_finish
 from coding.models import Code, Document
 from coding.segments import (
     SegmentFilter,
@@ -51,7 +54,7 @@ from interop.csv import (
     iter_segment_csv,
     segment_header,
 )
-from interop.models import ExportJob, ExportKind, ExportStatus
+from interop.models import PARTIAL_SUFFIX, ExportJob, ExportKind
 from interop.refi import write_qdc, write_qdpx
 from interop.selectors import (
     cases_table,
@@ -63,10 +66,6 @@ from interop.services.refi import codebook_to_refi, project_to_refi
 from interop.xlsx import Sheet, XlsxReport, write_xlsx
 
 logger = logging.getLogger(__name__)
-
-# A worker writing one export longer than this is stopped by Celery; a job
-# still "running" after it lost its worker.
-JOB_TIME_LIMIT_SECONDS = 3660
 
 EXPORT_NEEDS: dict[str, Cap] = {
     ExportKind.SEGMENTS_CSV: Cap.VIEW,
@@ -407,9 +406,11 @@ def export_jobs_prune(*, project_id: int, user_id: int) -> None:
 
 @transaction.atomic
 def export_job_create(*, access: ProjectAccess, request: ExportRequest) -> ExportJob:
-    """Record a job for ``access``'s member; the worker gets it after commit."""
-    from interop.tasks import run_export_job
+    """Record a job for ``access``'s member; a worker gets it after commit.
 
+    When no broker answers, the job stays queued (``unsent``) and the reaper of
+    ``coding.jobs`` sends it again: the page says no worker can be reached.
+    """
     export_jobs_prune(project_id=access.project.pk, user_id=access.user_id)
     job = ExportJob.objects.create(
         project=access.project,
@@ -419,118 +420,68 @@ def export_job_create(*, access: ProjectAccess, request: ExportRequest) -> Expor
         total=export_estimate(access, request),
         filename=export_filename(access, request.kind),
     )
-
-    def enqueue() -> None:
-        try:
-            run_export_job.apply_async(kwargs={"job_id": job.pk})
-        except Exception:  # no broker: say so on the page instead of waiting forever
-            logger.warning("could not queue export job %s", job.pk, exc_info=True)
-            ExportJob.objects.filter(pk=job.pk, status=ExportStatus.QUEUED).update(
-                status=ExportStatus.FAILED,
-                error=_(
-                    "No worker could be reached to run this export. Try again later, "
-                    "or export less at once."
-                ),
-                finished_at=timezone.now(),
-            )
-
-    transaction.on_commit(enqueue)
+    job_enqueue(job)
     return job
 
 
-def _stale_running() -> Q:
-    """A running job whose worker must be gone: it outlived the task's time limit."""
-    return Q(
-        status=ExportStatus.RUNNING,
-        started_at__lt=timezone.now() - timedelta(seconds=JOB_TIME_LIMIT_SECONDS),
-    )
+def export_job_work(job: ExportJob) -> None:
+    """Write the job's file: what the worker runs under ``coding.jobs.services.job_run``.
 
-
-def export_jobs_resend() -> int:
-    """Queue again the jobs a stopped worker (or a lost message) left unfinished.
-
-    A job another worker is still writing is left alone: a message sent twice
-    is harmless because ``export_job_run`` claims its job first.
+    The member's access is checked again (someone removed from the project in the
+    meantime gets nothing). Everything is written inside the job's folder: the file
+    as ``<name>.<attempt>.part``, renamed when complete, and the writer's scratch
+    files, so ``ExportJob.abandon`` can clean up after a worker that died.
     """
-    from interop.tasks import run_export_job
-
-    stuck = list(
-        ExportJob.objects.filter(
-            Q(status=ExportStatus.QUEUED) | _stale_running(),
-            requested_at__gte=timezone.now() - timedelta(days=1),
-        ).values_list("pk", flat=True)
-    )
-    ExportJob.objects.filter(pk__in=stuck).update(status=ExportStatus.QUEUED)
-    for job_id in stuck:
-        try:
-            run_export_job.apply_async(kwargs={"job_id": job_id})
-        except Exception:
-            logger.warning("could not queue export job %s", job_id, exc_info=True)
-    return len(stuck)
-
-
-def export_job_run(*, job_id: int) -> ExportJob | None:
-    """Write the job's file; idempotent (a rerun writes the file again).
-
-    The member's access is checked again: someone removed from the project in
-    the meantime gets nothing.
-    """
-    job = ExportJob.objects.select_related("requested_by").filter(pk=job_id).first()
-    if job is None:
-        return None
-    # Claim the job: of two messages for one job (a resend on worker start, a
-    # redelivery) only the first writes it; the other finds it taken.
-    claimed = (
-        ExportJob.objects.filter(pk=job.pk)
-        .filter(Q(status=ExportStatus.QUEUED) | _stale_running())
-        .update(
-            status=ExportStatus.RUNNING,
-            started_at=timezone.now(),
-            progress=0,
-            error="",
-        )
-    )
-    if not claimed:
-        return job
+    job_beat(ExportJob, job.pk, progress=0)  # a job sent again starts over
     storage = job.file.storage
-    name = f"exports/{job.pk}/{job.filename or FILE_SUFFIX[job.kind]}"
-    partial = storage.path(name + ".part")
+    name = f"{job.folder}/{job.filename or FILE_SUFFIX[job.kind]}"
+    # One partial name per attempt: a worker taken for dead never writes over the next.
+    partial = storage.path(f"{name}.{job.attempts}{PARTIAL_SUFFIX}")
     os.makedirs(os.path.dirname(partial), exist_ok=True)
 
     def progress(done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(progress=done)
+        job_beat(ExportJob, job.pk, progress=done)
 
     try:
-        access = access_export(job.requested_by, job.project_id, job.kind)
-        request = export_request(access, job.kind, job.params)
-        with open(partial, "wb") as out:
-            write_export(access, request, out, progress=progress)
-        os.replace(partial, storage.path(name))
+        with _scratch_files_in(os.path.dirname(partial)):
+            _write_job_file(job, partial, progress)
     except Exception as error:
         if os.path.exists(partial):
             os.remove(partial)
-        if isinstance(error, ValidationError):
-            message = "; ".join(error.messages)
-        elif isinstance(error, PermissionDenied | Http404):
-            message = _("You may no longer make this export in this project.")
-        else:
-            logger.exception("export job %s failed", job.pk)
-            message = _("The export failed: %(error)s") % {"error": error}
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.FAILED,
-            error=message[:2000],
-            finished_at=timezone.now(),
-        )
-        job.refresh_from_db()
-        return job
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportStatus.DONE,
-        file=name,
-        progress=max(job.total, 0),
-        finished_at=timezone.now(),
-    )
-    job.refresh_from_db()
-    return job
+        job_fail(job, _failure_message(job, error))
+        return
+    os.replace(partial, storage.path(name))
+    job_finish(job, file=name, progress=max(job.total, 0))
+
+
+def _write_job_file(job: ExportJob, path: str, progress: Callable[[int], None]) -> None:
+    access = access_export(job.requested_by, job.project_id, job.kind)
+    request = export_request(access, job.kind, job.params)
+    with open(path, "wb") as out:
+        write_export(access, request, out, progress=progress)
+
+
+@contextmanager
+def _scratch_files_in(folder: str) -> Iterator[None]:
+    """Temporary files (openpyxl keeps each sheet in one until it saves) go in
+    ``folder`` while the block runs. A worker runs one job at a time, so changing
+    the process's ``tempfile.tempdir`` for that time touches nobody else."""
+    previous = tempfile.tempdir
+    tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
+def _failure_message(job: ExportJob, error: Exception) -> str:
+    """What the export page says about a failed job."""
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    if isinstance(error, PermissionDenied | Http404):
+        return _("You may no longer make this export in this project.")
+    logger.exception("export job %s failed", job.pk)
+    return _("The export failed: %(error)s") % {"error": error}
 
 
 def access_export_job(

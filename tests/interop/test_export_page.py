@@ -168,16 +168,17 @@ def test_direct_downloads_carry_only_the_options_they_use(project, members, code
 
 
 def test_large_exports_become_a_job_with_progress_and_a_download(
-    project, members, coded, monkeypatch, django_capture_on_commit_callbacks
+    project,
+    members,
+    coded,
+    monkeypatch,
+    celery_messages,
+    django_capture_on_commit_callbacks,
 ):
     import interop.services.exports as exports
     from interop.tasks import run_export_job
 
     monkeypatch.setattr(exports, "BACKGROUND_SECONDS", -1)
-    sent = []
-    monkeypatch.setattr(
-        run_export_job, "apply_async", lambda **kwargs: sent.append(kwargs)
-    )
     client = client_for(members["coder"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -186,7 +187,7 @@ def test_large_exports_become_a_job_with_progress_and_a_download(
             headers={"HX-Request": "true"},
         )
     job = ExportJob.objects.get(project=project)
-    assert sent == [{"kwargs": {"job_id": job.pk}}]
+    assert celery_messages() == [("interop.tasks.run_export_job", {"job_id": job.pk})]
     html = response.content.decode()
     assert f'id="job-{job.pk}"' in html
     assert "every 2s" in html  # the badge polls while the job waits
@@ -208,30 +209,52 @@ def test_large_exports_become_a_job_with_progress_and_a_download(
     assert client_for(members["supervisor"]).get(status_url).status_code == 404
 
 
-def test_a_job_without_a_broker_fails_readably(
-    project, members, coded, monkeypatch, django_capture_on_commit_callbacks
+def test_a_job_without_a_broker_stays_queued_and_is_sent_again(
+    project,
+    members,
+    coded,
+    monkeypatch,
+    broker_down,
+    request,
+    django_capture_on_commit_callbacks,
 ):
+    """No broker answers: the job is kept (queued, unsent), the page says so, and
+    the reaper sends it once a broker is back (it used to fail the job)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     import interop.services.exports as exports
-    from interop.tasks import run_export_job
+    from coding.jobs.services import RESEND_AFTER, jobs_reap
 
     monkeypatch.setattr(exports, "BACKGROUND_SECONDS", -1)
-
-    def down(**kwargs):
-        raise ConnectionError("no broker")
-
-    monkeypatch.setattr(run_export_job, "apply_async", down)
+    client = client_for(members["owner"])
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(members["owner"]).post(
+        client.post(
             reverse("interop:export_start", args=[project.pk]), {"kind": "backup"}
         )
     job = ExportJob.objects.get(project=project)
-    assert job.status == "failed"
-    assert "No worker could be reached" in job.error
+    assert (job.status, job.unsent, job.error) == ("queued", True, "")
+    html = client.get(
+        reverse("interop:export_job_status", args=[project.pk, job.pk])
+    ).content.decode()
+    assert "No worker can be reached right now" in html
+    assert "every 2s" in html  # it keeps polling: a worker may come up
+    celery_messages = request.getfixturevalue("celery_messages")  # a broker again
+    ExportJob.objects.filter(pk=job.pk).update(
+        sent_at=timezone.now() - RESEND_AFTER - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reap(models=[ExportJob]) == 1
+    assert celery_messages() == [("interop.tasks.run_export_job", {"job_id": job.pk})]
+    job.refresh_from_db()
+    assert (job.status, job.unsent) == ("queued", False)
 
 
 def test_a_job_of_someone_who_left_the_project_fails(project, members, coded):
     from coding.access import ProjectAccess
-    from interop.services.exports import export_job_run, export_request
+    from interop.services.exports import export_request
+    from interop.tasks import run_export_job
 
     owner = members["owner"]
     access = ProjectAccess(project=project, user_id=owner.pk, role=Role.OWNER)
@@ -239,12 +262,15 @@ def test_a_job_of_someone_who_left_the_project_fails(project, members, coded):
         project=project, requested_by=members["supervisor"], kind="backup"
     )
     assert export_request(access, "backup").kind == "backup"
-    job = export_job_run(job_id=job.pk)
+    run_export_job(job_id=job.pk)
+    job.refresh_from_db()
     assert job.status == "failed"
     assert "no longer" in job.error
 
 
-def test_a_job_left_waiting_says_the_worker_may_be_down(project, members, coded):
+def test_a_job_left_waiting_says_the_worker_may_be_down(
+    project, members, coded, celery_messages
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -254,52 +280,54 @@ def test_a_job_left_waiting_says_the_worker_may_be_down(project, members, coded)
     )
     url = reverse("interop:export_job_status", args=[project.pk, job.pk])
     client = client_for(members["owner"])
-    assert "Is the Celery worker running?" not in client.get(url).content.decode()
+    no_worker = "No worker can be reached right now"
+    assert no_worker not in client.get(url).content.decode()
     ExportJob.objects.filter(pk=job.pk).update(
         requested_at=timezone.now() - timedelta(minutes=5)
     )
     html = client.get(url).content.decode()
-    assert "Is the Celery worker running?" in html
+    assert no_worker in html
     assert "every 2s" in html  # it keeps polling: the worker may come up
 
 
 def test_a_job_message_delivered_twice_writes_it_once(
-    project, members, coded, monkeypatch
+    project, members, coded, celery_messages, django_capture_on_commit_callbacks
 ):
-    """A resend on worker start and the original message may both arrive: the
+    """A resend by the reaper and the original message may both arrive: the
     second finds the job taken (or done) and leaves it as it is."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    import interop.services.exports as exports
+    from coding.jobs.services import dead_after, jobs_reap
     from interop.tasks import run_export_job
 
-    sent = []
-    monkeypatch.setattr(
-        run_export_job, "apply_async", lambda **kwargs: sent.append(kwargs)
-    )
+    def run() -> ExportJob:
+        run_export_job(job_id=job.pk)
+        return ExportJob.objects.get(pk=job.pk)
+
     job = ExportJob.objects.create(
         project=project, requested_by=members["owner"], kind="segments_csv"
     )
-    job = exports.export_job_run(job_id=job.pk)
+    job = run()
     finished = job.finished_at
     assert job.status == "done"
-    again = exports.export_job_run(job_id=job.pk)
+    again = run()
     assert (again.status, again.finished_at) == ("done", finished)
-    # A running job is another worker's, unless it outlived the time limit.
+    # A running job is another worker's, unless its heartbeat stopped.
     ExportJob.objects.filter(pk=job.pk).update(
-        status="running", started_at=timezone.now()
+        status="running", started_at=timezone.now(), heartbeat_at=timezone.now()
     )
-    assert exports.export_jobs_resend() == 0
-    assert exports.export_job_run(job_id=job.pk).status == "running"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reap(models=[ExportJob]) == 0
+    assert run().status == "running"
     ExportJob.objects.filter(pk=job.pk).update(
-        started_at=timezone.now()
-        - timedelta(seconds=exports.JOB_TIME_LIMIT_SECONDS + 1)
+        heartbeat_at=timezone.now() - dead_after() - timedelta(seconds=1)
     )
-    assert exports.export_jobs_resend() == 1
-    assert sent == [{"kwargs": {"job_id": job.pk}}]
-    assert exports.export_job_run(job_id=job.pk).status == "done"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reap(models=[ExportJob]) == 1
+    assert celery_messages() == [("interop.tasks.run_export_job", {"job_id": job.pk})]
+    assert run().status == "done"
 
 
 # ---------------------------------------------------------------------------
