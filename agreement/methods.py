@@ -16,8 +16,7 @@ import statistics
 from collections.abc import Sequence
 
 from django.utils import translation
-from django.utils.translation import npgettext, pgettext
-from django.utils.translation import pgettext_lazy as _lazy
+from django.utils.translation import npgettext, pgettext, pgettext_lazy
 
 from agreement.report import (
     AC1,
@@ -40,21 +39,22 @@ from agreement.report import (
 )
 from agreement.results import Figure, Methods, Report, VersionRef
 
-CONTEXT = "agreement methods"
 LANGUAGES = ("en", "nl")
 
 NAMES = {
-    PERCENT: _lazy(CONTEXT, "percentage agreement"),
-    COHEN: _lazy(CONTEXT, "Cohen's κ"),
-    FLEISS: _lazy(CONTEXT, "Fleiss' κ"),
-    ALPHA: _lazy(CONTEXT, "Krippendorff's α"),
-    AC1: _lazy(CONTEXT, "Gwet's AC1"),
-    NVIVO: _lazy(CONTEXT, "NVivo's κ"),
-    U_ALPHA: _lazy(CONTEXT, "Krippendorff's uα"),
-    BINARY_U_ALPHA: _lazy(CONTEXT, "Krippendorff's |uα"),
-    CU_ALPHA: _lazy(CONTEXT, "Krippendorff's cuα"),
-    K_U_ALPHA: _lazy(CONTEXT, "Krippendorff's (k)uα"),
-    U_ALPHA_1995: _lazy(CONTEXT, "Krippendorff's (1995/2004) unitizing α_U"),
+    PERCENT: pgettext_lazy("agreement methods", "percentage agreement"),
+    COHEN: pgettext_lazy("agreement methods", "Cohen's κ"),
+    FLEISS: pgettext_lazy("agreement methods", "Fleiss' κ"),
+    ALPHA: pgettext_lazy("agreement methods", "Krippendorff's α"),
+    AC1: pgettext_lazy("agreement methods", "Gwet's AC1"),
+    NVIVO: pgettext_lazy("agreement methods", "NVivo's κ"),
+    U_ALPHA: pgettext_lazy("agreement methods", "Krippendorff's uα"),
+    BINARY_U_ALPHA: pgettext_lazy("agreement methods", "Krippendorff's |uα"),
+    CU_ALPHA: pgettext_lazy("agreement methods", "Krippendorff's cuα"),
+    K_U_ALPHA: pgettext_lazy("agreement methods", "Krippendorff's (k)uα"),
+    U_ALPHA_1995: pgettext_lazy(
+        "agreement methods", "Krippendorff's (1995/2004) unitizing α_U"
+    ),
 }
 REFERENCES = {
     PERCENT: "",
@@ -70,47 +70,53 @@ REFERENCES = {
     U_ALPHA_1995: " (Krippendorff, 1995)",
 }
 UNIT_PHRASES = {
-    CHARACTER: _lazy(
-        CONTEXT,
+    CHARACTER: pgettext_lazy(
+        "agreement methods",
         "the character: for every code, each character was coded or not by each "
         "coder, as in NVivo's Coding Comparison query",
     ),
-    SENTENCE: _lazy(
-        CONTEXT,
+    SENTENCE: pgettext_lazy(
+        "agreement methods",
         "the sentence: a sentence counted as coded with a code when any of its "
         "characters was",
     ),
-    TURN: _lazy(
-        CONTEXT,
+    TURN: pgettext_lazy(
+        "agreement methods",
         "the speaker turn (the paragraph where a transcript had no turns): each "
         "coder's set of codes per turn was compared",
     ),
-    UNITIZING: _lazy(
-        CONTEXT,
+    UNITIZING: pgettext_lazy(
+        "agreement methods",
         "the coders' own segments: the lengths and positions of the coded "
         "stretches were compared on the continuum of the transcripts",
     ),
 }
 UNIT_WORDS = {
-    CHARACTER: _lazy(CONTEXT, "characters"),
-    SENTENCE: _lazy(CONTEXT, "sentences"),
-    TURN: _lazy(CONTEXT, "turns"),
-    UNITIZING: _lazy(CONTEXT, "characters"),
+    CHARACTER: pgettext_lazy("agreement methods", "characters"),
+    SENTENCE: pgettext_lazy("agreement methods", "sentences"),
+    TURN: pgettext_lazy("agreement methods", "turns"),
+    UNITIZING: pgettext_lazy("agreement methods", "characters"),
 }
 SINGULAR = {
-    CHARACTER: _lazy(CONTEXT, "character"),
-    SENTENCE: _lazy(CONTEXT, "sentence"),
-    TURN: _lazy(CONTEXT, "turn"),
+    CHARACTER: pgettext_lazy("agreement methods", "character"),
+    SENTENCE: pgettext_lazy("agreement methods", "sentence"),
+    TURN: pgettext_lazy("agreement methods", "turn"),
 }
 # The report's notes are English data; only these have a translation, and a
 # translated paragraph leaves out the others.
 NOTES = {
-    "mean over coder pairs": _lazy(CONTEXT, "mean over coder pairs"),
-    "mean of the pairs' Cohen's κ, Light's κ": _lazy(
-        CONTEXT, "mean of the pairs' Cohen's κ, Light's κ"
+    "mean over coder pairs": pgettext_lazy(
+        "agreement methods", "mean over coder pairs"
     ),
-    "length-weighted over documents": _lazy(CONTEXT, "length-weighted over documents"),
-    "binary: coded / not coded": _lazy(CONTEXT, "binary: coded / not coded"),
+    "mean of the pairs' Cohen's κ, Light's κ": pgettext_lazy(
+        "agreement methods", "mean of the pairs' Cohen's κ, Light's κ"
+    ),
+    "length-weighted over documents": pgettext_lazy(
+        "agreement methods", "length-weighted over documents"
+    ),
+    "binary: coded / not coded": pgettext_lazy(
+        "agreement methods", "binary: coded / not coded"
+    ),
 }
 BOOTSTRAPPED = (COHEN, FLEISS, ALPHA, AC1, NVIVO)
 
@@ -143,14 +149,14 @@ def figure_text(measure: str, figure: Figure, language: str) -> str:
 
 
 def _quoted(name: str) -> str:
-    return pgettext(CONTEXT, "“%(name)s”") % {"name": name}
+    return pgettext("agreement methods", "“%(name)s”") % {"name": name}
 
 
 def _names(names: Sequence[str]) -> str:
     names = list(names)
     if len(names) <= 1:
         return "".join(names)
-    return pgettext(CONTEXT, "%(names)s and %(last)s") % {
+    return pgettext("agreement methods", "%(names)s and %(last)s") % {
         "names": ", ".join(names[:-1]),
         "last": names[-1],
     }
@@ -200,7 +206,9 @@ def _per_code(report: Report, measure: str) -> list[Figure]:
 def _unit_word(report: Report, pooled_all: bool) -> str:
     unit = report.selection.unit
     if pooled_all and unit != UNITIZING:
-        return pgettext(CONTEXT, "code × %(unit)s decisions") % {"unit": SINGULAR[unit]}
+        return pgettext("agreement methods", "code × %(unit)s decisions") % {
+            "unit": SINGULAR[unit]
+        }
     return str(UNIT_WORDS[unit])
 
 
@@ -218,27 +226,29 @@ def _headline(report: Report, measure: str, figure: Figure, key: str, language: 
     pooled_all = key == ALL_CODES
     name = str(NAMES[measure]) + REFERENCES[measure]
     variable = report.variable(key)
-    text = pgettext(CONTEXT, "%(name)s %(who)s %(scope)s was %(value)s") % {
+    text = pgettext("agreement methods", "%(name)s %(who)s %(scope)s was %(value)s") % {
         "name": name[0].upper() + name[1:],
-        "who": pgettext(CONTEXT, "for the two coders")
+        "who": pgettext("agreement methods", "for the two coders")
         if len(report.coders) == 2
-        else pgettext(CONTEXT, "for all coders together"),
-        "scope": pgettext(CONTEXT, "over all codes")
+        else pgettext("agreement methods", "for all coders together"),
+        "scope": pgettext("agreement methods", "over all codes")
         if pooled_all
-        else pgettext(CONTEXT, "for %(name)s") % {"name": _quoted(variable.name)},
+        else pgettext("agreement methods", "for %(name)s")
+        % {"name": _quoted(variable.name)},
         "value": figure_text(measure, figure, language),
     }
     if figure.has_interval:
-        text += " " + pgettext(CONTEXT, "(95 %% CI %(low)s–%(high)s)") % {
+        text += " " + pgettext("agreement methods", "(95 %% CI %(low)s–%(high)s)") % {
             "low": number(figure.ci_low, language),
             "high": number(figure.ci_high, language),
         }
     text += f", N = {count(figure.n, language)} {_unit_word(report, pooled_all)}"
     text += _note(figure.note, language) + "."
     if figure.value is None:
-        text += " " + pgettext(CONTEXT, "It is undefined here: %(reason)s.") % {
-            "reason": figure.reason
-        }
+        # The Dutch paragraph leaves the (English) reason out:
+        # xgettext:no-python-format
+        undefined = pgettext("agreement methods", "It is undefined here: %(reason)s.")
+        text += " " + undefined % {"reason": figure.reason}
     return text
 
 
@@ -251,7 +261,7 @@ def _spread(report: Report, measure: str, language: str) -> str:
     digits, suffix = (1, " %") if measure == PERCENT else (3, "")
     verdicts = [f.verdict or "undefined" for f in figures]
     return " " + pgettext(
-        CONTEXT,
+        "agreement methods",
         "Per code it ranged from %(low)s to %(high)s (median %(median)s); %(good)d "
         "of %(total)d codes reached the threshold for good agreement and "
         "%(tentative)d the tentative one.",
@@ -278,15 +288,21 @@ def _what(report: Report, version: VersionRef | None) -> str:
     """“3 codes and 1 domain of codebook version 2 (“Pilot”)”."""
     kinds = [v.kind for v in report.variables]
     n_codes, n_domains = kinds.count("code"), kinds.count("domain")
-    what = npgettext(CONTEXT, "%(n)d code", "%(n)d codes", n_codes) % {"n": n_codes}
+    what = npgettext("agreement methods", "%(n)d code", "%(n)d codes", n_codes) % {
+        "n": n_codes
+    }
     if n_domains:
-        what = pgettext(CONTEXT, "%(codes)s and %(domains)s") % {
+        what = pgettext("agreement methods", "%(codes)s and %(domains)s") % {
             "codes": what,
-            "domains": npgettext(CONTEXT, "%(n)d domain", "%(n)d domains", n_domains)
+            "domains": npgettext(
+                "agreement methods", "%(n)d domain", "%(n)d domains", n_domains
+            )
             % {"n": n_domains},
         }
     if version:
-        what = pgettext(CONTEXT, "%(what)s of codebook version %(number)s") % {
+        what = pgettext(
+            "agreement methods", "%(what)s of codebook version %(number)s"
+        ) % {
             "what": what,
             "number": version.number,
         }
@@ -300,13 +316,15 @@ def _design_sentence(report: Report, version: VersionRef | None, language: str) 
     n_docs = len(report.documents)
     unit = report.selection.unit
     return pgettext(
-        CONTEXT,
+        "agreement methods",
         "Inter-coder agreement was computed with Regie for %(what)s on "
         "%(documents)s (%(units)s %(unit_word)s) coded independently by "
         "%(coders)d coders (%(names)s).",
     ) % {
         "what": _what(report, version),
-        "documents": npgettext(CONTEXT, "%(n)d document", "%(n)d documents", n_docs)
+        "documents": npgettext(
+            "agreement methods", "%(n)d document", "%(n)d documents", n_docs
+        )
         % {"n": n_docs},
         "units": count(report.unit.units, language),
         "unit_word": UNIT_WORDS[unit],
@@ -317,7 +335,7 @@ def _design_sentence(report: Report, version: VersionRef | None, language: str) 
 
 def _unit_sentence(report: Report) -> str:
     return pgettext(
-        CONTEXT,
+        "agreement methods",
         "The unit of analysis was %(phrase)s; a coder who had not worked on a "
         "document (neither assigned nor coding anything in it) counted as missing "
         "there, not as disagreeing.",
@@ -329,7 +347,7 @@ def _domains_sentence(report: Report) -> str:
     if not domains:
         return ""
     return pgettext(
-        CONTEXT,
+        "agreement methods",
         "Each domain (%(names)s) was treated as one variable whose value is the "
         "sub-code applied (missing where a coder applied none of them), at the "
         "level of measurement set for it; every other code as a binary variable "
@@ -343,14 +361,14 @@ def _bootstrap_sentence(report: Report, language: str) -> str:
     if not selection.n_resamples or not any(m in measures for m in BOOTSTRAPPED):
         return ""
     resampled = (
-        pgettext(CONTEXT, "documents")
+        pgettext("agreement methods", "documents")
         if selection.unit == CHARACTER
-        else pgettext(CONTEXT, "units (documents for NVivo's κ)")
+        else pgettext("agreement methods", "units (documents for NVivo's κ)")
         if NVIVO in measures
-        else pgettext(CONTEXT, "units")
+        else pgettext("agreement methods", "units")
     )
     return pgettext(
-        CONTEXT,
+        "agreement methods",
         "Confidence intervals are 95 %% percentile bootstrap intervals (%(n)s "
         "resamples of the %(resampled)s, seed %(seed)s).",
     ) % {
@@ -372,20 +390,20 @@ def _thresholds_sentence(report: Report, language: str) -> str:
     coefficients = [m for m in measures if m != PERCENT]
     if coefficients and PERCENT in measures:
         message = pgettext(
-            CONTEXT,
+            "agreement methods",
             "Coefficients were judged good from %(good)s and tentatively acceptable "
             "from %(tentative)s (Krippendorff, 2019); percentage agreement good from "
             "%(percent_good)s %% and tentative from %(percent_tentative)s %%.",
         )
     elif coefficients:
         message = pgettext(
-            CONTEXT,
+            "agreement methods",
             "Coefficients were judged good from %(good)s and tentatively acceptable "
             "from %(tentative)s (Krippendorff, 2019).",
         )
     elif PERCENT in measures:
         message = pgettext(
-            CONTEXT,
+            "agreement methods",
             "Percentage agreement was judged good from %(percent_good)s %% and "
             "tentative from %(percent_tentative)s %%.",
         )

@@ -181,15 +181,21 @@ def heartbeat(model: type[Job], job_id: int) -> Iterator[None]:
         thread.join(timeout=every)
 
 
+def _this_attempt(job: Job):
+    """The job's row while it is still this attempt's: a worker the reaper took for
+    dead must not write over the outcome of the attempt that replaced it."""
+    return type(job).objects.filter(pk=job.pk, attempts=job.attempts)
+
+
 def job_finish(job: Job, **fields) -> None:
     """Record success; ``fields`` (the result, say) are saved in the same ``UPDATE``."""
-    type(job).objects.filter(pk=job.pk).update(
+    _this_attempt(job).update(
         status=JobStatus.DONE, finished_at=timezone.now(), error="", **fields
     )
 
 
 def job_fail(job: Job, error: str) -> None:
-    type(job).objects.filter(pk=job.pk).update(
+    _this_attempt(job).update(
         status=JobStatus.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
     )
 
@@ -250,10 +256,9 @@ def job_run_here(
 
 def _work_with_heartbeat(job: JobT, work: Callable[[JobT], None]) -> None:
     """``work(job)`` under a heartbeat; done unless ``work`` recorded the outcome."""
-    model = type(job)
-    with heartbeat(model, job.pk):
+    with heartbeat(type(job), job.pk):
         work(job)
-    model.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+    _this_attempt(job).filter(status=JobStatus.RUNNING).update(
         status=JobStatus.DONE, finished_at=timezone.now()
     )
 
