@@ -4,8 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from analysis.models import AnalysisState
-from coding.models import AuditEvent, Code, Coding
+from coding.models import AuditEvent, Code, Coding, CodingChange
 from coding.services.codebook import code_update
 from coding.services.codings import CodingSpec, coding_delete
 from network.models import Actor, FlowType, NetworkSnapshot, Relation
@@ -126,8 +125,8 @@ def test_relation_create_is_a_coding_with_audit_and_frequency_hooks():
     assert AuditEvent.objects.filter(
         entity="coding", entity_id=coding.pk, action="create"
     ).exists()
-    state = AnalysisState.objects.get(project=project)
-    assert flow.code_id in state.dirty_code_ids
+    # The frequencies learn of it from the core's change record.
+    assert CodingChange.objects.filter(project=project, code_id=flow.code_id).exists()
     # The same coder, span and flow again: one relation per flow type and span.
     with pytest.raises(ValidationError, match="one relation per flow type"):
         make_relation(
