@@ -25,3 +25,12 @@ document.addEventListener("submit", (event) => {
     if (target) target.disabled = true;
   }
 });
+
+//   <a href="fallback" data-back>     goes back in history (the href without one)
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
