@@ -245,7 +245,11 @@ LOGGING = {
 # address, that pair is refused for REGIE_LOGIN_COOLOFF_MINUTES, even with the
 # right password. The count is kept in the database (every worker sees it).
 AXES_FAILURE_LIMIT = env_int("REGIE_LOGIN_FAILURE_LIMIT", 10)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("REGIE_LOGIN_COOLOFF_MINUTES", 15))
+_cool_off_minutes = env_int("REGIE_LOGIN_COOLOFF_MINUTES", 15)
+# 0: locked until an administrator deletes the access attempt (admin, Axes).
+AXES_COOLOFF_TIME = (
+    dt.timedelta(minutes=_cool_off_minutes) if _cool_off_minutes else None
+)
 # "username+ip_address" counts per user name and address; add ",username" to also
 # count per user name from anywhere (stops a distributed guess, but lets anyone
 # lock a user out).
