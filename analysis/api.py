@@ -239,7 +239,7 @@ class WordFrequenciesView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        query = word_query_from_params(request.query_params)
+        query = word_query_from_params(request.query_params, project_id=project_id)
         result = analysis_request(
             access=access, kind=AnalysisKind.WORDS, query=query, user=request.user
         )
@@ -304,7 +304,7 @@ class MentionsView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        query = mention_query_from_params(request.query_params)
+        query = mention_query_from_params(request.query_params, project_id=project_id)
         result = analysis_request(
             access=access, kind=AnalysisKind.MENTIONS, query=query, user=request.user
         )
@@ -363,7 +363,9 @@ class CooccurrenceView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        query = cooccurrence_query_from_params(request.query_params)
+        query = cooccurrence_query_from_params(
+            request.query_params, project_id=project_id
+        )
         cell = _code_cell(request, project_id)
         result = analysis_request(
             access=access,
@@ -424,7 +426,7 @@ class MatrixView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        query = matrix_query_from_params(request.query_params)
+        query = matrix_query_from_params(request.query_params, project_id=project_id)
         cell = _cell(request, project_id)
         result = analysis_request(
             access=access, kind=AnalysisKind.MATRIX, query=query, user=request.user

@@ -307,8 +307,9 @@ class QueryForm(forms.Form):
     text = Param()
     memo = Param()
 
-    def __init__(self, params: Mapping) -> None:
+    def __init__(self, params: Mapping, *, project_id: int | None = None) -> None:
         super().__init__(data=params)
+        self.project_id = project_id  # user names in ``coders`` are its users'
         for name, form_field in self.fields.items():
             form_field.param = name  # named in the error messages
 
@@ -338,7 +339,11 @@ class QueryForm(forms.Form):
             raise ValidationError({name: error.messages}) from None
 
     def segment_filter(self) -> SegmentFilter:
-        return _sorted_filter(segment_filter_from_params(segment_params(self.data)))
+        return _sorted_filter(
+            segment_filter_from_params(
+                segment_params(self.data), project_id=self.project_id
+            )
+        )
 
     def build(self) -> Any:
         raise NotImplementedError
@@ -506,21 +511,31 @@ def _check_search(query: AutocodeQuery) -> None:
             raise ValidationError({"pattern": str(error)}) from None
 
 
-def word_query_from_params(params: Mapping) -> WordQuery:
-    return WordQueryForm(params).query()
+def word_query_from_params(
+    params: Mapping, *, project_id: int | None = None
+) -> WordQuery:
+    return WordQueryForm(params, project_id=project_id).query()
 
 
-def mention_query_from_params(params: Mapping) -> MentionQuery:
-    return MentionQueryForm(params).query()
+def mention_query_from_params(
+    params: Mapping, *, project_id: int | None = None
+) -> MentionQuery:
+    return MentionQueryForm(params, project_id=project_id).query()
 
 
-def cooccurrence_query_from_params(params: Mapping) -> CooccurrenceQuery:
-    return CooccurrenceQueryForm(params).query()
+def cooccurrence_query_from_params(
+    params: Mapping, *, project_id: int | None = None
+) -> CooccurrenceQuery:
+    return CooccurrenceQueryForm(params, project_id=project_id).query()
 
 
-def matrix_query_from_params(params: Mapping) -> MatrixQuery:
-    return MatrixQueryForm(params).query()
+def matrix_query_from_params(
+    params: Mapping, *, project_id: int | None = None
+) -> MatrixQuery:
+    return MatrixQueryForm(params, project_id=project_id).query()
 
 
-def autocode_query_from_params(params: Mapping) -> AutocodeQuery:
-    return AutocodeQueryForm(params).query()
+def autocode_query_from_params(
+    params: Mapping, *, project_id: int | None = None
+) -> AutocodeQuery:
+    return AutocodeQueryForm(params, project_id=project_id).query()

@@ -103,24 +103,44 @@ class _IdsField(forms.Field):
 
 
 class _CodersField(forms.Field):
-    """Comma-separated user ids or user names, as user ids."""
+    """Comma-separated user ids or user names (resolved by the form, per project)."""
 
     widget = _Given
 
-    def clean(self, value) -> tuple[int, ...]:
-        raw = [p.strip() for p in str(value).split(",") if p.strip()]
-        names = [p for p in raw if not p.isdigit()]
-        found = dict(
-            User.objects.filter(username__in=names).values_list("username", "pk")
-            if names
-            else []
-        )
-        missing = [n for n in names if n not in found]
-        if missing:
-            raise ValidationError(
-                _("There is no user “%(name)s”.") % {"name": missing[0]}
+    def clean(self, value) -> tuple[str, ...]:
+        return tuple(p.strip() for p in str(value).split(",") if p.strip())
+
+
+def known_users(project_id: int) -> QuerySet:
+    """The users a project knows: its members, and anyone with codings in it (a
+    former member, the consensus layer). User names given in parameters resolve
+    among these only, so a name from elsewhere on the server gets the same answer
+    as one nobody has (no user listing through the filters)."""
+    return User.objects.filter(
+        Q(memberships__project_id=project_id)
+        | Q(
+            pk__in=Coding.objects.filter(document__project_id=project_id).values(
+                "coder_id"
             )
-        return (*(int(p) for p in raw if p.isdigit()), *found.values())
+        )
+    ).distinct()
+
+
+def project_user_ids(project_id: int | None, names: list[str]) -> dict[str, int]:
+    """User name → id for those of ``names`` that ``known_users`` has."""
+    if not names or project_id is None:
+        return {}
+    return dict(
+        known_users(project_id).filter(username__in=names).values_list("username", "pk")
+    )
+
+
+def unknown_user_error(name: str) -> ValidationError:
+    """The one answer for a user name that is not in the project, whether or not
+    the server has such a user."""
+    return ValidationError(
+        _("There is no user “%(name)s” in this project.") % {"name": name}
+    )
 
 
 class _AttributesField(forms.Field):
@@ -196,6 +216,21 @@ class SegmentFilterForm(forms.Form):
     text = _TextField()
     memo = _TextField()
 
+    def __init__(self, data: Mapping, *, project_id: int | None = None) -> None:
+        super().__init__(data)
+        self.project_id = project_id
+
+    def clean_coders(self) -> tuple[int, ...]:
+        """Ids as given; user names of the project's users as their ids."""
+        raw = self.cleaned_data["coders"]
+        names = [p for p in raw if not (p.isascii() and p.isdigit())]
+        found = project_user_ids(self.project_id, names)
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise unknown_user_error(missing[0])
+        ids = (int(p) for p in raw if p.isascii() and p.isdigit())
+        return (*ids, *(found[n] for n in names))
+
     def full_clean(self) -> None:
         key = _nul_key(self.data)
         if key is None:
@@ -225,10 +260,13 @@ class SegmentFilterForm(forms.Form):
         )
 
 
-def segment_filter_from_params(params: Mapping) -> SegmentFilter:
-    """``SegmentFilterForm(params).segment_filter()``, for callers that only need
-    the filter."""
-    return SegmentFilterForm(params).segment_filter()
+def segment_filter_from_params(
+    params: Mapping, *, project_id: int | None = None
+) -> SegmentFilter:
+    """``SegmentFilterForm(params, project_id=...).segment_filter()``, for callers
+    that only need the filter. User names resolve among ``project_id``'s users
+    only; without it, no name resolves (ids still do)."""
+    return SegmentFilterForm(params, project_id=project_id).segment_filter()
 
 
 def _code_ids_with_subcodes(

@@ -52,7 +52,9 @@ class SegmentsCsvView(APIView):
         if delimiter is None:
             raise ValidationError({"delimiter": _("Use , or ; or tab as separator.")})
         bom = params.get("bom", "1") not in {"0", "false", "no"}
-        codings = filtered_codings(access, SegmentFilterForm(params).segment_filter())
+        codings = filtered_codings(
+            access, SegmentFilterForm(params, project_id=project_id).segment_filter()
+        )
         response = StreamingHttpResponse(
             iter_segment_csv(
                 iter_segment_records(access, codings),

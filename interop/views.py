@@ -99,7 +99,9 @@ def _direct_url(access: ProjectAccess, kind: str, params: dict) -> str:
 def _export_context(access: ProjectAccess, request: HttpRequest, **extra) -> dict:
     source = request.POST if request.method == "POST" else request.GET
     try:
-        segment_filter = SegmentFilterForm(export_params(source)).segment_filter()
+        segment_filter = SegmentFilterForm(
+            export_params(source), project_id=access.project.pk
+        ).segment_filter()
     except ValidationError:
         segment_filter = SegmentFilterForm({}).segment_filter()
     jobs = ExportJob.objects.filter(

@@ -110,11 +110,12 @@ class NetworkFiltersForm(forms.Form):
     def _segment_filter(self, coders: list[str], data: dict[str, Any]) -> SegmentFilter:
         """Coders, documents and attributes read as the coded-segment filter does."""
         return segment_filter_from_params(
-            {
+            project_id=self.project.pk,
+            params={
                 "coders": ",".join(p for p in coders if p and p.lower() != CONSENSUS),
                 "documents": data["documents"],
                 "attribute": data["attribute"],
-            }
+            },
         )
 
     def _check_attributes(self, parsed: SegmentFilter) -> None:

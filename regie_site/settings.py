@@ -2,14 +2,18 @@
 
 Read from the environment (see ``regie_site/env.py`` and the README's configuration
 table): ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``DEBUG``,
-``ALLOWED_HOSTS``, ``REGIE_VAR_DIR``.
+``ALLOWED_HOSTS``, ``REGIE_VAR_DIR``, the HTTPS switches (``REGIE_HTTPS``,
+``SECURE_*``, ``*_COOKIE_SECURE``), login throttling (``REGIE_LOGIN_*``), API
+tokens (``REGIE_API_TOKEN_TTL_HOURS``) and e-mail (``EMAIL_*``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +46,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "coding",
@@ -64,6 +69,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out user before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "regie_site.urls"
@@ -80,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -114,6 +129,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Password reset links are valid this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("REGIE_PASSWORD_RESET_SECONDS", 60 * 60 * 24)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "coding:project_list"
@@ -183,7 +201,7 @@ REGIE_JOB_REAP_SECONDS = env_int("REGIE_JOB_REAP_SECONDS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -221,10 +239,95 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "WARNING"},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=False)
+# ------------------------------------------------------------------- sign-in
+# Login throttling (django-axes) on the login page and POST /api/v1/auth/token/:
+# after REGIE_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
+# address, that pair is refused for REGIE_LOGIN_COOLOFF_MINUTES, even with the
+# right password. The count is kept in the database (every worker sees it).
+AXES_FAILURE_LIMIT = env_int("REGIE_LOGIN_FAILURE_LIMIT", 10)
+_cool_off_minutes = env_int("REGIE_LOGIN_COOLOFF_MINUTES", 15)
+# 0: locked until an administrator deletes the access attempt (admin, Axes).
+AXES_COOLOFF_TIME = (
+    dt.timedelta(minutes=_cool_off_minutes) if _cool_off_minutes else None
+)
+# "username+ip_address" counts per user name and address; add ",username" to also
+# count per user name from anywhere (stops a distributed guess, but lets anyone
+# lock a user out).
+AXES_LOCKOUT_PARAMETERS = [
+    group.split("+") if "+" in group else group
+    for group in env_list("REGIE_LOGIN_LOCKOUT_BY", ["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "regie_site.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "regie_site.auth.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (0: none, the
+# client is REMOTE_ADDR).
+REGIE_PROXY_COUNT = env_int("REGIE_PROXY_COUNT", 0)
+
+# API tokens (django-rest-knox): stored hashed, valid for REGIE_API_TOKEN_TTL_HOURS
+# (0: until revoked), sent as "Authorization: Token <token>".
+_token_ttl_hours = env_int("REGIE_API_TOKEN_TTL_HOURS", 24 * 7)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=_token_ttl_hours) if _token_ttl_hours else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# E-mail (password reset): printed to the console unless EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "regie@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# ------------------------------------------------------------------- HTTPS
+# REGIE_HTTPS=1 (behind HTTPS) turns on the redirect and Secure cookies; each can
+# also be set on its own. HSTS only when REGIE_HSTS_SECONDS is given.
+_https = env_bool("REGIE_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_https)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_https)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_https)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False
+)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# The header a TLS-terminating proxy sets, e.g. "X-Forwarded-Proto" (value https).
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+        "https",
+    )
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy: scripts only from our own files (a nonce for any inline
+# one), no inline event handlers. Inline style attributes stay allowed: colour
+# swatches and heat-map cells carry their colour there.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}

@@ -4,6 +4,7 @@ preview the passages with their count, code them all in one run, undo the run.""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -89,7 +90,9 @@ def autocode(request: HttpRequest, project_id: int) -> HttpResponse:
     query, errors = AutocodeQuery(), []
     if asked:
         query, errors = parse_query(
-            autocode_query_from_params, request.GET, AutocodeQuery()
+            partial(autocode_query_from_params, project_id=project_id),
+            request.GET,
+            AutocodeQuery(),
         )
     result = None
     if asked and not errors:
@@ -155,7 +158,7 @@ def autocode_apply(request: HttpRequest, project_id: int) -> HttpResponse:
     errors: list[str] = []
     run = None
     try:
-        query = autocode_query_from_params(request.POST)
+        query = autocode_query_from_params(request.POST, project_id=project_id)
         raw_code = request.POST.get("code", "")
         if not raw_code.isdigit():
             raise ValidationError({"code": _("Choose the code to apply.")})

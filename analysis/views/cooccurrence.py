@@ -5,6 +5,7 @@ passages behind any cell."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -125,7 +126,9 @@ def _cell_query(request: HttpRequest) -> str:
 def cooccurrence(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     query, errors = parse_query(
-        cooccurrence_query_from_params, request.GET, CooccurrenceQuery()
+        partial(cooccurrence_query_from_params, project_id=project_id),
+        request.GET,
+        CooccurrenceQuery(),
     )
     measure = request.GET.get("measure", "counts")
     if measure not in MEASURES:
@@ -176,7 +179,9 @@ def cooccurrence_cell(request: HttpRequest, project_id: int) -> HttpResponse:
     """The pairs of passages behind one cell (row code, column code)."""
     access = access_project(request.user, project_id)
     query, errors = parse_query(
-        cooccurrence_query_from_params, request.GET, CooccurrenceQuery()
+        partial(cooccurrence_query_from_params, project_id=project_id),
+        request.GET,
+        CooccurrenceQuery(),
     )
     context = {
         "access": access,

@@ -5,6 +5,7 @@ its segments; the matrix downloads as CSV."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -88,7 +89,11 @@ def _query_string(request: HttpRequest, *drop: str) -> str:
 @vary_on_headers("HX-Request")
 def matrix(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
-    query, errors = parse_query(matrix_query_from_params, request.GET, MatrixQuery())
+    query, errors = parse_query(
+        partial(matrix_query_from_params, project_id=project_id),
+        request.GET,
+        MatrixQuery(),
+    )
     result = None
     if not errors:
         result, errors = request_result(request, access, AnalysisKind.MATRIX, query)
@@ -118,7 +123,11 @@ def matrix(request: HttpRequest, project_id: int) -> HttpResponse:
 def matrix_cell(request: HttpRequest, project_id: int) -> HttpResponse:
     """The coded segments counted in one cell (``row`` code id, ``column`` key)."""
     access = access_project(request.user, project_id)
-    query, errors = parse_query(matrix_query_from_params, request.GET, MatrixQuery())
+    query, errors = parse_query(
+        partial(matrix_query_from_params, project_id=project_id),
+        request.GET,
+        MatrixQuery(),
+    )
     raw_row = request.GET.get("row", "")
     if not errors and not raw_row.isdigit():
         errors = [_("Choose a cell: the row is a code id.")]
@@ -159,7 +168,11 @@ def matrix_export(request: HttpRequest, project_id: int) -> HttpResponse:
     the answer is 409 with a readable message.
     """
     access = access_project(request.user, project_id)
-    query, errors = parse_query(matrix_query_from_params, request.GET, MatrixQuery())
+    query, errors = parse_query(
+        partial(matrix_query_from_params, project_id=project_id),
+        request.GET,
+        MatrixQuery(),
+    )
     delimiter = DELIMITERS.get(request.GET.get("delimiter", ","))
     if delimiter is None:
         errors.append(_("Use , or ; or tab as separator."))

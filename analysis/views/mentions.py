@@ -4,6 +4,7 @@ per respondent level and per document (the thesis' measure of an actor's weight)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -103,7 +104,11 @@ def _mention_table(
 @vary_on_headers("HX-Request")
 def mentions(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
-    query, errors = parse_query(mention_query_from_params, request.GET, MentionQuery())
+    query, errors = parse_query(
+        partial(mention_query_from_params, project_id=project_id),
+        request.GET,
+        MentionQuery(),
+    )
     aliases = actor_aliases(access.project.pk)
     result = None
     if not errors and aliases:

@@ -4,6 +4,7 @@ heatmap colours, the "segments behind a cell" list, and the recompute button."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -22,6 +22,7 @@ from analysis.models import AnalysisResult
 from analysis.services.results import analysis_badge, analysis_request
 from coding.access import ProjectAccess, access_project
 from coding.models import Coding
+from coding.redirects import safe_next
 from coding.segment_pages import segment_page, with_context
 from coding.segments import SegmentFilter, segment_filter_from_params
 from coding.views.base import error_messages
@@ -51,7 +52,9 @@ def filter_form(access: ProjectAccess, params: Mapping) -> dict[str, Any]:
     """The filter form's choices and its current values (as typed, even where a
     query ignores some of them)."""
     form_filter, _errors = parse_query(
-        segment_filter_from_params, segment_params(params), SegmentFilter()
+        partial(segment_filter_from_params, project_id=access.project.pk),
+        segment_params(params),
+        SegmentFilter(),
     )
     return {"form_filter": form_filter, **filter_choices(access)}
 
@@ -130,9 +133,6 @@ def analysis_result_refresh(
     )
     if request.htmx:
         return HttpResponseClientRefresh()
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse(PAGE_URLS[stored.kind], args=[project_id])
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(
+        safe_next(request, reverse(PAGE_URLS[stored.kind], args=[project_id]))
+    )

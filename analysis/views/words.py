@@ -3,6 +3,8 @@ value or code, as a readable table and a bar chart; the project's stop lists."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -38,7 +40,9 @@ CHART_WORDS = 30
 @vary_on_headers("HX-Request")
 def words(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
-    query, errors = parse_query(word_query_from_params, request.GET, WordQuery())
+    query, errors = parse_query(
+        partial(word_query_from_params, project_id=project_id), request.GET, WordQuery()
+    )
     result = None
     if not errors:
         result, errors = request_result(request, access, AnalysisKind.WORDS, query)

@@ -40,7 +40,10 @@ class SegmentListView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
         codings = (
-            filtered_codings(access, segment_filter_from_params(request.query_params))
+            filtered_codings(
+                access,
+                segment_filter_from_params(request.query_params, project_id=project_id),
+            )
             .select_related("code", "coder", "document__case")
             .defer("document__text")
             .order_by("document_id", "start", "end", "id")

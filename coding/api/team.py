@@ -21,8 +21,10 @@ from coding.forms import (
     AssignmentParamForm,
     DocumentParamForm,
     parse_params,
+    whole_number,
 )
 from coding.models import Assignment, AssignmentStatus, Code, Coding, Document
+from coding.segments import known_users, unknown_user_error
 from coding.services.codings import coding_create
 from coding.services.team import (
     assignment_create,
@@ -62,15 +64,14 @@ class AssignmentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AssignmentStatus.choices)
 
 
-def _user(value: str):
-    lookup = (
-        Q(username=value) | Q(pk=int(value)) if value.isdigit() else Q(username=value)
-    )
-    user = User.objects.filter(lookup).first()
+def _user(value: str, project_id: int):
+    """The project's user with this id or name; the same error for a user of
+    another project as for nobody (no user listing)."""
+    number = whole_number(value)
+    lookup = Q(username=value) if number is None else Q(username=value) | Q(pk=number)
+    user = known_users(project_id).filter(lookup).first()
     if user is None:
-        raise ValidationError(
-            {"coder": _("There is no user “%(name)s”.") % {"name": value}}
-        )
+        raise ValidationError({"coder": unknown_user_error(value).messages[0]})
     return user
 
 
@@ -105,7 +106,7 @@ class AssignmentListView(APIView):
         if document_id is not None:
             assignments = assignments.filter(document_id=document_id)
         if coder:
-            assignments = assignments.filter(coder=_user(coder))
+            assignments = assignments.filter(coder=_user(coder, project_id))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             assignments.order_by("id"), request, view=self
@@ -134,11 +135,11 @@ class AssignmentListView(APIView):
                 }
             )
         existed = Assignment.objects.filter(
-            document=document, coder=_user(data.validated_data["coder"])
+            document=document, coder=_user(data.validated_data["coder"], project_id)
         ).exists()
         assignment = assignment_create(
             document=document,
-            coder=_user(data.validated_data["coder"]),
+            coder=_user(data.validated_data["coder"], project_id),
             actor=request.user,
         )
         return Response(

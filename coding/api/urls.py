@@ -1,22 +1,10 @@
 """``/api/v1/`` routes. These names are a contract used by outside scripts."""
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from coding.api import audit, segments, team, versions, views
-from coding.api.views import token_request, token_response
-
-TokenView = extend_schema_view(
-    post=extend_schema(
-        request=token_request,
-        responses=token_response,
-        summary="Exchange a user name and password for an API token",
-    )
-)(ObtainAuthToken)
 
 urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("projects/", views.ProjectListView.as_view(), name="api-projects"),
     path(
         "projects/<int:project_id>/documents/",

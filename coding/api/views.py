@@ -13,9 +13,8 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
     extend_schema,
-    inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -538,10 +537,3 @@ class MemberListView(APIView):
             s.MemberSerializer(membership).data,
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
-
-
-token_request = inline_serializer(
-    "TokenRequest",
-    {"username": serializers.CharField(), "password": serializers.CharField()},
-)
-token_response = inline_serializer("TokenResponse", {"token": serializers.CharField()})

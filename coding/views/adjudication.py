@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +20,7 @@ from coding.access import Cap, access_document, access_project
 from coding.comparison import Unit
 from coding.forms import optional_int, posted_decision
 from coding.models import Adjudication, Code, Coding
+from coding.redirects import safe_next
 from coding.selectors import Mark, text_window
 from coding.selectors_team import pair_units
 from coding.services.team import accept_agreements, adjudicate, consensus_publish
@@ -232,7 +232,4 @@ def adjudication_publish(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.success(
             request, _("The consensus layer is hidden from coders and viewers again.")
         )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = access.project.get_absolute_url()
-    return redirect(target)
+    return redirect(safe_next(request, access.project.get_absolute_url()))

@@ -38,7 +38,9 @@ def segments(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     errors: list[str] = []
     try:
-        segment_filter = SegmentFilterForm(request.GET).segment_filter()
+        segment_filter = SegmentFilterForm(
+            request.GET, project_id=project_id
+        ).segment_filter()
     except ValidationError as error:
         errors = error_messages(error)
         segment_filter = SegmentFilter()

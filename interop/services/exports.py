@@ -169,7 +169,7 @@ def export_request(
     if delimiter is None:
         raise ValidationError({"delimiter": _("Use , or ; or tab as separator.")})
     segment_filter = (
-        SegmentFilterForm(data).segment_filter()
+        SegmentFilterForm(data, project_id=access.project.pk).segment_filter()
         if kind in FILTERED_KINDS
         else SegmentFilter()
     )

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from coding.access import ProjectAccess, access_project
 from coding.jobs.services import job_refresh, job_requeue
 from coding.models import Document, SpeakerTurn
+from coding.redirects import safe_next
 from coding.views.base import error_messages
 from network import graph
 from network.filters import NetworkFilters, network_scope
@@ -222,7 +223,7 @@ def network_rebuild(
     job_requeue(snapshot)
     if not request.htmx:
         return redirect(
-            request.POST.get("next") or reverse("network:network", args=[project_id])
+            safe_next(request, reverse("network:network", args=[project_id]))
         )
     return TemplateResponse(
         request,

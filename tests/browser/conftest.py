@@ -48,8 +48,11 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages in fresh browser contexts (one per user)."""
+    """Open pages in fresh browser contexts (one per user). Console errors are
+    collected; one from the Content-Security-Policy (an inline script or handler
+    the policy refused) fails the test."""
     contexts = []
+    console_errors: list[str] = []
 
     def make(locale: str = "en-GB"):
         context = browser.new_context(
@@ -59,11 +62,23 @@ def new_page(browser, live_server):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error" and console_errors.append(message.text)
+            ),
+        )
+        page.on("pageerror", lambda error: console_errors.append(str(error)))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    if console_errors:
+        print("browser console errors:", *console_errors, sep="\n  ")
+    refused = [e for e in console_errors if "Content Security Policy" in e]
+    assert refused == [], refused
 
 
 def log_in(page, username: str, password: str) -> None:

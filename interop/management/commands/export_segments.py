@@ -63,7 +63,9 @@ class Command(BaseCommand):
         params["match"] = options["match"] or "any"
         params["attribute"] = options["attribute"]
         try:
-            segment_filter = SegmentFilterForm(params).segment_filter()
+            segment_filter = SegmentFilterForm(
+                params, project_id=project.pk
+            ).segment_filter()
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
         delimiter = "\t" if options["delimiter"] == "tab" else options["delimiter"]
