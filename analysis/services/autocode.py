@@ -110,6 +110,7 @@ def _run_here(run: AutoCodeRun) -> None:
     """Carry out a new run in the request (small enough); a failure the coder can
     read is stored on the run, anything else is stored and raised."""
     job_claim(AutoCodeRun, run.pk)  # new and queued: no worker has it
+    run.refresh_from_db()  # this attempt's number: its outcome is ours to write
     try:
         autocode_work(run)
     except Exception as error:

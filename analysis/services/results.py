@@ -297,6 +297,7 @@ def _queue(
             unsent=False,
             error="",
         )
+        result.refresh_from_db()  # this attempt's number: its outcome is ours to write
     elif created:
         job_enqueue(result)
     else:
