@@ -32,6 +32,7 @@ import zlib
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
@@ -230,7 +231,7 @@ def _too_many(limits: UploadLimits) -> UploadRefused:
             "the file contains more than %(limit)s XML elements; it was refused to "
             "protect the server."
         )
-        % {"limit": f"{limits.max_elements:,}"},
+        % {"limit": number_format(limits.max_elements, force_grouping=True)},
     )
 
 
@@ -252,7 +253,7 @@ def _too_long(limits: UploadLimits) -> UploadRefused:
             "the file contains a text or attribute longer than %(limit)s characters; "
             "it was refused to protect the server."
         )
-        % {"limit": f"{limits.max_text_chars:,}"},
+        % {"limit": number_format(limits.max_text_chars, force_grouping=True)},
     )
 
 

@@ -140,7 +140,7 @@ _LXML_POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
 
 def _refused(refused: UploadRefused, filename: str | None = None) -> RefiError:
     """An upload limit crossed, as the reader's error (entities keep their own)."""
-    if filename is None:
+    if filename is None or refused.kind.startswith("member_"):
         return RefiError(
             refused.kind,
             _("The project file cannot be imported: %(reason)s"),
