@@ -24,7 +24,15 @@ from pypdf.errors import DependencyError
 from striprtf.striprtf import rtf_to_text
 
 from .normalise import ImportFileError, decode_text, normalise_text
-from .safexml import ZIP_ERRORS, UploadLimits, UploadRefused, parse_xml, read_member
+from .safexml import (
+    ZIP_ERRORS,
+    BoundedMember,
+    UploadLimits,
+    UploadRefused,
+    parse_xml,
+    read_member,
+    scan_xml,
+)
 from .turns import ParsedTurn, detect_turns, split_speaker_prefix
 
 __all__ = [
@@ -178,7 +186,11 @@ def _container_xml(
     """One XML part of a docx/odt, unpacked and parsed within the upload limits."""
     limits = UploadLimits.from_settings()
     try:
-        return parse_xml(read_member(container, member, limits), limits, **options)
+        # Scanned while it is unpacked (never held whole), then read and parsed.
+        with BoundedMember(container, container.getinfo(member), limits) as stream:
+            scan_xml(stream, limits)
+        data = read_member(container, member, limits)
+        return parse_xml(data, limits, scanned=True, **options)
     except UploadRefused as refused:
         raise ImportFileError(filename, refused.reason) from refused
     except (*ZIP_ERRORS, ValueError, etree.XMLSyntaxError) as exc:

@@ -2,9 +2,9 @@
 more memory or time than the limits below allow.
 
 Every XML document Regie reads from an upload (a REFI-QDA ``.qde`` or ``.qdc``, the
-body of a ``.docx`` or ``.odt``) is first *scanned* with ``lxml.etree.iterparse``,
-elements cleared as soon as they end, so the scan holds one element at a time
-whatever the file's size. The scan refuses a document with more elements, deeper
+body of a ``.docx`` or ``.odt``) is first *scanned* by libxml2 with a parser target
+(SAX-style: start tag, end tag, text; no tree is built), so the scan holds one
+start tag or one text run at a time whatever the file's size. The scan refuses a document with more elements, deeper
 nesting or longer text than :class:`UploadLimits` allows, and any document that
 declares XML entities (billion laughs); the parser never expands entities, reads
 a DTD or the network, and keeps libxml2's own limits (``huge_tree`` off). Only a
@@ -279,75 +279,125 @@ def _libxml_limit(error: etree.XMLSyntaxError, limits: UploadLimits):
     return None
 
 
-class _Scan:
-    """Counts while iterparse runs; raises at the first limit crossed."""
+_ENTITY_DECLARATIONS = tuple(
+    "<!ENTITY".encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
 
-    def __init__(self, limits: UploadLimits) -> None:
+
+class _Scan:
+    """A parser target that counts and stops at the first limit crossed.
+
+    lxml calls it for every start tag, end tag and piece of text; no tree is
+    built. An exception raised here would only surface once libxml2 had read
+    the whole input, so the first refusal is kept and the input is cut off
+    instead (:meth:`read` answers end-of-file), then raised.
+    """
+
+    def __init__(self, stream: IO[bytes], limits: UploadLimits) -> None:
+        self.stream = stream
         self.limits = limits
         self.elements = 0
         self.depth = 0
+        self.text = 0
+        self.prolog = bytearray()
+        self.refusal: UploadRefused | None = None
 
-    def start(self, element: etree._Element) -> None:
+    # -- the input ---------------------------------------------------------
+
+    def read(self, size: int = -1) -> bytes:
+        if self.refusal is not None:
+            return b""
+        chunk = self.stream.read(size)
+        if not self.elements:
+            self.prolog += chunk
+            # Comments and a DTD before the root: never more than a text may be.
+            if len(self.prolog) > max(self.limits.max_text_chars, MB):
+                self.refusal = _too_long(self.limits)
+                return b""
+        return chunk
+
+    # -- the parser target --------------------------------------------------
+
+    def refuse(self, refusal: UploadRefused) -> None:
+        if self.refusal is None:
+            self.refusal = refusal
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.refusal is not None:
+            return
+        if not self.elements:
+            # Everything before the root element has been read by now.
+            if any(mark in self.prolog for mark in _ENTITY_DECLARATIONS):
+                self.refuse(_entities())
+            self.prolog = bytearray()
         self.elements += 1
         self.depth += 1
-        if self.elements == 1:
-            dtd = element.getroottree().docinfo.internalDTD
-            if dtd is not None and any(True for _entity in dtd.iterentities()):
-                raise _entities()
+        self.text = 0
         if self.elements > self.limits.max_elements:
-            raise _too_many(self.limits)
-        if self.depth > self.limits.max_depth:
-            raise _too_deep(self.limits)
-        if sum(map(len, element.attrib.values())) > self.limits.max_text_chars:
-            raise _too_long(self.limits)
+            self.refuse(_too_many(self.limits))
+        elif self.depth > self.limits.max_depth:
+            self.refuse(_too_deep(self.limits))
+        elif sum(map(len, attrib.values())) > self.limits.max_text_chars:
+            self.refuse(_too_long(self.limits))
 
-    def end(self, element: etree._Element) -> None:
+    def end(self, tag: str) -> None:
         self.depth -= 1
-        cap = self.limits.max_text_chars
-        if len(element.text or "") > cap:
-            raise _too_long(self.limits)
-        # Finished siblings go; their tails are complete by now.
-        for child in element:
-            if len(child.tail or "") > cap:
-                raise _too_long(self.limits)
-        element.clear(keep_tail=True)
-        previous = element.getprevious()
-        while previous is not None:
-            if len(previous.tail or "") > cap:
-                raise _too_long(self.limits)
-            parent = previous.getparent()
-            parent.remove(previous)
-            previous = element.getprevious()
+        self.text = 0
+
+    def data(self, text: str) -> None:
+        self.text += len(text)
+        if self.text > self.limits.max_text_chars:
+            self.refuse(_too_long(self.limits))
+
+    def close(self) -> None:
+        return None
+
+
+class _Reader(io.RawIOBase):
+    """The scan's input as a file for lxml (which reads through it)."""
+
+    def __init__(self, scan: _Scan) -> None:
+        super().__init__()
+        self.scan = scan
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self.scan.read(size)
 
 
 def scan_xml(source: bytes | IO[bytes], limits: UploadLimits) -> None:
-    """Refuse (``UploadRefused``) XML beyond ``limits``, holding one element at a time.
+    """Refuse (``UploadRefused``) XML beyond ``limits``, building no tree.
 
-    A document that is merely malformed passes: the caller's own parse reports it
-    with its own message (everything before the error was within the limits).
+    Counts elements, nesting and the length of every text run and of every
+    element's attributes while libxml2 reads the input; refuses any document
+    that declares entities. A document that is merely malformed passes: the
+    caller's own parse reports it with its own message (everything before the
+    error was within the limits).
     """
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    scan = _Scan(limits)
+    scan = _Scan(stream, limits)
+    parser = etree.XMLParser(target=scan, **_PARSER_OPTIONS)
     try:
-        for event, element in etree.iterparse(
-            stream, events=("start", "end"), **_PARSER_OPTIONS
-        ):
-            if event == "start":
-                scan.start(element)
-            else:
-                scan.end(element)
+        etree.parse(_Reader(scan), parser)
     except etree.XMLSyntaxError as error:
-        refusal = _libxml_limit(error, limits)
-        if refusal is not None:
-            raise refusal from error
+        if scan.refusal is None:
+            scan.refusal = _libxml_limit(error, limits)
+    if scan.refusal is not None:
+        raise scan.refusal
 
 
-def parse_xml(data: bytes, limits: UploadLimits, **options: bool) -> etree._Element:
-    """Scan ``data`` (see :func:`scan_xml`), then parse it safely into a tree.
+def parse_xml(
+    data: bytes, limits: UploadLimits, *, scanned: bool = False, **options: bool
+) -> etree._Element:
+    """Scan ``data`` (see :func:`scan_xml`; not again when ``scanned``), then
+    parse it safely into a tree.
 
     ``options`` are extra ``XMLParser`` flags (``remove_blank_text``); the safety
     flags cannot be overridden. Malformed XML raises ``etree.XMLSyntaxError``.
     """
-    scan_xml(data, limits)
+    if not scanned:
+        scan_xml(data, limits)
     parser = etree.XMLParser(**{**options, **_PARSER_OPTIONS})
     return etree.fromstring(data, parser=parser)
