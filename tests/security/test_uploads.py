@@ -331,3 +331,42 @@ def test_the_caps_are_read_from_settings(settings):
     assert UploadLimits.from_settings() == UploadLimits(7, 3, 11, 13, 17)
     with pytest.raises(RefiError, match="more than 7 XML elements"):
         read_qdc(hostile.QDC_OPEN + b"<x/>" * 10 + hostile.QDC_CLOSE)
+
+
+@pytest.mark.django_db
+def test_a_backup_with_a_bombed_member_is_refused(project, members):
+    from interop.services.backup import USERS_FILE, backup_write
+
+    out = io.BytesIO()
+    backup_write(project=project, out=out)
+    bombed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(out.getvalue())) as source,
+        zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for info in source.infolist():
+            if info.filename != USERS_FILE:
+                target.writestr(info.filename, source.read(info))
+                continue
+            with target.open(USERS_FILE, "w", force_zip64=True) as member:
+                member.write(source.read(info))
+                for chunk in hostile.repeated(b"\n", 150 * MB):
+                    member.write(chunk)
+    user = make_user()
+    before = row_counts()
+    for post in (
+        lambda data: api(user).post(
+            "/api/v1/projects/import/",
+            {"file": SimpleUploadedFile("backup.qdpx", data)},
+            format="multipart",
+        ),
+        lambda data: client_for(user).post(
+            reverse("interop:project_import"),
+            {"file": SimpleUploadedFile("backup.qdpx", data)},
+        ),
+    ):
+        response = post(bombed.getvalue())
+        assert response.status_code == 400
+        assert "The backup cannot be restored" in response.content.decode()
+        assert ZIP_BOMB in response.content.decode()
+    _nothing_written(before)
