@@ -115,7 +115,7 @@ def _child(builder: str, door: str, filename: str) -> dict:
         "upload_kb": round(len(data) / 1024),
         "rest_mb": round(rest / 1024, 1),
         "peak_growth_mb": round((peak - rest) / 1024, 1),
-        "seconds": round(seconds, 2),
+        "seconds": round(seconds, 3),
         "status": status,
         "reason": " ".join(body.split())[:150],
     }
