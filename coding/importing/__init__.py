@@ -7,7 +7,8 @@ researcher-readable :class:`ImportFileError` / :class:`ImportBatchError` back.
 
 Modules: ``normalise`` (canonical text, decoding, per-file error), ``turns``
 (speaker-turn detection), ``formats`` (one file per format), ``archive``
-(ZIP unpacking and all-or-nothing batches).
+(ZIP unpacking and all-or-nothing batches), ``safexml`` (bounded archive members
+and XML: the limits every upload is read within, also used by ``interop``).
 """
 
 from .archive import ImportBatchError, expand_upload, parse_upload_batch

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ from .formats import (
     parse_file,
 )
 from .normalise import ImportFileError
+from .safexml import UploadLimits, UploadRefused, read_member
 
 __all__ = [
     "DEFAULT_MAX_ARCHIVE_BYTES",
@@ -226,17 +228,26 @@ def _unpack(
     """The members' bytes, counting what is really unpacked against the limit."""
     contents: list[bytes] = []
     unpacked = 0
+    limits = UploadLimits.from_settings()
     for info in infos:
-        buffer = bytearray()
+        if unpacked + info.file_size > max_total_bytes:
+            raise _too_large(filename, max_total_bytes)
+        # Each member is bounded on its own too (absolute and ratio to its
+        # packed size), so a lying header cannot make one member a bomb.
+        remaining = max_total_bytes - unpacked
+        total_binds = remaining <= limits.max_member_bytes
         try:
-            with archive.open(info) as member:
-                while chunk := member.read(_CHUNK):
-                    unpacked += len(chunk)
-                    if unpacked > max_total_bytes:
-                        raise _too_large(filename, max_total_bytes)
-                    buffer += chunk
-        except ImportFileError:
-            raise
+            content = read_member(
+                archive,
+                info,
+                replace(
+                    limits, max_member_bytes=min(limits.max_member_bytes, remaining)
+                ),
+            )
+        except UploadRefused as refused:
+            if refused.kind == "member_too_large" and total_binds:
+                raise _too_large(filename, max_total_bytes) from refused
+            raise ImportFileError(filename, refused.reason) from refused
         except (
             zipfile.BadZipFile,
             zlib.error,
@@ -247,7 +258,8 @@ def _unpack(
             ValueError,
         ) as exc:
             raise _corrupt(filename) from exc
-        contents.append(bytes(buffer))
+        unpacked += len(content)
+        contents.append(content)
     return contents
 
 

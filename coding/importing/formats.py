@@ -10,22 +10,29 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import docx
 import webvtt
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
-from odf.element import Element as OdfElement
-from odf.opendocument import load as load_odf
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 from striprtf.striprtf import rtf_to_text
 
 from .normalise import ImportFileError, decode_text, normalise_text
+from .safexml import (
+    ZIP_ERRORS,
+    BoundedMember,
+    UploadLimits,
+    UploadRefused,
+    parse_xml,
+    read_member,
+    scan_xml,
+)
 from .turns import ParsedTurn, detect_turns, split_speaker_prefix
 
 __all__ = [
@@ -141,8 +148,10 @@ def _no_text(filename: str) -> ImportFileError:
     return ImportFileError(filename, _("the file contains no text."))
 
 
-def _check_container(filename: str, data: bytes, invalid: ImportFileError) -> None:
-    """Reject non-ZIP or zip-bomb docx/odt files before a library unpacks them."""
+def _open_container(
+    filename: str, data: bytes, invalid: ImportFileError
+) -> zipfile.ZipFile:
+    """Open a docx/odt as a ZIP, refusing old .doc files and zip bombs first."""
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ImportFileError(
             filename,
@@ -153,16 +162,39 @@ def _check_container(filename: str, data: bytes, invalid: ImportFileError) -> No
             ),
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as container:
-            unpacked = sum(info.file_size for info in container.infolist())
+        container = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(info.file_size for info in container.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
         raise invalid from exc
     if unpacked > MAX_CONTAINER_UNPACKED_BYTES:
+        container.close()
         raise ImportFileError(
             filename,
             _("the document is too large when unpacked (more than %(limit)s).")
             % {"limit": format_size(MAX_CONTAINER_UNPACKED_BYTES)},
         )
+    return container
+
+
+def _container_xml(
+    filename: str,
+    container: zipfile.ZipFile,
+    member: str,
+    invalid: ImportFileError,
+    **options: bool,
+) -> etree._Element:
+    """One XML part of a docx/odt, unpacked and parsed within the upload limits."""
+    limits = UploadLimits.from_settings()
+    try:
+        # Scanned while it is unpacked (never held whole), then read and parsed.
+        with BoundedMember(container, container.getinfo(member), limits) as stream:
+            scan_xml(stream, limits)
+        data = read_member(container, member, limits)
+        return parse_xml(data, limits, scanned=True, **options)
+    except UploadRefused as refused:
+        raise ImportFileError(filename, refused.reason) from refused
+    except (*ZIP_ERRORS, ValueError, etree.XMLSyntaxError) as exc:
+        raise invalid from exc
 
 
 # --------------------------------------------------------------------------
@@ -241,16 +273,43 @@ def _docx_blocks(element: etree._Element, lines: list[str]) -> None:
             _docx_blocks(child, lines)
 
 
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_DOCUMENT = "/officeDocument"
+
+
+def _docx_main_part(
+    filename: str, container: zipfile.ZipFile, invalid: ImportFileError
+) -> str:
+    """The member holding the document body, as ``_rels/.rels`` names it."""
+    if "_rels/.rels" not in container.namelist():
+        raise invalid
+    relationships = _container_xml(filename, container, "_rels/.rels", invalid)
+    for relationship in relationships.iter(_RELATIONSHIPS + "Relationship"):
+        if (relationship.get("Type") or "").endswith(_OFFICE_DOCUMENT):
+            target = (relationship.get("Target") or "").replace("\\", "/")
+            return posixpath.normpath(target.lstrip("/"))
+    raise invalid
+
+
 def _extract_docx(filename: str, data: bytes) -> str:
-    """Body paragraphs and table cells joined with ``\\n``; empty ones kept."""
+    """Body paragraphs and table cells joined with ``\\n``; empty ones kept.
+
+    The document part is read with lxml within the upload limits (``safexml``),
+    not by python-docx, which would build every part of the package in memory.
+    """
     invalid = ImportFileError(filename, _("the file is not a valid Word document."))
-    _check_container(filename, data, invalid)
-    try:
-        body = docx.Document(io.BytesIO(data)).element.body
-        lines: list[str] = []
-        _docx_blocks(body, lines)
-    except Exception as exc:
-        raise invalid from exc
+    with _open_container(filename, data, invalid) as container:
+        main = _docx_main_part(filename, container, invalid)
+        if main not in container.namelist():
+            raise invalid
+        root = _container_xml(
+            filename, container, main, invalid, remove_blank_text=True
+        )
+    body = root.find(_W + "body")
+    if root.tag != _W + "document" or body is None:
+        raise invalid
+    lines: list[str] = []
+    _docx_blocks(body, lines)
     return "\n".join(lines)
 
 
@@ -311,31 +370,45 @@ class _OdtParagraph:
         self.parts.append(value)
         self.after_space = False
 
-    def walk(self, element: OdfElement) -> None:
-        for child in element.childNodes:
-            if child.nodeType == child.TEXT_NODE:
-                self.add_xml_text(child.data)
-                continue
-            if child.nodeType != child.ELEMENT_NODE or child.qname in _ODT_SKIP:
-                continue
-            if child.qname == (_TEXTNS, "s"):
-                count = child.getAttrNS(_TEXTNS, "c")
-                self.add_literal(" " * (int(count) if count else 1))
-            elif child.qname == (_TEXTNS, "tab"):
-                self.add_literal("\t")
-            elif child.qname == (_TEXTNS, "line-break"):
-                self.add_literal("\n")
-                self.after_space = True
-            else:
-                self.walk(child)
+    def walk(self, element: etree._Element) -> None:
+        if element.text:
+            self.add_xml_text(element.text)
+        for child in element:
+            self.child(child)
+            if child.tail:
+                self.add_xml_text(child.tail)
+
+    def child(self, child: etree._Element) -> None:
+        qname = _odf_qname(child)
+        if qname is None or qname in _ODT_SKIP:
+            return
+        if qname == (_TEXTNS, "s"):
+            count = child.get(f"{{{_TEXTNS}}}c")
+            self.add_literal(" " * (int(count) if count else 1))
+        elif qname == (_TEXTNS, "tab"):
+            self.add_literal("\t")
+        elif qname == (_TEXTNS, "line-break"):
+            self.add_literal("\n")
+            self.after_space = True
+        else:
+            self.walk(child)
 
 
-def _odt_blocks(element: OdfElement, lines: list[str]) -> None:
+def _odf_qname(element: etree._Element) -> tuple[str, str] | None:
+    """``(namespace, local name)`` of an element; None for comments and the like."""
+    if not isinstance(element.tag, str):
+        return None
+    name = etree.QName(element)
+    return (name.namespace or "", name.localname)
+
+
+def _odt_blocks(element: etree._Element, lines: list[str]) -> None:
     """Paragraphs and headings in order, descending into lists, tables, sections."""
-    for child in element.childNodes:
-        if child.nodeType != child.ELEMENT_NODE or child.qname in _ODT_SKIP:
+    for child in element:
+        qname = _odf_qname(child)
+        if qname is None or qname in _ODT_SKIP:
             continue
-        if child.qname in _ODT_PARAGRAPHS:
+        if qname in _ODT_PARAGRAPHS:
             paragraph = _OdtParagraph()
             paragraph.walk(child)
             lines.append("".join(paragraph.parts))
@@ -344,16 +417,24 @@ def _odt_blocks(element: OdfElement, lines: list[str]) -> None:
 
 
 def _extract_odt(filename: str, data: bytes) -> str:
-    """Text of ``text:p``/``text:h`` elements joined with ``\\n``."""
+    """Text of ``text:p``/``text:h`` elements joined with ``\\n``.
+
+    ``content.xml`` is read with lxml within the upload limits (``safexml``).
+    """
     invalid = ImportFileError(
         filename, _("the file is not a valid OpenDocument text document.")
     )
-    _check_container(filename, data, invalid)
+    with _open_container(filename, data, invalid) as container:
+        if "content.xml" not in container.namelist():
+            raise invalid
+        root = _container_xml(filename, container, "content.xml", invalid)
+    text = root.find(f"{{{_OFFICENS}}}body/{{{_OFFICENS}}}text")
+    if _odf_qname(root) != (_OFFICENS, "document-content") or text is None:
+        raise invalid
+    lines: list[str] = []
     try:
-        document = load_odf(io.BytesIO(data))
-        lines: list[str] = []
-        _odt_blocks(document.text, lines)
-    except Exception as exc:
+        _odt_blocks(text, lines)
+    except ValueError as exc:  # text:s with a count that is no number
         raise invalid from exc
     return "\n".join(lines)
 

@@ -134,7 +134,9 @@ class RefiError(ValueError):
     ``code`` is stable for programs (``"not_zip"``, ``"no_qde"``,
     ``"too_many_members"``, ``"too_large"``, ``"xml_syntax"``,
     ``"xml_doctype"``, ``"wrong_root"``, ``"not_codebook"``,
-    ``"selection_outside_source"``, ``"bad_selection"``, ``"unknown_code"``);
+    ``"selection_outside_source"``, ``"bad_selection"``, ``"unknown_code"``,
+    and the upload limits of ``coding.importing.safexml``: ``"xml_elements"``,
+    ``"xml_depth"``, ``"xml_text"``, ``"member_too_large"``, ``"member_ratio"``);
     ``str(error)`` is a sentence a researcher can act on, rendered in the
     active language when it is shown.
     """

@@ -30,7 +30,6 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +43,14 @@ from lxml import etree
 
 from coding.importing.formats import format_size
 from coding.importing.normalise import ImportFileError, decode_text, normalise_text
+from coding.importing.safexml import (
+    ZIP_ERRORS,
+    BoundedMember,
+    UploadLimits,
+    UploadRefused,
+    read_member,
+    scan_xml,
+)
 
 from .model import (
     OFFSET_UNIT_LABELS,
@@ -131,8 +138,55 @@ def _description(parent: etree._Element) -> str:
 _LXML_POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
 
 
-def _parse_xml(data: bytes, filename: str) -> etree._Element:
-    """Parse without DTDs, entity expansion or network access (untrusted uploads)."""
+def _refused(refused: UploadRefused, filename: str | None = None) -> RefiError:
+    """An upload limit crossed, as the reader's error (entities keep their own)."""
+    if filename is None or refused.kind.startswith("member_"):
+        return RefiError(
+            refused.kind,
+            _("The project file cannot be imported: %(reason)s"),
+            reason=refused.reason,
+        )
+    if refused.kind == "xml_entities":
+        return _entities(filename)
+    return RefiError(
+        refused.kind,
+        _("The file %(file)s cannot be imported: %(reason)s"),
+        file=filename,
+        reason=refused.reason,
+    )
+
+
+def _entities(filename: str) -> RefiError:
+    # REFI-QDA files have no DTD; entity declarations only serve tricks
+    # (libxml2 expands internal entities in attribute values).
+    return RefiError(
+        "xml_doctype",
+        _(
+            "The file %(file)s declares XML entities in a document type "
+            "declaration, which REFI-QDA files never do; it was refused for safety."
+        ),
+        file=filename,
+    )
+
+
+def _parse_xml(
+    data: bytes,
+    filename: str,
+    limits: UploadLimits | None = None,
+    *,
+    scanned: bool = False,
+) -> etree._Element:
+    """Parse without DTDs, entity expansion or network access (untrusted uploads).
+
+    The document is scanned first (``coding.importing.safexml``): more elements,
+    deeper nesting or longer text than ``limits`` allow is refused before any
+    tree is built.
+    """
+    if not scanned:
+        try:
+            scan_xml(data, limits or UploadLimits.from_settings())
+        except UploadRefused as refused:
+            raise _refused(refused, filename) from refused
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -164,16 +218,7 @@ def _parse_xml(data: bytes, filename: str) -> etree._Element:
         raise RefiError("xml_syntax", _("The file %(file)s is empty."), file=filename)
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _entity in dtd.iterentities()):
-        # REFI-QDA files have no DTD; entity declarations only serve tricks
-        # (libxml2 expands internal entities in attribute values).
-        raise RefiError(
-            "xml_doctype",
-            _(
-                "The file %(file)s declares XML entities in a document type "
-                "declaration, which REFI-QDA files never do; it was refused for safety."
-            ),
-            file=filename,
-        )
+        raise _entities(filename)
     return root
 
 
@@ -978,12 +1023,15 @@ class _Files:
 class _ZipFiles(Mapping[str, bytes]):
     """Archive members, decompressed only when a source asks for them."""
 
-    def __init__(self, archive: zipfile.ZipFile, names: list[str]) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, names: list[str], limits: UploadLimits
+    ) -> None:
         self.archive = archive
         self.names = names
+        self.limits = limits
 
     def __getitem__(self, name: str) -> bytes:
-        return _read_member(self.archive, name)
+        return _read_member(self.archive, name, self.limits)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -1002,16 +1050,28 @@ def _damaged() -> RefiError:
     )
 
 
-def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
+def _read_member(archive: zipfile.ZipFile, name: str, limits: UploadLimits) -> bytes:
+    """One member's bytes within the upload limits (absolute and ratio)."""
     try:
-        return archive.read(name)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+        return read_member(archive, name, limits)
+    except UploadRefused as refused:
+        raise _refused(refused) from refused
+    except KeyError:
+        raise
+    except ZIP_ERRORS as exc:
+        raise _damaged() from exc
+
+
+def _scan_member(archive: zipfile.ZipFile, name: str, limits: UploadLimits) -> None:
+    """Scan an XML member while it is unpacked, never holding it whole."""
+    try:
+        with BoundedMember(archive, archive.getinfo(name), limits) as member:
+            scan_xml(member, limits)
+    except UploadRefused as refused:
+        raise _refused(
+            refused, posixpath.basename(name.replace("\\", "/"))
+        ) from refused
+    except ZIP_ERRORS as exc:
         raise _damaged() from exc
 
 
@@ -1675,14 +1735,15 @@ def read_qde(
     *,
     filename: str = "project.qde",
     base: str = "",
+    limits: UploadLimits | None = None,
 ) -> RefiProject:
     """Read a ``.qde`` project document; ``files`` maps archive paths to bytes.
 
     ``base`` is the folder of the ``.qde`` inside the archive (paths are tried
     relative to it first).  Text that is inline (``<PlainTextContent>``) needs
-    no files.
+    no files.  ``limits`` bound the XML (default: from settings).
     """
-    root = _parse_xml(xml, filename)
+    root = _parse_xml(xml, filename, limits)
     _check_root(root, filename)
     return _ProjectReader(root, _Files(files or {}, base), filename).read()
 
@@ -1722,14 +1783,18 @@ def read_qdpx(
     *,
     max_members: int = DEFAULT_MAX_MEMBERS,
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    limits: UploadLimits | None = None,
 ) -> RefiProject:
     """Read a ``.qdpx`` project archive (any single ``.qde`` inside).
 
     Refuses archives with more than ``max_members`` members or that would
     unpack to more than ``max_uncompressed_bytes`` (sizes as declared in the
     archive, which ``zipfile`` enforces while reading).  Only the ``.qde`` and
-    the text files it refers to are decompressed.
+    the text files it refers to are decompressed, each within ``limits``
+    (default: from settings): the ``.qde`` is scanned while it is unpacked and
+    refused before a tree is built when it holds too much.
     """
+    limits = limits or UploadLimits.from_settings()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
@@ -1758,12 +1823,13 @@ def read_qdpx(
                 limit=format_size(max_uncompressed_bytes),
             )
         qde = _qde_member(infos)
-        xml = _read_member(archive, qde.filename)
+        path = qde.filename.replace("\\", "/")
+        _scan_member(archive, qde.filename, limits)
+        xml = _read_member(archive, qde.filename, limits)
         names = [info.filename for info in infos if not info.is_dir()]
-        base = posixpath.dirname(qde.filename.replace("\\", "/"))
-        return read_qde(
-            xml,
-            _ZipFiles(archive, names),
-            filename=posixpath.basename(qde.filename.replace("\\", "/")),
-            base=base,
-        )
+        filename = posixpath.basename(path)
+        root = _parse_xml(xml, filename, limits, scanned=True)
+        del xml
+        _check_root(root, filename)
+        files = _Files(_ZipFiles(archive, names, limits), posixpath.dirname(path))
+        return _ProjectReader(root, files, filename).read()

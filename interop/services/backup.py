@@ -34,7 +34,7 @@ import json
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -49,6 +49,12 @@ from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
 from coding.backup import ModelTable, model_tables
+from coding.importing.safexml import (
+    BoundedMember,
+    UploadLimits,
+    UploadRefused,
+    read_member,
+)
 from coding.models import Membership, Project, Role
 from coding.registry import BackupPart, backup_parts
 from coding.services.changes import codings_changed
@@ -431,7 +437,7 @@ def is_backup(data: bytes) -> bool:
 
 def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        manifest = json.loads(_read(archive, MANIFEST))
     except (KeyError, ValueError, zipfile.BadZipFile) as error:
         raise _damaged(
             _("its manifest (regie/manifest.json) cannot be read.")
@@ -450,26 +456,48 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     return manifest
 
 
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    """One member's bytes within the upload limits (``KeyError`` if missing)."""
+    try:
+        return read_member(archive, name, UploadLimits.from_settings())
+    except UploadRefused as refused:
+        raise _damaged(str(refused.reason)) from refused
+
+
 def _lines(archive: zipfile.ZipFile, name: str) -> Iterator[dict]:
+    """The rows of a ``.jsonl`` member, streamed; its unpacked size is bounded by
+    the ratio limit (and the backup's total size), as it is never held whole."""
     if name not in archive.namelist():
         return
-    with archive.open(name) as raw:
-        for number, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as error:
-                raise _damaged(
-                    _("line %(line)d of %(file)s is not JSON.")
-                    % {"line": number, "file": name}
-                ) from error
-            if not isinstance(row, dict):
-                raise _damaged(
-                    _("line %(line)d of %(file)s is not a row.")
-                    % {"line": number, "file": name}
-                )
-            yield row
+    limits = replace(
+        UploadLimits.from_settings(), max_member_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES
+    )
+    try:
+        with io.BufferedReader(
+            BoundedMember(archive, archive.getinfo(name), limits)
+        ) as raw:
+            yield from _jsonl_rows(raw, name)
+    except UploadRefused as refused:
+        raise _damaged(str(refused.reason)) from refused
+
+
+def _jsonl_rows(raw: IO[bytes], name: str) -> Iterator[dict]:
+    for number, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as error:
+            raise _damaged(
+                _("line %(line)d of %(file)s is not JSON.")
+                % {"line": number, "file": name}
+            ) from error
+        if not isinstance(row, dict):
+            raise _damaged(
+                _("line %(line)d of %(file)s is not a row.")
+                % {"line": number, "file": name}
+            )
+        yield row
 
 
 class _IdMaps:
@@ -566,7 +594,7 @@ class _Restorer:
     def run(self) -> Project:
         read_manifest(self.archive)
         try:
-            data = json.loads(self.archive.read(PROJECT_FILE))
+            data = json.loads(_read(self.archive, PROJECT_FILE))
         except (KeyError, ValueError) as error:
             raise _damaged(_("regie/project.json is missing or not JSON.")) from error
         self._refuse_unknown_tables()
@@ -738,7 +766,7 @@ class _Restorer:
     def _text(self, document: models.Model, row: dict) -> None:
         guid = str(row.get("guid") or "")
         try:
-            raw = self.archive.read(f"sources/{guid}.txt")
+            raw = _read(self.archive, f"sources/{guid}.txt")
         except KeyError:
             raise _damaged(
                 _("the text of “%(title)s” (sources/%(guid)s.txt) is missing.")
@@ -830,7 +858,7 @@ def backup_preview(data: bytes, *, importer=None) -> dict:
     with archive:
         manifest = read_manifest(archive)
         try:
-            project = json.loads(archive.read(PROJECT_FILE))
+            project = json.loads(_read(archive, PROJECT_FILE))
         except (KeyError, ValueError) as error:
             raise _damaged(_("regie/project.json is missing or not JSON.")) from error
         nameable = nameable_accounts(importer) if importer is not None else None
