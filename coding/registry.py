@@ -1,10 +1,11 @@
 """Where satellite apps plug into the core: the one way the core calls out.
 
 The core (``coding``) never imports a satellite (``agreement``, ``analysis``,
-``interop``, ``network``). Where it must reach one — a coding's extra fields, what
-happens when codings change, the demo project, the document page's tools, the tables
-a backup carries — the satellite registers a hook here from its ``AppConfig.ready()``
-and the core calls whatever is registered. Registering the same key twice keeps the
+``interop``, ``network``). Where it must reach one — what happens when codings
+change, a coding's extra fields (in the trail and in the API), the document page's
+tools, the demo project, the tables a backup carries, actor aliases, codebook file
+formats, the relation cells of coded segments — the satellite registers a hook here
+from its ``AppConfig.ready()`` and the core calls whatever is registered. Registering the same key twice keeps the
 first (``ready()`` may run more than once in tests).
 
 Every hook is a plain dataclass of callables, so a reader sees the whole contract in
