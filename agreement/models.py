@@ -4,7 +4,7 @@ Both models were born in the ``coding`` app and keep its tables (``db_table``) a
 constraint names. A run stores the selection it was asked for, the codebook version
 frozen at that moment, where the job stands (a ``coding.jobs`` job) and, once done,
 the report (``agreement.services`` builds it). A run goes stale when codings change
-after the data were read (the core's ``coding.services.changes.codings_changed_at``).
+after the data were read (the core's ``coding.selectors_changes.codings_changed_at``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coding import selectors_changes
 from coding.jobs.models import Job, JobStatus
-from coding.services import changes as coding_changes
 
 __all__ = ["AgreementRun", "AgreementSettings"]
 
@@ -158,4 +158,4 @@ class AgreementRun(Job):
     @property
     def is_stale(self) -> bool:
         """One query; lists call ``stale_against`` with the value read once."""
-        return self.stale_against(coding_changes.codings_changed_at(self.project_id))
+        return self.stale_against(selectors_changes.codings_changed_at(self.project_id))

@@ -73,7 +73,7 @@ from coding.models import (
     SpeakerTurn,
 )
 from coding.selectors import codebook_tree, flatten
-from coding.services.changes import codings_changed_at
+from coding.selectors_changes import codings_changed_at
 from coding.textunits import paragraph_spans, sentence_spans
 
 User = get_user_model()

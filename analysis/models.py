@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.results import ResultData, load_result
 from coding.jobs.models import Badge, Job, JobStatus
-from coding.services.changes import (
+from coding.selectors_changes import (
     ChangeHorizon,
     changes_pending,
     changes_since,
@@ -221,7 +221,7 @@ class AnalysisState(Job):
     recomputation). Coding writes never lock this row: they append to the core's
     ``CodingChange`` record and queue the job after their commit. The worker reads
     the changes since its horizon (``last_change_id`` and ``changes_snapshot``,
-    see ``coding.services.changes.changes_since``), so a burst of changes becomes
+    see ``coding.selectors_changes.changes_since``), so a burst of changes becomes
     one, often partial, update. ``frequencies_computed_at`` is when the figures'
     data were read.
     """

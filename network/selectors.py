@@ -15,7 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import translation
 
 from coding.access import ProjectAccess
-from coding.services.changes import codings_changed_at
+from coding.selectors_changes import codings_changed_at
 from network import graph
 from network.models import Actor, ActorMetric, FlowType, NetworkSnapshot, NetworkState
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from analysis.models import AnalysisState, CodeFrequency
 from coding.jobs.services import job_finish, job_refresh, job_requeue
 from coding.models import Case, Code, Coding, Document
-from coding.services.changes import ChangesSince, changes_pending, changes_since
+from coding.selectors_changes import ChangesSince, changes_pending, changes_since
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 2

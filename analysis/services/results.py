@@ -61,7 +61,7 @@ from coding.jobs.services import (
 )
 from coding.models import Document, Project, Role
 from coding.segments import filtered_codings
-from coding.services.changes import codings_changed_at
+from coding.selectors_changes import codings_changed_at
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from coding.models import CodingChange
-from coding.services.changes import ChangeHorizon, changes_pending, changes_since
+from coding.selectors_changes import ChangeHorizon, changes_pending, changes_since
 from tests.factories import make_code, make_project, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
