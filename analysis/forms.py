@@ -346,7 +346,8 @@ class QueryForm(forms.Form):
         )
 
     def build(self) -> Any:
-        raise NotImplementedError
+        """The typed query of this form's kind; each query form defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define build()")
 
 
 class WordQueryForm(QueryForm):

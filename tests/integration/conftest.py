@@ -36,8 +36,6 @@ def start_worker(
     """A Celery worker on the test database and queue; ``env`` adds settings
     (``REGIE_JOB_*``, say). Its output goes to ``stdout`` (a pipe by default).
     ``pool="prefork"`` runs the tasks in one child process."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker integration test needs PostgreSQL (a shared database)")
     environment = {
         **os.environ,
         "DATABASE_URL": database_url(),
