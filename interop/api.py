@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,8 +31,10 @@ from rest_framework.views import APIView
 from coding.access import Cap, access_project
 from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
 from coding.api.serializers import ProjectSerializer
+from coding.jobs.models import JobStatus
+from coding.jobs.services import job_refresh
 from coding.services.codebook import codebook_import_file
-from interop.models import ExportKind
+from interop.models import ExportKind, ProjectImportJob
 from interop.services.exports import (
     CONTENT_TYPES,
     access_export,
@@ -40,7 +43,11 @@ from interop.services.exports import (
     export_request,
     write_export,
 )
-from interop.services.project_files import project_import_file
+from interop.services.project_files import (
+    access_project_import_job,
+    project_import_file,
+    project_import_job_create,
+)
 
 MAX_CODEBOOK_BYTES = 5 * 1024 * 1024
 CSV_PARAMETERS = [
@@ -223,6 +230,17 @@ class ImportedProjectSerializer(ProjectSerializer):
         fields = [*ProjectSerializer.Meta.fields, "counts", "warnings"]
 
 
+class ImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["queued", "running"], help_text="Where the import stands."
+    )
+    status_url = serializers.URLField(help_text="Ask here until the answer is `201`.")
+    waiting_for_worker = serializers.BooleanField(
+        help_text="True when no worker has taken the import for a while."
+    )
+
+
 class ProjectImportView(APIView):
     parser_classes = [MultiPartParser]
 
@@ -241,12 +259,16 @@ class ProjectImportView(APIView):
                 },
             )
         },
-        responses={201: ImportedProjectSerializer},
+        responses={201: ImportedProjectSerializer, 202: ImportJobSerializer},
         summary="Import a REFI-QDA project (.qdpx) or restore a backup",
         description=(
-            "Creates a new project owned by the caller, in one transaction: the "
-            "answer comes once the import is complete (large files take their "
-            "time). A file that is not a valid archive or project answers 400 "
+            "Creates a new project owned by the caller, in one transaction. A file "
+            "up to `REGIE_IMPORT_INLINE_BYTES` (2 MiB by default) is imported in "
+            "the request: the answer is `201` with the project. A larger file is "
+            "imported by a worker: the answer is `202` with a `status_url` (also "
+            "the `Location` header); ask there until it answers `201` with the "
+            "same project data (or `400` with the reason the file was refused). "
+            "A file that is not a valid archive or project answers 400 "
             "with the reader's message, and nothing is written. The file's users "
             "are matched by name to existing accounts; the others become inactive "
             "placeholder accounts; all become coders. A Regie backup "
@@ -257,21 +279,75 @@ class ProjectImportView(APIView):
     def post(self, request: Request) -> Response:
         upload = _upload(request, settings.REGIE_MAX_UPLOAD_REQUEST_BYTES)
         name = (request.data.get("name") or "").strip() or None
+        if upload.size > settings.REGIE_IMPORT_INLINE_BYTES:
+            job = project_import_job_create(
+                user=request.user, data=upload.read(), filename=upload.name, name=name
+            )
+            answer = _import_job_data(request, job)
+            return Response(
+                answer,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": answer["status_url"]},
+            )
         result = project_import_file(
             data=upload.read(), filename=upload.name, owner=request.user, name=name
         )
-        project = result.project
-        project.counts = result.counts
-        project.warnings = result.warnings
-        role = project.memberships.filter(user=request.user).values_list(
-            "role", flat=True
+        return _imported_project(
+            result.project, result.counts, result.warnings, user=request.user
         )
-        return Response(
-            ImportedProjectSerializer(
-                project, context={"roles": {project.pk: role.first()}}
-            ).data,
-            status=status.HTTP_201_CREATED,
-        )
+
+
+def _imported_project(project, counts: dict, warnings: list, *, user) -> Response:
+    """The ``201`` answer of a complete import: the project, its counts, warnings."""
+    project.counts = counts
+    project.warnings = warnings
+    role = project.memberships.filter(user=user).values_list("role", flat=True)
+    return Response(
+        ImportedProjectSerializer(
+            project, context={"roles": {project.pk: role.first()}}
+        ).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+def _import_job_data(request: Request, job: ProjectImportJob) -> dict:
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_url": request.build_absolute_uri(
+            reverse("api-project-import-job", args=[job.pk])
+        ),
+        "waiting_for_worker": job.waiting_for_worker,
+    }
+
+
+class ProjectImportJobView(APIView):
+    @extend_schema(
+        responses={
+            201: ImportedProjectSerializer,
+            202: ImportJobSerializer,
+            400: OpenApiTypes.OBJECT,
+        },
+        summary="The state of a large project import",
+        description=(
+            "The status URL a `202` answer of `POST /api/v1/projects/import/` "
+            "gives. While the import is queued or running: `202` with its "
+            "`status`. When it is complete: `201` with the project, exactly as "
+            "a small file's import answers. When the file was refused: `400` "
+            "with the reason in `detail` (as for a small file), and nothing was "
+            "written. Only the user who uploaded the file sees the import (404 otherwise)."
+        ),
+    )
+    def get(self, request: Request, job_id: int) -> Response:
+        job = access_project_import_job(request.user, job_id)
+        job_refresh(job)
+        if job.status == JobStatus.DONE and job.project_id:
+            return _imported_project(
+                job.project, job.counts, job.warnings, user=request.user
+            )
+        if job.status in {JobStatus.DONE, JobStatus.FAILED}:
+            raise ValidationError({"file": job.error or _("The import failed.")})
+        return Response(_import_job_data(request, job), status=status.HTTP_202_ACCEPTED)
 
 
 class CodebookImportView(APIView):

@@ -16,6 +16,11 @@ urlpatterns: list = [
         name="api-projects-import",
     ),
     path(
+        "projects/import/<int:job_id>/",
+        interop.ProjectImportJobView.as_view(),
+        name="api-project-import-job",
+    ),
+    path(
         "projects/<int:project_id>/export/segments.csv",
         api_exports.SegmentsCsvView.as_view(),
         name="api-export-segments-csv",

@@ -33,6 +33,7 @@ __all__ = [
     "ExportJob",
     "ExportKind",
     "PendingImport",
+    "ProjectImportJob",
     "interop_storage",
 ]
 
@@ -160,3 +161,51 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.uploaded_by_id})"
+
+
+class ProjectImportJob(Job):
+    """A large project file (``.qdpx`` or backup) imported by a worker.
+
+    The upload is kept in ``interop_storage`` (under ``var/``) until the job ends;
+    the import itself is one transaction, so a failed or killed attempt writes
+    nothing and ``project`` is set only when it is complete.
+    """
+
+    task_name = "interop.tasks.run_project_import_job"
+    task_argument = "job_id"
+    # An import that killed its worker (memory, say) is not tried again and again.
+    max_attempts = 2
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="project_import_jobs",
+    )
+    file = models.FileField(storage=interop_storage, max_length=300, blank=True)
+    original_name = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="The uploader's; the messages are in it."
+    )
+    project = models.ForeignKey(
+        "coding.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    counts = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in JobStatus]),
+                name="interop_projectimportjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import of {self.original_name} ({self.status})"

@@ -168,6 +168,11 @@ REGIE_UPLOAD_MAX_MEMBER_BYTES = env_int(
     "REGIE_UPLOAD_MAX_MEMBER_BYTES", 100 * 1024 * 1024
 )
 REGIE_UPLOAD_MAX_MEMBER_RATIO = env_int("REGIE_UPLOAD_MAX_MEMBER_RATIO", 100)
+# A project file (.qdpx, backup) up to this size is imported in the request; a larger
+# one by a worker (interop.tasks.run_project_import_job), within
+# REGIE_IMPORT_TIME_LIMIT_SECONDS; the API answers 202 with a status URL.
+REGIE_IMPORT_INLINE_BYTES = env_int("REGIE_IMPORT_INLINE_BYTES", 2 * 1024 * 1024)
+REGIE_IMPORT_TIME_LIMIT_SECONDS = env_int("REGIE_IMPORT_TIME_LIMIT_SECONDS", 1860)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 500
@@ -199,6 +204,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Memory cap of a worker's pool child (KiB): a child whose resident memory grew past
+# it (a large import, say) is replaced after its task. With the parse caps above,
+# this bounds what one import costs without limiting the whole worker process.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
+    "REGIE_WORKER_MAX_MEMORY_KIB", 2 * 1024 * 1024
+)
 
 # Background jobs (coding/jobs/services.py): a running job shows a sign of life every
 # REGIE_JOB_HEARTBEAT_SECONDS; one silent for REGIE_JOB_DEAD_AFTER_SECONDS lost its

@@ -127,6 +127,7 @@ NOT_BACKED_UP = {
     "analysis.AnalysisResult",
     "agreement.AgreementRun",
     "interop.ExportJob",
+    "interop.ProjectImportJob",  # the import that created the project
     "network.NetworkState",
     "network.NetworkSnapshot",
     "network.NetworkTie",

@@ -8,13 +8,16 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from interop.models import PendingImport
+from coding.jobs.services import job_enqueue, job_finish
+from interop.models import PendingImport, ProjectImportJob
 from interop.refi import RefiError
 from interop.services.backup import backup_preview, backup_restore, is_backup
 from interop.services.refi import (
@@ -117,3 +120,79 @@ def project_import_file(
     except RefiError as error:
         raise ValidationError({"file": str(error)}) from error
     return project_import_refi(refi=refi, owner=owner, name=name, trusted=trusted)
+
+
+IMPORT_TOO_LONG = _(
+    "The import took longer than the server allows; nothing was imported. Ask the "
+    "administrator to raise REGIE_IMPORT_TIME_LIMIT_SECONDS, or split the project."
+)
+
+
+class ImportFailed(Exception):
+    """An import job's file could not be imported; the message is the reader's."""
+
+
+def _validation_message(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+@transaction.atomic
+def project_import_job_create(
+    *, user, data: bytes, filename: str, name: str | None = None
+) -> ProjectImportJob:
+    """Keep a large upload under ``var/`` and queue its import for a worker."""
+    job = ProjectImportJob(
+        requested_by=user,
+        original_name=filename[:300],
+        size=len(data),
+        name=(name or "")[:200],
+        language=translation.get_language() or "",
+    )
+    job.file.save(f"imports/{uuid.uuid4().hex}.qdpx", ContentFile(data), save=False)
+    job.save()
+    job_enqueue(job)
+    return job
+
+
+def project_import_job_work(job: ProjectImportJob) -> None:
+    """The worker's part: import the kept file (one transaction), record the project,
+    delete the upload. A refused file fails the job with the reader's message."""
+    with translation.override(job.language or None):
+        _import_job_file(job)
+
+
+def _import_job_file(job: ProjectImportJob) -> None:
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        result = project_import_file(
+            data=data,
+            filename=job.original_name,
+            owner=job.requested_by,
+            name=job.name or None,
+        )
+    except ValidationError as error:
+        project_import_job_discard_file(job)
+        raise ImportFailed(_validation_message(error)) from error
+    except SoftTimeLimitExceeded as error:
+        project_import_job_discard_file(job)
+        raise ImportFailed(str(IMPORT_TOO_LONG)) from error
+    job_finish(
+        job, project=result.project, counts=result.counts, warnings=result.warnings
+    )
+    project_import_job_discard_file(job)
+
+
+def project_import_job_discard_file(job: ProjectImportJob) -> None:
+    """Delete the kept upload (the job row stays, for its outcome)."""
+    if job.file:
+        job.file.storage.delete(job.file.name)
+        ProjectImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def access_project_import_job(user, job_id: int) -> ProjectImportJob:
+    """An import job; only the user who asked for it sees it (404 otherwise)."""
+    job = ProjectImportJob.objects.filter(pk=job_id, requested_by_id=user.pk).first()
+    if job is None:
+        raise Http404
+    return job
