@@ -32,6 +32,11 @@ urlpatterns: list = [
     ),
     path("projects/import/", interop.project_import, name="project_import"),
     path(
+        "projects/import/job/<int:job_id>/",
+        interop.project_import_job,
+        name="project_import_job",
+    ),
+    path(
         "projects/import/<int:pending_id>/",
         interop.project_import_preview,
         name="project_import_preview",

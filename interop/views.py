@@ -43,9 +43,11 @@ from interop.services.exports import (
 )
 from interop.services.project_files import (
     access_pending_import,
+    access_project_import_job,
     pending_import_cancel,
     pending_import_confirm,
     pending_import_create,
+    pending_import_to_job,
 )
 from interop.services.refi import codebook_import_preview
 
@@ -298,6 +300,9 @@ def project_import_preview(request: HttpRequest, pending_id: int) -> HttpRespons
 def project_import_confirm(request: HttpRequest, pending_id: int) -> HttpResponse:
     pending = access_pending_import(request.user, pending_id)
     name = (request.POST.get("name") or "").strip() or None
+    if pending.size > settings.REGIE_IMPORT_INLINE_BYTES:
+        job = pending_import_to_job(pending=pending, name=name)
+        return redirect("interop:project_import_job", job_id=job.pk)
     try:
         result = pending_import_confirm(pending=pending, name=name)
     except ValidationError as error:
@@ -319,6 +324,18 @@ def project_import_confirm(request: HttpRequest, pending_id: int) -> HttpRespons
     for warning in result.warnings[:20]:
         messages.warning(request, warning)
     return redirect(result.project.get_absolute_url())
+
+
+@login_required
+@require_GET
+def project_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A large import a worker runs: its state, polled until it is done or failed
+    (a job whose worker died is sent again or failed right here: ``job_refresh``)."""
+    job = job_refresh(access_project_import_job(request.user, job_id))
+    template = "interop/import_job.html"
+    if request.headers.get("HX-Request"):
+        template += "#import-job"
+    return TemplateResponse(request, template, {"job": job, "badge": job.badge()})
 
 
 @login_required

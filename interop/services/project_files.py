@@ -196,3 +196,22 @@ def access_project_import_job(user, job_id: int) -> ProjectImportJob:
     if job is None:
         raise Http404
     return job
+
+
+@transaction.atomic
+def pending_import_to_job(
+    *, pending: PendingImport, name: str | None = None
+) -> ProjectImportJob:
+    """Hand a confirmed large upload to a worker: its kept file becomes the job's."""
+    job = ProjectImportJob(
+        requested_by=pending.uploaded_by,
+        original_name=pending.original_name,
+        size=pending.size,
+        name=(name or pending.name)[:200],
+        language=translation.get_language() or "",
+    )
+    job.file.name = pending.file.name
+    job.save()
+    pending.delete()  # the row only: the file is the job's now
+    job_enqueue(job)
+    return job

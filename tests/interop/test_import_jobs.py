@@ -142,3 +142,49 @@ def test_only_the_uploader_sees_the_import(large, celery_messages):
     assert response.status_code == 202
     other = api(make_user()).get(response.json()["status_url"])
     assert other.status_code == 404
+
+
+def test_the_import_page_hands_a_large_confirmed_file_to_a_worker(
+    large, celery_messages, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from interop.models import PendingImport
+    from tests.conftest import client_for
+
+    user = make_user()
+    client = client_for(user)
+    before = row_counts()
+    response = client.post(
+        reverse("interop:project_import"),
+        {"file": io.BytesIO(fixture("nvivo12_windows.qdpx")), "name": "Pagina"},
+    )
+    pending = PendingImport.objects.get()
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("interop:project_import_confirm", args=[pending.pk]),
+            {"name": "Pagina"},
+        )
+    job = ProjectImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("interop:project_import_job", args=[job.pk])
+    assert not PendingImport.objects.exists()
+    kept = Path(job.file.path)
+    assert kept.exists()
+    assert celery_messages() == [(TASK, {"job_id": job.pk})]
+    assert row_counts() == before
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'hx-trigger="every 2s"' in page.content.decode()
+
+    job = job_run(ProjectImportJob, job.pk, project_import_job_work)
+    assert job.status == "done", job.error
+    poll = client.get(response["Location"], headers={"HX-Request": "true"})
+    html = poll.content.decode()
+    assert "every 2s" not in html
+    assert job.project.get_absolute_url() in html
+    assert "“Pagina” imported" in html
+    assert not kept.exists()
+    other = client_for(make_user()).get(response["Location"])
+    assert other.status_code == 404
