@@ -486,6 +486,15 @@ class CodingDetailView(APIView):
                 )
             values["code"] = code
         expected = values.pop("revision", None)
+        if "memo" in values and expected is None:
+            raise ValidationError(
+                {
+                    "revision": _(
+                        "Give the coding's revision with a new memo, so that a newer "
+                        "memo is not overwritten."
+                    )
+                }
+            )
         extra_values = [
             (extra, {k: values.pop(k) for k in extra.update_fields() if k in values})
             for extra in coding_api_extras
