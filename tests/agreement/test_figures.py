@@ -5,7 +5,12 @@ See ``tests/agreement/conftest.py`` for the project and the hand computations.
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
 
 from agreement import services as agreement_service
 from agreement.forms import agreement_selection_from_params
@@ -179,3 +184,44 @@ def test_methods_paragraph_states_measure_and_n_in_both_languages(setup, members
     assert "bedroeg 0,125" in dutch
     assert "N = 4 beurten" in dutch
     assert "2 codeurs" in dutch
+
+
+@pytest.mark.parametrize("measure", ["cohen_kappa", "nvivo_kappa"])
+def test_cohen_kappa_at_character_is_nvivos_kappa(setup, members, measure):
+    """NVivo's κ is Cohen's κ over characters: both names, API, command and page."""
+    client = client_for(members["supervisor"])
+    params = {"unit": "character", "codes": setup["x"].pk, "n_resamples": 0}
+    response = client.get(api_url(setup["project"], measure=measure, **params))
+    assert response.status_code == 200, response.content
+    report = response.json()
+    figures = row(report, f"c{setup['x'].pk}")
+    assert list(figures) == [measure]
+    assert figures[measure]["value"] == pytest.approx(120 / 1040)
+    assert figures[measure]["n"] == 46
+    both = client.get(
+        api_url(setup["project"], measure="cohen_kappa,nvivo_kappa", **params)
+    ).json()
+    pair = row(both, f"c{setup['x'].pk}")
+    assert pair["cohen_kappa"] == pair["nvivo_kappa"]
+    out = io.StringIO()
+    call_command(
+        "agreement",
+        str(setup["project"].pk),
+        "--json",
+        "--unit",
+        "character",
+        "--measure",
+        measure,
+        "--codes",
+        str(setup["x"].pk),
+        "--n-resamples",
+        "0",
+        stdout=out,
+    )
+    command = json.loads(out.getvalue())
+    assert row(command, f"c{setup['x'].pk}")[measure] == figures[measure]
+    page = client.post(
+        reverse("agreement:agreement_start", args=[setup["project"].pk]),
+        {"unit": "character", "measure": [measure]},
+    )
+    assert page.status_code == 302
