@@ -24,6 +24,7 @@ from coding.services.codebook import code_update
 from tests.agreement.pages_support import (
     TEXT,
     api_url,
+    done_run,
     row,
 )
 from tests.conftest import client_for
@@ -225,3 +226,15 @@ def test_cohen_kappa_at_character_is_nvivos_kappa(setup, members, measure):
         {"unit": "character", "measure": [measure]},
     )
     assert page.status_code == 302
+    run = done_run(setup, unit="character", measure=measure, codes=setup["x"].pk)
+    shown = client.get(
+        reverse("agreement:agreement_run", args=[setup["project"].pk, run.pk])
+    )
+    assert shown.status_code == 200
+    assert "κ" in shown.content.decode()
+    csv_text = client.get(
+        reverse("agreement:agreement_run_csv", args=[setup["project"].pk, run.pk])
+    ).content.decode("utf-8-sig")
+    kappas = [line for line in csv_text.splitlines() if f",{measure}," in line]
+    assert kappas
+    assert any(",0.11538461538461539," in line for line in kappas), kappas
