@@ -58,6 +58,8 @@ AGREEMENT_PARAMETERS = [
         f"unit). Known: {', '.join(MEASURES)}. Per unit: {_MEASURE_HELP}. "
         "percent_agreement is NVivo's percentage at the character level; "
         "nvivo_kappa is NVivo's κ at character, sentence or turn granularity; "
+        "at unit character cohen_kappa is the same figure (NVivo's κ is Cohen's κ "
+        "over characters), so either name may be asked for; "
         "binary_u_alpha is |uα, k_u_alpha (k)uα per value, cu_alpha cuα and "
         "u_alpha_1995 Krippendorff's older (1995/2004) per-category α_U.",
     ),

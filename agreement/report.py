@@ -89,8 +89,10 @@ CU_ALPHA = "cu_alpha"
 K_U_ALPHA = "k_u_alpha"
 U_ALPHA_1995 = "u_alpha_1995"
 
+# At unit ``character`` Cohen's κ *is* NVivo's κ (Cohen's κ over characters):
+# ``cohen_kappa`` and its synonym ``nvivo_kappa`` give the same figure there.
 MEASURES_BY_UNIT: dict[str, tuple[str, ...]] = {
-    CHARACTER: (PERCENT, NVIVO, ALPHA),
+    CHARACTER: (PERCENT, COHEN, NVIVO, ALPHA),
     SENTENCE: (PERCENT, COHEN, FLEISS, ALPHA, AC1, NVIVO),
     TURN: (PERCENT, COHEN, FLEISS, ALPHA, AC1, NVIVO),
     UNITIZING: (U_ALPHA, BINARY_U_ALPHA, CU_ALPHA, K_U_ALPHA, U_ALPHA_1995),
@@ -873,7 +875,7 @@ class _Builder:
         for document in [None, *documents]:
             figures = {}
             for measure in self.measures:
-                if measure == NVIVO:
+                if measure in (NVIVO, COHEN):  # the same κ over characters
                     figures[measure] = self._nvivo(table, variable, group, document)
                 elif measure == PERCENT:
                     figures[measure] = self._character_percent(

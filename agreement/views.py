@@ -11,10 +11,9 @@ and adjudication.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -70,7 +69,7 @@ from agreement.services import (
 )
 from coding.access import Cap, ProjectAccess, access_project
 from coding.comparison import compare_coders
-from coding.exports import neutralise
+from coding.exports import csv_text, neutralise
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
 from coding.models import Coding, Document
@@ -429,15 +428,15 @@ def agreement_run_csv(
     dialect = CsvFormatForm(request.GET)
     dialect.is_valid()  # every value has a default
     comma = dialect.cleaned_data["decimal"]
-    buffer = io.StringIO()
-    writer = csv.writer(
-        buffer, delimiter=dialect.cleaned_data["delimiter"], lineterminator="\r\n"
+    header, *rows = report_csv_rows(agreement_report(run))
+    text = csv_text(
+        header,
+        rows,
+        delimiter=dialect.cleaned_data["delimiter"],
+        bom=True,
+        cell=partial(_csv_cell, comma=comma),
     )
-    for cells in report_csv_rows(agreement_report(run)):
-        writer.writerow([_csv_cell(cell, comma=comma) for cell in cells])
-    response = HttpResponse(
-        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     name = slugify(access.project.name) or "project"
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-agreement-{run.pk}.csv"'

@@ -101,9 +101,13 @@ class ProjectAccess:
     def can_edit_coding(self, coding: Coding) -> bool:
         """May this member change or remove ``coding`` (its memo, a relation's
         fields)? Coders their own; supervisors anyone's."""
+        return self.can_edit_codings_of(coding.coder_id)
+
+    def can_edit_codings_of(self, coder_id: int) -> bool:
+        """May this member change, remove or bring back codings of ``coder_id``?"""
         if not self.can(Cap.CODE):
             return False
-        return coding.coder_id == self.user_id or self.can(Cap.SUPERVISE)
+        return coder_id == self.user_id or self.can(Cap.SUPERVISE)
 
     @cached_property
     def document_ids(self) -> list[int]:
@@ -145,6 +149,28 @@ def access_project(user, project_id: int, *, need: Cap = Cap.VIEW) -> ProjectAcc
     if not role_has(role, need):
         raise PermissionDenied(DENIED_MESSAGES[need])
     return ProjectAccess(project=project, user_id=user.pk, role=role)
+
+
+def require_role_now(user, project_id: int, need: Cap) -> ProjectAccess:
+    """The member's role read again, its row locked, at the moment an action writes.
+
+    Call inside the action's transaction: a role changed between the request's
+    first check (or an undo entry's push) and the write is the one that counts.
+    """
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("project")
+        .filter(project_id=project_id, user_id=getattr(user, "pk", user))
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied(DENIED_MESSAGES[Cap.VIEW])
+    role = Role(membership.role)
+    if not role_has(role, need):
+        raise PermissionDenied(DENIED_MESSAGES[need])
+    return ProjectAccess(
+        project=membership.project, user_id=membership.user_id, role=role
+    )
 
 
 def access_document(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from coding.exports import csv_text, unneutralise
+
 PATH_SEPARATOR = " > "
 HEADER = ["path", "name", "description", "color"]
 _COLOR = re.compile(r"^#?[0-9a-fA-F]{6}$")
@@ -30,13 +32,21 @@ class CodebookRow:
     color: str  # "#rrggbb" or "" when the file gives none
 
 
-def write_codebook_csv(rows: Iterable[CodebookRow], out: io.TextIOBase) -> None:
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    for row in rows:
-        writer.writerow(
-            [PATH_SEPARATOR.join(row.path), row.path[-1], row.description, row.color]
+def write_codebook_csv(
+    rows: Iterable[CodebookRow], out: io.TextIOBase, *, delimiter: str = ","
+) -> None:
+    """The codebook through the shared writer: a name like ``=HYPERLINK(…)`` is
+    defused (``'=HYPERLINK(…)``); ``read_codebook_csv`` takes the apostrophe off."""
+    out.write(
+        csv_text(
+            HEADER,
+            (
+                [PATH_SEPARATOR.join(r.path), r.path[-1], r.description, r.color]
+                for r in rows
+            ),
+            delimiter=delimiter,
         )
+    )
 
 
 def read_codebook_csv(text: str) -> list[CodebookRow]:
@@ -56,7 +66,11 @@ def read_codebook_csv(text: str) -> list[CodebookRow]:
         )
     reader.fieldnames = fields
     rows: list[CodebookRow] = []
-    for line_number, record in enumerate(reader, start=2):
+    for line_number, raw in enumerate(reader, start=2):
+        record = {
+            key: unneutralise(value) if isinstance(value, str) else value
+            for key, value in raw.items()
+        }
         path_text = (record.get("path") or "").strip()
         name = (record.get("name") or "").strip()
         path = tuple(

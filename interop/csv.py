@@ -7,13 +7,11 @@ injection; line breaks inside a cell are kept and quoted).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from coding.exports import BOM, FORMULA_STARTS, neutralise
+from coding.exports import BOM, FORMULA_STARTS, csv_text, neutralise
 
 if TYPE_CHECKING:
     from coding.segments import SegmentRecord
@@ -233,9 +231,7 @@ def iter_segment_csv(
     """
     if delimiter not in {",", ";", "\t"}:
         raise ValueError("delimiter must be ',', ';' or a tab")
-    header = io.StringIO()
-    writer = csv.writer(header, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in segment_header(attribute_names)])
+    header = csv_text(segment_header(attribute_names), (), delimiter=delimiter)
     cells = _Cells(delimiter)
     if hasattr(records, "map_batches"):
         render = _BatchLines(records, cells, project, attribute_names)
@@ -244,7 +240,7 @@ def iter_segment_csv(
         parts = _record_lines(records, cells, project, attribute_names)
     counter = _Progress(progress, progress_every)
     chunk_bytes = max(1, chunk_bytes)
-    pending = (BOM if bom else "") + header.getvalue()
+    pending = (BOM if bom else "") + header
     for texts, rows in parts:
         counter.add(rows)
         for text in texts:

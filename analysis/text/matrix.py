@@ -18,14 +18,12 @@ ancestor of its code (NVivo's "aggregate"); an item given twice still counts onc
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from coding.exports import neutralise
+from coding.exports import csv_text
 
 CellKind = Literal["segments", "cases", "words"]
 CELL_KINDS = ("segments", "cases", "words")
@@ -120,19 +118,14 @@ def matrix_csv(
     Labels default to the ids. Every cell is neutralised against spreadsheet
     formulas (``=``, ``+``, ``-``, ``@``, tab, CR get a leading apostrophe).
     """
-    if delimiter not in {",", ";", "\t"}:
-        raise ValueError("delimiter must be ',', ';' or a tab")
     row_labels = row_labels or {}
     column_labels = column_labels or {}
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     header = [corner, *(column_labels.get(c, c) for c in result.columns)]
-    writer.writerow([neutralise(h) for h in header])
-    for row, values in zip(result.rows, result.values, strict=True):
-        writer.writerow(
-            [neutralise(row_labels.get(row, row)), *map(neutralise, values)]
-        )
-    return out.getvalue()
+    rows = (
+        [row_labels.get(row, row), *values]
+        for row, values in zip(result.rows, result.values, strict=True)
+    )
+    return csv_text(header, rows, delimiter=delimiter)
 
 
 class _Lineage:

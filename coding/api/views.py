@@ -486,6 +486,7 @@ class CodingDetailView(APIView):
                 )
             values["code"] = code
         expected = values.pop("revision", None)
+        blind_memo = "memo" in values and expected is None
         extra_values = [
             (extra, {k: values.pop(k) for k in extra.update_fields() if k in values})
             for extra in coding_api_extras
@@ -497,6 +498,15 @@ class CodingDetailView(APIView):
             for extra, given in extra_values:
                 if given:
                     extra.update(coding, given, request.user)
+            if blind_memo:  # after the other checks, so their errors come first
+                raise ValidationError(
+                    {
+                        "revision": _(
+                            "Give the coding's revision with a new memo, so that a "
+                            "newer memo is not overwritten."
+                        )
+                    }
+                )
         _access, coding = self._get(request, coding_id)
         return Response(s.CodingSerializer(coding).data)
 

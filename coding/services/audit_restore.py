@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from coding.access import Cap, require_role_now
 from coding.models import AuditEvent, Code, CodebookVersion, Coding, Document
 from coding.services.codings import coding_restore
 
@@ -71,6 +72,8 @@ def audit_restore_coding(*, event: AuditEvent, actor) -> Coding:
     clicks on "Restore" make one coding.
     """
     _check_restorable(event)
+    # The role counts as it is now, not as it was when the page was loaded.
+    require_role_now(actor, event.project_id, Cap.SUPERVISE)
     # Lock the event: a second click waits here, then finds the coding back.
     list(AuditEvent.objects.select_for_update().filter(pk=event.pk).values("pk"))
     snapshot = _coding_snapshot(event)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coding.access import Cap, require_role_now
 from coding.models import (
     Adjudication,
     Assignment,
@@ -47,6 +48,8 @@ def consensus_user_for(project: Project):
 
 @transaction.atomic
 def consensus_publish(*, project: Project, published: bool, actor=None) -> Project:
+    if actor is not None:
+        require_role_now(actor, project.pk, Cap.SUPERVISE)
     project.consensus_published = published
     project.save(update_fields=["consensus_published"])
     return project
@@ -175,6 +178,8 @@ def adjudicate(
     Deciding the same unit again replaces the consensus codings of the earlier
     decision. The two coders' own codings are read, never changed.
     """
+    if actor is not None:  # the role counts as it is at the moment of deciding
+        require_role_now(actor, document.project_id, Cap.SUPERVISE)
     if decision not in Adjudication.Decision.values:
         raise ValidationError({"decision": _("Unknown decision.")})
     if code.project_id != document.project_id:

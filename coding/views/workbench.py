@@ -346,12 +346,24 @@ def workbench_save_memo(
         return _error(
             request, [_("This coding belongs to another document.")], status=404
         )
+    revision = _int(request.POST.get("revision"))
+    if revision is None:
+        return _error(
+            request,
+            [
+                _(
+                    "The memo was not saved: the form did not say which version it "
+                    "edits. Reload the page and save again."
+                )
+            ],
+            status=400,
+        )
     old_memo = coding.memo
     try:
         coding = coding_update(
             coding=coding,
             memo=request.POST.get("memo", ""),
-            expected_revision=_int(request.POST.get("revision")),
+            expected_revision=revision,
             actor=request.user,
         )
     except CodingConflict as conflict:
@@ -430,10 +442,35 @@ def workbench_undo(
     action = undo_pop(request.session, document_id=document.pk)
     if action is None:
         return _error(request, [_("Nothing to undo.")])
+    if not _may_undo(access, document, action):
+        return _error(
+            request,
+            [
+                _(
+                    "Your role in this project no longer allows this change to be "
+                    "undone; nothing was changed."
+                )
+            ],
+            status=403,
+        )
     undo = {"created": _undo_created, "deleted": _undo_deleted}.get(
         action["kind"], _undo_memo
     )
     return undo(request, access, document, action)
+
+
+def _may_undo(access: ProjectAccess, document: Document, action: dict) -> bool:
+    """Re-checked with the member's role *now* (``access`` is this request's),
+    not the role they had when the change was pushed."""
+    if action["kind"] == "deleted":
+        snapshot = action["snapshot"]
+        return snapshot.get("document") == document.pk and access.can_edit_codings_of(
+            snapshot["coder"]
+        )
+    if action["kind"] == "created":
+        return access.can(Cap.CODE)
+    coding = Coding.objects.filter(pk=action.get("id"), document=document).first()
+    return coding is None or access.can_edit_coding(coding)
 
 
 def _undo_created(

@@ -242,7 +242,9 @@ def csv_chunks(
         return segment_csv_chunks(access, request, progress)
     if request.kind == ExportKind.CODEBOOK_CSV:
         buffer = io.StringIO()
-        write_codebook_csv(codebook_rows(access.project), buffer)
+        write_codebook_csv(
+            codebook_rows(access.project), buffer, delimiter=request.delimiter
+        )
         text = buffer.getvalue()
         return iter([("\ufeff" if request.bom else "") + text])
     if request.kind == ExportKind.CASES_CSV:

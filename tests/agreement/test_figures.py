@@ -5,7 +5,12 @@ See ``tests/agreement/conftest.py`` for the project and the hand computations.
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
 
 from agreement import services as agreement_service
 from agreement.forms import agreement_selection_from_params
@@ -19,6 +24,7 @@ from coding.services.codebook import code_update
 from tests.agreement.pages_support import (
     TEXT,
     api_url,
+    done_run,
     row,
 )
 from tests.conftest import client_for
@@ -179,3 +185,56 @@ def test_methods_paragraph_states_measure_and_n_in_both_languages(setup, members
     assert "bedroeg 0,125" in dutch
     assert "N = 4 beurten" in dutch
     assert "2 codeurs" in dutch
+
+
+@pytest.mark.parametrize("measure", ["cohen_kappa", "nvivo_kappa"])
+def test_cohen_kappa_at_character_is_nvivos_kappa(setup, members, measure):
+    """NVivo's κ is Cohen's κ over characters: both names, API, command and page."""
+    client = client_for(members["supervisor"])
+    params = {"unit": "character", "codes": setup["x"].pk, "n_resamples": 0}
+    response = client.get(api_url(setup["project"], measure=measure, **params))
+    assert response.status_code == 200, response.content
+    report = response.json()
+    figures = row(report, f"c{setup['x'].pk}")
+    assert list(figures) == [measure]
+    assert figures[measure]["value"] == pytest.approx(120 / 1040)
+    assert figures[measure]["n"] == 46
+    both = client.get(
+        api_url(setup["project"], measure="cohen_kappa,nvivo_kappa", **params)
+    ).json()
+    pair = row(both, f"c{setup['x'].pk}")
+    assert pair["cohen_kappa"] == pair["nvivo_kappa"]
+    out = io.StringIO()
+    call_command(
+        "agreement",
+        str(setup["project"].pk),
+        "--json",
+        "--unit",
+        "character",
+        "--measure",
+        measure,
+        "--codes",
+        str(setup["x"].pk),
+        "--n-resamples",
+        "0",
+        stdout=out,
+    )
+    command = json.loads(out.getvalue())
+    assert row(command, f"c{setup['x'].pk}")[measure] == figures[measure]
+    page = client.post(
+        reverse("agreement:agreement_start", args=[setup["project"].pk]),
+        {"unit": "character", "measure": [measure]},
+    )
+    assert page.status_code == 302
+    run = done_run(setup, unit="character", measure=measure, codes=setup["x"].pk)
+    shown = client.get(
+        reverse("agreement:agreement_run", args=[setup["project"].pk, run.pk])
+    )
+    assert shown.status_code == 200
+    assert "κ" in shown.content.decode()
+    csv_text = client.get(
+        reverse("agreement:agreement_run_csv", args=[setup["project"].pk, run.pk])
+    ).content.decode("utf-8-sig")
+    kappas = [line for line in csv_text.splitlines() if f",{measure}," in line]
+    assert kappas
+    assert any(",0.11538461538461539," in line for line in kappas), kappas

@@ -251,6 +251,21 @@ def test_csv_export_has_one_line_per_figure(setup, members):
     assert "0,125" in dutch.content.decode("utf-8-sig")
 
 
+def test_csv_export_defuses_a_formula_looking_code_but_not_numbers(setup, members):
+    project = setup["project"]
+    setup["x"].name = '=HYPERLINK("http://evil.example","x")'
+    setup["x"].save(update_fields=["name"])
+    run = done_run(setup, unit="turn", codes=str(setup["x"].pk))
+    response = client_for(members["supervisor"]).get(
+        reverse("agreement:agreement_run_csv", args=[project.pk, run.pk])
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    mine = [r for r in rows if r["variable"] == f"c{setup['x'].pk}"]
+    assert mine
+    assert {r["code"] for r in mine} == {'\'=HYPERLINK("http://evil.example","x")'}
+    assert all(not r["value"].startswith("'") for r in rows)
+
+
 def test_the_disagreement_explorer_links_into_the_document(setup, members):
     project, document = setup["project"], setup["document"]
     run = done_run(setup, unit="character")
