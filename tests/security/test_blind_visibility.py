@@ -304,3 +304,36 @@ def test_nothing_a_blind_reader_sees_moves_when_another_coder_works(world, reade
     after = _fetch_all(client, values)
     moved = _changed(before, after)
     assert moved == [], "\n".join(["moved after the jobs ran:", *moved])
+
+
+def test_actor_relation_counts_are_the_readers_own(project, members):
+    """The actors page counted every coder's relation codings for a blind coder."""
+    from network.models import Actor
+    from tests.factories import make_actor, make_document, make_flow, make_relation
+
+    project.blind_coding = True
+    project.save(update_fields=["blind_coding"])
+    document = make_document(project=project)
+    source, target = make_actor(project=project), make_actor(project=project)
+    flow = make_flow(project=project)
+    spans = [(0, 5), (6, 10), (11, 15)]
+    for coder, (start, end) in zip(["coder", "coder2", "coder2"], spans, strict=True):
+        make_relation(
+            document=document,
+            source=source,
+            target=target,
+            flow=flow,
+            coder=members[coder],
+            start=start,
+            end=end,
+        )
+    assert Actor.objects.get(pk=source.pk).relations_out.count() == 3
+
+    def counts(user):
+        response = client_for(user).get(f"/p/{project.pk}/actors/")
+        rows = {a.pk: a for a in response.context["actors"]}
+        return [(rows[a.pk].outgoing, rows[a.pk].incoming) for a in (source, target)]
+
+    assert counts(members["coder"]) == [(1, 0), (0, 1)]
+    assert counts(members["coder2"]) == [(2, 0), (0, 2)]
+    assert counts(members["supervisor"]) == [(3, 0), (0, 3)]
