@@ -40,7 +40,11 @@ from analysis.selectors import (
     matrix_column_labels,
     word_groups,
 )
-from analysis.selectors_frequencies import analysis_state, code_frequency_rows
+from analysis.selectors_frequencies import (
+    analysis_state,
+    code_frequency_rows,
+    frequency_status,
+)
 from analysis.services.frequencies import frequencies_schedule_if_stale
 from analysis.services.results import analysis_badge, analysis_request
 from analysis.text import MatrixResult
@@ -501,10 +505,10 @@ class CodeFrequenciesView(APIView):
             scope=request.query_params.get("scope", "all"),
             rolled_up=request.query_params.get("rolled", "1") not in {"0", "false"},
         )
-        state = analysis_state(access)
+        state = frequency_status(access, analysis_state(access))
         return Response(
             {
-                "status": state.frequencies_badge,
+                "status": state.badge,
                 "computed_at": serializers.DateTimeField().to_representation(
                     state.frequencies_computed_at
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -10,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from analysis.models import AnalysisState, CodeFrequency
 from coding.access import ProjectAccess
+from coding.jobs.models import Badge, JobStatus
 from coding.models import Code, Document
 from coding.selectors import codebook_tree, flatten
+from coding.selectors_changes import visible_codings_changed_at
 
 User = get_user_model()
 SCOPES = ("all", "document", "coder", "attribute")
@@ -35,6 +38,50 @@ class FrequencyRow:
 
 def analysis_state(access: ProjectAccess) -> AnalysisState:
     return AnalysisState.objects.for_project(access.project.pk)
+
+
+@dataclass(frozen=True, slots=True)
+class FrequencyStatus:
+    """The frequency job as one member may see it (the badge's ``job``)."""
+
+    badge: str
+    status: str
+    frequencies_computed_at: datetime | None
+    waiting_for_worker: bool
+
+
+def frequency_status(access: ProjectAccess, state: AnalysisState) -> FrequencyStatus:
+    """The job's badge for this member.
+
+    The job is the project's, and it runs whenever anyone codes; a blind coder's
+    figures only move with the codings they may see. So for them the badge compares
+    the last computation with the last change of *their visible* codings, and the
+    time shown is that change (their figures hold from then on; the project's
+    creation when nothing they may see ever changed): another coder's work changes
+    nothing they see.
+    """
+    if access.sees_all_codings:
+        return FrequencyStatus(
+            badge=state.frequencies_badge,
+            status=state.status,
+            frequencies_computed_at=state.frequencies_computed_at,
+            waiting_for_worker=state.waiting_for_worker,
+        )
+    computed = state.frequencies_computed_at
+    changed = visible_codings_changed_at(state.project_id, access.coding_filter())
+    if computed is not None and (changed is None or changed <= computed):
+        return FrequencyStatus(
+            badge=Badge.FRESH,
+            status=JobStatus.DONE,
+            frequencies_computed_at=changed or access.project.created_at,
+            waiting_for_worker=False,
+        )
+    return FrequencyStatus(
+        badge=Badge.COMPUTING if state.in_progress else Badge.STALE,
+        status=state.status,
+        frequencies_computed_at=computed,
+        waiting_for_worker=state.waiting_for_worker,
+    )
 
 
 def code_frequency_rows(

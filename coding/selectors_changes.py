@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, Q
 
-from coding.models import CodingChange
+from coding.models import AuditEvent, Coding, CodingChange
 
 
 def codings_changed_at(project_id: int) -> datetime | None:
@@ -18,6 +18,34 @@ def codings_changed_at(project_id: int) -> datetime | None:
     return CodingChange.objects.filter(project_id=project_id).aggregate(
         at=Max("changed_at")
     )["at"]
+
+
+def visible_codings_changed_at(project_id: int, visible: Q | None) -> datetime | None:
+    """When codings a reader may see (``visible``, a ``Q`` on codings such as
+    ``ProjectAccess.coding_filter()``; ``None``: all) last changed.
+
+    A blind coder's results must not turn stale because someone else coded (an
+    activity side channel), so a restricted reader is not given the project-wide
+    clock: it gets the latest write of a visible coding (created or changed: the
+    coding's own times; deleted or restored: the audit trail, which keeps the
+    coder of every coding event). Project-wide changes that are no coder's
+    activity (case attributes, codes merged or deleted, imports: the change record's
+    rows for "any code") still count.
+    """
+    if visible is None or visible == Q(pk__isnull=False):
+        return codings_changed_at(project_id)
+    rows = Coding.objects.filter(document__project_id=project_id).filter(visible)
+    times = rows.aggregate(made=Max("created_at"), changed=Max("updated_at"))
+    times["event"] = (
+        AuditEvent.objects.filter(project_id=project_id, entity="coding")
+        .filter(visible)
+        .aggregate(at=Max("at"))["at"]
+    )
+    times["project"] = CodingChange.objects.filter(
+        project_id=project_id, code_id__isnull=True
+    ).aggregate(at=Max("changed_at"))["at"]
+    known = [t for t in times.values() if t is not None]
+    return max(known) if known else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,17 +15,20 @@ from django.db.models.functions import Substr
 from django.utils import translation
 
 from coding.access import ProjectAccess
-from coding.selectors_changes import codings_changed_at
+from coding.selectors_changes import visible_codings_changed_at
 from network import graph
+from network.filters import ALL, scope_coding_filter
 from network.models import Actor, ActorMetric, FlowType, NetworkSnapshot, NetworkState
 
 METRIC_FIELDS = graph.METRIC_FIELDS
 
 
-def network_changed_at(*, project_id: int):
-    """When codings, actors or flow types last changed (``None``: never)."""
+def network_changed_at(*, project_id: int, scope: str = ALL):
+    """When codings seen in ``scope``, actors or flow types last changed (``None``:
+    never). A blind coder's scope counts only its own (and published consensus)
+    codings' changes, so another coder's work does not make their network stale."""
     times = [
-        codings_changed_at(project_id),
+        visible_codings_changed_at(project_id, scope_coding_filter(scope)),
         NetworkState.objects.filter(project_id=project_id)
         .values_list("changed_at", flat=True)
         .first(),

@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +61,7 @@ from coding.jobs.services import (
 )
 from coding.models import Document, Project, Role
 from coding.segments import filtered_codings
-from coding.selectors_changes import codings_changed_at
+from coding.selectors_changes import codings_changed_at, visible_codings_changed_at
 
 logger = logging.getLogger(__name__)
 
@@ -136,18 +136,42 @@ def _depends_on_codings(query: Any) -> bool:
     return not isinstance(query, AutocodeQuery)
 
 
-def source_key(project_id: int, *, codings: bool) -> str:
+# No coding at all: a result that reads case attributes but no codings (actor
+# mentions, words by attribute) goes stale with the project-wide changes only.
+NO_CODINGS = Q(pk__in=[])
+
+
+def _scope_filter(project: Project, scope: str, query: Any) -> Q | None:
+    """The codings a result's data depend on (``None``: all of them, or a scope the
+    project's settings no longer have, whose result is asked again anyway)."""
+    if not query.uses_codings:
+        return NO_CODINGS
+    if scope == "all":
+        return None
+    try:
+        return access_for_scope(project, scope).coding_filter()
+    except ValueError:
+        return None
+
+
+def source_key(project_id: int, *, codings: bool, visible: Q | None = None) -> str:
     """A fingerprint of the data a result is computed from.
 
     Documents by count, last id, characters and words (their texts only change
-    with those); codings and case attributes by the core's ``codings_changed_at``.
+    with those); codings and case attributes by the core's ``codings_changed_at``,
+    or, for a restricted scope (``visible``), by the last change of the codings it
+    may see: a blind coder's result does not turn stale when another coder codes.
     """
     docs = Document.objects.filter(project_id=project_id).aggregate(
         n=Count("pk"), last=Max("pk"), chars=Sum("length"), words=Sum("word_count")
     )
     key = f"d{docs['n']}:{docs['last']}:{docs['chars']}:{docs['words']}"
     if codings:
-        changed = codings_changed_at(project_id)
+        changed = (
+            codings_changed_at(project_id)
+            if visible is None
+            else visible_codings_changed_at(project_id, visible)
+        )
         key += f"|c{changed.isoformat() if changed else '-'}"
     return key
 
@@ -251,7 +275,11 @@ def analysis_request(
     filtered_codings(access, replace(query.filter, text=""))  # no text search yet
     project = access.project
     params = _params(kind, query, project)
-    current = source_key(project.pk, codings=_depends_on_codings(query))
+    current = source_key(
+        project.pk,
+        codings=_depends_on_codings(query),
+        visible=_scope_filter(project, result_scope(access, query), query),
+    )
     requested_by = user if getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
         result, created = AnalysisResult.objects.select_for_update().get_or_create(
@@ -358,7 +386,11 @@ def analysis_work(result: AnalysisResult) -> None:
     from celery.exceptions import SoftTimeLimitExceeded
 
     query = query_from_json(result.kind, result.params)
-    snapshot = source_key(result.project_id, codings=_depends_on_codings(query))
+    snapshot = source_key(
+        result.project_id,
+        codings=_depends_on_codings(query),
+        visible=_scope_filter(result.project, result.scope, query),
+    )
     changed_at = codings_changed_at(result.project_id)
     try:
         data = _run(result.kind, access_for_scope(result.project, result.scope), query)
@@ -382,5 +414,9 @@ def analysis_work(result: AnalysisResult) -> None:
 def analysis_badge(result: AnalysisResult) -> str:
     """``fresh``, ``computing``, ``stale`` or ``failed`` against the current data."""
     query = query_from_json(result.kind, result.params)
-    current = source_key(result.project_id, codings=_depends_on_codings(query))
+    current = source_key(
+        result.project_id,
+        codings=_depends_on_codings(query),
+        visible=_scope_filter(result.project, result.scope, query),
+    )
     return result.badge(up_to_date=result.source_key == current)

@@ -10,12 +10,16 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from analysis.models import AnalysisState
-from analysis.selectors_frequencies import analysis_state, code_frequency_rows
+from analysis.selectors_frequencies import (
+    analysis_state,
+    code_frequency_rows,
+    frequency_status,
+)
 from analysis.services.frequencies import (
     frequencies_schedule,
     frequencies_schedule_if_stale,
 )
-from coding.access import access_project
+from coding.access import ProjectAccess, access_project
 from coding.jobs.services import job_refresh
 from coding.views.base import error_messages
 
@@ -35,10 +39,11 @@ def _chart(rows: list) -> list[dict]:
     ]
 
 
-def _state_context(state: AnalysisState) -> dict:
-    """The frequency job and its badge (worked out once: it reads the change
-    record)."""
-    return {"state": state, "badge": state.frequencies_badge}
+def _state_context(access: ProjectAccess, state: AnalysisState) -> dict:
+    """The frequency job and its badge as this member may see them (worked out
+    once: it reads the change record)."""
+    shown = frequency_status(access, state)
+    return {"state": shown, "badge": shown.badge}
 
 
 def _options(request: HttpRequest) -> tuple[str, bool]:
@@ -65,7 +70,7 @@ def analysis_codes(request: HttpRequest, project_id: int) -> HttpResponse:
         "rows": rows,
         "scope": scope,
         "rolled": rolled,
-        **_state_context(analysis_state(access)),
+        **_state_context(access, analysis_state(access)),
         "errors": errors,
         "chart": _chart(rows),
         "chart_scope": rows[0].scope_label if rows else "",
@@ -91,7 +96,7 @@ def analysis_codes_status(request: HttpRequest, project_id: int) -> HttpResponse
     return TemplateResponse(
         request,
         "analysis/codes.html#status-badge",
-        {"project": access.project, "access": access, **_state_context(state)},
+        {"project": access.project, "access": access, **_state_context(access, state)},
     )
 
 

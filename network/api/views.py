@@ -256,7 +256,7 @@ class NetworkView(APIView):
             filters=filters,
             user=request.user,
         )
-        changed = network_changed_at(project_id=access.project.pk)
+        changed = network_changed_at(project_id=access.project.pk, scope=snapshot.scope)
         if snapshot.badge(up_to_date=snapshot.built_since(changed)) != "fresh":
             snapshot = network_build(snapshot_id=snapshot.pk)
         wanted = request.accepted_renderer.format

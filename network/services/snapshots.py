@@ -80,7 +80,7 @@ def network_request(
         job_enqueue(snapshot)
         return snapshot
     if snapshot.status == JobStatus.DONE and not snapshot.built_since(
-        network_changed_at(project_id=project.pk)
+        network_changed_at(project_id=project.pk, scope=snapshot.scope)
     ):
         job_requeue(snapshot)
     return snapshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,11 +26,22 @@ from network.services import actor_create, actor_merge, actor_update, network_se
 def actors(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_project(request.user, project_id)
     network_setup(project=access.project)
+    # Count only relation codings the member may see (a blind coder: their own and
+    # the published consensus), or the figures tell them what others coded.
+    visible = access.visible_codings().values("pk")
     rows = (
         Actor.objects.filter(project=access.project)
         .annotate(
-            outgoing=Count("relations_out", distinct=True),
-            incoming=Count("relations_in", distinct=True),
+            outgoing=Count(
+                "relations_out",
+                filter=Q(relations_out__coding_id__in=visible),
+                distinct=True,
+            ),
+            incoming=Count(
+                "relations_in",
+                filter=Q(relations_in__coding_id__in=visible),
+                distinct=True,
+            ),
         )
         .order_by("name", "id")
     )

@@ -141,7 +141,9 @@ def _snapshot_for(access: ProjectAccess, snapshot_id: int) -> NetworkSnapshot:
 
 
 def _badge(snapshot: NetworkSnapshot) -> str:
-    changed_at = network_changed_at(project_id=snapshot.project_id)
+    changed_at = network_changed_at(
+        project_id=snapshot.project_id, scope=snapshot.scope
+    )
     return snapshot.badge(up_to_date=snapshot.built_since(changed_at))
 
 

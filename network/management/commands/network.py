@@ -89,7 +89,7 @@ class Command(BaseCommand):
         snapshot, _created = network_snapshot_get_or_create(
             project=project, scope=network_scope(access), filters=filters
         )
-        changed = network_changed_at(project_id=project.pk)
+        changed = network_changed_at(project_id=project.pk, scope=snapshot.scope)
         if (
             options["rebuild"]
             or snapshot.badge(up_to_date=snapshot.built_since(changed)) != "fresh"
