@@ -187,7 +187,7 @@ def cooccurrence_cell(request: HttpRequest, project_id: int) -> HttpResponse:
         "access": access,
         "project": access.project,
         "errors": errors,
-        "pairs": [],
+        "pairs": None,  # no cell chosen yet: the template shows only the errors
         "page": None,
         "cell_query": request.GET.copy(),
         "cell_title": _("Passages behind the cell"),
