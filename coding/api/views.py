@@ -110,7 +110,7 @@ class ProjectListView(APIView):
 def _resolve_case(project: Project, value) -> Case | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.isdecimal()):
         case = Case.objects.filter(project=project, pk=int(value)).first()
         if case is None:
             raise ValidationError(

@@ -91,3 +91,13 @@ def test_deeply_nested_json_is_400(demo):
     )
     assert response.status_code == 400
     assert "JSON" in json.dumps(response.json())
+
+
+@pytest.mark.parametrize(
+    "params", ["?codes=%C2%B2", "?coders=%C2%B2", "?codes=4,%C2%B2"]
+)
+def test_superscript_digit_in_an_id_list_is_no_500(demo, params):
+    """ "²".isdigit() is true but int("²") fails: ids are read with isdecimal()."""
+    project, user = demo
+    response = client_for(user).get(f"/p/{project.pk}/segments/{params}")
+    assert response.status_code < 500
