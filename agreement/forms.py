@@ -179,7 +179,7 @@ class AgreementSelectionForm(forms.Form):
         if not given:
             return None
         for token in given:
-            if not token.isdigit():
+            if not token.isdecimal():
                 self.add_error(
                     name,
                     _("“%(value)s” is not an id (a whole number).") % {"value": token},
@@ -239,7 +239,7 @@ class AgreementSelectionForm(forms.Form):
         by_id = set(members.values())
         coders = []
         for token in given:
-            if token.isdigit() and int(token) in by_id:
+            if token.isdecimal() and int(token) in by_id:
                 coders.append(int(token))
             elif token in members:
                 coders.append(members[token])
@@ -387,7 +387,7 @@ class RunViewForm(forms.Form):
 
     def clean_document(self) -> int | None:
         raw = self.cleaned_data["document"]
-        document = int(raw) if raw.isdigit() else None
+        document = int(raw) if raw.isdecimal() else None
         known = {d.id for d in self.report.documents}
         return document if document in known else None
 

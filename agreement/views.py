@@ -187,7 +187,7 @@ def agreement_start(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _chosen(request: HttpRequest) -> dict:
     post = request.POST
-    ints = lambda name: {int(v) for v in post.getlist(name) if v.isdigit()}  # noqa: E731
+    ints = lambda name: {int(v) for v in post.getlist(name) if v.isdecimal()}  # noqa: E731
     return {
         "documents": ints("documents"),
         "coders": ints("coders"),

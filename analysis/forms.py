@@ -235,7 +235,7 @@ class IntParam(Param):
         raw = str("" if value is None else value).strip()
         if raw == "":
             return self.default
-        if not raw.isdigit() or not self.low <= int(raw) <= self.high:
+        if not raw.isdecimal() or not self.low <= int(raw) <= self.high:
             raise ValidationError(
                 _("%(name)s must be a whole number from %(low)d to %(high)d.")
                 % {"name": self.param, "low": self.low, "high": self.high}

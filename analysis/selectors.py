@@ -571,7 +571,7 @@ def matrix_cell_codings(
     else:
         codings = codings.filter(code_id=row)
     if query.columns in {"document", "coder"}:
-        if not column.isdigit():
+        if not column.isdecimal():
             return codings.none()
         field = "document_id" if query.columns == "document" else "coder_id"
         return codings.filter(**{field: int(column)})

@@ -162,7 +162,7 @@ ParamsForm = TypeVar("ParamsForm", bound=forms.Form)
 
 def whole_number(raw: str) -> int | None:
     """A database id written in ASCII digits, else ``None``."""
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
+    if not raw.isascii() or not raw.isdecimal() or int(raw) > MAX_ID:
         return None
     return int(raw)
 
@@ -380,7 +380,7 @@ def coder_pair(params: Mapping[str, Any], coders: list[tuple[int, str]]) -> Code
     for key, fallback in (("a", 0), ("b", 1)):
         raw = params.get(key) or ""
         if raw:
-            value = int(raw) if raw.isdigit() else None
+            value = int(raw) if raw.isdecimal() else None
             if value not in known:
                 errors.append(
                     gettext("Coder “%(value)s” did not code this document.")
@@ -401,7 +401,7 @@ def posted_coder_ids(
     """Coders A and B named in a POST; ``None`` unless both coded here and differ."""
     known = dict(coders)
     ids = [
-        int(raw) if raw.isdigit() else None
+        int(raw) if raw.isdecimal() else None
         for raw in (params.get("a") or "", params.get("b") or "")
     ]
     if ids[0] not in known or ids[1] not in known or ids[0] == ids[1]:
@@ -452,4 +452,4 @@ def posted_decision(params: Mapping[str, Any]) -> PostedDecision:
 
 def digit_ids(values: list[str]) -> list[int]:
     """The ids in a posted multi-select, ignoring anything that is not digits."""
-    return [int(v) for v in values if v.isdigit()]
+    return [int(v) for v in values if v.isdecimal()]

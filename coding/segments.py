@@ -54,7 +54,7 @@ class SegmentFilter:
 
 def _ids(raw: str) -> tuple[int, ...]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
-    bad = [p for p in parts if not p.isdigit()]
+    bad = [p for p in parts if not p.isdecimal()]
     if bad:
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": bad[0]})
     return tuple(int(p) for p in parts)
@@ -223,12 +223,12 @@ class SegmentFilterForm(forms.Form):
     def clean_coders(self) -> tuple[int, ...]:
         """Ids as given; user names of the project's users as their ids."""
         raw = self.cleaned_data["coders"]
-        names = [p for p in raw if not (p.isascii() and p.isdigit())]
+        names = [p for p in raw if not (p.isascii() and p.isdecimal())]
         found = project_user_ids(self.project_id, names)
         missing = [n for n in names if n not in found]
         if missing:
             raise unknown_user_error(missing[0])
-        ids = (int(p) for p in raw if p.isascii() and p.isdigit())
+        ids = (int(p) for p in raw if p.isascii() and p.isdecimal())
         return (*ids, *(found[n] for n in names))
 
     def full_clean(self) -> None:

@@ -80,7 +80,7 @@ def scope_coding_filter(scope: str, prefix: str = "") -> Q:
     allowed = Q()
     for part in scope.split("+"):
         kind, _sep, number = part.partition(":")
-        if kind not in {"coder", CONSENSUS} or not number.isdigit():
+        if kind not in {"coder", CONSENSUS} or not number.isdecimal():
             raise ValueError(f"bad network scope {scope!r}")
         allowed |= Q(**{f"{prefix}coder_id": int(number)})
     return allowed

@@ -160,7 +160,7 @@ def autocode_apply(request: HttpRequest, project_id: int) -> HttpResponse:
     try:
         query = autocode_query_from_params(request.POST, project_id=project_id)
         raw_code = request.POST.get("code", "")
-        if not raw_code.isdigit():
+        if not raw_code.isdecimal():
             raise ValidationError({"code": _("Choose the code to apply.")})
         _access, code = access_code(request.user, project_id, int(raw_code))
         run = autocode_start(access=access, query=query, code=code, user=request.user)

@@ -163,7 +163,7 @@ def cooccurrence(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _code_pair(access: ProjectAccess, request: HttpRequest) -> tuple[Code, Code]:
     raw = [request.GET.get("row", ""), request.GET.get("column", "")]
-    if not all(v.isdigit() for v in raw):
+    if not all(v.isdecimal() for v in raw):
         raise ValidationError(_("Choose a cell: row and column are code ids."))
     found = Code.objects.in_bulk([int(v) for v in raw])
     codes = [found.get(int(v)) for v in raw]
@@ -187,7 +187,7 @@ def cooccurrence_cell(request: HttpRequest, project_id: int) -> HttpResponse:
         "access": access,
         "project": access.project,
         "errors": errors,
-        "pairs": [],
+        "pairs": None,  # no cell chosen yet: the template shows only the errors
         "page": None,
         "cell_query": request.GET.copy(),
         "cell_title": _("Passages behind the cell"),

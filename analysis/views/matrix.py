@@ -129,7 +129,7 @@ def matrix_cell(request: HttpRequest, project_id: int) -> HttpResponse:
         MatrixQuery(),
     )
     raw_row = request.GET.get("row", "")
-    if not errors and not raw_row.isdigit():
+    if not errors and not raw_row.isdecimal():
         errors = [_("Choose a cell: the row is a code id.")]
     context = {
         "access": access,
@@ -145,7 +145,7 @@ def matrix_cell(request: HttpRequest, project_id: int) -> HttpResponse:
         codings = matrix_cell_codings(access, query, code.pk, column)
         context["page"] = codings_page(access, codings, request.GET.get("page"))
         label = matrix_column_labels(
-            access, query, [int(column) if column.isdigit() else column]
+            access, query, [int(column) if column.isdecimal() else column]
         )
         context["cell_title"] = _("%(code)s in %(column)s") % {
             "code": code.name,

@@ -156,7 +156,10 @@ class CodeWriteSerializer(serializers.Serializer):
     shortcut = serializers.CharField(
         required=False, allow_blank=True, max_length=1, trim_whitespace=False
     )
-    sort_order = serializers.IntegerField(required=False)
+    # The column is a PostgreSQL integer: a bigger value is a 400, not a 500.
+    sort_order = serializers.IntegerField(
+        required=False, min_value=-(2**31), max_value=2**31 - 1
+    )
     is_domain = serializers.BooleanField(
         required=False,
         help_text="The code's sub-codes are mutually exclusive values of one "

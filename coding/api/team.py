@@ -241,6 +241,10 @@ class ConsensusListView(APIView):
         data = CodingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if values.get("code") is None:  # relation fields alone name no code here
+            raise ValidationError(
+                {"code": _("The consensus layer holds plain codings: give a code.")}
+            )
         document = Document.objects.filter(
             project=access.project, pk=values["document"]
         ).first()

@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -29,6 +29,7 @@ from coding.access import (
     access_project,
 )
 from coding.api import serializers as s
+from coding.forms import TextParam, whole_number
 from coding.models import Case, Code, Coding, Document, Membership, Project
 from coding.registry import CodingApiExtra, coding_api_extras
 from coding.services.codebook import code_create, code_delete, code_update
@@ -47,6 +48,7 @@ from coding.services.documents import (
     documents_import_files,
 )
 from coding.services.projects import membership_set, project_create
+from regie_site.parsers import JSONParser
 
 User = get_user_model()
 MAX_BULK_CODINGS = 5000
@@ -108,7 +110,7 @@ class ProjectListView(APIView):
 def _resolve_case(project: Project, value) -> Case | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.isdecimal()):
         case = Case.objects.filter(project=project, pk=int(value)).first()
         if case is None:
             raise ValidationError(
@@ -304,6 +306,14 @@ def int_param(request: Request, name: str) -> int | None:
         ) from None
 
 
+def text_param(request: Request, name: str) -> str:
+    """A text query parameter, stripped (``""`` when absent); NUL is a 400."""
+    try:
+        return TextParam().clean(request.query_params.get(name))
+    except ValidationError as error:
+        raise ValidationError({name: error.messages}) from None
+
+
 class CodingListView(APIView):
     pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
 
@@ -333,11 +343,11 @@ class CodingListView(APIView):
         code_id = int_param(request, "code")
         if code_id is not None:
             codings = codings.filter(code_id=code_id)
-        coder = request.query_params.get("coder", "").strip()
+        coder = text_param(request, "coder")
         if coder:
             by_coder = Q(coder__username=coder)
-            if coder.isdigit():
-                by_coder |= Q(coder_id=int(coder))
+            if (coder_id := whole_number(coder)) is not None:
+                by_coder |= Q(coder_id=coder_id)
             codings = codings.filter(by_coder)
         codings = codings.order_by("document_id", "start", "end", "id")
         return _paginated(self, request, codings, s.CodingSerializer)

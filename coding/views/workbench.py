@@ -75,7 +75,7 @@ def _layers(
     if project.consensus_user_id and access.sees_coder(project.consensus_user_id):
         names[project.consensus_user_id] = _("Consensus")
     raw = request.POST.get("layers") or request.GET.get("layers") or ""
-    wanted = {int(part) for part in raw.split(",") if part.strip().isdigit()} & set(
+    wanted = {int(part) for part in raw.split(",") if part.strip().isdecimal()} & set(
         names
     )
     if not wanted:
