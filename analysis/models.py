@@ -278,13 +278,15 @@ class AnalysisState(Job):
 
     @property
     def frequencies_badge(self) -> str:
-        """``fresh``, ``computing`` or ``stale`` — what the page shows.
+        """``fresh``, ``computing``, ``stale`` or ``failed`` — what the page shows.
 
-        A failed run leaves the figures as they were: the badge says whether they
-        still hold (the page says the run failed).
+        A failed run leaves the figures as they were: if they still hold (no
+        change since they were computed: a forced recomputation failed) they are
+        ``fresh`` and the failure does not matter; if not, ``failed`` (and only
+        then does the page say the last computation failed).
         """
         if self.status == JobStatus.FAILED:
-            return Badge.FRESH if self.up_to_date else Badge.STALE
+            return Badge.FRESH if self.up_to_date else Badge.FAILED
         return self.badge(up_to_date=self.up_to_date)
 
 

@@ -77,11 +77,18 @@ def frequency_status(access: ProjectAccess, state: AnalysisState) -> FrequencySt
             waiting_for_worker=False,
         )
     return FrequencyStatus(
-        badge=Badge.COMPUTING if state.in_progress else Badge.STALE,
+        badge=_stale_badge(state),
         status=state.status,
         frequencies_computed_at=computed,
         waiting_for_worker=state.waiting_for_worker,
     )
+
+
+def _stale_badge(state: AnalysisState) -> str:
+    """The badge of figures that no longer hold for a blind coder."""
+    if state.in_progress:
+        return Badge.COMPUTING
+    return Badge.FAILED if state.status == JobStatus.FAILED else Badge.STALE
 
 
 def code_frequency_rows(

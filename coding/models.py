@@ -9,7 +9,11 @@ in migration ``0002_cross_table_rules``.
 
 from __future__ import annotations
 
+import logging
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -17,6 +21,10 @@ from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from coding.jobs.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
 
 COLOR_RE = r"^#[0-9a-fA-F]{6}$"
 
@@ -622,3 +630,84 @@ class CodingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: code {self.code_id or '*'} at {self.changed_at}"
+
+
+def upload_storage() -> FileSystemStorage:
+    """Where uploads wait for the worker importing them (outside any served folder)."""
+    return FileSystemStorage(location=settings.VAR_DIR / "uploads")
+
+
+class DocumentImportJob(Job):
+    """A large transcript upload (files, ``.zip`` batches) imported by a worker.
+
+    The uploaded files are kept in ``upload_storage()`` under ``folder`` (their
+    names in ``files``) until the job ends; the import is one transaction, so a
+    refused, failed or killed attempt writes nothing. ``document_ids`` lists what
+    a complete import created, ``problems`` the per-file reasons of a refusal.
+    """
+
+    task_name = "coding.tasks.run_document_import_job"
+    task_argument = "job_id"
+    # An import that killed its worker (memory, say) is not tried again and again.
+    max_attempts = 2
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="document_import_jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="document_import_jobs",
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(
+        max_length=300, blank=True, help_text="The title of a single document (API)."
+    )
+    folder = models.CharField(max_length=100, blank=True)
+    files = models.JSONField(
+        default=list, blank=True, help_text="[{name, stored, size}] of the upload."
+    )
+    size = models.PositiveBigIntegerField(default=0)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="The uploader's; the messages are in it."
+    )
+    document_ids = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in JobStatus]),
+                name="coding_documentimportjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import of {len(self.files)} files into {self.project_id}"
+
+    @property
+    def names(self) -> list[str]:
+        return [item["name"] for item in self.files]
+
+    def abandon(self) -> None:
+        """A dead worker's import wrote nothing (one transaction); the upload stays
+        for the next attempt, unless this was the last one."""
+        if self.attempts >= self.max_attempts:
+            self.discard_upload()
+
+    def discard_upload(self) -> None:
+        """Delete the kept files (the row stays, for its outcome)."""
+        storage = upload_storage()
+        for item in self.files:
+            if item.get("stored"):
+                storage.delete(item["stored"])
+        if self.folder and storage.exists(self.folder):
+            try:
+                os.rmdir(storage.path(self.folder))
+            except OSError:
+                logger.warning("could not remove %s", self.folder, exc_info=True)
+        self.files = [{**item, "stored": ""} for item in self.files]
+        self.save(update_fields=["files"])

@@ -33,6 +33,11 @@ urlpatterns = [
         name="documents_import",
     ),
     path(
+        "p/<int:project_id>/documents/import/<int:job_id>/",
+        documents.documents_import_job,
+        name="documents_import_job",
+    ),
+    path(
         "p/<int:project_id>/documents/<int:document_id>/edit/",
         documents.document_edit,
         name="document_edit",

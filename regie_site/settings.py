@@ -173,6 +173,13 @@ REGIE_UPLOAD_MAX_MEMBER_RATIO = env_int("REGIE_UPLOAD_MAX_MEMBER_RATIO", 100)
 # REGIE_IMPORT_TIME_LIMIT_SECONDS; the API answers 202 with a status URL.
 REGIE_IMPORT_INLINE_BYTES = env_int("REGIE_IMPORT_INLINE_BYTES", 2 * 1024 * 1024)
 REGIE_IMPORT_TIME_LIMIT_SECONDS = env_int("REGIE_IMPORT_TIME_LIMIT_SECONDS", 1860)
+# Transcript uploads (document import page and API) totalling more than this are
+# imported by a worker (coding.tasks.run_document_import_job), within the time limit
+# above and REGIE_IMPORT_MEMORY_LIMIT_MB more memory than the worker had at rest.
+REGIE_DOCUMENT_IMPORT_INLINE_BYTES = env_int(
+    "REGIE_DOCUMENT_IMPORT_INLINE_BYTES", 2 * 1024 * 1024
+)
+REGIE_IMPORT_MEMORY_LIMIT_MB = env_int("REGIE_IMPORT_MEMORY_LIMIT_MB", 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 500

@@ -31,7 +31,7 @@ from analysis.models import AutoCodeRun
 from analysis.selectors import autocode_spans, total_characters
 from analysis.services.results import INLINE_CHARACTERS
 from coding.access import Cap, ProjectAccess
-from coding.jobs.services import job_claim, job_enqueue, job_fail, job_finish
+from coding.jobs.services import job_enqueue, job_fail, job_finish, job_run_here
 from coding.models import Code, Coding, Document
 from coding.services.audit import (
     Action,
@@ -109,13 +109,7 @@ def autocode_start(
 def _run_here(run: AutoCodeRun) -> None:
     """Carry out a new run in the request (small enough); a failure the coder can
     read is stored on the run, anything else is stored and raised."""
-    job_claim(AutoCodeRun, run.pk)  # new and queued: no worker has it
-    run.refresh_from_db()  # this attempt's number: its outcome is ours to write
-    try:
-        autocode_work(run)
-    except Exception as error:
-        job_fail(run, str(error) or error.__class__.__name__)
-        raise
+    job_run_here(AutoCodeRun, run.pk, autocode_work)
 
 
 def autocode_work(run: AutoCodeRun) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,13 +51,14 @@ from analysis.results import ResultData
 from analysis.selectors import total_characters
 from analysis.text import load_stop_words
 from coding.access import Cap, ProjectAccess
-from coding.jobs.models import JobStatus
 from coding.jobs.services import (
     job_enqueue,
     job_fail,
     job_finish,
     job_refresh,
     job_requeue,
+    job_take_here,
+    job_work_here,
 )
 from coding.models import Document, Project, Role
 from coding.segments import filtered_codings
@@ -312,18 +313,12 @@ def _queue(
 ) -> None:
     """Send a new or stale row to a worker after the commit, or take it here (a
     small question, computed in the request)."""
-    if inline:
-        now = timezone.now()
-        AnalysisResult.objects.filter(pk=result.pk).update(
-            status=JobStatus.RUNNING,
-            requested_at=now,
+    if inline:  # taken under the caller's lock: a concurrent request waits for it
+        job_take_here(
+            AnalysisResult,
+            result.pk,
+            requested_at=timezone.now(),
             requested_by=requested_by,
-            started_at=now,
-            heartbeat_at=now,
-            finished_at=None,
-            attempts=F("attempts") + 1,
-            unsent=False,
-            error="",
         )
         result.refresh_from_db()  # this attempt's number: its outcome is ours to write
     elif created:
@@ -335,11 +330,7 @@ def _queue(
 def _compute_here(result: AnalysisResult) -> None:
     """Compute a row taken by ``_queue`` in this process; a failure is stored on
     the row and raised."""
-    try:
-        analysis_work(result)
-    except Exception as error:
-        job_fail(result, str(error) or error.__class__.__name__)
-        raise
+    job_work_here(result, analysis_work)
 
 
 def _run(kind: str, access: ProjectAccess, query: Any) -> ResultData:

@@ -125,6 +125,17 @@ class DocumentCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class DocumentImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["queued", "running"], help_text="Where the import stands."
+    )
+    status_url = serializers.URLField(help_text="Ask here until the answer is `201`.")
+    waiting_for_worker = serializers.BooleanField(
+        help_text="True when no worker has taken the import for a while."
+    )
+
+
 class DocumentUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     case = CaseField(required=False, allow_null=True)

@@ -12,6 +12,11 @@ urlpatterns = [
         name="api-documents",
     ),
     path(
+        "projects/<int:project_id>/documents/import/<int:job_id>/",
+        views.DocumentImportJobView.as_view(),
+        name="api-document-import-job",
+    ),
+    path(
         "projects/<int:project_id>/documents/<int:document_id>/",
         views.DocumentDetailView.as_view(),
         name="api-document",

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,7 +31,17 @@ from coding.access import (
 )
 from coding.api import serializers as s
 from coding.forms import TextParam, whole_number
-from coding.models import Case, Code, Coding, Document, Membership, Project
+from coding.jobs.models import JobStatus
+from coding.jobs.services import job_refresh
+from coding.models import (
+    Case,
+    Code,
+    Coding,
+    Document,
+    DocumentImportJob,
+    Membership,
+    Project,
+)
 from coding.registry import CodingApiExtra, coding_api_extras
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
@@ -39,6 +50,12 @@ from coding.services.codings import (
     coding_delete,
     coding_update,
     codings_create_bulk,
+)
+from coding.services.document_imports import (
+    access_document_import_job,
+    document_import_job_create,
+    document_import_job_documents,
+    imports_in_background,
 )
 from coding.services.documents import (
     case_get_or_create,
@@ -142,12 +159,18 @@ class DocumentListView(APIView):
             "application/json": s.DocumentCreateSerializer,
             "multipart/form-data": s.DocumentCreateSerializer,
         },
-        responses={201: s.DocumentDetailSerializer},
+        responses={201: s.DocumentDetailSerializer, 202: s.DocumentImportJobSerializer},
         summary="Add a document",
         description=(
             "JSON `{title, text, case?}`, or a multipart `file` (.txt, .md, .docx, "
             ".odt, .pdf, .rtf, .vtt, .srt; a .zip answers with a list of documents). "
-            "`case` is a case id or a label (a new label creates the case)."
+            "`case` is a case id or a label (a new label creates the case). A file "
+            "up to `REGIE_DOCUMENT_IMPORT_INLINE_BYTES` (2 MiB by default) is "
+            "imported in the request: `201` with the document(s). A larger file is "
+            "imported by a worker: the answer is `202` with a `status_url` (also the "
+            "`Location` header); ask there until it answers `201` with the same "
+            "data (or `400` with the reasons the file was refused). A refused file "
+            "answers 400 with every file's reason, and nothing is written."
         ),
     )
     def post(self, request: Request, project_id: int) -> Response:
@@ -171,6 +194,20 @@ class DocumentListView(APIView):
             )
         if upload.size > settings.REGIE_MAX_UPLOAD_REQUEST_BYTES:
             raise ValidationError({"file": _("The file is too large to import.")})
+        if imports_in_background([upload]):
+            job = document_import_job_create(
+                project=access.project,
+                uploads=[upload],
+                user=request.user,
+                case=case,
+                title=values.get("title", ""),
+            )
+            answer = _import_job_data(request, job)
+            return Response(
+                answer,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": answer["status_url"]},
+            )
         documents = documents_import_files(
             project=access.project,
             files=[(upload.name, upload.read())],
@@ -182,15 +219,73 @@ class DocumentListView(APIView):
             document_update(
                 document=documents[0], title=values["title"], actor=request.user
             )
-        if len(documents) == 1:
-            return Response(
-                s.DocumentDetailSerializer(documents[0]).data,
-                status=status.HTTP_201_CREATED,
-            )
+        return _imported_documents(documents)
+
+
+def _imported_documents(documents: list[Document]) -> Response:
+    """The ``201`` of a complete file import: one document with its text, or the
+    list of a ``.zip``'s documents."""
+    if len(documents) == 1:
         return Response(
-            s.DocumentSerializer(documents, many=True).data,
+            s.DocumentDetailSerializer(documents[0]).data,
             status=status.HTTP_201_CREATED,
         )
+    return Response(
+        s.DocumentSerializer(documents, many=True).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+def _import_job_data(request: Request, job: DocumentImportJob) -> dict:
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_url": request.build_absolute_uri(
+            reverse("api-document-import-job", args=[job.project_id, job.pk])
+        ),
+        "waiting_for_worker": job.waiting_for_worker,
+    }
+
+
+class DocumentImportJobView(APIView):
+    @extend_schema(
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="ImportedDocuments",
+                serializers=[
+                    s.DocumentDetailSerializer,
+                    s.DocumentSerializer(many=True),
+                ],
+                resource_type_field_name=None,
+            ),
+            202: s.DocumentImportJobSerializer,
+            400: OpenApiTypes.OBJECT,
+        },
+        summary="The state of a large document import",
+        description=(
+            "The status URL a `202` answer of `POST "
+            "/api/v1/projects/{project_id}/documents/` gives. While the import is "
+            "queued or running: `202` with its `status`. When it is complete: "
+            "`201` with the document (a `.zip`: the list of documents), exactly "
+            "as a small file's import answers. When the file was refused: `400` "
+            "with the reason of every refused file in `errors` (the first in "
+            "`detail`), and nothing was written. Only the member who uploaded the "
+            "file sees the import (404 otherwise)."
+        ),
+    )
+    def get(self, request: Request, project_id: int, job_id: int) -> Response:
+        access = access_project(request.user, project_id, need=Cap.MANAGE_DOCUMENTS)
+        job = access_document_import_job(access.project, request.user, job_id)
+        job_refresh(job)
+        if job.status == JobStatus.DONE:
+            return _imported_documents(
+                document_import_job_documents(job, with_text=True)
+            )
+        if job.status == JobStatus.FAILED:
+            raise ValidationError(
+                job.problems or [job.error or _("The import failed.")]
+            )
+        return Response(_import_job_data(request, job), status=status.HTTP_202_ACCEPTED)
 
 
 class DocumentDetailView(APIView):

@@ -13,8 +13,11 @@ command or an API call that needs the result before it answers).
 thread of each worker, and whenever a page polls a job (``job_refresh``): a running
 job whose heartbeat stopped for ``REGIE_JOB_DEAD_AFTER_SECONDS`` has lost its worker;
 it is cleaned (``Job.abandon``) and queued again, or failed after ``max_attempts``. A
-queued job is sent again ``RESEND_AFTER`` its last unsent try, or ``LOST_AFTER`` its
-last send when no worker took it; after ``KEEP_TRYING_FOR`` it is failed.
+queued job is sent again ``RESEND_AFTER`` its last unsent try; one sent ``LOST_AFTER`` ago that no
+worker took is sent again by the reaper of a worker with a free slot (that worker did
+not receive it: the message was lost), never by a busy one (its messages wait their
+turn, and resending them would only make duplicates). After ``KEEP_TRYING_FOR`` a
+queued job is failed.
 """
 
 from __future__ import annotations
@@ -223,15 +226,13 @@ def job_run(
     return model.objects.filter(pk=job_id).first()
 
 
-def job_run_here(
-    model: type[JobT], job_id: int, work: Callable[[JobT], None]
-) -> JobT | None:
-    """Run the job in this process now, whatever its status (a command or an API
-    call that wants the result before it answers); ``None`` when it is gone.
+def job_take_here(model: type[JobT], job_id: int, **fields) -> JobT | None:
+    """Take the job for this process now, whatever its status, as ``job_claim``
+    takes it (so a worker that receives its message meanwhile leaves it alone);
+    ``fields`` are set in the same ``UPDATE``. ``None`` when it is gone.
 
-    The row is taken as ``job_claim`` takes it (so a worker that receives its
-    message meanwhile leaves it alone) and beats while ``work`` runs. A failure is
-    stored on the job and raised to the caller.
+    For a caller that must take the row inside its own transaction (under a lock
+    it holds) and do the work after the commit: ``job_work_here``.
     """
     now = timezone.now()
     taken = model.objects.filter(pk=job_id).update(
@@ -242,16 +243,33 @@ def job_run_here(
         attempts=F("attempts") + 1,
         unsent=False,
         error="",
+        **fields,
     )
-    job = model.objects.filter(pk=job_id).first() if taken else None
-    if job is None:
-        return None
+    return model.objects.filter(pk=job_id).first() if taken else None
+
+
+def job_work_here(job: JobT, work: Callable[[JobT], None]) -> JobT | None:
+    """Run ``work`` on a job this process took (``job_take_here``), with a
+    heartbeat; a failure is stored on the job and raised to the caller."""
     try:
         _work_with_heartbeat(job, work)
     except Exception as error:
         job_fail(job, str(error) or error.__class__.__name__)
         raise
-    return model.objects.filter(pk=job_id).first()
+    return type(job).objects.filter(pk=job.pk).first()
+
+
+def job_run_here(
+    model: type[JobT], job_id: int, work: Callable[[JobT], None]
+) -> JobT | None:
+    """Run the job in this process now, whatever its status (a command or an API
+    call that wants the result before it answers); ``None`` when it is gone.
+
+    The row is taken as ``job_claim`` takes it and beats while ``work`` runs. A
+    failure is stored on the job and raised to the caller.
+    """
+    job = job_take_here(model, job_id)
+    return None if job is None else job_work_here(job, work)
 
 
 def _work_with_heartbeat(job: JobT, work: Callable[[JobT], None]) -> None:
@@ -271,20 +289,23 @@ def _dead(now) -> Q:
     )
 
 
-def _undelivered(now) -> Q:
+def _undelivered(now, *, idle_worker: bool) -> Q:
     """Queued, and the last send (else the request) is long enough ago: an unsent
-    message is offered again after ``RESEND_AFTER``, a sent one no worker took is
-    taken for lost after ``LOST_AFTER``. ``last_sent`` is annotated by
-    ``_reapable``."""
-    return Q(status=JobStatus.QUEUED) & (
-        Q(unsent=True, last_sent__lt=now - RESEND_AFTER)
-        | Q(unsent=False, last_sent__lt=now - LOST_AFTER)
-    )
+    message is offered again after ``RESEND_AFTER``. A sent one no worker took is
+    taken for lost after ``LOST_AFTER`` only when the reaper runs in a worker with
+    a free slot (``idle_worker``): that worker, listening on the queue, did not
+    receive it, so it is lost (or held by a busy or dead worker). A worker that is
+    simply busy leaves the queue alone: its messages wait their turn.
+    ``last_sent`` is annotated by ``_reapable``."""
+    due = Q(unsent=True, last_sent__lt=now - RESEND_AFTER)
+    if idle_worker:
+        due |= Q(unsent=False, last_sent__lt=now - LOST_AFTER)
+    return Q(status=JobStatus.QUEUED) & due
 
 
-def _reapable(model: type[Job], now):
+def _reapable(model: type[Job], now, *, idle_worker: bool = False):
     return model.objects.annotate(last_sent=Coalesce("sent_at", "requested_at")).filter(
-        _dead(now) | _undelivered(now)
+        _dead(now) | _undelivered(now, idle_worker=idle_worker)
     )
 
 
@@ -326,26 +347,31 @@ def _reap_one(job: Job, now) -> bool:
     return True
 
 
-def jobs_reap(*, models: list[type[Job]] | None = None) -> int:
+def jobs_reap(
+    *, models: list[type[Job]] | None = None, idle_worker: bool = True
+) -> int:
     """Resend what dead workers or a missing broker left behind; how many jobs were
-    queued again (each is sent after the commit)."""
+    queued again (each is sent after the commit). ``idle_worker``: called from a
+    worker with a free slot, so sent messages nobody took are lost (see
+    ``_undelivered``)."""
     now = timezone.now()
     resent = 0
     for model in models or job_models():
-        for job in _reapable(model, now):
+        for job in _reapable(model, now, idle_worker=idle_worker):
             resent += _reap_one(job, now)
     return resent
 
 
-def reaper_start() -> threading.Thread:
-    """Reap now and then every ``REGIE_JOB_REAP_SECONDS``, from a daemon thread of the worker's
-    main process (several workers may each run one: reaping is conditional updates)."""
+def reaper_start(idle: Callable[[], bool]) -> threading.Thread:
+    """Reap now and then every ``REGIE_JOB_REAP_SECONDS``, from a daemon thread of the
+    worker's main process (several workers may each run one: reaping is conditional
+    updates). ``idle()`` says whether this worker has a free slot right now."""
 
     def loop() -> None:
         while True:
             try:
                 close_old_connections()
-                jobs_reap()
+                jobs_reap(idle_worker=idle())
             except Exception:  # the database may be briefly away: try next round
                 logger.warning("reaping jobs failed", exc_info=True)
             finally:
@@ -358,7 +384,9 @@ def reaper_start() -> threading.Thread:
 
 
 def job_refresh(job: JobT) -> JobT:
-    """Reap ``job`` if its worker died, then return it as stored (status polls)."""
+    """Reap ``job`` if its worker died or no broker took it, then return it as
+    stored (status polls). A sent message nobody took yet is left to the workers'
+    reapers: only they know whether a worker is simply busy."""
     now = timezone.now()
     stuck = _reapable(type(job), now).filter(pk=job.pk).first()
     if stuck is not None:

@@ -12,10 +12,23 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from coding.access import Cap, access_document, access_project
 from coding.forms import DocumentEditForm, UploadForm
+from coding.jobs.models import JobStatus
+from coding.jobs.services import job_refresh
+from coding.models import DocumentImportJob
+from coding.services.document_imports import (
+    access_document_import_job,
+    document_import_job_create,
+    document_import_job_documents,
+    imports_in_background,
+)
 from coding.services.documents import (
     case_get_or_create,
     document_delete,
@@ -53,6 +66,16 @@ def documents_import(request: HttpRequest, project_id: int) -> HttpResponse:
             errors = [_("Choose one or more files to import.")]
         elif not form.is_valid():
             errors = [_("Choose a case of this project.")]
+        elif imports_in_background(uploads):
+            job = document_import_job_create(
+                project=access.project,
+                uploads=uploads,
+                user=request.user,
+                case=form.cleaned_data["case"],
+            )
+            return redirect(
+                "coding:documents_import_job", project_id=project_id, job_id=job.pk
+            )
         else:
             files = [(upload.name, upload.read()) for upload in uploads]
             try:
@@ -82,6 +105,32 @@ def documents_import(request: HttpRequest, project_id: int) -> HttpResponse:
         {"project": access.project, "access": access, "errors": errors},
         status=400,
     )
+
+
+@login_required
+@require_GET
+def documents_import_job(request: HttpRequest, project_id: int, job_id: int):
+    """A large import a worker runs: its state, polled until it is done or failed
+    (a job whose worker died is sent again or failed right here: ``job_refresh``)."""
+    access = access_project(request.user, project_id, need=Cap.MANAGE_DOCUMENTS)
+    job = job_refresh(access_document_import_job(access.project, request.user, job_id))
+    template = "coding/documents_import_job.html"
+    if request.headers.get("HX-Request"):
+        template += "#import-job"
+    context = {
+        "project": access.project,
+        "access": access,
+        "job": job,
+        "badge": job.badge(),
+        "documents": document_import_job_documents(job) if job.document_ids else [],
+        "errors": _problems(job) if job.status == JobStatus.FAILED else [],
+    }
+    return TemplateResponse(request, template, context)
+
+
+def _problems(job: DocumentImportJob) -> list[str]:
+    """Why a failed import wrote nothing: each file's reason, else the job's."""
+    return job.problems or [job.error or _("The import failed.")]
 
 
 @login_required
