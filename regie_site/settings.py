@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStatusEnum": "coding.models.AssignmentStatus",
         "FreshnessEnum": ["fresh", "computing", "stale"],
+        "ImportStatusEnum": ["queued", "running"],
     },
 }
 

@@ -257,6 +257,7 @@ class DocumentImportJobView(APIView):
                     s.DocumentSerializer(many=True),
                 ],
                 resource_type_field_name=None,
+                many=False,
             ),
             202: s.DocumentImportJobSerializer,
             400: OpenApiTypes.OBJECT,

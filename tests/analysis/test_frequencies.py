@@ -9,12 +9,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analysis.models import AnalysisState, CodeFrequency
+from analysis.selectors_frequencies import frequency_status
 from analysis.services.frequencies import (
     DEBOUNCE_SECONDS,
     frequencies_recompute,
     frequencies_schedule,
 )
 from analysis.tasks import recompute_code_frequencies
+from coding.access import access_project
 from coding.jobs.services import jobs_reap
 from coding.models import Case
 from regie_site.celery import app as celery_app
@@ -207,3 +209,28 @@ def test_without_a_broker_the_frequency_job_waits_unsent(
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_reap(models=[AnalysisState]) == 1
     assert sent == [{"kwargs": {"state_id": state.pk}}]
+
+
+def test_a_failed_run_never_shows_fresh_beside_the_failure(
+    project, members, coded, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Figures that still hold are fresh and say nothing of a failed recomputation;
+    figures that no longer hold after a failure are ``failed`` (the page then says
+    the last computation failed), for a blind coder too."""
+    d1, d2, parent, child = coded
+    frequencies_recompute(project_id=project.pk)
+    AnalysisState.objects.filter(project=project).update(status="failed", error="x")
+    page = client_for(members["supervisor"]).get(
+        reverse("coding:analysis_codes", args=[project.pk])
+    )
+    html = page.content.decode()
+    assert 'class="badge fresh"' in html
+    assert "The last computation failed" not in html
+    capture_sends(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_coding(document=d2, code=child, coder=members["coder"], start=11, end=16)
+    AnalysisState.objects.filter(project=project).update(status="failed", error="x")
+    state = AnalysisState.objects.get(project=project)
+    for role in ("supervisor", "coder"):  # the coder's own coding changed: blind too
+        shown = frequency_status(access_project(members[role], project.pk), state)
+        assert (shown.badge, shown.status) == ("failed", "failed")

@@ -369,6 +369,24 @@ def test_reaper_resends_a_sent_job_nobody_took_after_lost_after(
     assert waiting.sent_at < _ago(seconds=59)  # not sent again
 
 
+def test_a_busy_workers_reaper_and_page_polls_leave_sent_messages_waiting(
+    celery_messages, django_capture_on_commit_callbacks
+):
+    """A worker with no free slot (its messages wait their turn) and a page poll do
+    not resend a sent job: only an idle worker can tell that its message was lost.
+    A message no broker took is offered again by all of them."""
+    long_ago = timezone.now() - LOST_AFTER * 3
+    waiting = _snapshot(sent_at=long_ago)
+    unsent = _snapshot(unsent=True, sent_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reap(models=[NetworkSnapshot], idle_worker=False) == 1
+        assert job_refresh(waiting).sent_at == long_ago
+    assert celery_messages() == [(TASK, {"snapshot_id": unsent.pk})]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_reap(models=[NetworkSnapshot], idle_worker=True) == 1
+    assert celery_messages()[-1] == (TASK, {"snapshot_id": waiting.pk})
+
+
 def test_reaper_fails_jobs_older_than_a_day(
     celery_messages, django_capture_on_commit_callbacks
 ):
