@@ -14,11 +14,15 @@ import time
 
 import psycopg
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from coding.jobs.models import JobStatus
+from coding.models import DocumentImportJob
 from network.filters import NetworkFilters
 from network.models import NetworkSnapshot, NetworkTie
 from network.services import network_request
+from tests.conftest import client_for
 from tests.factories import (
     make_actor,
     make_document,
@@ -156,4 +160,57 @@ def test_a_build_whose_pool_process_is_killed_is_resent_by_its_worker(workers):
     print(
         f"\npool process killed: build resent {resent_after:.1f} s after the kill, "
         f"done {done_after:.1f} s after it"
+    )
+
+
+def test_a_document_import_whose_worker_is_killed_is_resent_and_imported(
+    workers, settings
+):
+    """The kind of job a large transcript upload is: held at its first write of a
+    document (the table locked), the worker killed; the next worker's reaper
+    resends it, the kept upload is still there, and the import completes once.
+    (Solo pool only: the prefork variant tests the same reaper above.)"""
+    settings.REGIE_DOCUMENT_IMPORT_INLINE_BYTES = 10
+    owner = make_user()
+    project = make_project(owner=owner)
+    first = workers.start(FAST_JOBS)
+    assert wait_for(lambda: workers.ready(0), timeout=90), workers.all_logs()
+    with psycopg.connect(database_url()) as hold:
+        hold.execute("LOCK TABLE coding_document IN ACCESS EXCLUSIVE MODE")
+        response = client_for(owner).post(
+            reverse("coding:documents_import", args=[project.pk]),
+            {"files": [SimpleUploadedFile("een.txt", b"Respondent: Ja.\n")]},
+        )
+        assert response.status_code == 302
+        job = DocumentImportJob.objects.get()
+        assert wait_for(
+            lambda: DocumentImportJob.objects.get(pk=job.pk).status == "running"
+        ), workers.all_logs()
+        held = DocumentImportJob.objects.get(pk=job.pk)
+        workers.start(FAST_JOBS)  # the next worker boots while the first holds it
+        assert wait_for(lambda: workers.ready(1), timeout=90), workers.all_logs()
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        killed = time.monotonic()
+        hold.rollback()
+
+    def resent() -> bool:
+        current = DocumentImportJob.objects.get(pk=job.pk)
+        return current.status != "running" or current.attempts > 1
+
+    assert wait_for(resent, timeout=120, every=0.1), workers.all_logs()
+    resent_after = time.monotonic() - killed
+    assert wait_for(
+        lambda: DocumentImportJob.objects.get(pk=job.pk).status in {"done", "failed"},
+        timeout=120,
+    ), workers.all_logs()
+    done = DocumentImportJob.objects.get(pk=job.pk)
+    assert (done.status, done.attempts, done.error) == ("done", 2, ""), (
+        workers.all_logs()
+    )
+    assert done.sent_at > held.sent_at  # the reaper sent it again
+    assert list(project.documents.values_list("title", flat=True)) == ["een"]
+    assert not any(item["stored"] for item in done.files)
+    print(
+        f"\nsolo worker killed mid-import: resent {resent_after:.1f} s after the kill"
     )
