@@ -124,6 +124,7 @@ NOT_BACKED_UP = {
     "analysis.AnalysisState",
     "analysis.CodeFrequency",
     "coding.CodingChange",  # the "codings last changed" clock; a restore starts it
+    "coding.DocumentImportJob",  # imports into the project (their uploads are gone)
     "analysis.AnalysisResult",
     "agreement.AgreementRun",
     "interop.ExportJob",
