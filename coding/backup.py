@@ -76,7 +76,8 @@ class ModelTable:
 
     ``embedded(row)`` yields ``(kind, old id)`` for ids a row holds outside its
     foreign keys (in JSON values); ``translate(row, lookup)`` returns the row with
-    them translated. Both are optional.
+    them translated. Both are optional. The interop app describes the core's own
+    tables with this class too.
     """
 
     name: str  # regie/<name>.jsonl; the part's key
@@ -84,6 +85,7 @@ class ModelTable:
     scope: str  # lookup from the model to the project
     embedded: Callable[[dict], Iterator[tuple[str, int]]] | None = None
     translate: Callable[[dict, Lookup], dict] | None = None
+    exclude: tuple[str, ...] = ()  # fields kept elsewhere (a document's text)
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -93,7 +95,7 @@ class ModelTable:
         return [
             f
             for f in self.model_class._meta.concrete_fields
-            if not (f.primary_key and not f.is_relation)
+            if f.name not in self.exclude and not (f.primary_key and not f.is_relation)
         ]
 
     def embedded_ids(self, row: dict) -> Iterator[tuple[str, int]]:

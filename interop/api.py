@@ -29,8 +29,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding.access import Cap, access_project
+from coding.api.jobs import import_job_accepted
 from coding.api.segment_filter import SEGMENT_FILTER_PARAMETERS
-from coding.api.serializers import ProjectSerializer
+from coding.api.serializers import ImportJobSerializer, ProjectSerializer
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
 from coding.services.codebook import codebook_import_file
@@ -230,17 +231,6 @@ class ImportedProjectSerializer(ProjectSerializer):
         fields = [*ProjectSerializer.Meta.fields, "counts", "warnings"]
 
 
-class ImportJobSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(
-        choices=["queued", "running"], help_text="Where the import stands."
-    )
-    status_url = serializers.URLField(help_text="Ask here until the answer is `201`.")
-    waiting_for_worker = serializers.BooleanField(
-        help_text="True when no worker has taken the import for a while."
-    )
-
-
 class ProjectImportView(APIView):
     parser_classes = [MultiPartParser]
 
@@ -283,12 +273,7 @@ class ProjectImportView(APIView):
             job = project_import_job_create(
                 user=request.user, data=upload.read(), filename=upload.name, name=name
             )
-            answer = _import_job_data(request, job)
-            return Response(
-                answer,
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": answer["status_url"]},
-            )
+            return import_job_accepted(request, job, _status_url(job))
         result = project_import_file(
             data=upload.read(), filename=upload.name, owner=request.user, name=name
         )
@@ -310,15 +295,8 @@ def _imported_project(project, counts: dict, warnings: list, *, user) -> Respons
     )
 
 
-def _import_job_data(request: Request, job: ProjectImportJob) -> dict:
-    return {
-        "id": job.pk,
-        "status": job.status,
-        "status_url": request.build_absolute_uri(
-            reverse("api-project-import-job", args=[job.pk])
-        ),
-        "waiting_for_worker": job.waiting_for_worker,
-    }
+def _status_url(job: ProjectImportJob) -> str:
+    return reverse("api-project-import-job", args=[job.pk])
 
 
 class ProjectImportJobView(APIView):
@@ -347,7 +325,7 @@ class ProjectImportJobView(APIView):
             )
         if job.status in {JobStatus.DONE, JobStatus.FAILED}:
             raise ValidationError({"file": job.error or _("The import failed.")})
-        return Response(_import_job_data(request, job), status=status.HTTP_202_ACCEPTED)
+        return import_job_accepted(request, job, _status_url(job), location=False)
 
 
 class CodebookImportView(APIView):

@@ -125,7 +125,9 @@ class DocumentCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class DocumentImportJobSerializer(serializers.Serializer):
+class ImportJobSerializer(serializers.Serializer):
+    """A large import a worker runs (documents here, projects in ``interop``)."""
+
     id = serializers.IntegerField()
     status = serializers.ChoiceField(
         choices=["queued", "running"], help_text="Where the import stands."

@@ -30,6 +30,7 @@ from coding.access import (
     access_project,
 )
 from coding.api import serializers as s
+from coding.api.jobs import import_job_accepted
 from coding.forms import TextParam, whole_number
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
@@ -159,7 +160,7 @@ class DocumentListView(APIView):
             "application/json": s.DocumentCreateSerializer,
             "multipart/form-data": s.DocumentCreateSerializer,
         },
-        responses={201: s.DocumentDetailSerializer, 202: s.DocumentImportJobSerializer},
+        responses={201: s.DocumentDetailSerializer, 202: s.ImportJobSerializer},
         summary="Add a document",
         description=(
             "JSON `{title, text, case?}`, or a multipart `file` (.txt, .md, .docx, "
@@ -202,12 +203,7 @@ class DocumentListView(APIView):
                 case=case,
                 title=values.get("title", ""),
             )
-            answer = _import_job_data(request, job)
-            return Response(
-                answer,
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": answer["status_url"]},
-            )
+            return import_job_accepted(request, job, _status_url(job))
         documents = documents_import_files(
             project=access.project,
             files=[(upload.name, upload.read())],
@@ -236,15 +232,8 @@ def _imported_documents(documents: list[Document]) -> Response:
     )
 
 
-def _import_job_data(request: Request, job: DocumentImportJob) -> dict:
-    return {
-        "id": job.pk,
-        "status": job.status,
-        "status_url": request.build_absolute_uri(
-            reverse("api-document-import-job", args=[job.project_id, job.pk])
-        ),
-        "waiting_for_worker": job.waiting_for_worker,
-    }
+def _status_url(job: DocumentImportJob) -> str:
+    return reverse("api-document-import-job", args=[job.project_id, job.pk])
 
 
 class DocumentImportJobView(APIView):
@@ -259,7 +248,7 @@ class DocumentImportJobView(APIView):
                 resource_type_field_name=None,
                 many=False,
             ),
-            202: s.DocumentImportJobSerializer,
+            202: s.ImportJobSerializer,
             400: OpenApiTypes.OBJECT,
         },
         summary="The state of a large document import",
@@ -286,7 +275,7 @@ class DocumentImportJobView(APIView):
             raise ValidationError(
                 job.problems or [job.error or _("The import failed.")]
             )
-        return Response(_import_job_data(request, job), status=status.HTTP_202_ACCEPTED)
+        return import_job_accepted(request, job, _status_url(job), location=False)
 
 
 class DocumentDetailView(APIView):

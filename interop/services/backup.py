@@ -34,13 +34,11 @@ import json
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
@@ -48,7 +46,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.access import ProjectAccess
-from coding.backup import ModelTable, model_tables
+from coding.backup import (
+    Lookup,
+    ModelTable,
+    damaged,
+    field_value,
+    is_id,
+    kind_of,
+    model_tables,
+)
 from coding.importing.safexml import (
     BoundedMember,
     UploadLimits,
@@ -78,46 +84,9 @@ BATCH = 2000
 USER = "user"
 
 
-@dataclass(frozen=True)
-class Table:
-    """One table of the backup: a model, how its rows belong to the project."""
+def _file(name: str) -> str:
+    return f"{FOLDER}{name}.jsonl"
 
-    name: str  # regie/<name>.jsonl
-    model: str  # app label.Model
-    scope: str  # lookup from the model to the project
-    order: tuple[str, ...] = ("pk",)
-    exclude: tuple[str, ...] = ()
-
-    @property
-    def model_class(self) -> type[models.Model]:
-        return apps.get_model(self.model)
-
-    @property
-    def file(self) -> str:
-        return f"{FOLDER}{self.name}.jsonl"
-
-    def user_ids(self, row: dict) -> Iterator[int]:
-        for f in _fields(self):
-            if f.is_relation and _kind(f.related_model) == USER and row.get(f.attname):
-                yield row[f.attname]
-        for kind, value in _embedded_ids(self.name, row):
-            if kind == USER:
-                yield value
-
-
-# The core's tables, in restore order: a table only refers to tables above it.
-TABLES = [
-    Table("memberships", "coding.Membership", "project"),
-    Table("cases", "coding.Case", "project"),
-    Table("documents", "coding.Document", "project", exclude=("text",)),
-    Table("speaker_turns", "coding.SpeakerTurn", "document__project"),
-    Table("codes", "coding.Code", "project"),
-    Table("codebook_versions", "coding.CodebookVersion", "project"),
-    Table("codings", "coding.Coding", "document__project"),
-    Table("assignments", "coding.Assignment", "project"),
-    Table("adjudications", "coding.Adjudication", "document__project"),
-    Table("audit_events", "coding.AuditEvent", "project"),
-]
 
 # Models that belong to a project but are derived (recomputed) or transient.
 NOT_BACKED_UP = {
@@ -136,7 +105,7 @@ NOT_BACKED_UP = {
 }
 
 
-def backup_tables() -> list[Table | ModelTable]:
+def backup_tables() -> list[ModelTable]:
     """The tables of this installation: the core's, then those of the other apps'
     registered parts that are plain model tables."""
     return [
@@ -147,12 +116,6 @@ def backup_tables() -> list[Table | ModelTable]:
 
 def _part_table(name: str) -> ModelTable | None:
     return model_tables.get(name)
-
-
-def _kind(model: type[models.Model]) -> str:
-    if model._meta.label == settings.AUTH_USER_MODEL or model is User:
-        return USER
-    return model._meta.label
 
 
 # Ids inside JSON values and plain-number columns: which table they point at.
@@ -180,76 +143,107 @@ _SNAPSHOT_KEYS = {
 _ENTITY_KIND = {entity: keys["id"] for entity, keys in _SNAPSHOT_KEYS.items()}
 
 
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _audit_ids(row: dict) -> Iterator[tuple[str, int]]:
+    """Ids an audit event holds outside its foreign keys: the entity, the
+    document, the coder, and those in its snapshots."""
+    kind = _ENTITY_KIND.get(row.get("entity"))
+    if kind and is_id(row.get("entity_id")):
+        yield kind, row["entity_id"]
+    if is_id(row.get("document_id")):
+        yield "coding.Document", row["document_id"]
+    if is_id(row.get("coder_id")):
+        yield USER, row["coder_id"]
+    keys = _SNAPSHOT_KEYS.get(row.get("entity"), {})
+    for snapshot in (row.get("before"), row.get("after")):
+        if isinstance(snapshot, dict):
+            for key, kind in keys.items():
+                if is_id(snapshot.get(key)):
+                    yield kind, snapshot[key]
 
 
-def _embedded_ids(table: str, row: dict) -> Iterator[tuple[str, int]]:
-    """``(kind, old id)`` of every id a row holds outside its foreign keys."""
-    if table == "audit_events":
-        kind = _ENTITY_KIND.get(row.get("entity"))
-        if kind and _is_id(row.get("entity_id")):
-            yield kind, row["entity_id"]
-        if _is_id(row.get("document_id")):
-            yield "coding.Document", row["document_id"]
-        if _is_id(row.get("coder_id")):
-            yield USER, row["coder_id"]
-        keys = _SNAPSHOT_KEYS.get(row.get("entity"), {})
-        for snapshot in (row.get("before"), row.get("after")):
-            if isinstance(snapshot, dict):
-                for key, kind in keys.items():
-                    if _is_id(snapshot.get(key)):
-                        yield kind, snapshot[key]
-    elif table == "codebook_versions":
-        for code in row.get("codes") or []:
-            if isinstance(code, dict):
-                for key in ("id", "parent_id"):
-                    if _is_id(code.get(key)):
-                        yield "coding.Code", code[key]
-    elif table == "adjudications":
-        for value in row.get("consensus_coding_ids") or []:
-            if _is_id(value):
-                yield "coding.Coding", value
-    elif (part := _part_table(table)) is not None:
-        yield from part.embedded_ids(row)
-
-
-def _translate_embedded(table: str, row: dict, ids: _IdMaps) -> dict:
-    """The same row with every embedded id translated (see ``_embedded_ids``)."""
-    row = dict(row)
-    if table == "audit_events":
-        kind = _ENTITY_KIND.get(row.get("entity"))
-        if kind:
-            row["entity_id"] = ids.get(kind, row.get("entity_id"))
-        row["document_id"] = ids.get("coding.Document", row.get("document_id"))
-        row["coder_id"] = ids.get(USER, row.get("coder_id"))
-        keys = _SNAPSHOT_KEYS.get(row.get("entity"), {})
-        for name in ("before", "after"):
-            snapshot = row.get(name)
-            if isinstance(snapshot, dict):
-                row[name] = {
-                    key: ids.get(keys[key], value) if key in keys else value
-                    for key, value in snapshot.items()
-                }
-    elif table == "codebook_versions":
-        row["codes"] = [
-            {
-                key: ids.get("coding.Code", value)
-                if key in ("id", "parent_id")
-                else value
-                for key, value in code.items()
+def _audit_translate(row: dict, lookup: Lookup) -> dict:
+    kind = _ENTITY_KIND.get(row.get("entity"))
+    if kind:
+        row["entity_id"] = lookup(kind, row.get("entity_id"))
+    row["document_id"] = lookup("coding.Document", row.get("document_id"))
+    row["coder_id"] = lookup(USER, row.get("coder_id"))
+    keys = _SNAPSHOT_KEYS.get(row.get("entity"), {})
+    for name in ("before", "after"):
+        snapshot = row.get(name)
+        if isinstance(snapshot, dict):
+            row[name] = {
+                key: lookup(keys[key], value) if key in keys else value
+                for key, value in snapshot.items()
             }
-            if isinstance(code, dict)
-            else code
-            for code in row.get("codes") or []
-        ]
-    elif table == "adjudications":
-        row["consensus_coding_ids"] = [
-            ids.get("coding.Coding", v) for v in row.get("consensus_coding_ids") or []
-        ]
-    elif (part := _part_table(table)) is not None:
-        row = part.translated(row, ids.get)
     return row
+
+
+def _version_code_ids(row: dict) -> Iterator[tuple[str, int]]:
+    """A codebook version's frozen codes name their ids and parents."""
+    for code in row.get("codes") or []:
+        if isinstance(code, dict):
+            for key in ("id", "parent_id"):
+                if is_id(code.get(key)):
+                    yield "coding.Code", code[key]
+
+
+def _version_translate(row: dict, lookup: Lookup) -> dict:
+    row["codes"] = [
+        {
+            key: lookup("coding.Code", value) if key in ("id", "parent_id") else value
+            for key, value in code.items()
+        }
+        if isinstance(code, dict)
+        else code
+        for code in row.get("codes") or []
+    ]
+    return row
+
+
+def _consensus_coding_ids(row: dict) -> Iterator[tuple[str, int]]:
+    for value in row.get("consensus_coding_ids") or []:
+        if is_id(value):
+            yield "coding.Coding", value
+
+
+def _adjudication_translate(row: dict, lookup: Lookup) -> dict:
+    row["consensus_coding_ids"] = [
+        lookup("coding.Coding", v) for v in row.get("consensus_coding_ids") or []
+    ]
+    return row
+
+
+# The core's tables, in restore order: a table only refers to tables above it.
+TABLES = [
+    ModelTable("memberships", "coding.Membership", "project"),
+    ModelTable("cases", "coding.Case", "project"),
+    ModelTable("documents", "coding.Document", "project", exclude=("text",)),
+    ModelTable("speaker_turns", "coding.SpeakerTurn", "document__project"),
+    ModelTable("codes", "coding.Code", "project"),
+    ModelTable(
+        "codebook_versions",
+        "coding.CodebookVersion",
+        "project",
+        embedded=_version_code_ids,
+        translate=_version_translate,
+    ),
+    ModelTable("codings", "coding.Coding", "document__project"),
+    ModelTable("assignments", "coding.Assignment", "project"),
+    ModelTable(
+        "adjudications",
+        "coding.Adjudication",
+        "document__project",
+        embedded=_consensus_coding_ids,
+        translate=_adjudication_translate,
+    ),
+    ModelTable(
+        "audit_events",
+        "coding.AuditEvent",
+        "project",
+        embedded=_audit_ids,
+        translate=_audit_translate,
+    ),
+]
 
 
 # ---------------------------------------------------------------------------
@@ -267,31 +261,6 @@ def _json_default(value: object) -> object:
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default)
-
-
-def _fields(table: Table) -> list[models.Field]:
-    return [
-        f
-        for f in table.model_class._meta.concrete_fields
-        if f.name not in table.exclude and not (f.primary_key and not f.is_relation)
-    ]
-
-
-def _rows(table: Table, project: Project) -> Iterator[dict]:
-    model = table.model_class
-    fields = _fields(table)
-    pk = model._meta.pk.attname
-    names = [pk, *(f.attname for f in fields if f.attname != pk)]
-    queryset = (
-        model._default_manager.filter(**{table.scope: project})
-        .order_by(*table.order)
-        .values_list(*names)
-    )
-    for values in queryset.iterator(chunk_size=BATCH):
-        row = dict(zip(names, values, strict=True))
-        if pk != "id":  # a primary key that is a foreign key (Relation.coding)
-            row["id"] = row.pop(pk)
-        yield row
 
 
 def backup_write(
@@ -336,8 +305,8 @@ def _write_standard(archive: zipfile.ZipFile, project: Project) -> None:
             archive.writestr(info, standard.read(info.filename))
 
 
-def _core_rows(table: Table, project: Project) -> Iterator[dict]:
-    for row in _rows(table, project):
+def _core_rows(table: ModelTable, project: Project) -> Iterator[dict]:
+    for row in table.rows(project):
         if table.name == "documents":
             row["guid"] = regie_guid(project, "document", row["id"])
         yield row
@@ -360,7 +329,7 @@ class _Writer:
         archive: zipfile.ZipFile,
         name: str,
         rows,
-        table: Table | ModelTable | None,
+        table: ModelTable | None,
     ) -> None:
         count = 0
         with archive.open(f"{FOLDER}{name}.jsonl", "w", force_zip64=True) as member:
@@ -417,15 +386,6 @@ def _manifest(project: Project, counts: dict[str, int]) -> dict:
 # ---------------------------------------------------------------------------
 
 
-def _damaged(detail: str) -> ValidationError:
-    return ValidationError(
-        {
-            "file": _("The backup cannot be restored: %(detail)s Nothing was imported.")
-            % {"detail": detail}
-        }
-    )
-
-
 def is_backup(data: bytes) -> bool:
     """Is this a Regie backup (a ZIP with ``regie/manifest.json``)?"""
     if not data.startswith(b"PK"):
@@ -441,14 +401,14 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
         manifest = json.loads(_read(archive, MANIFEST))
     except (KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise _damaged(
+        raise damaged(
             _("its manifest (regie/manifest.json) cannot be read.")
         ) from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _damaged(_("regie/manifest.json does not describe a Regie backup."))
+        raise damaged(_("regie/manifest.json does not describe a Regie backup."))
     version = manifest.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise _damaged(
+        raise damaged(
             _(
                 "it was written by a newer Regie (backup format %(version)s); update "
                 "Regie first."
@@ -463,7 +423,7 @@ def _read(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         return read_member(archive, name, UploadLimits.from_settings())
     except UploadRefused as refused:
-        raise _damaged(str(refused.reason)) from refused
+        raise damaged(str(refused.reason)) from refused
 
 
 def _lines(archive: zipfile.ZipFile, name: str) -> Iterator[dict]:
@@ -480,7 +440,7 @@ def _lines(archive: zipfile.ZipFile, name: str) -> Iterator[dict]:
         ) as raw:
             yield from _jsonl_rows(raw, name)
     except UploadRefused as refused:
-        raise _damaged(str(refused.reason)) from refused
+        raise damaged(str(refused.reason)) from refused
 
 
 def _jsonl_rows(raw: IO[bytes], name: str) -> Iterator[dict]:
@@ -490,12 +450,12 @@ def _jsonl_rows(raw: IO[bytes], name: str) -> Iterator[dict]:
         try:
             row = json.loads(line)
         except ValueError as error:
-            raise _damaged(
+            raise damaged(
                 _("line %(line)d of %(file)s is not JSON.")
                 % {"line": number, "file": name}
             ) from error
         if not isinstance(row, dict):
-            raise _damaged(
+            raise damaged(
                 _("line %(line)d of %(file)s is not a row.")
                 % {"line": number, "file": name}
             )
@@ -510,22 +470,10 @@ class _IdMaps:
         self.referenced: dict[str, set[int]] = defaultdict(set)
 
     def get(self, kind: str, value: Any) -> Any:
-        if not _is_id(value):
+        if not is_id(value):
             return value
         found = self.maps[kind].get(value)
         return value if found is None else found
-
-    def fk(self, kind: str, value: Any) -> Any:
-        """A foreign key value: it must point at a row of the backup."""
-        if value is None:
-            return None
-        try:
-            return self.maps[kind][value]
-        except (KeyError, TypeError):
-            raise _damaged(
-                _("a row refers to %(kind)s %(id)s, which is not in the backup.")
-                % {"kind": kind, "id": value}
-            ) from None
 
     def settle(self, kind: str, model: type[models.Model]) -> None:
         """Reserve ids for the referenced rows of ``kind`` that the backup lacks."""
@@ -549,39 +497,6 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _value(field: models.Field, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(field, models.DateTimeField) and isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-    if isinstance(field, models.DateField) and isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
-
-
-def _instance(
-    table: Table, row: dict, ids: _IdMaps, fixed: dict[str, Any]
-) -> models.Model:
-    """A new, unsaved row: foreign keys translated, unknown keys ignored."""
-    model = table.model_class
-    values: dict[str, Any] = {}
-    for f in _fields(table):
-        if f.attname in fixed:
-            values[f.attname] = fixed[f.attname]
-        elif f.attname not in row:
-            continue
-        elif f.is_relation:
-            values[f.attname] = ids.fk(_kind(f.related_model), row[f.attname])
-        else:
-            values[f.attname] = _value(f, row[f.attname])
-    if model._meta.pk.is_relation and model._meta.pk.attname not in values:
-        values[model._meta.pk.attname] = ids.fk(
-            _kind(model._meta.pk.related_model), row.get("id")
-        )
-    return model(**values)
-
-
 class _Restorer:
     def __init__(
         self, archive: zipfile.ZipFile, owner, name: str | None, trusted: bool
@@ -598,7 +513,7 @@ class _Restorer:
         try:
             data = json.loads(_read(self.archive, PROJECT_FILE))
         except (KeyError, ValueError) as error:
-            raise _damaged(_("regie/project.json is missing or not JSON.")) from error
+            raise damaged(_("regie/project.json is missing or not JSON.")) from error
         self._refuse_unknown_tables()
         self._note_embedded_ids()
         self._users(data)
@@ -624,7 +539,7 @@ class _Restorer:
                 and table not in known
                 and any(True for _row in _lines(self.archive, name))
             ):
-                raise _damaged(
+                raise damaged(
                     _(
                         "it holds %(table)s, which this installation of Regie has "
                         "no place for."
@@ -634,11 +549,11 @@ class _Restorer:
 
     def _note_embedded_ids(self) -> None:
         """Ids held in JSON, so rows gone at the source get reserved ghost ids."""
-        names = {"audit_events", "codebook_versions", "adjudications"}
-        names |= {p.key for p in backup_parts if p.key in model_tables}
-        for name in sorted(names):
-            for row in _lines(self.archive, f"{FOLDER}{name}.jsonl"):
-                for kind, value in _embedded_ids(name, row):
+        for table in backup_tables():
+            if table.embedded is None:
+                continue
+            for row in _lines(self.archive, _file(table.name)):
+                for kind, value in table.embedded_ids(row):
                     self.ids.referenced[kind].add(value)
 
     def _part(self, part: BackupPart, project: Project) -> None:
@@ -651,11 +566,11 @@ class _Restorer:
         consensus_old = data.get("consensus_user")
         for row in _lines(self.archive, USERS_FILE):
             old = row.get("id")
-            if not _is_id(old) or old == consensus_old or row.get("consensus"):
+            if not is_id(old) or old == consensus_old or row.get("consensus"):
                 continue
             username = str(row.get("username") or "")[:150]
             if not username:
-                raise _damaged(_("a user without a user name."))
+                raise damaged(_("a user without a user name."))
             user = User.objects.filter(username=username).first()
             if user is not None and not (
                 self.nameable is None or user.pk in self.nameable
@@ -683,13 +598,13 @@ class _Restorer:
             created_by_id=self.ids.get(USER, data.get("created_by"))
             if data.get("created_by") in self.ids.maps[USER]
             else None,
-            created_at=_value(
+            created_at=field_value(
                 Project._meta.get_field("created_at"), data.get("created_at")
             )
             or timezone.now(),
             consensus_published=bool(data.get("consensus_published", False)),
         )
-        if _is_id(self.consensus_old):
+        if is_id(self.consensus_old):
             consensus = User(
                 username=f"consensus-{project.pk}",
                 is_active=False,
@@ -704,21 +619,16 @@ class _Restorer:
         self.ids.settle(USER, User)
         return project
 
-    def _table(self, table: Table, project: Project) -> None:
+    def _table(self, table: ModelTable, project: Project) -> None:
         model = table.model_class
-        kind = _kind(model)
-        fixed = (
-            {"project_id": project.pk}
-            if any(f.attname == "project_id" for f in _fields(table))
-            else {}
-        )
+        kind = kind_of(model)
         if table.name == "codes":
-            self._codes(table, fixed)
+            self._codes(table, project)
         else:
             batch: list[tuple[int, models.Model]] = []
-            for row in _lines(self.archive, table.file):
-                row = _translate_embedded(table.name, row, self.ids)
-                instance = _instance(table, row, self.ids, fixed)
+            for row in _lines(self.archive, _file(table.name)):
+                row = table.translated(row, self.ids.get)
+                instance = table.instance(project, row, self.ids.maps)
                 if table.name == "documents":
                     self._text(instance, row)
                 batch.append((row.get("id"), instance))
@@ -737,12 +647,12 @@ class _Restorer:
             [instance for _old, instance in batch]
         )
         for (old, _unsaved), new in zip(batch, created, strict=True):
-            if _is_id(old):
+            if is_id(old):
                 self.ids.maps[kind][old] = new.pk
         self.counts[name] = self.counts.get(name, 0) + len(batch)
 
-    def _codes(self, table: Table, fixed: dict) -> None:
-        rows = list(_lines(self.archive, table.file))
+    def _codes(self, table: ModelTable, project: Project) -> None:
+        rows = list(_lines(self.archive, _file(table.name)))
         pending = {row.get("id"): row for row in rows}
         while pending:
             ready = [
@@ -752,13 +662,13 @@ class _Restorer:
                 or row.get("parent_id") in self.ids.maps["coding.Code"]
             ]
             if not ready:
-                raise _damaged(_("its codes do not form a tree."))
+                raise damaged(_("its codes do not form a tree."))
             self._save(
                 table.name,
                 "coding.Code",
                 table.model_class,
                 [
-                    (row.get("id"), _instance(table, row, self.ids, fixed))
+                    (row.get("id"), table.instance(project, row, self.ids.maps))
                     for row in ready
                 ],
             )
@@ -770,13 +680,13 @@ class _Restorer:
         try:
             raw = _read(self.archive, f"sources/{guid}.txt")
         except KeyError:
-            raise _damaged(
+            raise damaged(
                 _("the text of “%(title)s” (sources/%(guid)s.txt) is missing.")
                 % {"title": row.get("title"), "guid": guid}
             ) from None
         text = raw.decode("utf-8", errors="strict")
         if len(text) != row.get("length"):
-            raise _damaged(
+            raise damaged(
                 _("the text of “%(title)s” is not the one its codings were made in.")
                 % {"title": row.get("title")}
             )
@@ -796,14 +706,14 @@ def backup_restore(
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise _damaged(_("it is not a ZIP archive.")) from error
+        raise damaged(_("it is not a ZIP archive.")) from error
     with archive:
         infos = archive.infolist()
         if (
             len(infos) > DEFAULT_MAX_MEMBERS
             or sum(i.file_size for i in infos) > DEFAULT_MAX_UNCOMPRESSED_BYTES
         ):
-            raise _damaged(_("it is larger than Regie accepts."))
+            raise damaged(_("it is larger than Regie accepts."))
         restorer = _Restorer(archive, owner, name, trusted)
         try:
             with transaction.atomic():
@@ -818,7 +728,7 @@ def backup_restore(
             UnicodeDecodeError,
             zipfile.BadZipFile,
         ) as error:
-            raise _damaged(
+            raise damaged(
                 _("its rows do not fit together (%(error)s).") % {"error": error}
             ) from error
     return ImportResult(
@@ -856,13 +766,13 @@ def backup_preview(data: bytes, *, importer=None) -> dict:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise _damaged(_("it is not a ZIP archive.")) from error
+        raise damaged(_("it is not a ZIP archive.")) from error
     with archive:
         manifest = read_manifest(archive)
         try:
             project = json.loads(_read(archive, PROJECT_FILE))
         except (KeyError, ValueError) as error:
-            raise _damaged(_("regie/project.json is missing or not JSON.")) from error
+            raise damaged(_("regie/project.json is missing or not JSON.")) from error
         nameable = nameable_accounts(importer) if importer is not None else None
         users = []
         for row in _lines(archive, USERS_FILE):

@@ -9,8 +9,6 @@ Here the worker's part (``job_run``) is called directly; with a real worker:
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from coding.jobs.services import dead_after, job_models, job_run, jobs_reap
 from coding.models import AuditEvent, Document, DocumentImportJob
 from coding.services.document_imports import document_import_job_work
 from tests.conftest import api_client_for, client_for
+from tests.interop.helpers import _zip
 from tests.security.hostile import docx_paragraphs
 
 pytestmark = pytest.mark.django_db
@@ -46,14 +45,6 @@ def _kept_uploads_removed():
     yield
     after = set(root.iterdir()) if root.exists() else set()
     assert after == before, "a kept upload was not removed"
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def _kept(job: DocumentImportJob) -> list[Path]:
