@@ -109,7 +109,9 @@ def documents_import(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def documents_import_job(request: HttpRequest, project_id: int, job_id: int):
+def documents_import_job(
+    request: HttpRequest, project_id: int, job_id: int
+) -> HttpResponse:
     """A large import a worker runs: its state, polled until it is done or failed
     (a job whose worker died is sent again or failed right here: ``job_refresh``)."""
     access = access_project(request.user, project_id, need=Cap.MANAGE_DOCUMENTS)

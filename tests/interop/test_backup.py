@@ -31,7 +31,6 @@ from interop.services import backup as backup_service
 from interop.services.backup import (
     NOT_BACKED_UP,
     USER,
-    _translate_embedded,
     backup_tables,
     backup_write,
 )
@@ -214,7 +213,7 @@ def _canonical(project: Project) -> dict[str, list]:
         canon_rows = []
         for values in plain:
             row = {"id": None, **values}
-            row = _translate_embedded(table.name, row, keys)
+            row = table.translated(row, keys.get)
             canon = {}
             for f in fields:
                 value = row[f.attname]
@@ -240,9 +239,7 @@ def _canonical(project: Project) -> dict[str, list]:
                     **c,
                     **{
                         k: v
-                        for k, v in _translate_embedded(
-                            table.name, dict(raw), keys
-                        ).items()
+                        for k, v in table.translated(dict(raw), keys.get).items()
                         if k in embedded
                     },
                 }
