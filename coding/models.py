@@ -692,6 +692,12 @@ class DocumentImportJob(Job):
     def names(self) -> list[str]:
         return [item["name"] for item in self.files]
 
+    @property
+    def reasons(self) -> list[str]:
+        """Why a failed import wrote nothing: each refused file's reason, else the
+        job's (a worker that died, say)."""
+        return self.problems or [self.error or str(_("The import failed."))]
+
     def abandon(self) -> None:
         """A dead worker's import wrote nothing (one transaction); the upload stays
         for the next attempt, unless this was the last one."""

@@ -272,9 +272,7 @@ class DocumentImportJobView(APIView):
                 document_import_job_documents(job, with_text=True)
             )
         if job.status == JobStatus.FAILED:
-            raise ValidationError(
-                job.problems or [job.error or _("The import failed.")]
-            )
+            raise ValidationError(job.reasons)
         return import_job_accepted(request, job, _status_url(job), location=False)
 
 

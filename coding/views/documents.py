@@ -22,7 +22,6 @@ from coding.access import Cap, access_document, access_project
 from coding.forms import DocumentEditForm, UploadForm
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
-from coding.models import DocumentImportJob
 from coding.services.document_imports import (
     access_document_import_job,
     document_import_job_create,
@@ -125,14 +124,9 @@ def documents_import_job(
         "job": job,
         "badge": job.badge(),
         "documents": document_import_job_documents(job) if job.document_ids else [],
-        "errors": _problems(job) if job.status == JobStatus.FAILED else [],
+        "errors": job.reasons if job.status == JobStatus.FAILED else [],
     }
     return TemplateResponse(request, template, context)
-
-
-def _problems(job: DocumentImportJob) -> list[str]:
-    """Why a failed import wrote nothing: each file's reason, else the job's."""
-    return job.problems or [job.error or _("The import failed.")]
 
 
 @login_required
