@@ -7,40 +7,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coding', '0013_drop_old_api_tokens'),
+        ("coding", "0013_drop_old_api_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocumentImportJob',
+            name="DocumentImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=10, verbose_name='status')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, help_text='Last sign of life of the worker running it.', null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0, help_text='How many times a worker took the job.')),
-                ('unsent', models.BooleanField(default=False, help_text='Queued, but no broker took the message yet.')),
-                ('sent_at', models.DateTimeField(blank=True, help_text='When the message last went (or was offered) to the broker.', null=True)),
-                ('error', models.TextField(blank=True)),
-                ('title', models.CharField(blank=True, help_text='The title of a single document (API).', max_length=300)),
-                ('folder', models.CharField(blank=True, max_length=100)),
-                ('files', models.JSONField(blank=True, default=list, help_text='[{name, stored, size}] of the upload.')),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('language', models.CharField(blank=True, help_text="The uploader's; the messages are in it.", max_length=10)),
-                ('document_ids', models.JSONField(blank=True, default=list)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='coding.case')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='document_import_jobs', to='coding.project')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='document_import_jobs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(default=django.utils.timezone.now),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Last sign of life of the worker running it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="How many times a worker took the job."
+                    ),
+                ),
+                (
+                    "unsent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Queued, but no broker took the message yet.",
+                    ),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the message last went (or was offered) to the broker.",
+                        null=True,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="The title of a single document (API).",
+                        max_length=300,
+                    ),
+                ),
+                ("folder", models.CharField(blank=True, max_length=100)),
+                (
+                    "files",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="[{name, stored, size}] of the upload.",
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="The uploader's; the messages are in it.",
+                        max_length=10,
+                    ),
+                ),
+                ("document_ids", models.JSONField(blank=True, default=list)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="coding.case",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="document_import_jobs",
+                        to="coding.project",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="document_import_jobs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'done', 'failed'])), name='coding_documentimportjob_status_valid')],
+                "ordering": ["-requested_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["queued", "running", "done", "failed"])
+                        ),
+                        name="coding_documentimportjob_status_valid",
+                    )
+                ],
             },
         ),
     ]
