@@ -87,9 +87,13 @@ def pytest_configure(config):
     # Tests send their Celery messages to a queue of their own, never to a
     # developer's running worker; runs side by side on one broker set
     # REGIE_TEST_QUEUE so that their workers do not take each other's tasks.
-    settings.CELERY_TASK_DEFAULT_QUEUE = os.environ.get(
-        "REGIE_TEST_QUEUE", "regie-tests"
-    )
+    queue = os.environ.get("REGIE_TEST_QUEUE", "regie-tests")
+    # Under pytest-xdist every worker has its own test database (pytest-django),
+    # var folder (tests/settings.py) and here its own queue.
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if xdist_worker:
+        queue = f"{queue}-{xdist_worker}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
 
 
 @pytest.fixture(autouse=True)
