@@ -122,7 +122,9 @@ class CodeForm(forms.Form):
         localize=True,
     )
 
-    def __init__(self, *args, project: Project, exclude: set[int] | None = None, **kwargs):
+    def __init__(
+        self, *args, project: Project, exclude: set[int] | None = None, **kwargs
+    ):
         """``exclude``: codes that cannot be the parent (the code and its sub-codes)."""
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Code.objects.filter(project=project)

@@ -47,7 +47,9 @@ class CodeNode:
     coding_count: int = 0
 
 
-def code_paths(project_id: int, *, exclude: set[int] | None = None) -> list[tuple[int, str]]:
+def code_paths(
+    project_id: int, *, exclude: set[int] | None = None
+) -> list[tuple[int, str]]:
     """Every code of the project as ``(id, "Parent > Child")``, in tree order (for
     pickers: a bare name does not say which branch it sits in)."""
     exclude = exclude or set()

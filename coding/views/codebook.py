@@ -207,8 +207,7 @@ def codebook_delete_code(
     impact = code_impact(code, access)
     usage = impact.codings + impact.descendant_codings
     if request.method == "POST" and (
-        (usage == 0 and impact.descendants == 0)
-        or request.POST.get("confirm") == "yes"
+        (usage == 0 and impact.descendants == 0) or request.POST.get("confirm") == "yes"
     ):
         name = code.name
         code_delete(code=code, actor=request.user)

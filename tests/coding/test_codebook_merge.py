@@ -93,8 +93,8 @@ def test_merge_is_recorded_and_undone_completely(project, members):
     code_merge(source=codes["beleid"], target=codes["target"], actor=members["owner"])
 
     event = AuditEvent.objects.get(action=Action.MERGE, entity_id=beleid_id)
-    assert event.action == Action.MERGE
-    assert event.after["codings"] and event.after["dropped"]
+    assert event.after["codings"]
+    assert event.after["dropped"]
     assert sorted(event.after["children"]) == sorted(
         [codes["visie"].pk, codes["lang"].pk]
     )
