@@ -96,7 +96,7 @@ def adjudication(
         )
     )
     if request.htmx and not request.htmx.history_restore_request:
-        return TemplateResponse(request, PANEL, context)
+        return TemplateResponse(request, PANEL, {**context, "oob": True})
     return TemplateResponse(request, "coding/adjudication.html", context)
 
 
@@ -260,7 +260,7 @@ def _panel_response(
     user_a, user_b = pair
     names = dict(document_coders(access, document))
     context = _panel_context(access, document, names, user_a.pk, user_b.pk, index)
-    context.update(notes=notes, notes_ok=ok)
+    context.update(notes=notes, notes_ok=ok, oob=True)
     response = TemplateResponse(request, PANEL, context, status=200 if ok else 400)
     response["HX-Push-Url"] = _back(
         access.project.pk, document.pk, user_a.pk, user_b.pk, index

@@ -15,8 +15,10 @@ function selectionInContext() {
 function say(text) {
   const status = document.getElementById("adj-status");
   if (!status) return;
-  status.textContent = text;
-  status.className = "status status-error";
+  const line = document.createElement("span");
+  line.className = "status-error";
+  line.textContent = text;
+  status.replaceChildren(line);
 }
 
 // "Use my selection": fill in the span, or say what is missing and send nothing.
