@@ -19,6 +19,8 @@ function enhance(select) {
   select.before(box);
   box.append(label, input, select, none);
   select.size = Math.min(8, select.options.length);
+  // A long path may be cut at the list's edge: hovering shows it whole.
+  for (const option of select.options) option.title = option.textContent;
 
   input.addEventListener("input", () => {
     const words = input.value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
