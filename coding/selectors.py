@@ -47,6 +47,36 @@ class CodeNode:
     coding_count: int = 0
 
 
+def code_paths(
+    project_id: int, *, exclude: set[int] | None = None
+) -> list[tuple[int, str]]:
+    """Every code of the project as ``(id, "Parent > Child")``, in tree order (for
+    pickers: a bare name does not say which branch it sits in)."""
+    exclude = exclude or set()
+    rows = list(
+        Code.objects.filter(project_id=project_id).values_list(
+            "id", "parent_id", "name", "sort_order"
+        )
+    )
+    by_parent: dict[int | None, list[tuple]] = {}
+    for row in rows:
+        by_parent.setdefault(row[1], []).append(row)
+    paths: list[tuple[int, str]] = []
+    stack = [(row, row[2]) for row in sorted(by_parent.get(None, []), key=_tree_key)]
+    stack.reverse()
+    while stack:
+        (code_id, _parent, _name, _order), path = stack.pop()
+        if code_id not in exclude:
+            paths.append((code_id, path))
+        children = sorted(by_parent.get(code_id, []), key=_tree_key, reverse=True)
+        stack.extend((child, f"{path} > {child[2]}") for child in children)
+    return paths
+
+
+def _tree_key(row: tuple) -> tuple:
+    return (row[3], row[2].casefold(), row[0])
+
+
 def codebook_tree(
     codes: Iterable[Code], counts: dict[int, int] | None = None
 ) -> list[CodeNode]:

@@ -118,6 +118,11 @@ urlpatterns = [
         audit.audit_restore,
         name="audit_restore",
     ),
+    path(
+        "p/<int:project_id>/audit/<int:event_id>/undo-merge/",
+        audit.audit_undo_merge,
+        name="audit_undo_merge",
+    ),
     path("p/<int:project_id>/my-work/", progress.my_work, name="my_work"),
     path(
         "p/<int:project_id>/my-work/<int:assignment_id>/status/",

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Code, Project
-from coding.services.codebook import code_create, code_merge, code_update
+from coding.services.codebook import code_create, code_update
+from coding.services.codebook_merge import code_merge
 from network import graph
 from network.models import (
     Actor,
@@ -408,7 +409,8 @@ def actor_merge(*, source: Actor, target: Actor, user=None) -> ActorMerge:
     )
     target.save(update_fields=["aliases"])
     NetworkSnapshot.objects.filter(project_id=target.project_id).delete()
-    code_merge(source=source.code, target=target.code, actor=user)  # source goes
+    # The code merge belongs to the actor merge: the trail cannot undo it alone.
+    code_merge(source=source.code, target=target.code, actor=user, undoable=False)
     network_touch(project_id=target.project_id)
     target.refresh_from_db()
     return ActorMerge(actor=target, moved=moved, dropped=dropped)

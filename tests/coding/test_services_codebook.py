@@ -11,12 +11,12 @@ from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Code, Coding
 from coding.services.codebook import (
     code_create,
-    code_merge,
     code_update,
     code_usage,
     codebook_import_rows,
     codebook_rows,
 )
+from coding.services.codebook_merge import code_merge
 from tests.factories import (
     make_code,
     make_coding,

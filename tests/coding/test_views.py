@@ -316,7 +316,12 @@ def test_codebook_page_actions(project, members):
     confirm = supervisor.get(delete_url)
     assert "1 coding uses this code or its sub-codes" in confirm.content.decode()
     merge = reverse("coding:codebook_merge_code", args=[project.pk, source.pk])
-    assert supervisor.post(merge, {"target": target.pk}).status_code == 302
+    asked = supervisor.post(merge, {"target": target.pk})  # asks first, real counts
+    assert asked.status_code == 200
+    assert "1 coding with this code itself" in asked.content.decode()
+    assert Coding.objects.get().code_id == source.pk
+    confirmed = {"target": target.pk, "confirm": "yes"}
+    assert supervisor.post(merge, confirmed).status_code == 302
     assert Coding.objects.get().code_id == target.pk
     export = supervisor.get(reverse("coding:codebook_export_csv", args=[project.pk]))
     assert export["Content-Type"].startswith("text/csv")
