@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from coding.access import Cap, access_project
+from coding.first_steps import project_checklist
 from coding.forms import ProjectForm, ProjectSettingsForm
 from coding.models import Document, Membership, Project
 from coding.services.projects import project_create, project_update
@@ -71,10 +72,16 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             visible_codings=Count("codings", filter=access.coding_filter("codings__"))
         )
     )
+    checklist = project_checklist(access)
     return TemplateResponse(
         request,
         "coding/project_detail.html",
-        {"access": access, "project": access.project, "documents": documents},
+        {
+            "access": access,
+            "project": access.project,
+            "documents": documents,
+            "checklist": None if checklist.complete else checklist,
+        },
     )
 
 
