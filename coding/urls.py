@@ -25,6 +25,11 @@ urlpatterns = [
     path("projects/new/", projects.project_create_view, name="project_create_view"),
     path("p/<int:project_id>/", projects.project_detail, name="project_detail"),
     path(
+        "p/<int:project_id>/first-steps/hide/",
+        projects.project_detail_hide_checklist,
+        name="project_detail_hide_checklist",
+    ),
+    path(
         "p/<int:project_id>/settings/",
         projects.project_settings,
         name="project_settings",
