@@ -109,9 +109,13 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-@cache
 def english_anchors() -> tuple[str, ...]:
     """The anchors of the English guide's headings, in order."""
+    return _english_anchors(GUIDE_FILES["en"].stat().st_mtime_ns)
+
+
+@cache
+def _english_anchors(mtime_ns: int) -> tuple[str, ...]:
     tokens = _markdown().parse(GUIDE_FILES["en"].read_text(encoding="utf-8"))
     taken: dict[str, int] = {}
     return tuple(
@@ -152,8 +156,9 @@ def _unlink_other_files(tokens: list[Token]) -> None:
 
 
 @cache
-def _render(language: str, mtime_ns: int) -> Guide:
-    """The guide of ``language`` as HTML (cached until the file changes)."""
+def _render(language: str, mtimes: tuple[int, int]) -> Guide:
+    """The guide of ``language`` as HTML (cached until it or the English guide,
+    which gives the anchors, changes)."""
     md = _markdown()
     tokens = md.parse(GUIDE_FILES[language].read_text(encoding="utf-8"))
     anchors = english_anchors()
@@ -177,8 +182,11 @@ def guide_language(language_code: str | None) -> str:
 
 def guide_render(language: str) -> Guide:
     """The guide of ``language`` (``en`` or ``nl``) rendered as safe HTML."""
-    path = GUIDE_FILES[language]
-    return _render(language, path.stat().st_mtime_ns)
+    mtimes = (
+        GUIDE_FILES[language].stat().st_mtime_ns,
+        GUIDE_FILES["en"].stat().st_mtime_ns,
+    )
+    return _render(language, mtimes)
 
 
 def page_chapter(url_name: str | None) -> str | None:
