@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from agreement.models import AgreementRun
@@ -188,6 +189,7 @@ def test_help_page_renders_the_guide_in_the_request_language_without_raw_html():
     )
     assert 'href="api.md' not in english.content.decode()  # repository links unlinked
     assert "<script>" not in guide_render("en").html
+    assert Client().get(reverse("coding:help_page")).status_code == 200  # public
 
 
 def test_every_page_with_a_chapter_links_to_it():
