@@ -40,8 +40,15 @@ class ProjectForm(forms.Form):
     codebook = forms.ChoiceField(
         label=_("Start with"),
         choices=[
-            ("regie", _("the regie codebook (Pröpper, instruments, actors)")),
-            ("empty", _("an empty codebook")),
+            (
+                "regie",
+                _(
+                    "the regie codebook as a template: theory codes (Pröpper's director "
+                    "types, regie components, coordination models, policy instruments, "
+                    "relation types) and an empty actor branch for your own actors"
+                ),
+            ),
+            ("empty", _("an empty codebook: you build your own")),
         ],
         initial="regie",
         widget=forms.RadioSelect,

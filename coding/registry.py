@@ -4,7 +4,8 @@ The core (``coding``) never imports a satellite (``agreement``, ``analysis``,
 ``interop``, ``network``). Where it must reach one — what happens when codings
 change, a coding's extra fields (in the trail and in the API), the document page's
 tools, the demo project, the tables a backup carries, actor aliases, codebook file
-formats, the relation cells of coded segments — the satellite registers a hook here
+formats, the relation cells of coded segments, the steps of the first-steps
+checklist — the satellite registers a hook here
 from its ``AppConfig.ready()`` and the core calls whatever is registered. Registering the same key twice keeps the
 first (``ready()`` may run more than once in tests).
 
@@ -208,6 +209,25 @@ class RelationColumns:
     present: Callable[[int], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class FirstStep:
+    """A step of the project page's first-steps checklist (``coding.first_steps``);
+    the core has its own, satellites add theirs (agreement, export).
+
+    ``position`` orders the steps (the core's are 10, 20, … 60); ``label`` is a
+    translatable string; ``shown(access)`` says whether the member's role does this
+    step; ``done(access)`` whether the project's state ticks it (for what this member
+    may see, blind coding kept); ``url(project)`` is the page where it is done.
+    """
+
+    key: str
+    position: int
+    label: Any
+    shown: Callable[[ProjectAccess], bool]
+    done: Callable[[ProjectAccess], bool]
+    url: Callable[[Project], str]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
@@ -217,6 +237,7 @@ alias_sources: Hooks[AliasSource] = Hooks()
 codebook_formats: Hooks[CodebookFormat] = Hooks()
 relation_columns: Hooks[RelationColumns] = Hooks()
 coding_api_extras: Hooks[CodingApiExtra] = Hooks()
+first_steps: Hooks[FirstStep] = Hooks()
 
 
 def notify_codings_changed(

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import analysis.urls
 import coding.urls
+from coding.views.help import favicon
 from regie_site import tokens
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", tokens.TokenCreateView.as_view(), name="api-token"),

@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from coding.codebook_csv import CodebookCSVError, CodebookRow, read_codebook_csv
-from coding.codebook_default import default_codebook_nodes
+from coding.codebook_default import default_codebook_nodes, demo_codebook_nodes
 from coding.importing import ImportFileError, decode_text
 from coding.models import Code, Coding, MeasurementLevel, Project
 from coding.registry import codebook_formats
@@ -543,8 +543,12 @@ def _refine_code(code: Code, row: CodebookRow, *, actor) -> bool:
 
 
 @transaction.atomic
-def codebook_load_default(*, project: Project, actor=None) -> int:
-    """Fill an empty codebook with the regie codebook (Dutch, from the thesis)."""
+def codebook_load_default(
+    *, project: Project, actor=None, demo_actors: bool = False
+) -> int:
+    """Fill an empty codebook with the regie codebook (Dutch, from the thesis): its
+    theory codes and an empty actor branch, or with ``demo_actors`` (the demo
+    project only) the thesis' Mechelen actors in that branch."""
     if Code.objects.filter(project=project).exists():
         raise ValidationError(
             _("The codebook is not empty; the regie codebook was not added.")
@@ -569,7 +573,7 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
             count += 1
             add(item.get("children", []), code)
 
-    add(default_codebook_nodes(), None)
+    add(demo_codebook_nodes() if demo_actors else default_codebook_nodes(), None)
     codes_created(Code.objects.filter(project=project), actor=actor)
     return count
 
