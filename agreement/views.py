@@ -103,6 +103,12 @@ MEASURE_NAMES = {
     "u_alpha_1995": gettext_lazy("α_U (1995/2004)"),
 }
 UNIT_NAMES = dict(UNIT_CHOICES)
+UNIT_SHORT_NAMES = {
+    "turn": gettext_lazy("speaker turns"),
+    "sentence": gettext_lazy("sentences"),
+    "character": gettext_lazy("characters"),
+    "unitizing": gettext_lazy("unitizing"),
+}
 VERDICT_NAMES = {
     "good": gettext_lazy("good"),
     "tentative": gettext_lazy("tentative"),
@@ -146,7 +152,14 @@ def _runs(access: ProjectAccess) -> list[dict]:
         .filter(project=access.project)
         .select_related("requested_by")[:RUNS_SHOWN]
     )
-    return [{"run": run, "badge": run_badge(run, state)} for run in runs]
+    return [
+        {
+            "run": run,
+            "badge": run_badge(run, state),
+            "unit": UNIT_SHORT_NAMES.get(run.selection.get("unit"), ""),
+        }
+        for run in runs
+    ]
 
 
 @login_required
