@@ -33,9 +33,7 @@ FIGURE_WORDS = {
     "no document on which every coder of the group worked": _(
         "no document on which every coder of the group worked"
     ),
-    "NVivo's κ compares one code at a time": _(
-        "NVivo's κ compares one code at a time"
-    ),
+    "NVivo's κ compares one code at a time": _("NVivo's κ compares one code at a time"),
     "no pairable values: no unit was coded by two or more coders": _(
         "no pairable values: no unit was coded by two or more coders"
     ),

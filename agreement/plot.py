@@ -108,4 +108,3 @@ def mark(
         verdict=verdict,
         label=label,
     )
-

@@ -425,7 +425,11 @@ def _plot(matrix: Matrix, thresholds: dict[str, float]) -> Plot:
         marks = []
         for p in panels:
             figure = cells.get(p.key)
-            ci = (figure.ci_low, figure.ci_high) if figure and figure.has_interval else None
+            ci = (
+                (figure.ci_low, figure.ci_high)
+                if figure and figure.has_interval
+                else None
+            )
             marks.append(
                 mark(
                     p.scale,

@@ -64,6 +64,8 @@ def _join(matrix: np.ndarray, left: list[int], right: list[int]) -> list[int]:
         (left[::-1], right),
         (left[::-1], right[::-1]),
     ]
-    best = max(range(4), key=lambda k: (matrix[options[k][0][-1], options[k][1][0]], -k))
+    best = max(
+        range(4), key=lambda k: (matrix[options[k][0][-1], options[k][1][0]], -k)
+    )
     first, second = options[best]
     return first + second

@@ -66,7 +66,7 @@ def test_the_run_page_draws_a_dot_per_coefficient_and_prints_percentages_plain(
     assert plot.count('<svg viewBox="0 0 1000 20"') >= 2
     assert plot.count('class="threshold"') == 1 + 2 * plot.count("<svg viewBox")
     assert 'class="dot verdict-poor"' in plot  # α = 0.125
-    assert "Krippendorff's α 0.125 (poor)" in plot
+    assert "Krippendorff&#x27;s α 0.125 (poor)" in plot
     assert re.search(r'<td class="num plain">\d+\.\d %</td>', plot)
     assert "tentative from 0.667, good from 0.800" in plot
     table = page[page.index('id="agreement-matrix"') :]

@@ -227,7 +227,9 @@ def test_segment_csv_writes_what_the_user_guide_says(project, members, coded):
     Coding.objects.filter(pk=consensus.pk).update(
         created_at=datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
     )
-    access = ProjectAccess(project=project, user_id=members["owner"].pk, role=Role.OWNER)
+    access = ProjectAccess(
+        project=project, user_id=members["owner"].pk, role=Role.OWNER
+    )
     text = "".join(
         iter_segment_csv(
             iter_segment_records(access, filtered_codings(access, SegmentFilter())),
