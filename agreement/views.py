@@ -37,7 +37,8 @@ from agreement.forms import (
     agreement_selection_from_params,
 )
 from agreement.models import AgreementRun
-from agreement.plot import Mark, Panel, coefficient_scale, mark, panel
+from agreement.plot import Mark as PlotMark
+from agreement.plot import Panel, coefficient_scale, mark, panel
 from agreement.report import (
     ALL_GROUP,
     MEASURE_LABELS,
@@ -302,7 +303,7 @@ class PlotRow:
     row: MatrixRow
     span: int  # 0 for the rows after the first of the same code
     percent: float | None
-    cells: tuple[tuple[Panel, Mark], ...]  # one per panel
+    cells: tuple[tuple[Panel, PlotMark], ...]  # one per panel
 
 
 @dataclass(frozen=True, slots=True)
