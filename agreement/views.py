@@ -312,6 +312,7 @@ class Plot:
     percent: bool  # a plain percentage column
     groups: bool  # more than one coder group: a column names the group
     rows: tuple[PlotRow, ...]
+    merged: bool = False  # two coders: the pair and "all coders" on one line
 
 
 def _group_label(group: Group) -> str:
@@ -396,11 +397,58 @@ def _mark_label(label: str, figure: Figure | None) -> str:
     return words + ", " + _("N = %(n)d") % {"n": figure.n}
 
 
-def _plot(matrix: Matrix, thresholds: dict[str, float]) -> Plot:
+def _plot_lines(
+    matrix: Matrix, *, merge_groups: bool
+) -> list[tuple[MatrixRow, dict[str, Figure | None]]]:
+    """The plot's lines: a matrix row each, or with ``merge_groups`` one per code.
+
+    Two coders make one pair and "all coders" — the same two people: Cohen's κ
+    exists only for the pair, Fleiss' κ only for all, the rest are equal. One line
+    per code then holds every measure and halves the plot.
+    """
+    lines: list[tuple[MatrixRow, dict[str, Figure | None]]] = []
+    for row in matrix.rows:
+        figures = {c.measure: c.figure for c in row.cells}
+        if merge_groups and lines and lines[-1][0].path == row.path:
+            merged = lines[-1][1]
+            for key, figure in figures.items():
+                if merged.get(key) is None:
+                    merged[key] = figure
+            continue
+        lines.append((row, figures))
+    return lines
+
+
+def _plot_marks(
+    panels: list[Panel], figures: dict[str, Figure | None]
+) -> tuple[tuple[Panel, PlotMark], ...]:
+    cells = []
+    for p in panels:
+        figure = figures.get(p.key)
+        ci = (figure.ci_low, figure.ci_high) if figure and figure.has_interval else None
+        cells.append(
+            (
+                p,
+                mark(
+                    p.scale,
+                    figure.value if figure else None,
+                    ci,
+                    (figure.verdict or "undefined") if figure else "undefined",
+                    _mark_label(p.label, figure),
+                ),
+            )
+        )
+    return tuple(cells)
+
+
+def _plot(
+    matrix: Matrix, thresholds: dict[str, float], *, merge_groups: bool = False
+) -> Plot:
     """The matrix as a dot plot: a panel per chance-corrected measure."""
-    coefficients = [m for m in matrix.measures if m.key not in PERCENT_MEASURES]
     panels = []
-    for measure in coefficients:
+    for measure in matrix.measures:
+        if measure.key in PERCENT_MEASURES:
+            continue
         figures = [
             c.figure
             for row in matrix.rows
@@ -411,48 +459,29 @@ def _plot(matrix: Matrix, thresholds: dict[str, float]) -> Plot:
             [f.value for f in figures] + [f.ci_low for f in figures]
         )
         panels.append(panel(measure.key, measure.label, scale, thresholds))
+    lines = _plot_lines(matrix, merge_groups=merge_groups)
     rows = []
-    for i, row in enumerate(matrix.rows):
-        cells = {c.measure: c.figure for c in row.cells}
-        percent = next((cells[m] for m in PERCENT_MEASURES if m in cells), None)
-        same = i > 0 and matrix.rows[i - 1].path == row.path
+    for i, (row, figures) in enumerate(lines):
         span = 0
-        if not same:
+        if i == 0 or lines[i - 1][0].path != row.path:
             span = 1
-            while (
-                i + span < len(matrix.rows) and matrix.rows[i + span].path == row.path
-            ):
+            while i + span < len(lines) and lines[i + span][0].path == row.path:
                 span += 1
-        marks = []
-        for p in panels:
-            figure = cells.get(p.key)
-            ci = (
-                (figure.ci_low, figure.ci_high)
-                if figure and figure.has_interval
-                else None
-            )
-            marks.append(
-                mark(
-                    p.scale,
-                    figure.value if figure else None,
-                    ci,
-                    (figure.verdict or "undefined") if figure else "undefined",
-                    _mark_label(p.label, figure),
-                )
-            )
+        percent = next((figures[m] for m in PERCENT_MEASURES if figures.get(m)), None)
         rows.append(
             PlotRow(
                 row=row,
                 span=span,
                 percent=percent.value if percent else None,
-                cells=tuple(zip(panels, marks, strict=True)),
+                cells=_plot_marks(panels, figures),
             )
         )
     return Plot(
         panels=tuple(panels),
         percent=any(m.key in PERCENT_MEASURES for m in matrix.measures),
-        groups=len({r.group_label for r in matrix.rows}) > 1,
+        groups=len({r.row.group_label for r in rows}) > 1,
         rows=tuple(rows),
+        merged=merge_groups,
     )
 
 
@@ -476,7 +505,11 @@ def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun)
             output=output,
             report=report,
             matrix=matrix,
-            plot=_plot(matrix, dict(report.selection.thresholds)),
+            plot=_plot(
+                matrix,
+                dict(report.selection.thresholds),
+                merge_groups=not group and len(report.coders) == 2,
+            ),
             thresholds=report.selection.thresholds,
             group=group,
             document=document,

@@ -69,6 +69,10 @@ def test_the_run_page_draws_a_dot_per_coefficient_and_prints_percentages_plain(
     assert "Krippendorff&#x27;s α 0.125 (poor)" in plot
     assert re.search(r'<td class="num plain">\d+\.\d %</td>', plot)
     assert "tentative from 0.667, good from 0.800" in plot
+    # Two coders: one line per code (the pair and "all coders" are the same two).
+    assert "Two coders: one line per code." in plot
+    assert plot.count('class="code-first"') == 2  # code X and all codes pooled
+    assert 'class="group"' not in plot
     table = page[page.index('id="agreement-matrix"') :]
     percent_cells = re.findall(r'<td class="num[^"]*" title="[^"]*agreement', table)
     assert not [c for c in percent_cells if "verdict-" in c]
