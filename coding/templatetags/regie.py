@@ -89,33 +89,26 @@ def _escape_text(text: str) -> str:
 
 
 def text_blocks_html(blocks: list[Block], *, can_code: bool) -> SafeString:
-    """The document page's blocks as plain text (its script paints the codings).
+    """The document page's blocks as bare text (its script builds the rest).
 
-    Lean on purpose (issue 13: HTML ≤ 2.5× the text): one ``<span data-s>`` per
-    block; a turn carries ``data-cs`` (where its words start, after "Speaker:") and
-    the script adds the "code this whole turn" button when the member may code.
+    Lean on purpose (issue 13: HTML ≤ 2.5× the text): ``<section class="block"
+    data-s>`` around the escaped text, ``data-t`` a turn's timestamp and ``data-cs``
+    where its words start (after "Speaker:"), for the "code this whole turn" button.
+    The script wraps the text in ``<div class="text"><span data-s>`` and adds the
+    gutter; without script the text still reads.
     """
     parts = []
     for block in blocks:
         classes = "block turn" if block.turn_number else "block"
         if block.is_gap:
             classes += " gap"
-        turn = (
-            f' data-cs="{block.content_start}"'
-            if block.turn_number and can_code
-            else ""
-        )
-        stamp = (
-            f'<span class="timestamp">{timestamp(block.started_at_ms)}</span>'
-            if block.turn_number and block.started_at_ms is not None
-            else ""
-        )
+        extra = ""
+        if block.turn_number and can_code:
+            extra += f' data-cs="{block.content_start}"'
+        if block.turn_number and block.started_at_ms is not None:
+            extra += f' data-t="{timestamp(block.started_at_ms)}"'
         text = "".join(_escape_text(piece.text) for piece in block.pieces)
         parts.append(
-            f'<section class="{classes}" id="block-{block.number}"'
-            f' data-start="{block.start}" data-end="{block.end}"{turn}>'
-            f'<div class="gutter" contenteditable="false">{stamp}</div>'
-            f'<div class="text"><span data-s="{block.start}">{text}</span></div>'
-            "</section>"
+            f'<section class="{classes}" data-s="{block.start}"{extra}>{text}</section>'
         )
     return mark_safe("".join(parts))

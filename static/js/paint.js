@@ -5,17 +5,39 @@ import { codePointsToUtf16 } from "./offsets.js";
 
 const LANES = 8; // stripes side by side in the margin; more share the last lane
 
-/** Blocks of the transcript as the server rendered them (one text span each). */
+/** Blocks of the transcript as the server sent them (bare text in
+ * <section class="block" data-s>), each given its gutter and a text span. */
 export function readBlocks(docText) {
-  return [...docText.querySelectorAll("section.block")].map((el) => {
-    const textEl = el.querySelector(".text");
-    const text = textEl.textContent;
+  const sections = [...docText.querySelectorAll("section.block")];
+  const length = Number(docText.dataset.length);
+  return sections.map((el, index) => {
+    const text = el.textContent;
+    const start = Number(el.dataset.s);
+    const gutter = document.createElement("div");
+    gutter.className = "gutter";
+    gutter.contentEditable = "false";
+    if (el.dataset.t) {
+      const stamp = document.createElement("span");
+      stamp.className = "timestamp";
+      stamp.textContent = el.dataset.t;
+      gutter.append(stamp);
+    }
+    const textEl = document.createElement("div");
+    textEl.className = "text";
+    const span = document.createElement("span");
+    span.dataset.s = start;
+    span.textContent = text;
+    textEl.append(span);
+    el.removeAttribute("data-s");
+    el.replaceChildren(gutter, textEl);
+    const next = sections[index + 1];
     return {
       el,
+      gutter,
       textEl,
       text,
-      start: Number(el.dataset.start),
-      end: Number(el.dataset.end),
+      start,
+      end: next ? Number(next.dataset.s) : length,
       astral: /[\ud800-\udbff]/.test(text),
     };
   });

@@ -643,7 +643,7 @@ if (canCode) {
     button.title = strings.turnTitle;
     button.setAttribute("aria-label", strings.turnLabel.replace("%(speaker)s", speaker));
     button.textContent = "+";
-    block.el.querySelector(".gutter").append(button);
+    block.gutter.append(button);
   }
 }
 
