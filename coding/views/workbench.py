@@ -94,7 +94,7 @@ def _default_layers(access: ProjectAccess, coders: set[int]) -> set[int]:
     """Owners and supervisors see every coder's layer at once (a transcript must not
     look uncoded to them); a coder their own; a viewer everyone they may see."""
     if access.can(Cap.SUPERVISE) or not access.can(Cap.CODE):
-        return coders - {access.user_id} or coders
+        return coders
     return {access.user_id}
 
 
