@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Left
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django.utils.safestring import SafeString, mark_safe
 from django_htmx.http import reswap, retarget
 
 from coding.access import Cap, ProjectAccess, access_coding, access_document
@@ -29,7 +29,6 @@ from coding.models import Code, Coding, Document
 from coding.registry import DocumentTool, document_tools
 from coding.selectors import codebook_tree, document_blocks, flatten
 from coding.selectors_team import document_coders
-from coding.templatetags.regie import text_blocks_html
 from coding.services.codings import (
     CodingConflict,
     coding_create,
@@ -37,6 +36,7 @@ from coding.services.codings import (
     coding_restore,
     coding_update,
 )
+from coding.templatetags.regie import text_blocks_html
 from coding.undo import undo_pop, undo_push
 from coding.views.base import error_messages
 

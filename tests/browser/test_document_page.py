@@ -99,7 +99,9 @@ def test_coder_sees_every_answer_stripes_codes_and_list(new_page):
     owner = make_user(username="eigenaar", password=PASSWORD)
     project = make_project(owner=owner)
     document = make_document(project=project)
-    Code.objects.create(project=project, name="Subsidies", color="#fdf8da", shortcut="s")
+    Code.objects.create(
+        project=project, name="Subsidies", color="#fdf8da", shortcut="s"
+    )
     Code.objects.create(project=project, name="Overleg", color="#b3d9ff", shortcut="o")
     page = new_page()
     log_in(page, "eigenaar", PASSWORD)
@@ -184,14 +186,18 @@ def test_supervisor_sees_every_layer_and_codes_at_phone_width(new_page):
     assert page.locator(".layers .layer-swatch").count() == 3
     assert page.locator(".stripe").count() == 2
     assert page.text_content("#doc-codes li .count") == "2"
-    labels = {page.get_attribute(s, "aria-label") for s in [".stripe >> nth=0", ".stripe >> nth=1"]}
+    labels = {
+        page.get_attribute(s, "aria-label")
+        for s in [".stripe >> nth=0", ".stripe >> nth=1"]
+    }
     assert labels == {"Subsidies — codeur-a", "Subsidies — codeur-b"}
 
     page.set_viewport_size({"width": 390, "height": 800})
     drag_select(page, "élke maand")
     page.wait_for_selector("#palette:not([hidden])")
     box = page.locator("#palette").bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
     page.keyboard.press("Enter")
     _status(page, "Coded with “Subsidies”.")
     assert Coding.objects.filter(coder=owner).count() == 1

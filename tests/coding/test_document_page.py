@@ -58,7 +58,9 @@ def test_blind_coder_sees_only_own_codings_and_names(project, members, two_coder
     assert members["coder2"].username not in body
     assert 'data-many-layers="0"' in body
     # Asking for the other coder's layer changes nothing.
-    asked = _page(members["coder"], project, document, f"?layers={members['coder2'].pk}")
+    asked = _page(
+        members["coder"], project, document, f"?layers={members['coder2'].pk}"
+    )
     assert page_coding_ids(asked) == {first.pk}
 
 
@@ -113,9 +115,7 @@ def test_refusals_reach_the_status_line_whatever_the_swap(project, members):
 
 def test_memo_answers_update_the_list_and_the_status(project, members):
     document = make_document(project=project)
-    coding = make_coding(
-        document=document, coder=members["coder"], start=13, end=20
-    )
+    coding = make_coding(document=document, coder=members["coder"], start=13, end=20)
     url = reverse(
         "coding:workbench_save_memo", args=[project.pk, document.pk, coding.pk]
     )
@@ -123,14 +123,14 @@ def test_memo_answers_update_the_list_and_the_status(project, members):
     saved = client.post(
         url, {"memo": "zie ook p. 3", "revision": coding.revision}, headers=HTMX
     ).content.decode()
-    assert 'id="status"' in saved and "Memo saved." in saved
+    assert 'id="status"' in saved
+    assert "Memo saved." in saved
     assert page_codings(saved)[0][5] == "zie ook p. 3"  # the list's ✎ comes from it
-    stale = client.post(
-        url, {"memo": "oud", "revision": coding.revision}, headers=HTMX
-    )
+    stale = client.post(url, {"memo": "oud", "revision": coding.revision}, headers=HTMX)
     assert stale.status_code == 409
     body = stale.content.decode()
-    assert 'id="status"' in body and 'class="status-error"' in body
+    assert 'id="status"' in body
+    assert 'class="status-error"' in body
 
 
 def test_highlight_colours_are_readable():
