@@ -88,7 +88,7 @@ def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def text_blocks_html(blocks: list[Block], *, can_code: bool) -> SafeString:
+def text_blocks_html(text: str, blocks: list[Block], *, can_code: bool) -> SafeString:
     """The document page's blocks as bare text (its script builds the rest).
 
     Lean on purpose (issue 13: HTML ≤ 2.5× the text): ``<section class="block"
@@ -107,8 +107,8 @@ def text_blocks_html(blocks: list[Block], *, can_code: bool) -> SafeString:
             extra += f' data-cs="{block.content_start}"'
         if block.turn_number and block.started_at_ms is not None:
             extra += f' data-t="{timestamp(block.started_at_ms)}"'
-        text = "".join(_escape_text(piece.text) for piece in block.pieces)
         parts.append(
-            f'<section class="{classes}" data-s="{block.start}"{extra}>{text}</section>'
+            f'<section class="{classes}" data-s="{block.start}"{extra}>'
+            f"{_escape_text(text[block.start : block.end])}</section>"
         )
     return mark_safe("".join(parts))

@@ -135,9 +135,8 @@ def _text_html(access: ProjectAccess, document: Document) -> SafeString:
     turns = document.turns.values_list(
         "number", "speaker", "start", "end", "started_at_ms", named=True
     )
-    return text_blocks_html(
-        document_blocks(document, list(turns), []), can_code=access.can(Cap.CODE)
-    )
+    blocks = document_blocks(document, list(turns), [], cut=False)
+    return text_blocks_html(document.text, blocks, can_code=access.can(Cap.CODE))
 
 
 @dataclass(frozen=True, slots=True)
