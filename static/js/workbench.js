@@ -615,13 +615,14 @@ window.addEventListener("resize", () => {
   resizeTimer = setTimeout(() => drawStripes(drawnCodings().filter((c) => !c.pending)), 150);
 });
 
-// Touch screens select without a mouse: offer a button while text is selected.
+// Touch screens select without a mouse: a button (shown on coarse pointers only, and
+// always there so that the text never moves while one selects) opens the palette.
 const codeSelection = document.getElementById("code-selection");
 let touchSpan = null;
 if (codeSelection) {
   document.addEventListener("selectionchange", () => {
     touchSpan = selectedSpan();
-    codeSelection.hidden = !touchSpan;
+    codeSelection.disabled = !touchSpan;
   });
   codeSelection.addEventListener("mousedown", (event) => event.preventDefault());
   codeSelection.addEventListener("click", () => {
