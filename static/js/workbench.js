@@ -141,7 +141,7 @@ function apply(code) {
   // Drawn at once (dashed) and confirmed or taken back by the server's answer.
   hidden.delete(code.id);
   unsaved = { id: 0, start, end, code: code.id, coder: Number(root.dataset.user), memo: "", pending: true };
-  repaint();
+  repaint({ margin: false });
   say(strings.saving, "busy");
   window.htmx.ajax("POST", root.dataset.applyUrl, {
     source: docText,
@@ -384,8 +384,9 @@ function perBlock(drawn) {
   return result;
 }
 
-/** Repaint only the blocks whose set of codings changed; the margin follows. */
-function repaint() {
+/** Repaint only the blocks whose set of codings changed; the margin follows (not
+ * for a coding still being saved: the highlight first, the rest with the answer). */
+function repaint({ margin = true } = {}) {
   const drawn = drawnCodings();
   const touching = perBlock(drawn);
   blocks.forEach((block, i) => {
@@ -394,6 +395,7 @@ function repaint() {
     paintBlock(block, touching[i], look);
     block.sig = sig;
   });
+  if (!margin) return;
   cancelAnimationFrame(marginFrame);
   marginFrame = requestAnimationFrame(() => {
     drawStripes(drawn.filter((c) => !c.pending));
@@ -402,8 +404,10 @@ function repaint() {
   });
 }
 
+/** Read the codings the last answer brought (if any) and draw what changed. */
 function sync() {
   const raw = document.getElementById("codings-data").textContent;
+  if (raw === rawData && unsaved === null) return;
   if (raw !== rawData) {
     rawData = raw;
     codings = parseCodings(JSON.parse(raw));

@@ -71,8 +71,9 @@ def test_apply_a_code_time_is_measured(new_page):
     page.wait_for_selector("#workbench[data-ready]")
     times = []
     candidates = ("integratiebeleid", "verloederde", "criminaliteit", "wegtrokken")
+    candidates += ("Mechelen", "gesprek", "onderzoek", "vertellen", "straten")
     for phrase in candidates:
-        if len(times) == 2 or not page.evaluate(SELECT_PHRASE_JS, phrase):
+        if len(times) == 5 or not page.evaluate(SELECT_PHRASE_JS, phrase):
             continue
         drag_select(page, phrase)
         page.wait_for_selector("#palette:not([hidden])")
