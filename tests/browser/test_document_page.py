@@ -33,7 +33,8 @@ ARM_TIMER_JS = """() => {
     requestAnimationFrame(() => { window.__applied = performance.now() - t0; });
   });
   observer.observe(doc, {subtree: true, childList: true, attributes: true});
-  // And until the server's answer is painted (the status says "Coded with …").
+  // And until the server's answer is painted (the status line says "Coded with …";
+  // it keeps its element, so screen readers announce each answer).
   const head = document.querySelector('.doc-head');
   const confirmed = new MutationObserver(() => {
     if (t0 === null || !head.querySelector('#status .status-ok')) return;
@@ -109,6 +110,7 @@ def test_coder_sees_every_answer_stripes_codes_and_list(new_page):
     page.goto(document.get_absolute_url())
     page.wait_for_selector("#workbench[data-ready]")
     assert page.locator(".stripe").count() == 0
+    page.evaluate("window.__status = document.getElementById('status')")
 
     drag_select(page, "subsidies aan J@M vzw")
     page.keyboard.press("s")
@@ -164,6 +166,8 @@ def test_coder_sees_every_answer_stripes_codes_and_list(new_page):
     page.keyboard.press("Control+z")
     _status(page, "Nothing to undo.", error=True)
     assert Coding.objects.count() == 0
+    # One live region throughout (a replaced one would not be announced).
+    assert page.evaluate("window.__status === document.getElementById('status')")
 
 
 def test_supervisor_sees_every_layer_and_codes_at_phone_width(new_page):
