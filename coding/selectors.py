@@ -206,11 +206,14 @@ def document_blocks(
     document: Document,
     turns: Sequence[TurnLike],
     marks: Sequence[tuple[int, int, Mark]],
+    *,
+    cut: bool = True,
 ) -> list[Block]:
     """Cut the text into blocks (speaker turns, else paragraphs) and pieces.
 
     ``marks`` are ``(start, end, Mark)``; a piece is a maximal stretch covered by the
     same set of codings, so the browser gets one ``<span>`` per change of coding.
+    ``cut=False`` leaves the pieces out (the document page paints them itself).
     """
     text = document.text
     length = len(text)
@@ -244,7 +247,8 @@ def document_blocks(
             blocks.append(Block(0, start, end, "", None, start))
     for number, block in enumerate(blocks, start=1):
         block.number = number
-    _cut_pieces(text, blocks, marks)
+    if cut:
+        _cut_pieces(text, blocks, marks)
     return blocks
 
 
