@@ -16,7 +16,9 @@ from django.conf import settings
 # Loaded from the app's own static files: the Content-Security-Policy refuses the
 # inline script ``add_script_tag(path=...)`` would insert.
 AXE = next(Path(settings.BASE_DIR, "static").glob("vendor/axe-core-*/axe.min.js"))
-AXE_URL = settings.STATIC_URL + AXE.relative_to(Path(settings.BASE_DIR, "static")).as_posix()
+AXE_URL = (
+    settings.STATIC_URL + AXE.relative_to(Path(settings.BASE_DIR, "static")).as_posix()
+)
 SCREENSHOTS = Path(settings.BASE_DIR, "var", "test-artifacts", "screenshots")
 CHECKS = ("width", "columns", "overlap", "height", "axe")
 AXE_IMPACTS = {"serious", "critical"}
@@ -89,7 +91,7 @@ COLUMNS_JS = """
     if (s.display === 'inline' || s.display === 'none' || s.visibility === 'hidden') continue;
     const r = el.getBoundingClientRect();
     if (!r.height) continue;
-    const all = el.textContent.replace(/\s+/g, ' ').trim();
+    const all = el.textContent.replace(/\\s+/g, ' ').trim();
     const lineHeight = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.4;
     // Words folded to a few characters per line (a column squeezed to nothing).
     if (all.length >= 30 && r.width < 80 && r.height > 5 * lineHeight) {

@@ -211,9 +211,7 @@ def _look(browser, base_url: str) -> dict:
                     page.goto(urls[spec.name] + spec.query)
                     lang = page.evaluate("document.documentElement.lang")
                     assert lang == language, (spec.name, lang)
-                    look_at(
-                        page, spec, combo, seen[_key(spec)], axe=width == WIDTHS[0]
-                    )
+                    look_at(page, spec, combo, seen[_key(spec)], axe=width == WIDTHS[0])
                     visits += 1
                 context.close()
     phone = _look_at_phone(browser, base_url, urls, states)
