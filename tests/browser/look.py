@@ -8,6 +8,8 @@ override them in ``test_look.PAGES``.
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,9 @@ AXE_URL = (
 )
 SCREENSHOTS = Path(settings.BASE_DIR, "var", "test-artifacts", "screenshots")
 CHECKS = ("width", "columns", "overlap", "height", "axe")
-AXE_IMPACTS = {"serious", "critical"}
+# Seconds spent per step over the whole run, printed with the suite's duration.
+TIMINGS: Counter[str] = Counter()
+SHOT_HEIGHT = 6_000  # px
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,7 @@ def look_at(page, spec: Page, combo: str, seen: Seen, *, axe: bool = True) -> No
 
     axe-core is the slow part; callers run it at one width per language (its
     rules — names, labels, contrast, landmarks — do not depend on the width)."""
+    started = time.monotonic()
     page.evaluate(f"() => {{ {DESCRIBE_JS} }}")
     where = f"[{combo}]"
     for check, script in (
@@ -186,7 +191,9 @@ def look_at(page, spec: Page, combo: str, seen: Seen, *, axe: bool = True) -> No
         seen.problems["height"].append(
             f"{where} page is {height} px high (limit {spec.max_height})"
         )
+    TIMINGS["geometry"] += time.monotonic() - started
     if axe:
+        started = time.monotonic()
         page.add_script_tag(url=AXE_URL)
         for violation in page.evaluate(AXE_JS):
             seen.problems["axe"].append(
@@ -194,6 +201,12 @@ def look_at(page, spec: Page, combo: str, seen: Seen, *, axe: bool = True) -> No
                 f" e.g. {violation['target']}"
             )
             seen.axe_rules.setdefault(violation["id"], set()).add(combo)
+        TIMINGS["axe"] += time.monotonic() - started
+    started = time.monotonic()
     slug = re.sub(r"[^\w-]", "_", spec.name)
     shot = SCREENSHOTS / combo / f"{slug}.jpg"
-    page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=60)
+    # The whole page, cut at SHOT_HEIGHT: long lists repeat themselves below it.
+    width = page.evaluate("document.documentElement.clientWidth")
+    clip = {"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)}
+    page.screenshot(path=str(shot), full_page=True, clip=clip, type="jpeg", quality=60)
+    TIMINGS["screenshot"] += time.monotonic() - started

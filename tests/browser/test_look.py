@@ -28,6 +28,7 @@ from tests.browser.look import (
     CHECKS,
     DESCRIBE_JS,
     SCREENSHOTS,
+    TIMINGS,
     WIDTH_JS,
     Page,
     Seen,
@@ -208,7 +209,9 @@ def _look(browser, base_url: str) -> dict:
                 context.set_default_timeout(20_000)
                 page = context.new_page()
                 for spec in specs:
+                    loading = time.monotonic()
                     page.goto(urls[spec.name] + spec.query)
+                    TIMINGS["load"] += time.monotonic() - loading
                     lang = page.evaluate("document.documentElement.lang")
                     assert lang == language, (spec.name, lang)
                     look_at(page, spec, combo, seen[_key(spec)], axe=width == WIDTHS[0])
@@ -218,7 +221,8 @@ def _look(browser, base_url: str) -> dict:
     elapsed = time.monotonic() - started
     print(
         f"\nlook: {visits} page views ({len(PAGES)} pages × {len(LANGUAGES)}"
-        f" languages × {len(WIDTHS)} widths) + phone in {elapsed:.0f} s;"
+        f" languages × {len(WIDTHS)} widths) + phone in {elapsed:.0f} s"
+        f" ({', '.join(f'{k} {v:.0f} s' for k, v in TIMINGS.most_common())});"
         f" screenshots in {SCREENSHOTS}"
     )
     _print_axe(seen)
@@ -307,6 +311,29 @@ def _look_at_phone(browser, base_url, urls, states) -> dict[str, list[str]]:
             problems["palette"].append("the code palette sticks out of the screen")
     page.screenshot(path=str(SCREENSHOTS / "phone-palette.jpg"), type="jpeg")
     context.close()
+    problems["one-line-menu"] = _menu_on_one_line(browser, base_url, urls, states)
+    return problems
+
+
+def _menu_on_one_line(browser, base_url, urls, states) -> list[str]:
+    """At 1280 px the owner's header (every menu) is one line high, in both
+    languages."""
+    problems = []
+    for language, locale in LANGUAGES.items():
+        context = browser.new_context(
+            base_url=base_url,
+            locale=locale,
+            viewport={"width": 1280, "height": 800},
+            storage_state=states["owner"],
+        )
+        page = context.new_page()
+        page.goto(urls["workbench"])
+        height = page.evaluate(
+            "document.querySelector('header.topbar').getBoundingClientRect().height"
+        )
+        if height > 64:
+            problems.append(f"{language}: the header is {height:.0f} px high")
+        context.close()
     return problems
 
 
@@ -330,9 +357,10 @@ SELECT_WORDS_JS = """
 """
 
 
-@pytest.mark.parametrize("check", ["header", "scroll", "palette"])
+@pytest.mark.parametrize("check", ["header", "scroll", "palette", "one-line-menu"])
 def test_phone(looked, check):
     """At 390 px the header takes at most 120 px, reading pages do not scroll
-    sideways and selecting text opens the code palette."""
+    sideways and selecting text opens the code palette; at 1280 px the menu
+    is one line."""
     problems = looked["phone"][check]
     assert problems == [], "\n".join(problems)
