@@ -333,8 +333,34 @@ def _menu_on_one_line(browser, base_url, urls, states) -> list[str]:
         )
         if height > 64:
             problems.append(f"{language}: the header is {height:.0f} px high")
+        problems += _menu_by_keyboard(page)
         context.close()
     return problems
+
+
+def _menu_by_keyboard(page) -> list[str]:
+    """Enter on a menu opens it, a second menu closes the first, Escape closes
+    it and gives the focus back to its button."""
+    summaries = page.locator("header details.menu > summary")
+    summaries.nth(0).focus()
+    page.keyboard.press("Enter")
+    if not page.locator("header details.menu").nth(0).locator("a").first.is_visible():
+        return ["Enter does not open the first menu"]
+    summaries.nth(1).focus()
+    page.keyboard.press("Enter")
+    try:  # the details' "toggle" event comes a task later
+        page.wait_for_function(
+            "document.querySelectorAll('header details.menu[open]').length === 1",
+            timeout=2_000,
+        )
+    except PlaywrightError:
+        return ["opening a second menu leaves the first one open"]
+    page.keyboard.press("Escape")
+    if page.locator("header details.menu[open]").count():
+        return ["Escape does not close the menu"]
+    if not page.evaluate("document.activeElement.tagName === 'SUMMARY'"):
+        return ["Escape does not give the focus back to the menu's button"]
+    return []
 
 
 # The first line of the transcript's text long enough to select a few words of.
@@ -361,6 +387,6 @@ SELECT_WORDS_JS = """
 def test_phone(looked, check):
     """At 390 px the header takes at most 120 px, reading pages do not scroll
     sideways and selecting text opens the code palette; at 1280 px the menu
-    is one line."""
+    is one line and works from the keyboard."""
     problems = looked["phone"][check]
     assert problems == [], "\n".join(problems)
