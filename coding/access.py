@@ -124,7 +124,12 @@ class ProjectAccess:
         # The project's document ids as a list, not a join, and no filter at all
         # when everything is visible: at 200,000 codings the database can then
         # count and group them from an index alone (several times faster).
-        codings = Coding.objects.filter(document_id__in=self.document_ids)
+        return self.visible_codings_in(self.document_ids)
+
+    def visible_codings_in(self, document_ids: list[int]):
+        """``visible_codings`` of some of the project's documents (the caller
+        checked they are the project's)."""
+        codings = Coding.objects.filter(document_id__in=document_ids)
         visible = self.coding_filter()
         if visible == Q(pk__isnull=False):
             return codings
