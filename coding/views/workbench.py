@@ -92,11 +92,23 @@ def _layers(
     ]
 
 
+def _answer_layers(
+    request: HttpRequest, access: ProjectAccess, document: Document
+) -> list[Layer]:
+    """The layers a change's answer draws: a coder's own layer alone (the usual
+    case) needs no look at who else coded the document."""
+    raw = request.POST.get("layers") or request.GET.get("layers") or ""
+    ids = {int(part) for part in raw.split(",") if part.strip().isdecimal()}
+    if access.can(Cap.CODE) and ids <= {access.user_id}:
+        return [Layer(access.user_id, request.user.username, LAYER_COLORS[0], True)]
+    return _layers(request, access, document)
+
+
 def _shown_codings(access: ProjectAccess, document: Document, layers: list[Layer]):
     shown = [layer.user_id for layer in layers if layer.selected]
     return (
-        access.visible_codings()
-        .filter(document=document, coder_id__in=shown)
+        access.visible_codings_in([document.pk])
+        .filter(coder_id__in=shown)
         .select_related("code", "coder")
         .order_by("start", "-end", "id")
     )
@@ -216,7 +228,7 @@ def changes_response(
     the page (the network's relation form) answer with it too. ``spans`` are the
     code-point ranges the change touched.
     """
-    layers = _layers(request, access, document)
+    layers = _answer_layers(request, access, document)
     blocks, codings = _blocks(access, document, layers)
     changed: dict[int, Block] = {}
     for start, end in spans:
