@@ -39,7 +39,7 @@ def warm_up(application) -> None:
     """Import every view, compile the common templates, load the translations and
     answer a few requests in-process; never fails the start."""
     try:
-        get_resolver().url_patterns  # imports every URLconf and view module
+        get_resolver().check()  # imports every URLconf and view module
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
                 translation.gettext("Regie")
@@ -67,8 +67,11 @@ def _schema_bits() -> None:
     """The API's serializer fields, built once (the apps' extras included)."""
     from coding.api import serializers
 
-    serializers.CodingSerializer().fields
-    serializers.CodingCreateSerializer().fields
+    for serializer in (
+        serializers.CodingSerializer,
+        serializers.CodingCreateSerializer,
+    ):
+        _ = serializer().fields
 
 
 def _host() -> str:
