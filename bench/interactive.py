@@ -184,14 +184,18 @@ def in_process(args: argparse.Namespace) -> None:
 
         def measure(name: str, run: Callable[[], object], runs: int) -> None:
             run()  # warm: caches, the first connection
-            samples, counts = [], []
+            samples, cpu, counts = [], [], []
             for _ in range(runs):
                 with CaptureQueriesContext(connection) as queries:
-                    started = time.perf_counter()
+                    started, used = time.perf_counter(), time.process_time()
                     run()
+                    cpu.append((time.process_time() - used) * 1000)
                     samples.append((time.perf_counter() - started) * 1000)
                 counts.append(len(queries))
-            print(f"{name:<44} {summary(samples)}, {max(counts)} SQL statements")
+            print(
+                f"{name:<44} {summary(samples)}, Python CPU "
+                f"{statistics.median(cpu):5.1f} ms, {max(counts)} SQL statements"
+            )
             if args.sql:
                 for query in queries.captured_queries:
                     print("    ", query["sql"][:160])

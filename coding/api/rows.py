@@ -35,6 +35,30 @@ _FIELDS = (
     "updated_at",
 )
 _DATETIME = serializers.DateTimeField()
+# ``TurnSerializer``'s fields: plain numbers and text, the same as the row's values.
+_TURN_FIELDS = ("number", "speaker", "start", "end", "started_at_ms", "ended_at_ms")
+
+
+def turn_rows(document: Document) -> list[dict]:
+    """A document's speaker turns as ``TurnSerializer`` gives them."""
+    return [
+        dict(zip(_TURN_FIELDS, row, strict=True))
+        for row in document.turns.order_by("number").values_list(*_TURN_FIELDS)
+    ]
+
+
+def _datetime_format():
+    """``DateTimeField.to_representation`` (ISO 8601 in the current time zone, UTC
+    as ``Z``) with the time zone looked up once, not once per value."""
+    zone = _DATETIME.default_timezone()
+
+    def represent(value) -> str | None:
+        if value is None:
+            return None
+        text = (value.astimezone(zone) if zone is not None else value).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent
 
 
 @cache
@@ -49,6 +73,7 @@ def _extra_sources() -> tuple[tuple[str, str], ...]:
 
 def coding_row(
     *,
+    represent=None,
     pk: int,
     document_id: int,
     code_id: int,
@@ -61,7 +86,9 @@ def coding_row(
     created_at,
     updated_at,
 ) -> dict:
-    """One coding as ``CodingSerializer`` gives it (extras: ``None``)."""
+    """One coding as ``CodingSerializer`` gives it (extras: ``None``);
+    ``represent`` formats its times (default: ``_datetime_format()``)."""
+    represent = represent or _datetime_format()
     row = {
         "id": pk,
         "document": document_id,
@@ -72,8 +99,8 @@ def coding_row(
         "text": text,
         "memo": memo,
         "revision": revision,
-        "created_at": _DATETIME.to_representation(created_at),
-        "updated_at": _DATETIME.to_representation(updated_at),
+        "created_at": represent(created_at),
+        "updated_at": represent(updated_at),
     }
     for name, _source in _extra_sources():
         row[name] = None
@@ -117,6 +144,7 @@ def coding_rows(
         texts.update(Document.objects.filter(pk__in=missing).values_list("pk", "text"))
     with_extra = [t[0] for t in tuples if any(v is not None for v in t[len(_FIELDS) :])]
     full = _serialised(with_extra)
+    represent = _datetime_format()
     rows = []
     for pk, doc, code, coder, start, end, memo, revision, made, changed, *_x in tuples:
         if pk in full:
@@ -124,6 +152,7 @@ def coding_rows(
             continue
         rows.append(
             coding_row(
+                represent=represent,
                 pk=pk,
                 document_id=doc,
                 code_id=code,

@@ -30,7 +30,7 @@ from coding.access import (
     access_project,
 )
 from coding.api import serializers as s
-from coding.api.rows import coding_rows, coding_values, created_row
+from coding.api.rows import coding_rows, coding_values, created_row, turn_rows
 from coding.forms import TextParam, whole_number
 from coding.models import Case, Code, Coding, Document, Membership, Project
 from coding.registry import CodingApiExtra, coding_api_extras
@@ -201,7 +201,12 @@ class DocumentDetailView(APIView):
     )
     def get(self, request: Request, project_id: int, document_id: int) -> Response:
         _access, document = access_document(request.user, project_id, document_id)
-        return Response(s.DocumentDetailSerializer(document).data)
+        # DocumentDetailSerializer's shape; the turns (a hundred or more in an
+        # interview) as plain rows, not one nested serializer each.
+        data = s.DocumentSerializer(document).data
+        data["text"] = document.text
+        data["turns"] = turn_rows(document)
+        return Response(data)
 
     @extend_schema(
         request=s.DocumentUpdateSerializer, responses=s.DocumentDetailSerializer

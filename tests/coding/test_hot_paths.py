@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from coding.api.serializers import CodingSerializer
+from coding.api.serializers import CodingSerializer, DocumentDetailSerializer
 from coding.models import (
     Assignment,
     AssignmentStatus,
@@ -30,7 +30,7 @@ from tests.factories import make_code, make_document
 
 pytestmark = pytest.mark.django_db
 
-TEXT = "Interviewer: Hoe gaat het met de vzw? " + " ".join(
+TEXT = "Interviewer: Hoe gaat het met de vzw?\n\n" + "\n\n".join(
     f"Spreker{i % 3}: woord{i} élan café {i}." for i in range(400)
 )
 
@@ -141,6 +141,10 @@ def test_codings_of_a_document_in_constant_statements(setup):
     ).data
     assert rows == expected
     assert {row["coder"] for row in rows} == {coder.username}
+    # The document itself, turns as plain rows: still the serializer's shape.
+    detail = client.get(f"/api/v1/projects/{project.pk}/documents/{document.pk}/")
+    assert detail.json() == DocumentDetailSerializer(document).data
+    assert len(detail.json()["turns"]) > 1
 
 
 def test_document_page_statements_do_not_grow(setup):
