@@ -49,14 +49,17 @@ def warm_up(application) -> None:
             except TemplateDoesNotExist:
                 continue
         _schema_bits()
-        quiet = logging.getLogger("django.request")
-        level = quiet.level
-        quiet.setLevel(logging.CRITICAL)  # the token URL answers GET with 405
+        # The token URL answers GET with 405; a host the settings refuse, 400.
+        quiet = [logging.getLogger(n) for n in ("django.request", "django.security")]
+        levels = [log.level for log in quiet]
+        for log in quiet:
+            log.setLevel(logging.CRITICAL)
         try:
             for method, path in REQUESTS:
                 _request(application, method, path)
         finally:
-            quiet.setLevel(level)
+            for log, level in zip(quiet, levels, strict=True):
+                log.setLevel(level)
     except Exception:  # a warm-up problem must not stop the server
         logger.exception("warm-up before forking failed (the server still starts)")
     finally:
