@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,6 +30,7 @@ from coding.access import (
     access_project,
 )
 from coding.api import serializers as s
+from coding.api.rows import coding_rows, coding_values, created_row, turn_rows
 from coding.forms import TextParam, whole_number
 from coding.models import Case, Code, Coding, Document, Membership, Project
 from coding.registry import CodingApiExtra, coding_api_extras
@@ -199,7 +201,12 @@ class DocumentDetailView(APIView):
     )
     def get(self, request: Request, project_id: int, document_id: int) -> Response:
         _access, document = access_document(request.user, project_id, document_id)
-        return Response(s.DocumentDetailSerializer(document).data)
+        # DocumentDetailSerializer's shape; the turns (a hundred or more in an
+        # interview) as plain rows, not one nested serializer each.
+        data = s.DocumentSerializer(document).data
+        data["text"] = document.text
+        data["turns"] = turn_rows(document)
+        return Response(data)
 
     @extend_schema(
         request=s.DocumentUpdateSerializer, responses=s.DocumentDetailSerializer
@@ -334,12 +341,19 @@ class CodingListView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        codings = (
-            access.visible_codings().select_related(*_coding_related()).with_text()
-        )
         document_id = int_param(request, "document")
+        texts: dict[int, str] = {}
         if document_id is not None:
-            codings = codings.filter(document_id=document_id)
+            # Opening a transcript: its text is read once, here, and the codings
+            # are cut from it (not the project's document list, not a join).
+            texts = dict(
+                Document.objects.filter(
+                    project=access.project, pk=document_id
+                ).values_list("pk", "text")
+            )
+            codings = access.visible_codings_in(list(texts))
+        else:
+            codings = access.visible_codings()
         code_id = int_param(request, "code")
         if code_id is not None:
             codings = codings.filter(code_id=code_id)
@@ -350,7 +364,9 @@ class CodingListView(APIView):
                 by_coder |= Q(coder_id=coder_id)
             codings = codings.filter(by_coder)
         codings = codings.order_by("document_id", "start", "end", "id")
-        return _paginated(self, request, codings, s.CodingSerializer)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(coding_values(codings), request, view=self)
+        return paginator.get_paginated_response(coding_rows(page, texts))
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -380,16 +396,19 @@ class CodingListView(APIView):
             created = codings_create_bulk(specs=specs, coder=request.user)
         else:
             spec = specs[0]
-            created = [
-                coding_create(
-                    document=spec.document,
-                    code=spec.code,
-                    coder=request.user,
-                    start=spec.start,
-                    end=spec.end,
-                    memo=spec.memo,
-                )
-            ]
+            coding = coding_create(
+                document=spec.document,
+                code=spec.code,
+                coder=request.user,
+                start=spec.start,
+                end=spec.end,
+                memo=spec.memo,
+                span_text=spec.text,
+            )
+            return Response(
+                created_row(coding, request.user.get_username()),
+                status=status.HTTP_201_CREATED,
+            )
         rows = (
             Coding.objects.filter(pk__in=[c.pk for c in created])
             .select_related(*_coding_related())
@@ -419,12 +438,13 @@ def _coding_specs(
 ) -> list[CodingSpec]:
     """The items as specs, once their documents and codes are the project's
     (several items: every problem, by index; one: its first problem, by field)."""
-    documents = {
-        d.pk: d
-        for d in Document.objects.filter(
-            project=project, pk__in={i["document"] for i in items}
-        ).only("id", "project_id", "length")
-    }
+    found = Document.objects.filter(
+        project=project, pk__in={i["document"] for i in items}
+    ).only("id", "project_id", "length")
+    if len(items) == 1:
+        # One coding: its span comes along, for the word count (not the text).
+        found = found.annotate(coded_span=_span_of(items[0]))
+    documents = {d.pk: d for d in found}
     codes = {
         c.pk: c
         for c in Code.objects.filter(project=project, pk__in={i["code"] for i in items})
@@ -457,9 +477,19 @@ def _coding_specs(
             start=item["start"],
             end=item["end"],
             memo=item.get("memo", ""),
+            text=getattr(documents[item["document"]], "coded_span", None),
         )
         for item in items
     ]
+
+
+def _span_of(item: dict):
+    """SQL for ``text[start:end]`` of an item (``NULL`` for a span that is not one:
+    the service refuses it with a message)."""
+    start, end = item["start"], item["end"]
+    if not 0 <= start < end:
+        return Value(None, output_field=TextField())
+    return Substr("text", start + 1, end - start)
 
 
 class CodingDetailView(APIView):

@@ -98,11 +98,23 @@ def _default_layers(access: ProjectAccess, coders: set[int]) -> set[int]:
     return {access.user_id}
 
 
+def _answer_layers(
+    request: HttpRequest, access: ProjectAccess, document: Document
+) -> list[Layer]:
+    """The layers a change's answer draws: a coder's own layer alone (the usual
+    case) needs no look at who else coded the document."""
+    raw = request.POST.get("layers") or request.GET.get("layers") or ""
+    ids = {int(part) for part in raw.split(",") if part.strip().isdecimal()}
+    if access.can(Cap.CODE) and ids and ids <= {access.user_id}:
+        return [Layer(access.user_id, request.user.username, LAYER_COLORS[0], True)]
+    return _layers(request, access, document)
+
+
 def _shown_codings(access: ProjectAccess, document: Document, layers: list[Layer]):
     shown = [layer.user_id for layer in layers if layer.selected]
     return (
-        access.visible_codings()
-        .filter(document=document, coder_id__in=shown)
+        access.visible_codings_in([document.pk])
+        .filter(coder_id__in=shown)
         .select_related("code", "coder")
         .order_by("start", "-end", "id")
     )
@@ -254,7 +266,7 @@ def changes_response(
     repaints the blocks whose codings changed; ``spans`` (the code-point ranges the
     change touched) are kept for callers and go back in ``X-Regie-Changed-Spans``.
     """
-    layers = _layers(request, access, document)
+    layers = _answer_layers(request, access, document)
     context = {
         "codings_json": _json(_codings_data(access, document, layers)),
         "message": message,

@@ -1,0 +1,165 @@
+"""The interactive hot paths: how many SQL statements they take, and that the lean
+write and read paths give exactly what the serializers and the services gave.
+
+Statement counts are behaviour here (issue 13): a coding is made in one statement
+after the permission checks, and listing a transcript's codings does not grow with
+their number. No wall time is asserted.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from coding.api.serializers import CodingSerializer, DocumentDetailSerializer
+from coding.models import (
+    Assignment,
+    AssignmentStatus,
+    AuditEvent,
+    Coding,
+    CodingChange,
+)
+from coding.services.audit import snapshot_coding
+from coding.services.codings import count_words
+from coding.services.versions import codebook_freeze
+from tests.conftest import HTMX, client_for
+from tests.factories import make_code, make_document
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Interviewer: Hoe gaat het met de vzw?\n\n" + "\n\n".join(
+    f"Spreker{i % 3}: woord{i} élan café {i}." for i in range(400)
+)
+
+
+def token_client(user) -> APIClient:
+    """An API client that authenticates with a real token, as clients do."""
+    _row, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def setup(project, members):
+    document = make_document(project=project, text=TEXT)
+    codes = [make_code(project=project) for _ in range(3)]
+    return project, members, document, codes
+
+
+def _coder_codings(document, coder, code, count: int, offset: int = 0) -> None:
+    for i in range(count):
+        start = 40 + 30 * (i + offset)
+        Coding.objects.create(
+            document=document, code=code, coder=coder, start=start, end=start + 20
+        )
+
+
+def test_api_create_takes_at_most_six_statements(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    codebook_freeze(project=project, name="v1", actor=members["owner"])
+    Assignment.objects.create(project=project, document=document, coder=coder)
+    client = token_client(coder)
+    url = f"/api/v1/projects/{project.pk}/codings/"
+    item = {"document": document.pk, "code": codes[0].pk, "start": 13, "end": 37}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {**item, "memo": " waarom? "}, format="json")
+    assert response.status_code == 201, response.json()
+    assert len(queries) <= 6, [q["sql"][:80] for q in queries.captured_queries]
+
+    coding = Coding.objects.with_text().select_related("coder").get()
+    # The answer is exactly the serializer's, extras included.
+    assert response.json() == CodingSerializer(coding).data
+    assert coding.memo == "waarom?"
+    assert coding.word_count == count_words(TEXT[13:37])
+    assert coding.codebook_version.name == "v1"
+    event = AuditEvent.objects.get(entity="coding", entity_id=coding.pk)
+    assert (event.action, event.actor_id, event.coder_id) == (
+        "create",
+        coder.pk,
+        coder.pk,
+    )
+    assert event.after == snapshot_coding(coding)
+    assert CodingChange.objects.filter(project=project, code_id=codes[0].pk).exists()
+    assignment = Assignment.objects.get(document=document, coder=coder)
+    assert assignment.status == AssignmentStatus.IN_PROGRESS
+
+    again = client.post(url, item, format="json")
+    assert again.status_code == 400
+    assert "already coded this passage" in str(again.json())
+    assert Coding.objects.count() == 1
+    assert AuditEvent.objects.filter(entity="coding").count() == 1
+
+
+def test_htmx_create_statements_and_trimming(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    client = client_for(coder)
+    client.get(f"/p/{project.pk}/d/{document.pk}/")  # a session, as on the page
+    url = f"/p/{project.pk}/d/{document.pk}/apply/"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            url, {"code": codes[1].pk, "start": 12, "end": 22}, headers=HTMX
+        )
+    assert response.status_code == 200
+    # Session and user (2), document with membership (1), code (1), the coding (1),
+    # the frequencies' job (1), codings and turns (2), the undo stack (3).
+    assert len(queries) <= 11, [q["sql"][:80] for q in queries.captured_queries]
+    coding = Coding.objects.get()
+    assert TEXT[coding.start : coding.end] == TEXT[12:22].strip()
+
+
+def test_codings_of_a_document_in_constant_statements(setup):
+    project, members, document, codes = setup
+    coder, other = members["coder"], members["coder2"]
+    client = token_client(coder)
+    url = f"/api/v1/projects/{project.pk}/codings/?document={document.pk}"
+
+    def listed() -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.json()["results"]
+
+    _coder_codings(document, coder, codes[0], 3)
+    few, _rows = listed()
+    _coder_codings(document, coder, codes[1], 40, offset=3)
+    _coder_codings(document, other, codes[1], 5)  # blind: never listed
+    many, rows = listed()
+    # Token, membership, the text, the count, the codings.
+    assert few == many <= 5
+    expected = CodingSerializer(
+        Coding.objects.filter(coder=coder)
+        .select_related("coder")
+        .with_text()
+        .order_by("document_id", "start", "end", "id"),
+        many=True,
+    ).data
+    assert rows == expected
+    assert {row["coder"] for row in rows} == {coder.username}
+    # The document itself, turns as plain rows: still the serializer's shape.
+    detail = client.get(f"/api/v1/projects/{project.pk}/documents/{document.pk}/")
+    assert detail.json() == DocumentDetailSerializer(document).data
+    assert len(detail.json()["turns"]) > 1
+
+
+def test_document_page_statements_do_not_grow(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    client = client_for(coder)
+    url = f"/p/{project.pk}/d/{document.pk}/"
+    client.get(url)
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    _coder_codings(document, coder, codes[0], 2)
+    few = counted()
+    _coder_codings(document, coder, codes[2], 60, offset=2)
+    assert counted() == few <= 10
