@@ -4,7 +4,8 @@ The core (``coding``) never imports a satellite (``agreement``, ``analysis``,
 ``interop``, ``network``). Where it must reach one — what happens when codings
 change, a coding's extra fields (in the trail and in the API), the document page's
 tools, the demo project, the tables a backup carries, actor aliases, codebook file
-formats, the relation cells of coded segments — the satellite registers a hook here
+formats, the relation cells of coded segments, a transcript just imported — the
+satellite registers a hook here
 from its ``AppConfig.ready()`` and the core calls whatever is registered. Registering the same key twice keeps the
 first (``ready()`` may run more than once in tests).
 
@@ -208,7 +209,20 @@ class RelationColumns:
     present: Callable[[int], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentsImportedHook:
+    """Told, inside the import's transaction, that transcripts were imported (the
+    privacy app: marks them for review and asks a worker for suggestions).
+
+    ``imported(documents, actor)``; hooks must be cheap and enqueue on commit.
+    """
+
+    key: str
+    imported: Callable[[Sequence[Document], Any], None]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
+documents_imported_hooks: Hooks[DocumentsImportedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
 backup_parts: Hooks[BackupPart] = Hooks()
@@ -217,6 +231,13 @@ alias_sources: Hooks[AliasSource] = Hooks()
 codebook_formats: Hooks[CodebookFormat] = Hooks()
 relation_columns: Hooks[RelationColumns] = Hooks()
 coding_api_extras: Hooks[CodingApiExtra] = Hooks()
+
+
+def notify_documents_imported(documents: Sequence[Document], actor: Any) -> None:
+    """Call every registered ``DocumentsImportedHook`` (inside the import's transaction)."""
+    if documents:
+        for hook in documents_imported_hooks:
+            hook.imported(documents, actor)
 
 
 def notify_codings_changed(

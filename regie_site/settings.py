@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "agreement",
     "interop",
     "network",
+    "privacy",
 ]
 
 MIDDLEWARE = [

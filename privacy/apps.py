@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "privacy"
+    verbose_name = _("Data protection")
+
+    def ready(self) -> None:
+        """Plug data protection into the core's registry (``coding/registry.py``):
+        an imported transcript is marked for review and its suggestions computed;
+        the document page links to the review."""
+        from coding import registry
+        from privacy.hooks import DOCUMENT_IMPORTED, REVIEW_TOOL
+
+        registry.documents_imported_hooks.register(DOCUMENT_IMPORTED)
+        registry.document_tools.register(REVIEW_TOOL)
