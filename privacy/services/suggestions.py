@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coding.jobs.services import job_enqueue
-from coding.models import Document, Project
+from coding.models import Code, Document, Project
 from coding.registry import alias_sources
 from privacy.detect import Category, Span, detect
 from privacy.models import (
@@ -26,7 +26,9 @@ def project_actor_names(project_id: int) -> list[str]:
     sources: the network app's actors), which the detector must leave alone."""
     names: list[str] = []
     for source in alias_sources:
-        for aliases in source.aliases(project_id).values():
+        found = source.aliases(project_id)
+        names += Code.objects.filter(pk__in=list(found)).values_list("name", flat=True)
+        for aliases in found.values():
             names += aliases
     return names
 
