@@ -187,3 +187,17 @@ def test_word_list_prefilled_from_actors(project):
     assert WordListEntry.objects.filter(
         project=project, word="Stad Mechelen", kind="protect"
     ).exists()
+
+
+def test_suggestion_job_runs_through_the_job_machinery(deduce_ready, project):
+    from coding.jobs.models import JobStatus
+    from privacy.models import SuggestionJob
+    from privacy.services.suggestions import suggestions_request
+    from privacy.tasks import run_suggestion_job
+
+    document = make_document(project=project, text=INTERVIEW_2)
+    job = suggestions_request(project=project)  # every transcript awaiting review
+    run_suggestion_job(job_id=job.pk)
+    job = SuggestionJob.objects.get(pk=job.pk)
+    assert job.status == JobStatus.DONE
+    assert job.found == Suggestion.objects.filter(document=document).count() > 0
