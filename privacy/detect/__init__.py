@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from privacy.detect.categories import Category
 from privacy.detect.dutch import dutch_spans
-from privacy.detect.overlap import keep_longest
+from privacy.detect.overlap import keep_longest, overlapping
 from privacy.detect.patterns import pattern_spans
 from privacy.detect.words import WordMatcher
 
@@ -75,12 +75,11 @@ def _cut(text: str, span: Span, shield: list[tuple[int, int]]) -> list[Span]:
     of a sentence: "mevrouw De Smet van het Agentschap" with "het Agentschap"
     protected leaves "mevrouw De Smet"; "Stad Mechelen. Bel Jan Janssens" with
     "Stad Mechelen" protected leaves "Bel Jan Janssens"."""
+    near = overlapping(shield, span.start, span.end)
     if span.source != "deduce":
-        return (
-            [span] if not any(_overlap(span.start, span.end, s) for s in shield) else []
-        )
+        return [] if near else [span]
     pieces = [(span.start, span.end)]
-    for s, e in shield:
+    for s, e in near:
         pieces = [
             p
             for a, b in pieces
@@ -119,7 +118,3 @@ def _trim(text: str, a: int, b: int, category: Category) -> tuple[int, int]:
     if category == Category.PERSON and not any(c.isupper() for c in text[a:b]):
         return a, a
     return a, b
-
-
-def _overlap(start: int, end: int, shield: tuple[int, int]) -> bool:
-    return start < shield[1] and shield[0] < end
