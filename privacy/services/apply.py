@@ -34,6 +34,7 @@ from privacy.models import (
     Suggestion,
 )
 from privacy.rewrite import OffsetMap, Replacement, rewrite
+from privacy.services.derived import derived_forget
 
 _WORD = re.compile(r"\w+")
 
@@ -116,6 +117,7 @@ def document_pseudonymise(*, document: Document, actor) -> DocumentReview:
         },
     )
     codings_changed(project_id=document.project_id)
+    derived_forget(document.project)
     return review
 
 

@@ -6,13 +6,12 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import FileField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.jobs.services import job_models
 from coding.models import Project, Role
 from privacy.models import PrivacyEvent, PrivacySettings
+from privacy.services.derived import delete_files_on_commit, derived_files
 from privacy.services.keytable import privacy_settings
 
 
@@ -69,28 +68,14 @@ def retention_reminders(
     return found
 
 
-def _job_files(project: Project) -> list:
-    """Files kept by any kind of job of the project (export files, say)."""
-    files = []
-    for model in job_models():
-        fields = [f.name for f in model._meta.get_fields() if isinstance(f, FileField)]
-        if not fields or "project" not in {f.name for f in model._meta.get_fields()}:
-            continue
-        for job in model.objects.filter(project=project):
-            files += [getattr(job, name) for name in fields if getattr(job, name)]
-    return files
-
-
 def project_erase(*, project: Project, actor, confirm_name: str) -> None:
     """Delete the project with everything derived from it: transcripts, codings,
     results, snapshots, jobs (rows cascade) and the files its jobs wrote."""
     if confirm_name.strip() != project.name:
         raise ValidationError(_("Type the project's name exactly to delete it."))
-    files = _job_files(project)
     with transaction.atomic():
+        delete_files_on_commit(derived_files(project))
         consensus = project.consensus_user
         project.delete()
         if consensus is not None:
             consensus.delete()
-    for stored in files:
-        stored.storage.delete(stored.name)

@@ -11,6 +11,7 @@ from privacy import keys
 from privacy.models import (
     Decision,
     DocumentReview,
+    PrivacySettings,
     Pseudonym,
     ReviewStatus,
     Suggestion,
@@ -201,3 +202,31 @@ def test_suggestion_job_runs_through_the_job_machinery(deduce_ready, project):
     job = SuggestionJob.objects.get(pk=job.pk)
     assert job.status == JobStatus.DONE
     assert job.found == Suggestion.objects.filter(document=document).count() > 0
+
+
+def test_results_and_export_files_made_before_are_forgotten(
+    project, members, django_capture_on_commit_callbacks
+):
+    """An export written before confirmation (it holds the originals) and any
+    finished result of the project are deleted with their files."""
+    from django.core.files.base import ContentFile
+
+    from interop.models import ExportJob
+
+    owner = members["owner"]
+    PrivacySettings.objects.update_or_create(
+        project=project, defaults={"language": "en"}
+    )
+    document = make_document(project=project, text="Bel 0475 12 34 56.\n")
+    job = ExportJob.objects.create(
+        project=project, requested_by=owner, kind="segments_csv", status="done"
+    )
+    job.file.save(f"{job.folder}/segments.csv", ContentFile(b"0475 12 34 56"))
+    stored = job.file.name
+    storage = job.file.storage
+    suggestions_compute(document=document)
+    _accept_all(document, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        document_pseudonymise(document=document, actor=owner)
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    assert not storage.exists(stored)
