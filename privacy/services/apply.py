@@ -95,7 +95,7 @@ def document_pseudonymise(*, document: Document, actor) -> DocumentReview:
     ]
     text, offsets = rewrite(document.text, spans)
     _rewrite_document(document, text, offsets, replace, actor)
-    _scrub_trail(document, replace)
+    _scrub_trail(document, replace, offsets)
     Suggestion.objects.filter(document=document).delete()
     review, _created = DocumentReview.objects.update_or_create(
         document=document,
@@ -180,14 +180,28 @@ def _rewrite_document(
         document.save(update_fields=fields)
 
 
-def _scrub_trail(document: Document, replace: Callable[[str], str]) -> None:
-    """The audit trail's copies of this transcript's title and memos, replaced."""
+def _moved(snapshot, offsets: OffsetMap):
+    """A coding's snapshot with its offsets in the new text (so a coding brought
+    back from the trail selects the same words)."""
+    if isinstance(snapshot, dict) and {"start", "end"} <= snapshot.keys():
+        start, end = snapshot["start"], snapshot["end"]
+        if isinstance(start, int) and isinstance(end, int):
+            return {**snapshot, "start": offsets.start(start), "end": offsets.end(end)}
+    return snapshot
+
+
+def _scrub_trail(
+    document: Document, replace: Callable[[str], str], offsets: OffsetMap
+) -> None:
+    """The audit trail's copies of this transcript's title and memos, replaced;
+    its codings' offsets carried into the new text."""
     events = AuditEvent.objects.filter(
         project_id=document.project_id, document_id=document.pk
     )
     changed = []
     for event in events:
-        before, after = _scrub(event.before, replace), _scrub(event.after, replace)
+        before = _moved(_scrub(event.before, replace), offsets)
+        after = _moved(_scrub(event.after, replace), offsets)
         if before != event.before or after != event.after:
             event.before, event.after = before, after
             changed.append(event)

@@ -230,3 +230,24 @@ def test_results_and_export_files_made_before_are_forgotten(
         document_pseudonymise(document=document, actor=owner)
     assert not ExportJob.objects.filter(pk=job.pk).exists()
     assert not storage.exists(stored)
+
+
+def test_retention_reminder_mails_owners_once(project, members, mailoutbox):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from privacy.services.retention import settings_update
+
+    members["owner"].email = "eigenaar@example.be"
+    members["owner"].save()
+    settings_update(
+        project=project,
+        actor=members["owner"],
+        review_on_import=True,
+        language="nl",
+        retention_until=dt.date(2020, 1, 1),
+    )
+    call_command("privacy_reminders")
+    call_command("privacy_reminders")
+    assert [m.to for m in mailoutbox] == [["eigenaar@example.be"]]
