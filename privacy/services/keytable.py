@@ -54,6 +54,48 @@ def pseudonym_for(*, project: Project, original: str, category: str) -> Pseudony
         return Pseudonym.objects.get(project=project, digest=digest)
 
 
+def pseudonyms_for(
+    *, project: Project, originals: list[tuple[str, str]]
+) -> list[Pseudonym]:
+    """``pseudonym_for`` for many ``(original, category)`` pairs in a few queries
+    (a transcript has hundreds of suggestions). Call inside a transaction: the
+    project's settings row is locked, so two workers never number alike."""
+    settings = PrivacySettings.objects.select_for_update().get(
+        pk=privacy_settings(project).pk
+    )
+    if settings.key_destroyed:
+        raise ValidationError(
+            _("The key of this project was destroyed: no new pseudonyms can be made.")
+        )
+    digests = [keys.digest(original) for original, _category in originals]
+    known = {
+        p.digest: p
+        for p in Pseudonym.objects.filter(project=project, digest__in=set(digests))
+    }
+    tops = dict(
+        Pseudonym.objects.filter(project=project)
+        .values("category")
+        .annotate(top=Max("number"))
+        .values_list("category", "top")
+    )
+    new: list[Pseudonym] = []
+    for (original, category), digest in zip(originals, digests, strict=True):
+        if digest in known:
+            continue
+        tops[category] = tops.get(category, 0) + 1
+        known[digest] = Pseudonym(
+            project=project,
+            category=category,
+            number=tops[category],
+            label=default_label(category, tops[category], settings.language),
+            original=keys.encrypt(original),
+            digest=digest,
+        )
+        new.append(known[digest])
+    Pseudonym.objects.bulk_create(new)
+    return [known[digest] for digest in digests]
+
+
 @transaction.atomic
 def pseudonym_relabel(*, pseudonym: Pseudonym, label: str, actor) -> Pseudonym:
     """Give a pseudonym another label ("Respondent 2 (schepen)"). Transcripts

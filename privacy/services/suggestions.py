@@ -18,7 +18,7 @@ from privacy.models import (
     WordKind,
     WordListEntry,
 )
-from privacy.services.keytable import privacy_settings, pseudonym_for
+from privacy.services.keytable import privacy_settings, pseudonyms_for
 
 
 def project_actor_names(project_id: int) -> list[str]:
@@ -87,25 +87,26 @@ def suggestions_compute(*, document: Document) -> int:
     decided = list(
         Suggestion.objects.filter(document=document).values_list("start", "end")
     )
-    new = []
-    for span in spans:
-        if any(span.start < e and s < span.end for s, e in decided):
-            continue
-        pseudonym = pseudonym_for(
-            project=document.project,
-            original=document.text[span.start : span.end],
+    spans = [
+        span
+        for span in spans
+        if not any(span.start < e and s < span.end for s, e in decided)
+    ]
+    pseudonyms = pseudonyms_for(
+        project=document.project,
+        originals=[(document.text[s.start : s.end], s.category.value) for s in spans],
+    )
+    new = [
+        Suggestion(
+            document=document,
+            start=span.start,
+            end=span.end,
             category=span.category.value,
+            source=span.source,
+            pseudonym=pseudonym,
         )
-        new.append(
-            Suggestion(
-                document=document,
-                start=span.start,
-                end=span.end,
-                category=span.category.value,
-                source=span.source,
-                pseudonym=pseudonym,
-            )
-        )
+        for span, pseudonym in zip(spans, pseudonyms, strict=True)
+    ]
     Suggestion.objects.bulk_create(new)
     DocumentReview.objects.update_or_create(
         document=document, defaults={"suggested_at": timezone.now()}
