@@ -2,12 +2,16 @@
 
     .venv/bin/python bench/pseudonymise.py           # 20 transcripts
     .venv/bin/python bench/pseudonymise.py 5         # another number
+    DATABASE_URL=... .venv/bin/python bench/pseudonymise.py --db   # the worker's job too
 
 What a suggestion worker does per transcript, without the database: deduce
 (names, streets, places, organisations) and the patterns (e-mail, phone,
 postcode, date of birth), with the project's protected actors. Prints the time to
 load deduce's lookup structures (from its cache; built first when missing) and
-the time for all transcripts once they are loaded (median of 3 runs).
+the time for all transcripts once they are loaded (median of 3 runs). With
+``--db`` it then also runs the worker's job itself (``suggestion_job_work``: the
+detector, the encrypted key table, the suggestion rows) on a throw-away project in
+the configured database, which it deletes afterwards.
 """
 
 from __future__ import annotations
@@ -79,9 +83,8 @@ def transcript(rng: random.Random) -> str:
     return "\n".join(parts)
 
 
-def main(count: int = 20) -> None:
-    rng = random.Random(0)
-    texts = [transcript(rng) for _ in range(count)]
+def detector_timings(texts: list[str]) -> None:
+    count = len(texts)
     print(f"{count} transcripts, {sum(len(t.split()) for t in texts):,} words")
     built = not cache_ready()
     start = time.perf_counter()
@@ -100,5 +103,55 @@ def main(count: int = 20) -> None:
     )
 
 
+def job_in_database(texts: list[str]) -> None:
+    """The suggestion job on a project of these transcripts, timed, then removed."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie_site.settings")
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from coding.jobs.services import job_run_here
+    from coding.services.projects import project_create
+    from privacy.models import SuggestionJob, WordKind, WordListEntry
+    from privacy.services.keytable import privacy_settings
+    from privacy.services.retention import project_erase
+    from privacy.services.suggestions import suggestion_job_work
+
+    owner, _ = get_user_model().objects.get_or_create(username="bench-pseudonymise")
+    project = project_create(name="bench pseudonymise", owner=owner, codebook="empty")
+    settings = privacy_settings(project)
+    settings.review_on_import = True
+    settings.save()
+    WordListEntry.objects.bulk_create(
+        WordListEntry(project=project, kind=WordKind.PROTECT, word=a) for a in ACTORS
+    )
+    from coding.services.documents import document_create_from_text
+
+    for number, text in enumerate(texts, start=1):
+        document_create_from_text(
+            project=project, title=f"Interview {number}", text=text, user=owner
+        )
+    job = SuggestionJob.objects.create(project=project)
+    start = time.perf_counter()
+    job = job_run_here(SuggestionJob, job.pk, suggestion_job_work)
+    print(
+        f"the worker's job in the database: {time.perf_counter() - start:.2f} s "
+        f"({job.found:,} suggestions stored)"
+    )
+    project_erase(project=project, actor=owner, confirm_name=project.name)
+
+
+def main(count: int = 20, db: bool = False) -> None:
+    rng = random.Random(0)
+    texts = [transcript(rng) for _ in range(count)]
+    detector_timings(texts)
+    if db:
+        job_in_database(texts)
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
+    numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    main(numbers[0] if numbers else 20, db="--db" in sys.argv)

@@ -6,6 +6,7 @@ import threading
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 
 from coding.jobs.services import job_run
 from coding.tasks import job_options
@@ -25,7 +26,10 @@ def run_suggestion_job(*, job_id: int) -> None:
 @worker_ready.connect
 @worker_process_init.connect
 def load_lookup_structures(**kwargs) -> None:
-    """Load deduce's lookup structures as the worker (or a pool's child) starts,
-    from a side thread so it takes other jobs meanwhile; a suggestion job waits for
-    the load."""
-    threading.Thread(target=warm_up, name="deduce-warm-up", daemon=True).start()
+    """With ``REGIE_DEDUCE_PRELOAD`` set, load deduce's lookup structures as the
+    worker (or a pool's child) starts, from a side thread so it takes other jobs
+    meanwhile. They take about 1 GB per process, so by default a process loads
+    them with its first suggestion job instead (10-30 s, once): set it on the
+    worker that serves suggestions, not on every worker (nor in tests)."""
+    if settings.REGIE_DEDUCE_PRELOAD:
+        threading.Thread(target=warm_up, name="deduce-warm-up", daemon=True).start()

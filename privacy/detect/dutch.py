@@ -5,9 +5,10 @@ places) once, in one to three minutes, and keeps them pickled in a cache folder:
 ``REGIE_DEDUCE_CACHE``, else ``~/.cache/regie/deduce`` (outside the virtualenv, so a
 fresh clone or virtualenv on the same machine, CI's included, reuses it; deduce
 rebuilds it when its version changes). ``build_if_missing()`` builds it
-when missing (``bootstrap.py`` runs it after installing), a worker loads it when it
-starts, tests once per session: a request never waits for it. Loading the cached
-structures takes 10–20 s of CPU per process; one ``Deduce`` serves the process.
+when missing (``bootstrap.py`` runs it after installing); a worker loads it with its
+first suggestion job (or when it starts, with ``REGIE_DEDUCE_PRELOAD``), tests once
+per session; no request ever needs it. Loading the cached structures takes 10–20 s
+of CPU and about 1 GB of memory per process; one ``Deduce`` serves the process.
 """
 
 from __future__ import annotations

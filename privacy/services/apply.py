@@ -35,6 +35,7 @@ from privacy.models import (
 )
 from privacy.rewrite import OffsetMap, Replacement, rewrite
 from privacy.services.derived import derived_forget
+from privacy.services.suggestions import word_lists
 
 _WORD = re.compile(r"\w+")
 
@@ -209,10 +210,15 @@ def _scrub_trail(
 
 
 def memo_warnings(document: Document) -> list[int]:
-    """Ids of the transcript's codings whose memo still looks personal (the same
-    detector), for a warning on the review page after confirmation."""
+    """Ids of the transcript's codings whose memo still looks personal, for a
+    warning on the review page after confirmation.
+
+    Runs in a request, so without deduce (its lookup structures live in workers
+    only): the patterns and the project's list of names always to replace.
+    """
+    _protected, always = word_lists(document.project)
     return [
         coding.pk
         for coding in Coding.objects.filter(document=document).exclude(memo="")
-        if detect(coding.memo)
+        if detect(coding.memo, language="", always=always)
     ]
