@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coding.access import Cap, access_document
+from privacy.forms import LARGEST
 from privacy.models import CategoryChoice, Decision, DocumentReview, ReviewStatus
 from privacy.selectors import document_suggestions
 from privacy.services.apply import document_pseudonymise
@@ -35,7 +36,7 @@ class PseudonymsSerializer(serializers.Serializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    suggestion = serializers.IntegerField()
+    suggestion = serializers.IntegerField(min_value=1, max_value=LARGEST)
     decision = serializers.ChoiceField(choices=Decision.choices)
     label = serializers.CharField(
         required=False, allow_blank=True, max_length=120, default=""

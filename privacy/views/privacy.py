@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import Cap, access_project
 from coding.views.base import error_messages
+from privacy.forms import posted_int
 from privacy.models import CategoryChoice, WordKind, WordListEntry
 from privacy.selectors import document_statuses
 from privacy.services.access_log import access_log
@@ -87,7 +88,7 @@ def privacy_words(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.success(request, _("%(n)s actor name(s) added.") % {"n": added})
     elif request.POST.get("remove"):
         WordListEntry.objects.filter(
-            project=access.project, pk=request.POST["remove"]
+            project=access.project, pk=posted_int(request.POST["remove"])
         ).delete()
     else:
         word = " ".join(request.POST.get("word", "").split())[:200]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import Cap, access_document
 from coding.views.base import error_messages
+from privacy.forms import posted_int
 from privacy.models import CategoryChoice, Decision, DocumentReview, Suggestion
 from privacy.selectors import document_suggestions, review_pieces
 from privacy.services.apply import document_pseudonymise, memo_warnings
@@ -69,7 +70,7 @@ def review_decide(
     )
     suggestion = (
         Suggestion.objects.filter(
-            document=document, pk=_int(request.POST.get("suggestion"))
+            document=document, pk=posted_int(request.POST.get("suggestion"))
         )
         .select_related("pseudonym", "document")
         .first()
@@ -119,8 +120,8 @@ def review_mark(
         try:
             suggestion_add(
                 document=document,
-                start=_int(request.POST.get("start")),
-                end=_int(request.POST.get("end")),
+                start=posted_int(request.POST.get("start")),
+                end=posted_int(request.POST.get("end")),
                 category=category,
                 actor=request.user,
             )
@@ -169,10 +170,3 @@ def review_suggest(
         request, _("Suggestions are being computed; reload the page in a moment.")
     )
     return redirect("privacy:review", project_id, document_id)
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

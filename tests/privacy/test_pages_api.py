@@ -222,3 +222,28 @@ def test_command_suggests_and_applies(deduce_ready, project):
     document.refresh_from_db()
     assert "Pieter Peeters" not in document.text
     assert "Stad Mechelen" in document.text
+
+
+def test_bad_input_never_a_server_error(project, members):
+    """Odd ids and offsets answer without a 500."""
+    document = make_document(project=project, text="Kort.\n")
+    owner = client_for(members["owner"])
+    p, d = project.pk, document.pk
+    huge = str(2**63)
+    answers = [
+        owner.post(reverse("privacy:review_decide", args=[p, d]), {"suggestion": huge}),
+        owner.post(reverse("privacy:review_decide", args=[p, d]), {"suggestion": "x"}),
+        owner.post(
+            reverse("privacy:review_mark", args=[p, d]),
+            {"start": huge, "end": "x", "category": "person"},
+            headers=HTMX,
+        ),
+        owner.post(reverse("privacy:privacy_words", args=[p]), {"remove": "x"}),
+        owner.post(reverse("privacy:privacy_words", args=[p]), {"remove": huge}),
+        api_client_for(members["owner"]).post(
+            f"/api/v1/projects/{p}/documents/{d}/pseudonyms/",
+            {"decisions": [{"suggestion": int(huge), "decision": "accepted"}]},
+            format="json",
+        ),
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 200, 302, 302, 400]
