@@ -4,7 +4,7 @@ The core (``coding``) never imports a satellite (``agreement``, ``analysis``,
 ``interop``, ``network``). Where it must reach one — what happens when codings
 change, a coding's extra fields (in the trail and in the API), the document page's
 tools, the demo project, the tables a backup carries, actor aliases, codebook file
-formats, the relation cells of coded segments, a transcript just imported — the
+formats, the relation cells of coded segments, a transcript just imported or read — the
 satellite registers a hook here
 from its ``AppConfig.ready()`` and the core calls whatever is registered. Registering the same key twice keeps the
 first (``ready()`` may run more than once in tests).
@@ -221,7 +221,20 @@ class DocumentsImportedHook:
     imported: Callable[[Sequence[Document], Any], None]
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentReadHook:
+    """Told that a member read a transcript's text: its page was opened or the API
+    gave it out (the privacy app: the access log owners read).
+
+    ``read(document, user)``; hooks must be cheap (one insert).
+    """
+
+    key: str
+    read: Callable[[Document, Any], None]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
+document_read_hooks: Hooks[DocumentReadHook] = Hooks()
 documents_imported_hooks: Hooks[DocumentsImportedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
@@ -231,6 +244,12 @@ alias_sources: Hooks[AliasSource] = Hooks()
 codebook_formats: Hooks[CodebookFormat] = Hooks()
 relation_columns: Hooks[RelationColumns] = Hooks()
 coding_api_extras: Hooks[CodingApiExtra] = Hooks()
+
+
+def notify_document_read(document: Document, user: Any) -> None:
+    """Call every registered ``DocumentReadHook``."""
+    for hook in document_read_hooks:
+        hook.read(document, user)
 
 
 def notify_documents_imported(documents: Sequence[Document], actor: Any) -> None:

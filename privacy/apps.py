@@ -14,9 +14,10 @@ class PrivacyConfig(AppConfig):
         word lists, review marks and labels (never the key)."""
         from coding import registry
         from privacy.backup import PRIVACY_BACKUP
-        from privacy.hooks import DOCUMENT_IMPORTED, REVIEW_TOOL
+        from privacy.hooks import DOCUMENT_IMPORTED, DOCUMENT_READ, REVIEW_TOOL
 
         registry.documents_imported_hooks.register(DOCUMENT_IMPORTED)
+        registry.document_read_hooks.register(DOCUMENT_READ)
         registry.document_tools.register(REVIEW_TOOL)
         for part in PRIVACY_BACKUP:
             registry.backup_parts.register(part)

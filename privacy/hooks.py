@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from coding.access import Cap, ProjectAccess
 from coding.models import Document
-from coding.registry import DocumentsImportedHook, DocumentTool
+from coding.registry import DocumentReadHook, DocumentsImportedHook, DocumentTool
 from privacy.models import DocumentReview
 from privacy.services.access_log import transcript_opened
 from privacy.services.suggestions import documents_imported
@@ -17,9 +17,7 @@ from privacy.services.suggestions import documents_imported
 def _review_context(
     request: HttpRequest, access: ProjectAccess, document: Document
 ) -> dict[str, Any]:
-    """The document page's note on pseudonymisation. The page opening is also the
-    moment a transcript is read, so it is written to the access log here."""
-    transcript_opened(document=document, user=request.user)
+    """The document page's note on pseudonymisation."""
     review = DocumentReview.objects.filter(document=document).first()
     return {
         "review": review,
@@ -29,6 +27,11 @@ def _review_context(
     }
 
 
+def _read(document: Document, user) -> None:
+    transcript_opened(document=document, user=user)
+
+
+DOCUMENT_READ = DocumentReadHook(key="privacy", read=_read)
 DOCUMENT_IMPORTED = DocumentsImportedHook(key="privacy", imported=documents_imported)
 REVIEW_TOOL = DocumentTool(
     key="privacy",

@@ -31,7 +31,7 @@ from coding.access import (
 from coding.api import serializers as s
 from coding.forms import TextParam, whole_number
 from coding.models import Case, Code, Coding, Document, Membership, Project
-from coding.registry import CodingApiExtra, coding_api_extras
+from coding.registry import CodingApiExtra, coding_api_extras, notify_document_read
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
     CodingSpec,
@@ -199,6 +199,7 @@ class DocumentDetailView(APIView):
     )
     def get(self, request: Request, project_id: int, document_id: int) -> Response:
         _access, document = access_document(request.user, project_id, document_id)
+        notify_document_read(document, request.user)
         return Response(s.DocumentDetailSerializer(document).data)
 
     @extend_schema(
