@@ -5,7 +5,7 @@ The core (``coding``) never imports a satellite (``agreement``, ``analysis``,
 change, a coding's extra fields (in the trail and in the API), the document page's
 tools, the demo project, the tables a backup carries, actor aliases, codebook file
 formats, the relation cells of coded segments, the steps of the first-steps
-checklist — the satellite registers a hook here
+checklist, a transcript just imported or read — the satellite registers a hook here
 from its ``AppConfig.ready()`` and the core calls whatever is registered. Registering the same key twice keeps the
 first (``ready()`` may run more than once in tests).
 
@@ -228,7 +228,33 @@ class FirstStep:
     url: Callable[[Project], str]
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentsImportedHook:
+    """Told, inside the import's transaction, that transcripts were imported (the
+    privacy app: marks them for review and asks a worker for suggestions).
+
+    ``imported(documents, actor)``; hooks must be cheap and enqueue on commit.
+    """
+
+    key: str
+    imported: Callable[[Sequence[Document], Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReadHook:
+    """Told that a member read a transcript's text: its page was opened or the API
+    gave it out (the privacy app: the access log owners read).
+
+    ``read(document, user)``; hooks must be cheap (one insert).
+    """
+
+    key: str
+    read: Callable[[Document, Any], None]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
+document_read_hooks: Hooks[DocumentReadHook] = Hooks()
+documents_imported_hooks: Hooks[DocumentsImportedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
 backup_parts: Hooks[BackupPart] = Hooks()
@@ -238,6 +264,19 @@ codebook_formats: Hooks[CodebookFormat] = Hooks()
 relation_columns: Hooks[RelationColumns] = Hooks()
 coding_api_extras: Hooks[CodingApiExtra] = Hooks()
 first_steps: Hooks[FirstStep] = Hooks()
+
+
+def notify_document_read(document: Document, user: Any) -> None:
+    """Call every registered ``DocumentReadHook``."""
+    for hook in document_read_hooks:
+        hook.read(document, user)
+
+
+def notify_documents_imported(documents: Sequence[Document], actor: Any) -> None:
+    """Call every registered ``DocumentsImportedHook`` (inside the import's transaction)."""
+    if documents:
+        for hook in documents_imported_hooks:
+            hook.imported(documents, actor)
 
 
 def notify_codings_changed(

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "agreement",
     "interop",
     "network",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
     "REGIE_WORKER_MAX_MEMORY_KIB", 2 * 1024 * 1024
 )
+
+# Pseudonymisation (privacy/detect/dutch.py): load deduce's lookup structures (about
+# 1 GB per process) when a worker starts rather than with its first suggestion job.
+REGIE_DEDUCE_PRELOAD = env_bool("REGIE_DEDUCE_PRELOAD", False)
 
 # Background jobs (coding/jobs/services.py): a running job shows a sign of life every
 # REGIE_JOB_HEARTBEAT_SECONDS; one silent for REGIE_JOB_DEAD_AFTER_SECONDS lost its

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("interop.urls")),
     path("", include("network.urls")),
+    path("", include("privacy.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -69,6 +70,7 @@ urlpatterns = [
     path("api/v1/", include("analysis.api_urls")),
     path("api/v1/", include("interop.api_urls")),
     path("api/v1/", include("network.api.urls")),
+    path("api/v1/", include("privacy.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

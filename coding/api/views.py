@@ -33,7 +33,7 @@ from coding.api import serializers as s
 from coding.api.rows import coding_rows, coding_values, created_row, turn_rows
 from coding.forms import TextParam, whole_number
 from coding.models import Case, Code, Coding, Document, Membership, Project
-from coding.registry import CodingApiExtra, coding_api_extras
+from coding.registry import CodingApiExtra, coding_api_extras, notify_document_read
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
     CodingSpec,
@@ -203,6 +203,7 @@ class DocumentDetailView(APIView):
         _access, document = access_document(request.user, project_id, document_id)
         # DocumentDetailSerializer's shape; the turns (a hundred or more in an
         # interview) as plain rows, not one nested serializer each.
+        notify_document_read(document, request.user)
         data = s.DocumentSerializer(document).data
         data["text"] = document.text
         data["turns"] = turn_rows(document)

@@ -26,7 +26,7 @@ from django_htmx.http import reswap, retarget
 from coding.access import Cap, ProjectAccess, access_coding, access_document
 from coding.highlight import highlight_for
 from coding.models import Code, Coding, Document
-from coding.registry import DocumentTool, document_tools
+from coding.registry import DocumentTool, document_tools, notify_document_read
 from coding.selectors import codebook_tree, document_blocks, flatten
 from coding.selectors_team import document_coders
 from coding.services.codings import (
@@ -292,6 +292,7 @@ def _error(
 @vary_on_headers("HX-Request")
 def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
     access, document = access_document(request.user, project_id, document_id)
+    notify_document_read(document, request.user)
     context = _context(request, access, document)
     return TemplateResponse(request, "coding/workbench.html", context)
 
