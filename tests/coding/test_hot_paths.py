@@ -18,6 +18,7 @@ moments ago, else one read; ``tests/analysis``).
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.backends.base import UpdateError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
@@ -34,6 +35,7 @@ from coding.models import (
 from coding.services.audit import snapshot_coding
 from coding.services.codings import count_words
 from coding.services.versions import codebook_freeze
+from regie_site.sessions import SessionStore
 from tests.conftest import HTMX, client_for
 from tests.factories import make_code, make_document, make_project
 
@@ -202,3 +204,18 @@ def test_document_page_statements_do_not_grow(setup):
     few = counted()
     _coder_codings(document, coder, codes[2], 60, offset=2)
     assert counted() == few <= 10
+
+
+def test_session_saved_in_one_update_and_refused_once_gone():
+    store = SessionStore()
+    store["undo-1"] = [{"kind": "created", "id": 1}]
+    store.create()
+    store["undo-1"] = []
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert _statements(queries) == ["UPDATE"]
+    assert SessionStore(store.session_key).load() == {"undo-1": []}
+    store.delete()
+    store["undo-1"] = [{"kind": "created", "id": 2}]
+    with pytest.raises(UpdateError):
+        store.save()
