@@ -194,7 +194,8 @@ def in_process(args: argparse.Namespace) -> None:
                 counts.append(len(queries))
             print(
                 f"{name:<44} {summary(samples)}, Python CPU "
-                f"{statistics.median(cpu):5.1f} ms, {max(counts)} SQL statements"
+                f"{statistics.median(cpu):5.1f} ms, SQL statements "
+                f"{statistics.median(counts):g} (max {max(counts)})"
             )
             if args.sql:
                 for query in queries.captured_queries:
@@ -229,7 +230,8 @@ def in_process(args: argparse.Namespace) -> None:
             start, end = fresh_span(document, used)
             response = page.post(
                 f"/p/{project.pk}/d/{document.pk}/apply/",
-                {"code": codes[5].pk, "start": start, "end": end},
+                # As the page sends it: the layers shown (one's own).
+                {"code": codes[5].pk, "start": start, "end": end, "layers": user.pk},
                 HTTP_HX_REQUEST="true",
             )
             assert response.status_code == 200, response.content[:300]

@@ -341,6 +341,8 @@ if _proxy_ssl_header:
         "https",
     )
 SESSION_COOKIE_HTTPONLY = True
+# One UPDATE per save, not BEGIN/UPDATE/COMMIT (see the module).
+SESSION_ENGINE = "regie_site.sessions"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

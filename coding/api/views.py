@@ -390,26 +390,13 @@ class CodingListView(APIView):
         extra = _claiming_extra(items)
         # Checks the extra fields (a relation item's code is its flow's).
         resolved = extra.resolve(access.project, items) if extra else None
+        if extra is None and not many:
+            return _create_one(request, access.project, items[0])
         specs = _coding_specs(access.project, items, many=many)
         if extra is not None:
             created = extra.create(specs, resolved, request.user, many)
-        elif many:
-            created = codings_create_bulk(specs=specs, coder=request.user)
         else:
-            spec = specs[0]
-            coding = coding_create(
-                document=spec.document,
-                code=spec.code,
-                coder=request.user,
-                start=spec.start,
-                end=spec.end,
-                memo=spec.memo,
-                span_text=spec.text,
-            )
-            return Response(
-                created_row(coding, request.user.get_username()),
-                status=status.HTTP_201_CREATED,
-            )
+            created = codings_create_bulk(specs=specs, coder=request.user)
         rows = (
             Coding.objects.filter(pk__in=[c.pk for c in created])
             .select_related(*_coding_related())
@@ -434,18 +421,49 @@ def _coding_items(data, *, many: bool) -> list[dict]:
     return serializer.validated_data if many else [serializer.validated_data]
 
 
-def _coding_specs(
-    project: Project, items: list[dict], *, many: bool
-) -> list[CodingSpec]:
-    """The items as specs, once their documents and codes are the project's
-    (several items: every problem, by index; one: its first problem, by field)."""
+def _create_one(request: Request, project: Project, item: dict) -> Response:
+    """One coding: its document read with the coded span (for the word count, not
+    the text); the code is looked up by the statement that writes the coding."""
+    documents = _coding_documents(project, [item])
+    if item["document"] not in documents:
+        raise ValidationError({"document": _no_document(item["document"])})
+    document = documents[item["document"]]
+    coding = coding_create(
+        document=document,
+        code=item["code"],
+        coder=request.user,
+        start=item["start"],
+        end=item["end"],
+        memo=item.get("memo", ""),
+        span_text=document.coded_span,
+    )
+    return Response(
+        created_row(coding, request.user.get_username()),
+        status=status.HTTP_201_CREATED,
+    )
+
+
+def _coding_documents(project: Project, items: list[dict]) -> dict[int, Document]:
+    """The items' documents that are the project's, by id."""
     found = Document.objects.filter(
         project=project, pk__in={i["document"] for i in items}
     ).only("id", "project_id", "length")
     if len(items) == 1:
         # One coding: its span comes along, for the word count (not the text).
         found = found.annotate(coded_span=_span_of(items[0]))
-    documents = {d.pk: d for d in found}
+    return {d.pk: d for d in found}
+
+
+def _no_document(document_id: int) -> str:
+    return _("No document %(id)s in this project.") % {"id": document_id}
+
+
+def _coding_specs(
+    project: Project, items: list[dict], *, many: bool
+) -> list[CodingSpec]:
+    """The items as specs, once their documents and codes are the project's
+    (several items: every problem, by index; one: its first problem, by field)."""
+    documents = _coding_documents(project, items)
     codes = {
         c.pk: c
         for c in Code.objects.filter(project=project, pk__in={i["code"] for i in items})
@@ -453,10 +471,7 @@ def _coding_specs(
     problems = []
     for index, item in enumerate(items):
         if item["document"] not in documents:
-            message = _("No document %(id)s in this project.") % {
-                "id": item["document"]
-            }
-            problems.append((index, "document", message))
+            problems.append((index, "document", _no_document(item["document"])))
         if item["code"] not in codes:
             message = _("No code %(id)s in this project.") % {"id": item["code"]}
             problems.append((index, "code", message))

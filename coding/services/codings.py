@@ -78,6 +78,11 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def validate_span(document: Document, code: Code, start, end) -> tuple[int, int]:
     if code.project_id != document.project_id:
         raise ValidationError({"code": _("The code belongs to another project.")})
+    return _checked_span(document, start, end)
+
+
+def _checked_span(document: Document, start, end) -> tuple[int, int]:
+    """Whole numbers, in order, inside the document (the code checked apart)."""
     if isinstance(start, bool) or isinstance(end, bool):
         raise ValidationError({"start": _("Start and end must be whole numbers.")})
     try:
@@ -122,6 +127,15 @@ def _mark_started(document_ids: set[int], coder_id: int) -> None:
     ).update(status=AssignmentStatus.IN_PROGRESS, updated_at=timezone.now())
 
 
+class UnknownCode(ValidationError):
+    """The code given by its id is not one of the document's project."""
+
+    def __init__(self, code_id):
+        super().__init__(
+            {"code": _("No code %(id)s in this project.") % {"id": code_id}}
+        )
+
+
 def _duplicate_error() -> ValidationError:
     return ValidationError(
         {"non_field_errors": _("You have already coded this passage with this code.")}
@@ -131,7 +145,7 @@ def _duplicate_error() -> ValidationError:
 def coding_create(
     *,
     document: Document,
-    code: Code,
+    code: Code | int,
     coder,
     start,
     end,
@@ -145,11 +159,19 @@ def coding_create(
     One SQL statement writes everything (``_CREATE``): the coding, refused by the
     unique constraint when this coder coded the span with the code already; its
     audit event; the assignment put in progress; the change record. No row every
-    coder of a project shares is locked. The word count is taken from the coded
-    span only: ``span_text`` (``document.text[start:end]``, when the caller has it),
-    else the document's text if loaded, else the span cut in SQL.
+    coder of a project shares is locked. ``code`` may be a bare id: the statement
+    then also looks it up in the document's project (``UnknownCode`` when it is
+    not there) and ``coding.code`` comes back with its id, name and colour only.
+    The word count is taken from the coded span only: ``span_text``
+    (``document.text[start:end]``, when the caller has it), else the document's
+    text if loaded, else the span cut in SQL.
     """
-    start, end = validate_span(document, code, start, end)
+    if isinstance(code, Code):
+        start, end = validate_span(document, code, start, end)
+        code_id = code.pk
+    else:
+        code_id = _code_id(code)
+        start, end = _checked_span(document, start, end)
     if trim_whitespace:
         start, end = trim_span(document.text, start, end)
         if start >= end:
@@ -161,7 +183,7 @@ def coding_create(
         span_text = _span_text(document, start, end)
     coding = Coding(
         document=document,
-        code=code,
+        code_id=code_id,
         coder=coder,
         start=start,
         end=end,
@@ -173,11 +195,32 @@ def coding_create(
     coding.coded_text = span_text
     row = _insert_coding(coding, actor=actor or coder)
     if row is None:
+        raise UnknownCode(code)
+    if row[-1] is None:
         raise _duplicate_error()
-    coding.pk, coding.codebook_version_id, coding.revision = row
+    found, (coding.pk, coding.codebook_version_id, coding.revision) = row[:4], row[4:]
+    coding.code = code if isinstance(code, Code) else _code_from_row(found)
     # The change record's row was written by the statement; tell the hooks.
-    notify_codings_changed(document.project_id, [code.pk])
+    notify_codings_changed(document.project_id, [code_id])
     return coding
+
+
+_MAX_ID = 2**63 - 1  # ids are bigint
+
+
+def _code_id(code) -> int:
+    """A code id the statement can take (``UnknownCode`` for anything else)."""
+    if isinstance(code, bool) or not isinstance(code, int) or not 0 < code <= _MAX_ID:
+        raise UnknownCode(code)
+    return code
+
+
+_CODE_FIELDS = ["id", "project_id", "name", "color"]
+
+
+def _code_from_row(values: tuple) -> Code:
+    """The code as ``_CREATE`` returned it; its other fields load if asked for."""
+    return Code.from_db(connection.alias, _CODE_FIELDS, values)
 
 
 def _span_text(document: Document, start: int, end: int) -> str:
@@ -197,14 +240,18 @@ def _table(model) -> str:
 
 
 _CREATE = f"""
-WITH version AS (
+WITH code AS (
+    SELECT id, project_id, name, color FROM {_table(Code)}
+    WHERE id = %(code)s AND project_id = %(project)s
+), version AS (
     SELECT id FROM {_table(CodebookVersion)}
     WHERE project_id = %(project)s ORDER BY number DESC LIMIT 1
 ), made AS (
     INSERT INTO {_table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
         word_count, codebook_version_id, revision, created_at, updated_at)
-    VALUES (%(document)s, %(code)s, %(coder)s, %(start)s, %(end)s, %(memo)s,
-        %(words)s, (SELECT id FROM version), 1, %(now)s, %(now)s)
+    SELECT %(document)s, code.id, %(coder)s, %(start)s, %(end)s, %(memo)s,
+        %(words)s, (SELECT id FROM version), 1, %(now)s, %(now)s
+    FROM code
     ON CONFLICT DO NOTHING
     RETURNING id, codebook_version_id, revision
 ), event AS (
@@ -222,13 +269,17 @@ WITH version AS (
     INSERT INTO {_table(CodingChange)} (project_id, code_id, changed_at)
     SELECT %(project)s, %(code)s, %(now)s FROM made
 )
-SELECT id, codebook_version_id, revision FROM made
+SELECT code.id, code.project_id, code.name, code.color,
+    made.id, made.codebook_version_id, made.revision
+FROM code LEFT JOIN made ON TRUE
 """
 
 
-def _insert_coding(coding: Coding, *, actor) -> tuple[int, int | None, int] | None:
-    """Run ``_CREATE``; the new row's id, codebook version and revision, or
-    ``None`` when the coder coded this span with this code already."""
+def _insert_coding(coding: Coding, *, actor) -> tuple | None:
+    """Run ``_CREATE``: the code's id, project, name and colour, then the new
+    row's id, codebook version and revision (``None`` each when the coder coded
+    this span with this code already); ``None`` when the code is not the
+    document's project's."""
     after = snapshot_coding(coding)
     del after["id"], after["codebook_version"]  # known once the row exists
     with connection.cursor() as cursor:

@@ -31,6 +31,7 @@ from coding.selectors import codebook_tree, document_blocks, flatten
 from coding.selectors_team import document_coders
 from coding.services.codings import (
     CodingConflict,
+    UnknownCode,
     coding_create,
     coding_delete,
     coding_restore,
@@ -305,21 +306,22 @@ def workbench_apply_code(
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.CODE
     )
-    code = Code.objects.filter(
-        project=access.project, pk=_int(request.POST.get("code"))
-    ).first()
-    if code is None:
+    code_id = _int(request.POST.get("code"))
+    if code_id is None:
         return _error(request, [_("Choose a code of this project.")])
     try:
+        # The code is looked up by the statement that writes the coding.
         coding = coding_create(
             document=document,
-            code=code,
+            code=code_id,
             coder=request.user,
             start=request.POST.get("start"),
             end=request.POST.get("end"),
             memo=request.POST.get("memo", ""),
             trim_whitespace=True,
         )
+    except UnknownCode:
+        return _error(request, [_("Choose a code of this project.")])
     except ValidationError as error:
         return _error(request, error_messages(error))
     _push_undo(request, document, {"kind": "created", "id": coding.pk})
@@ -328,7 +330,7 @@ def workbench_apply_code(
         access,
         document,
         [(coding.start, coding.end)],
-        _("Coded with “%(code)s”.") % {"code": code.name},
+        _("Coded with “%(code)s”.") % {"code": coding.code.name},
     )
 
 
