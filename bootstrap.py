@@ -65,6 +65,13 @@ def ensure_venv(lock: Path) -> None:
     stamp.write_text(digest)
 
 
+def ensure_deduce_cache() -> None:
+    """Build deduce's lookup structures now (once per machine, 1-3 minutes), so no
+    request or job waits for them (``privacy/detect/dutch.py``)."""
+    build = "from privacy.detect.dutch import build_if_missing; build_if_missing()"
+    run([str(PYTHON), "-c", build])
+
+
 def run(command: list[str], env: dict | None = None) -> None:
     result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0:
@@ -285,6 +292,7 @@ def serve(extra: list[str]) -> None:
     if ":" not in address:
         address = f"127.0.0.1:{address}"
     ensure_venv(LOCKS["serve"])
+    ensure_deduce_cache()
     env = dict(os.environ)
     env.setdefault("DEBUG", "1" if dev else "0")
     with services(env, database="regie"):
@@ -348,6 +356,7 @@ def ensure_chromium(env: dict) -> None:
 
 def test(extra: list[str]) -> None:
     ensure_venv(LOCKS["test"])
+    ensure_deduce_cache()
     env = dict(os.environ)
     with services(env, database="regie"):
         ensure_chromium(env)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from agreement.figure_words import figure_words
 from agreement.forms import (
     CsvFormatForm,
     DisagreementsForm,
@@ -36,11 +37,14 @@ from agreement.forms import (
     agreement_selection_from_params,
 )
 from agreement.models import AgreementRun
+from agreement.plot import Mark as PlotMark
+from agreement.plot import Panel, coefficient_scale, mark, panel
 from agreement.report import (
     ALL_GROUP,
     MEASURE_LABELS,
     MEASURES,
     MEASURES_BY_UNIT,
+    PERCENT_MEASURES,
     UNITS,
     report_csv_rows,
 )
@@ -72,7 +76,7 @@ from coding.comparison import compare_coders
 from coding.exports import csv_text, neutralise
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
-from coding.models import Coding, Document
+from coding.models import Coding, Document, MeasurementLevel
 from coding.selectors import Mark, text_window
 from coding.views.base import error_messages
 
@@ -100,6 +104,19 @@ MEASURE_NAMES = {
     "u_alpha_1995": gettext_lazy("α_U (1995/2004)"),
 }
 UNIT_NAMES = dict(UNIT_CHOICES)
+UNIT_SHORT_NAMES = {
+    "turn": gettext_lazy("speaker turns"),
+    "sentence": gettext_lazy("sentences"),
+    "character": gettext_lazy("characters"),
+    "unitizing": gettext_lazy("unitizing"),
+}
+VERDICT_NAMES = {
+    "good": gettext_lazy("good"),
+    "tentative": gettext_lazy("tentative"),
+    "poor": gettext_lazy("poor"),
+    "undefined": gettext_lazy("undefined"),
+}
+LEVEL_NAMES = dict(MeasurementLevel.choices)
 COLOR_A, COLOR_B = "#0072b2", "#d55e00"  # colour-blind safe pair (Okabe–Ito)
 
 
@@ -136,7 +153,14 @@ def _runs(access: ProjectAccess) -> list[dict]:
         .filter(project=access.project)
         .select_related("requested_by")[:RUNS_SHOWN]
     )
-    return [{"run": run, "badge": run_badge(run, state)} for run in runs]
+    return [
+        {
+            "run": run,
+            "badge": run_badge(run, state),
+            "unit": UNIT_SHORT_NAMES.get(run.selection.get("unit"), ""),
+        }
+        for run in runs
+    ]
 
 
 @login_required
@@ -211,7 +235,9 @@ def _cell_title(measure: str, figure: Figure) -> str:
     """The tooltip: interval, N, mean over documents, or why it is undefined."""
     parts = []
     if figure.value is None:
-        parts.append(_("undefined: %(reason)s") % {"reason": figure.reason})
+        parts.append(
+            _("undefined: %(reason)s") % {"reason": figure_words(figure.reason)}
+        )
     if figure.has_interval:
         parts.append(
             _("95 %% CI %(low).3f – %(high).3f (%(n)d resamples)")
@@ -230,7 +256,7 @@ def _cell_title(measure: str, figure: Figure) -> str:
     if figure.percent is not None:
         parts.append(_("agreement %(percent).1f %%") % {"percent": figure.percent})
     if figure.note:
-        parts.append(figure.note)
+        parts.append(figure_words(figure.note))
     return " · ".join(parts)
 
 
@@ -248,6 +274,11 @@ class MatrixCell:
     display: str
     title: str
 
+    @property
+    def coloured(self) -> bool:
+        """Only chance-corrected measures carry the verdict's colour."""
+        return self.measure not in PERCENT_MEASURES
+
 
 @dataclass(frozen=True, slots=True)
 class MatrixRow:
@@ -256,12 +287,32 @@ class MatrixRow:
     group_label: str
     cells: tuple[MatrixCell, ...]
     link: str  # query string of the disagreement list, "" when there is none
+    level: str = ""  # a domain's level of measurement, translated
 
 
 @dataclass(frozen=True, slots=True)
 class Matrix:
     measures: tuple[MeasureInfo, ...]  # labels translated for the page
     rows: tuple[MatrixRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlotRow:
+    """One matrix row in the dot plot; ``span`` rows share the code's label."""
+
+    row: MatrixRow
+    span: int  # 0 for the rows after the first of the same code
+    percent: float | None
+    cells: tuple[tuple[Panel, PlotMark], ...]  # one per panel
+
+
+@dataclass(frozen=True, slots=True)
+class Plot:
+    panels: tuple[Panel, ...]
+    percent: bool  # a plain percentage column
+    groups: bool  # more than one coder group: a column names the group
+    rows: tuple[PlotRow, ...]
+    merged: bool = False  # two coders: the pair and "all coders" on one line
 
 
 def _group_label(group: Group) -> str:
@@ -301,6 +352,7 @@ def _matrix_row(
         group_label=_group_label(group) if group else row.group,
         cells=tuple(cells),
         link=link,
+        level=str(LEVEL_NAMES.get(variable.level, variable.level)) if variable else "",
     )
 
 
@@ -323,6 +375,116 @@ def _matrix(report: Report, *, group: str, document: int | None) -> Matrix:
     )
 
 
+def _mark_label(label: str, figure: Figure | None) -> str:
+    """The figure in words, for the plot's SVG title and screen readers."""
+    if figure is None:
+        return _("%(measure)s: not computed for this group") % {"measure": label}
+    if figure.value is None:
+        return _("%(measure)s undefined: %(reason)s") % {
+            "measure": label,
+            "reason": figure_words(figure.reason),
+        }
+    words = _("%(measure)s %(value).3f (%(verdict)s)") % {
+        "measure": label,
+        "value": figure.value,
+        "verdict": VERDICT_NAMES.get(figure.verdict or "", figure.verdict or ""),
+    }
+    if figure.has_interval:
+        words += ", " + _("95 %% CI %(low).3f – %(high).3f") % {
+            "low": figure.ci_low,
+            "high": figure.ci_high,
+        }
+    return words + ", " + _("N = %(n)d") % {"n": figure.n}
+
+
+def _plot_lines(
+    matrix: Matrix, *, merge_groups: bool
+) -> list[tuple[MatrixRow, dict[str, Figure | None]]]:
+    """The plot's lines: a matrix row each, or with ``merge_groups`` one per code.
+
+    Two coders make one pair and "all coders" — the same two people: Cohen's κ
+    exists only for the pair, Fleiss' κ only for all, the rest are equal. One line
+    per code then holds every measure and halves the plot.
+    """
+    lines: list[tuple[MatrixRow, dict[str, Figure | None]]] = []
+    for row in matrix.rows:
+        figures = {c.measure: c.figure for c in row.cells}
+        if merge_groups and lines and lines[-1][0].path == row.path:
+            merged = lines[-1][1]
+            for key, figure in figures.items():
+                if merged.get(key) is None:
+                    merged[key] = figure
+            continue
+        lines.append((row, figures))
+    return lines
+
+
+def _plot_marks(
+    panels: list[Panel], figures: dict[str, Figure | None]
+) -> tuple[tuple[Panel, PlotMark], ...]:
+    cells = []
+    for p in panels:
+        figure = figures.get(p.key)
+        ci = (figure.ci_low, figure.ci_high) if figure and figure.has_interval else None
+        cells.append(
+            (
+                p,
+                mark(
+                    p.scale,
+                    figure.value if figure else None,
+                    ci,
+                    (figure.verdict or "undefined") if figure else "undefined",
+                    _mark_label(p.label, figure),
+                ),
+            )
+        )
+    return tuple(cells)
+
+
+def _plot(
+    matrix: Matrix, thresholds: dict[str, float], *, merge_groups: bool = False
+) -> Plot:
+    """The matrix as a dot plot: a panel per chance-corrected measure."""
+    panels = []
+    for measure in matrix.measures:
+        if measure.key in PERCENT_MEASURES:
+            continue
+        figures = [
+            c.figure
+            for row in matrix.rows
+            for c in row.cells
+            if c.measure == measure.key and c.figure
+        ]
+        scale = coefficient_scale(
+            [f.value for f in figures] + [f.ci_low for f in figures]
+        )
+        panels.append(panel(measure.key, measure.label, scale, thresholds))
+    lines = _plot_lines(matrix, merge_groups=merge_groups)
+    rows = []
+    for i, (row, figures) in enumerate(lines):
+        span = 0
+        if i == 0 or lines[i - 1][0].path != row.path:
+            span = 1
+            while i + span < len(lines) and lines[i + span][0].path == row.path:
+                span += 1
+        percent = next((figures[m] for m in PERCENT_MEASURES if figures.get(m)), None)
+        rows.append(
+            PlotRow(
+                row=row,
+                span=span,
+                percent=percent.value if percent else None,
+                cells=_plot_marks(panels, figures),
+            )
+        )
+    return Plot(
+        panels=tuple(panels),
+        percent=any(m.key in PERCENT_MEASURES for m in matrix.measures),
+        groups=len({r.row.group_label for r in rows}) > 1,
+        rows=tuple(rows),
+        merged=merge_groups,
+    )
+
+
 def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun):
     state = source_state(access.project.pk)
     context = {
@@ -338,10 +500,17 @@ def _run_context(request: HttpRequest, access: ProjectAccess, run: AgreementRun)
         shown = RunViewForm(request.GET, report=report)
         shown.is_valid()  # unknown values fall back to all
         group, document = shown.cleaned_data["group"], shown.cleaned_data["document"]
+        matrix = _matrix(report, group=group, document=document)
         context.update(
             output=output,
             report=report,
-            matrix=_matrix(report, group=group, document=document),
+            matrix=matrix,
+            plot=_plot(
+                matrix,
+                dict(report.selection.thresholds),
+                merge_groups=not group and len(report.coders) == 2,
+            ),
+            thresholds=report.selection.thresholds,
             group=group,
             document=document,
             thresholds_form=ThresholdsForm(initial=dict(report.selection.thresholds)),

@@ -12,7 +12,6 @@ cell exactly, from the same filters, for the "segments behind this cell" lists.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from analysis.text import (
     word_frequencies_in_spans,
 )
 from coding.access import ProjectAccess
-from coding.codebook_default import DEFAULT_CODEBOOK_FILE
+from coding.codebook_default import demo_codebook_nodes
 from coding.models import Case, Code, Coding, Document, SpeakerTurn
 from coding.registry import alias_sources
 from coding.segments import SegmentFilter, filtered_codings
@@ -326,7 +325,7 @@ def _word_items(access: ProjectAccess, query: WordQuery) -> Iterator[tuple]:
 
 @cache
 def _codebook_aliases() -> dict[str, tuple[str, ...]]:
-    """``code path -> aliases`` of the actor codes in the default codebook."""
+    """``code path -> aliases`` of the demo's actor codes in the regie codebook."""
     found: dict[str, tuple[str, ...]] = {}
 
     def walk(nodes: list[dict], prefix: str) -> None:
@@ -336,7 +335,7 @@ def _codebook_aliases() -> dict[str, tuple[str, ...]]:
                 found[path] = tuple(node["aliases"])
             walk(node.get("children", []), path)
 
-    walk(json.loads(DEFAULT_CODEBOOK_FILE.read_text(encoding="utf-8")), "")
+    walk(demo_codebook_nodes(), "")
     return found
 
 
@@ -345,8 +344,8 @@ def actor_aliases(project_id: int) -> dict[int, list[str]]:
 
     The one place that knows where aliases come from: the registered alias sources
     (``coding.registry.alias_sources``; the network app's actors) once one knows
-    any for the project, else the aliases the default regie codebook
-    (``coding/data/regie_codebook.json``) gives its actor codes, matched on the
+    any for the project, else the aliases the demo's actors
+    (``coding/demo/data/actors.json``) give their codes, matched on the
     code's path ("Actoren > Groep INTRO"). As in the network page, a name claimed by
     two actors goes to the first in codebook order, so the counts of both pages
     agree.

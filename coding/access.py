@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -124,7 +124,12 @@ class ProjectAccess:
         # The project's document ids as a list, not a join, and no filter at all
         # when everything is visible: at 200,000 codings the database can then
         # count and group them from an index alone (several times faster).
-        codings = Coding.objects.filter(document_id__in=self.document_ids)
+        return self.visible_codings_in(self.document_ids)
+
+    def visible_codings_in(self, document_ids: list[int]):
+        """``visible_codings`` of some of the project's documents (the caller
+        checked they are the project's)."""
+        codings = Coding.objects.filter(document_id__in=document_ids)
         visible = self.coding_filter()
         if visible == Q(pk__isnull=False):
             return codings
@@ -176,11 +181,28 @@ def require_role_now(user, project_id: int, need: Cap) -> ProjectAccess:
 def access_document(
     user, project_id: int, document_id: int, *, need: Cap = Cap.VIEW
 ) -> tuple[ProjectAccess, Document]:
-    access = access_project(user, project_id, need=need)
-    document = Document.objects.filter(pk=document_id, project_id=project_id).first()
-    if document is None:
+    """The document with the caller's membership, read in one query."""
+    if not user.is_authenticated:
         raise Http404
-    return access, document
+    document = (
+        Document.objects.select_related("project")
+        .annotate(
+            member_role=Subquery(
+                Membership.objects.filter(
+                    project_id=OuterRef("project_id"), user_id=user.pk
+                ).values("role")[:1]
+            )
+        )
+        .filter(pk=document_id, project_id=project_id)
+        .first()
+    )
+    if document is None or document.member_role is None:
+        access_project(user, project_id, need=need)  # 404 or 403 as for the project
+        raise Http404
+    role = Role(document.member_role)
+    if not role_has(role, need):
+        raise PermissionDenied(DENIED_MESSAGES[need])
+    return ProjectAccess(project=document.project, user_id=user.pk, role=role), document
 
 
 def access_code(

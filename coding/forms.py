@@ -28,6 +28,7 @@ from coding.models import (
     Project,
     Role,
 )
+from coding.selectors import code_paths
 from coding.selectors_audit import MAX_ID, AuditFilters, project_users
 
 
@@ -39,8 +40,15 @@ class ProjectForm(forms.Form):
     codebook = forms.ChoiceField(
         label=_("Start with"),
         choices=[
-            ("regie", _("the regie codebook (Pröpper, instruments, actors)")),
-            ("empty", _("an empty codebook")),
+            (
+                "regie",
+                _(
+                    "the regie codebook as a template: theory codes (Pröpper's director "
+                    "types, regie components, coordination models, policy instruments, "
+                    "relation types) and an empty actor branch for your own actors"
+                ),
+            ),
+            ("empty", _("an empty codebook: you build your own")),
         ],
         initial="regie",
         widget=forms.RadioSelect,
@@ -121,9 +129,14 @@ class CodeForm(forms.Form):
         localize=True,
     )
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def __init__(
+        self, *args, project: Project, exclude: set[int] | None = None, **kwargs
+    ):
+        """``exclude``: codes that cannot be the parent (the code and its sub-codes)."""
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Code.objects.filter(project=project)
+        paths = code_paths(project.pk, exclude=exclude)
+        _path_choices(self.fields["parent"], paths, empty=_("(top level)"))
 
     def clean_measurement_level(self) -> str:
         return self.cleaned_data["measurement_level"] or MeasurementLevel.NOMINAL
@@ -137,6 +150,21 @@ class MergeForm(forms.Form):
         self.fields["target"].queryset = Code.objects.filter(project=project).exclude(
             pk=exclude_id
         )
+        paths = code_paths(project.pk, exclude={exclude_id})
+        _path_choices(self.fields["target"], paths, empty="---------")
+
+
+def _path_choices(field: forms.ModelChoiceField, paths, *, empty) -> None:
+    """Show codes by their full path in tree order, and let the page filter them as
+    one types (``static/js/code-picker.js``; without JS a plain select)."""
+    field.widget.choices = [("", empty), *paths]
+    field.widget.attrs.update(
+        {
+            "data-code-picker": "",
+            "data-filter-label": gettext("Filter by name"),
+            "data-none": gettext("No code matches."),
+        }
+    )
 
 
 class AssignmentStatusForm(forms.Form):

@@ -507,6 +507,7 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("changed")
         DELETE = "delete", _("deleted")
         RESTORE = "restore", _("restored")
+        MERGE = "merge", _("merged")
 
     class Entity(models.TextChoices):
         CODING = "coding", _("coding")

@@ -4,7 +4,8 @@ The core (``coding``) never imports a satellite (``agreement``, ``analysis``,
 ``interop``, ``network``). Where it must reach one — what happens when codings
 change, a coding's extra fields (in the trail and in the API), the document page's
 tools, the demo project, the tables a backup carries, actor aliases, codebook file
-formats, the relation cells of coded segments — the satellite registers a hook here
+formats, the relation cells of coded segments, the steps of the first-steps
+checklist, a transcript just imported or read — the satellite registers a hook here
 from its ``AppConfig.ready()`` and the core calls whatever is registered. Registering the same key twice keeps the
 first (``ready()`` may run more than once in tests).
 
@@ -208,7 +209,52 @@ class RelationColumns:
     present: Callable[[int], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class FirstStep:
+    """A step of the project page's first-steps checklist (``coding.first_steps``);
+    the core has its own, satellites add theirs (agreement, export).
+
+    ``position`` orders the steps (the core's are 10, 20, … 60); ``label`` is a
+    translatable string; ``shown(access)`` says whether the member's role does this
+    step; ``done(access)`` whether the project's state ticks it (for what this member
+    may see, blind coding kept); ``url(project)`` is the page where it is done.
+    """
+
+    key: str
+    position: int
+    label: Any
+    shown: Callable[[ProjectAccess], bool]
+    done: Callable[[ProjectAccess], bool]
+    url: Callable[[Project], str]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsImportedHook:
+    """Told, inside the import's transaction, that transcripts were imported (the
+    privacy app: marks them for review and asks a worker for suggestions).
+
+    ``imported(documents, actor)``; hooks must be cheap and enqueue on commit.
+    """
+
+    key: str
+    imported: Callable[[Sequence[Document], Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReadHook:
+    """Told that a member read a transcript's text: its page was opened or the API
+    gave it out (the privacy app: the access log owners read).
+
+    ``read(document, user)``; hooks must be cheap (one insert).
+    """
+
+    key: str
+    read: Callable[[Document, Any], None]
+
+
 codings_changed_hooks: Hooks[CodingsChangedHook] = Hooks()
+document_read_hooks: Hooks[DocumentReadHook] = Hooks()
+documents_imported_hooks: Hooks[DocumentsImportedHook] = Hooks()
 demo_steps: Hooks[DemoStep] = Hooks()
 document_tools: Hooks[DocumentTool] = Hooks()
 backup_parts: Hooks[BackupPart] = Hooks()
@@ -217,6 +263,20 @@ alias_sources: Hooks[AliasSource] = Hooks()
 codebook_formats: Hooks[CodebookFormat] = Hooks()
 relation_columns: Hooks[RelationColumns] = Hooks()
 coding_api_extras: Hooks[CodingApiExtra] = Hooks()
+first_steps: Hooks[FirstStep] = Hooks()
+
+
+def notify_document_read(document: Document, user: Any) -> None:
+    """Call every registered ``DocumentReadHook``."""
+    for hook in document_read_hooks:
+        hook.read(document, user)
+
+
+def notify_documents_imported(documents: Sequence[Document], actor: Any) -> None:
+    """Call every registered ``DocumentsImportedHook`` (inside the import's transaction)."""
+    if documents:
+        for hook in documents_imported_hooks:
+            hook.imported(documents, actor)
 
 
 def notify_codings_changed(

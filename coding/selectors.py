@@ -47,6 +47,36 @@ class CodeNode:
     coding_count: int = 0
 
 
+def code_paths(
+    project_id: int, *, exclude: set[int] | None = None
+) -> list[tuple[int, str]]:
+    """Every code of the project as ``(id, "Parent > Child")``, in tree order (for
+    pickers: a bare name does not say which branch it sits in)."""
+    exclude = exclude or set()
+    rows = list(
+        Code.objects.filter(project_id=project_id).values_list(
+            "id", "parent_id", "name", "sort_order"
+        )
+    )
+    by_parent: dict[int | None, list[tuple]] = {}
+    for row in rows:
+        by_parent.setdefault(row[1], []).append(row)
+    paths: list[tuple[int, str]] = []
+    stack = [(row, row[2]) for row in sorted(by_parent.get(None, []), key=_tree_key)]
+    stack.reverse()
+    while stack:
+        (code_id, _parent, _name, _order), path = stack.pop()
+        if code_id not in exclude:
+            paths.append((code_id, path))
+        children = sorted(by_parent.get(code_id, []), key=_tree_key, reverse=True)
+        stack.extend((child, f"{path} > {child[2]}") for child in children)
+    return paths
+
+
+def _tree_key(row: tuple) -> tuple:
+    return (row[3], row[2].casefold(), row[0])
+
+
 def codebook_tree(
     codes: Iterable[Code], counts: dict[int, int] | None = None
 ) -> list[CodeNode]:
@@ -176,11 +206,14 @@ def document_blocks(
     document: Document,
     turns: Sequence[TurnLike],
     marks: Sequence[tuple[int, int, Mark]],
+    *,
+    cut: bool = True,
 ) -> list[Block]:
     """Cut the text into blocks (speaker turns, else paragraphs) and pieces.
 
     ``marks`` are ``(start, end, Mark)``; a piece is a maximal stretch covered by the
     same set of codings, so the browser gets one ``<span>`` per change of coding.
+    ``cut=False`` leaves the pieces out (the document page paints them itself).
     """
     text = document.text
     length = len(text)
@@ -214,7 +247,8 @@ def document_blocks(
             blocks.append(Block(0, start, end, "", None, start))
     for number, block in enumerate(blocks, start=1):
         block.number = number
-    _cut_pieces(text, blocks, marks)
+    if cut:
+        _cut_pieces(text, blocks, marks)
     return blocks
 
 

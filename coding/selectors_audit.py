@@ -196,6 +196,7 @@ class AuditRow:
     details: list[DetailLine]
     restorable: bool = False
     restore_blocked: str = ""
+    merge_undoable: bool = False
 
 
 @dataclass
@@ -449,6 +450,10 @@ def _code_summary(event: AuditEvent, look: _Lookups) -> str:
                 "parent": _code_name(look, after["parent"]),
             }
         return _("added code ‘%(name)s’") % {"name": name}
+    if event.action == Action.MERGE:
+        return _merge_summary(before.get("name") or name, after, look)
+    if event.action == Action.RESTORE and after.get("merge_undone"):
+        return _("merge undone: ‘%(name)s’ is back") % {"name": name}
     if event.action == Action.DELETE:
         if before.get("merged_into"):
             return _("merged ‘%(name)s’ into ‘%(target)s’") % {
@@ -481,6 +486,32 @@ def _code_summary(event: AuditEvent, look: _Lookups) -> str:
     if renamed:
         return "; ".join(changes)
     return f"‘{name}’: {'; '.join(changes) or _('changed')}"
+
+
+def _merge_summary(name: str, after: dict, look: _Lookups) -> str:
+    moved = len(after.get("codings") or []) + len(after.get("dropped") or [])
+    children = len(after.get("children") or []) + len(after.get("child_merges") or [])
+    return _(
+        "merged ‘%(name)s’ into ‘%(target)s’: %(codings)d codings and "
+        "%(children)d sub-codes moved"
+    ) % {
+        "name": name,
+        "target": _code_name(look, after.get("merged_into")),
+        "codings": moved,
+        "children": children,
+    }
+
+
+def merge_undo_blocked(event: AuditEvent) -> str:
+    """Why the trail offers no "Undo merge" for this merge event ("" if it may)."""
+    after = event.after if isinstance(event.after, dict) else {}
+    if after.get("undone"):
+        return _("undone")
+    if not after.get("undoable", False):
+        return _("part of an actor merge")
+    if after.get("nested"):
+        return _("part of a larger merge")
+    return ""
 
 
 def _document_summary(event: AuditEvent, look: _Lookups) -> str:
@@ -568,6 +599,8 @@ def _value(key: str, value, look: _Lookups) -> str:
 def _details(event: AuditEvent, look: _Lookups) -> list[DetailLine]:
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
+    if event.action == Action.MERGE:
+        after = {}  # ids of what moved: the summary counts them
     keys = list(after) + [key for key in before if key not in after]
     return [
         DetailLine(
@@ -635,6 +668,10 @@ def audit_rows(
     for event in events:
         document = look.documents.get(event.document_id)
         can_restore, blocked = restore.get(event.pk, (False, ""))
+        merge_blocked = ""
+        if event.entity == Entity.CODE and event.action == Action.MERGE:
+            merge_blocked = merge_undo_blocked(event)
+            blocked = merge_blocked
         rows.append(
             AuditRow(
                 event=event,
@@ -649,6 +686,7 @@ def audit_rows(
                 details=_details(event, look),
                 restorable=can_restore,
                 restore_blocked=blocked,
+                merge_undoable=event.action == Action.MERGE and not merge_blocked,
             )
         )
     return rows

@@ -8,6 +8,7 @@ from coding.views import (
     codebook,
     compare,
     documents,
+    help,
     members,
     progress,
     projects,
@@ -20,8 +21,14 @@ app_name = "coding"
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
+    path("help/", help.help_page, name="help_page"),
     path("projects/new/", projects.project_create_view, name="project_create_view"),
     path("p/<int:project_id>/", projects.project_detail, name="project_detail"),
+    path(
+        "p/<int:project_id>/first-steps/hide/",
+        projects.project_detail_hide_checklist,
+        name="project_detail_hide_checklist",
+    ),
     path(
         "p/<int:project_id>/settings/",
         projects.project_settings,
@@ -122,6 +129,11 @@ urlpatterns = [
         "p/<int:project_id>/audit/<int:event_id>/restore/",
         audit.audit_restore,
         name="audit_restore",
+    ),
+    path(
+        "p/<int:project_id>/audit/<int:event_id>/undo-merge/",
+        audit.audit_undo_merge,
+        name="audit_undo_merge",
     ),
     path("p/<int:project_id>/my-work/", progress.my_work, name="my_work"),
     path(

@@ -63,6 +63,15 @@ FLOW_COLOURS = {
 }
 DEFAULT_FLOW_COLOUR = "#1f77b4"
 
+# Node colours by actor kind (the page's drawing and its legend); colour-blind safe.
+KIND_COLOURS = {
+    "city": "#23527c",
+    "agency": "#6a51a3",
+    "vzw": "#c77c02",
+    "association": "#2b8c8c",
+    "other": "#6b6b6b",
+}
+
 # Order of the circle around the centre; unknown kinds follow, alphabetically.
 KIND_ORDER = ("city", "agency", "vzw", "association")
 

@@ -232,6 +232,9 @@ def drawing_payload(stored: StoredNetwork, flows: dict[str, FlowType]) -> dict:
                 "id": node,
                 "name": actor.name,
                 "kind": actor.kind,
+                "colour": graph.KIND_COLOURS.get(
+                    actor.kind, graph.KIND_COLOURS["other"]
+                ),
                 "x": x,
                 "y": y,
                 "mentions": stored.mentions.get(node, 0),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "agreement",
     "interop",
     "network",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "coding.views.help.help_link",
             ],
         },
     },
@@ -218,6 +220,10 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
     "REGIE_WORKER_MAX_MEMORY_KIB", 2 * 1024 * 1024
 )
 
+# Pseudonymisation (privacy/detect/dutch.py): load deduce's lookup structures (about
+# 1 GB per process) when a worker starts rather than with its first suggestion job.
+REGIE_DEDUCE_PRELOAD = env_bool("REGIE_DEDUCE_PRELOAD", False)
+
 # Background jobs (coding/jobs/services.py): a running job shows a sign of life every
 # REGIE_JOB_HEARTBEAT_SECONDS; one silent for REGIE_JOB_DEAD_AFTER_SECONDS lost its
 # worker and is resent (or failed after three tries). Each worker looks for such jobs
@@ -228,7 +234,7 @@ REGIE_JOB_REAP_SECONDS = env_int("REGIE_JOB_REAP_SECONDS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "regie_site.auth_token.RegieTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -343,6 +349,8 @@ if _proxy_ssl_header:
         "https",
     )
 SESSION_COOKIE_HTTPONLY = True
+# One UPDATE per save, not BEGIN/UPDATE/COMMIT (see the module).
+SESSION_ENGINE = "regie_site.sessions"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -10,8 +10,9 @@ gets 429 with a message, even with the right password.
 from __future__ import annotations
 
 from django.contrib.auth import user_logged_in
+from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -23,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from regie_site.auth import lockout_response
+from regie_site.auth_token import RegieTokenAuthentication
 from regie_site.parsers import JSONParser
 
 token_request = inline_serializer(
@@ -34,6 +36,16 @@ locked_response = OpenApiResponse(
     inline_serializer("LockedOut", {"detail": serializers.CharField()}),
     description="Too many wrong passwords for this user name: try again later.",
 )
+
+
+class RegieTokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of ``RegieTokenAuthentication`` (knox's)."""
+
+    target_class = RegieTokenAuthentication
+
+
+def delete_expired_tokens(user) -> None:
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
 
 
 class TokenCreateView(APIView):
@@ -62,13 +74,14 @@ class TokenCreateView(APIView):
         if not valid:
             serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
+        delete_expired_tokens(user)
         _, token = AuthToken.objects.create(user=user)
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
         return Response({"token": token})
 
 
 class TokenRevokeView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [RegieTokenAuthentication]
 
     @extend_schema(
         request=None,
@@ -81,7 +94,7 @@ class TokenRevokeView(APIView):
 
 
 class TokenRevokeAllView(APIView):
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [RegieTokenAuthentication, SessionAuthentication]
 
     @extend_schema(
         request=None,

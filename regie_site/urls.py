@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import analysis.urls
 import coding.urls
+from coding.views.help import favicon
 from regie_site import tokens
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("interop.urls")),
     path("", include("network.urls")),
+    path("", include("privacy.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -49,6 +51,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", tokens.TokenCreateView.as_view(), name="api-token"),
@@ -67,6 +70,7 @@ urlpatterns = [
     path("api/v1/", include("analysis.api_urls")),
     path("api/v1/", include("interop.api_urls")),
     path("api/v1/", include("network.api.urls")),
+    path("api/v1/", include("privacy.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

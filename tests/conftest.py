@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 
 import pytest
 from django.test import Client
@@ -37,6 +39,21 @@ def members(project):
 
 # Headers of a request htmx sends: ``client.get(url, headers=HTMX)``.
 HTMX = {"HX-Request": "true"}
+
+_CODINGS_DATA = re.compile(
+    r'<script type="application/json" id="codings-data"[^>]*>(.*?)</script>', re.S
+)
+
+
+def page_codings(body: str) -> list[list]:
+    """The document page's codings data (``[id, start, end, code, coder, memo]``)
+    from a page or an htmx answer; [] when the body has none."""
+    found = _CODINGS_DATA.search(body)
+    return json.loads(found.group(1)) if found else []
+
+
+def page_coding_ids(body: str) -> set[int]:
+    return {row[0] for row in page_codings(body)}
 
 
 def client_for(user) -> Client:
@@ -87,9 +104,13 @@ def pytest_configure(config):
     # Tests send their Celery messages to a queue of their own, never to a
     # developer's running worker; runs side by side on one broker set
     # REGIE_TEST_QUEUE so that their workers do not take each other's tasks.
-    settings.CELERY_TASK_DEFAULT_QUEUE = os.environ.get(
-        "REGIE_TEST_QUEUE", "regie-tests"
-    )
+    queue = os.environ.get("REGIE_TEST_QUEUE", "regie-tests")
+    # Under pytest-xdist every worker has its own test database (pytest-django),
+    # var folder (tests/settings.py) and here its own queue.
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if xdist_worker:
+        queue = f"{queue}-{xdist_worker}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = "coding"
-SATELLITES = ("agreement", "analysis", "interop", "network")
+SATELLITES = ("agreement", "analysis", "interop", "network", "privacy")
 APPS = (CORE, *SATELLITES)
 
 

@@ -51,3 +51,21 @@ def test_dockerfile_installs_the_lock_file():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "python:3.11" in dockerfile
     assert "requirements/lock.txt" in dockerfile
+
+
+def test_wsgi_module_warms_the_app_and_leaves_no_connection(django_db_blocker):
+    """gunicorn preloads ``regie_site.wsgi`` before forking: the app is loaded (views,
+    templates) and no database connection is left to be shared by the workers."""
+    import sys
+
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        from regie_site import wsgi
+        from regie_site.warmup import warm_up
+
+        warm_up(wsgi.application)
+    assert "coding.views.workbench" in sys.modules
+    assert all(c.connection is None for c in connections.all())
+    config = (ROOT / "gunicorn.conf.py").read_text()
+    assert "preload_app = True" in config

@@ -19,6 +19,7 @@ from analysis.forms import CooccurrenceQuery, cooccurrence_query_from_params
 from analysis.models import AnalysisKind
 from analysis.results import CooccurrenceData
 from analysis.selectors import code_nodes, cooccurrence_pairs
+from analysis.text.seriation import cluster_order
 from analysis.views.results import (
     filter_form,
     heat_style,
@@ -31,6 +32,8 @@ from coding.access import ProjectAccess, access_project
 from coding.models import Code
 
 MEASURES = ("counts", "jaccard")
+ORDERS = ("clusters", "codebook")
+NUMBERS_UP_TO = 24  # codes; above it the cells are too narrow for figures
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Cell:
     jaccard: float
     pairs: int
     style: str
+    diagonal: bool = False
+    column_path: str = ""
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Row:
     path: str
     color: str
     cells: list[Cell]
+    number: int = 0  # the row's place in the shown order, from 1; its column's head
 
 
 @dataclass
@@ -63,9 +69,16 @@ class Pair:
 
 
 def cooccurrence_rows(
-    access: ProjectAccess, data: CooccurrenceData | None, measure: str
+    access: ProjectAccess,
+    data: CooccurrenceData | None,
+    measure: str,
+    order: str = "codebook",
 ) -> tuple[list[Row], list[Pair]]:
-    """Heatmap rows (colours scaled on the off-diagonal maximum) and code pairs."""
+    """Heatmap rows (colours scaled on the off-diagonal maximum) and code pairs.
+
+    ``order="clusters"`` arranges rows and columns by ``cluster_order`` of the
+    Jaccard indices (counts would pull the most used codes together instead).
+    """
     if not data:
         return [], []
     nodes = code_nodes(access.project.pk)
@@ -75,14 +88,18 @@ def cooccurrence_rows(
     off = [(i, j) for i in range(size) for j in range(size) if i != j]
     values = jaccard if measure == "jaccard" else counts
     peak = max((values[i][j] for i, j in off), default=0)
+    shown = cluster_order(jaccard) if order == "clusters" else list(range(size))
+    paths = [nodes[c].path if c in nodes else str(c) for c in codes]
     rows = []
-    for i, code in enumerate(codes):
+    for number, i in enumerate(shown, start=1):
+        code = codes[i]
         node = nodes.get(code)
         rows.append(
             Row(
                 code_id=code,
-                path=node.path if node else str(code),
+                path=paths[i],
                 color=node.color if node else "",
+                number=number,
                 cells=[
                     Cell(
                         column=codes[j],
@@ -90,8 +107,10 @@ def cooccurrence_rows(
                         jaccard=jaccard[i][j],
                         pairs=pair_counts[i][j],
                         style="" if i == j else heat_style(values[i][j], peak),
+                        diagonal=i == j,
+                        column_path=paths[j],
                     )
-                    for j in range(size)
+                    for j in shown
                 ],
             )
         )
@@ -99,8 +118,8 @@ def cooccurrence_rows(
         Pair(
             row=codes[i],
             column=codes[j],
-            row_path=rows[i].path,
-            column_path=rows[j].path,
+            row_path=paths[i],
+            column_path=paths[j],
             count_row=counts[i][j],
             count_column=counts[j][i],
             jaccard=jaccard[i][j],
@@ -115,7 +134,7 @@ def cooccurrence_rows(
 
 def _cell_query(request: HttpRequest) -> str:
     query = request.GET.copy()
-    for name in ("row", "column", "page", "measure"):
+    for name in ("row", "column", "page", "measure", "order"):
         query.pop(name, None)
     return query.urlencode()
 
@@ -133,18 +152,23 @@ def cooccurrence(request: HttpRequest, project_id: int) -> HttpResponse:
     measure = request.GET.get("measure", "counts")
     if measure not in MEASURES:
         measure = "counts"
+    order = request.GET.get("order", "clusters")
+    if order not in ORDERS:
+        order = "clusters"
     result = None
     if not errors:
         result, errors = request_result(
             request, access, AnalysisKind.COOCCURRENCE, query
         )
     context = result_context(result)
-    rows, pairs = cooccurrence_rows(access, context["data"], measure)
+    rows, pairs = cooccurrence_rows(access, context["data"], measure, order)
     context |= {
         "access": access,
         "project": access.project,
         "query": query,
         "measure": measure,
+        "order": order,
+        "numbers": len(rows) <= NUMBERS_UP_TO,
         "errors": errors,
         "rows": rows,
         "pairs": pairs,

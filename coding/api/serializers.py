@@ -39,7 +39,10 @@ class ProjectCreateSerializer(serializers.Serializer):
     codebook = serializers.ChoiceField(
         choices=["regie", "empty"],
         default="regie",
-        help_text="Start from the regie codebook (default) or an empty one.",
+        help_text=(
+            "Start from the regie codebook (default: its theory codes and an empty "
+            "actor branch `Actoren`) or an empty one."
+        ),
     )
     blind_coding = serializers.BooleanField(default=True)
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -31,6 +32,7 @@ from coding.access import (
 )
 from coding.api import serializers as s
 from coding.api.jobs import import_job_accepted
+from coding.api.rows import coding_rows, coding_values, created_row, turn_rows
 from coding.forms import TextParam, whole_number
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
@@ -43,7 +45,7 @@ from coding.models import (
     Membership,
     Project,
 )
-from coding.registry import CodingApiExtra, coding_api_extras
+from coding.registry import CodingApiExtra, coding_api_extras, notify_document_read
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
     CodingSpec,
@@ -282,7 +284,13 @@ class DocumentDetailView(APIView):
     )
     def get(self, request: Request, project_id: int, document_id: int) -> Response:
         _access, document = access_document(request.user, project_id, document_id)
-        return Response(s.DocumentDetailSerializer(document).data)
+        # DocumentDetailSerializer's shape; the turns (a hundred or more in an
+        # interview) as plain rows, not one nested serializer each.
+        notify_document_read(document, request.user)
+        data = s.DocumentSerializer(document).data
+        data["text"] = document.text
+        data["turns"] = turn_rows(document)
+        return Response(data)
 
     @extend_schema(
         request=s.DocumentUpdateSerializer, responses=s.DocumentDetailSerializer
@@ -417,12 +425,19 @@ class CodingListView(APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         access = access_project(request.user, project_id)
-        codings = (
-            access.visible_codings().select_related(*_coding_related()).with_text()
-        )
         document_id = int_param(request, "document")
+        texts: dict[int, str] = {}
         if document_id is not None:
-            codings = codings.filter(document_id=document_id)
+            # Opening a transcript: its text is read once, here, and the codings
+            # are cut from it (not the project's document list, not a join).
+            texts = dict(
+                Document.objects.filter(
+                    project=access.project, pk=document_id
+                ).values_list("pk", "text")
+            )
+            codings = access.visible_codings_in(list(texts))
+        else:
+            codings = access.visible_codings()
         code_id = int_param(request, "code")
         if code_id is not None:
             codings = codings.filter(code_id=code_id)
@@ -433,7 +448,9 @@ class CodingListView(APIView):
                 by_coder |= Q(coder_id=coder_id)
             codings = codings.filter(by_coder)
         codings = codings.order_by("document_id", "start", "end", "id")
-        return _paginated(self, request, codings, s.CodingSerializer)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(coding_values(codings), request, view=self)
+        return paginator.get_paginated_response(coding_rows(page, texts))
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -456,23 +473,13 @@ class CodingListView(APIView):
         extra = _claiming_extra(items)
         # Checks the extra fields (a relation item's code is its flow's).
         resolved = extra.resolve(access.project, items) if extra else None
+        if extra is None and not many:
+            return _create_one(request, access.project, items[0])
         specs = _coding_specs(access.project, items, many=many)
         if extra is not None:
             created = extra.create(specs, resolved, request.user, many)
-        elif many:
-            created = codings_create_bulk(specs=specs, coder=request.user)
         else:
-            spec = specs[0]
-            created = [
-                coding_create(
-                    document=spec.document,
-                    code=spec.code,
-                    coder=request.user,
-                    start=spec.start,
-                    end=spec.end,
-                    memo=spec.memo,
-                )
-            ]
+            created = codings_create_bulk(specs=specs, coder=request.user)
         rows = (
             Coding.objects.filter(pk__in=[c.pk for c in created])
             .select_related(*_coding_related())
@@ -497,17 +504,49 @@ def _coding_items(data, *, many: bool) -> list[dict]:
     return serializer.validated_data if many else [serializer.validated_data]
 
 
+def _create_one(request: Request, project: Project, item: dict) -> Response:
+    """One coding: its document read with the coded span (for the word count, not
+    the text); the code is looked up by the statement that writes the coding."""
+    documents = _coding_documents(project, [item])
+    if item["document"] not in documents:
+        raise ValidationError({"document": _no_document(item["document"])})
+    document = documents[item["document"]]
+    coding = coding_create(
+        document=document,
+        code=item["code"],
+        coder=request.user,
+        start=item["start"],
+        end=item["end"],
+        memo=item.get("memo", ""),
+        span_text=document.coded_span,
+    )
+    return Response(
+        created_row(coding, request.user.get_username()),
+        status=status.HTTP_201_CREATED,
+    )
+
+
+def _coding_documents(project: Project, items: list[dict]) -> dict[int, Document]:
+    """The items' documents that are the project's, by id."""
+    found = Document.objects.filter(
+        project=project, pk__in={i["document"] for i in items}
+    ).only("id", "project_id", "length")
+    if len(items) == 1:
+        # One coding: its span comes along, for the word count (not the text).
+        found = found.annotate(coded_span=_span_of(items[0]))
+    return {d.pk: d for d in found}
+
+
+def _no_document(document_id: int) -> str:
+    return _("No document %(id)s in this project.") % {"id": document_id}
+
+
 def _coding_specs(
     project: Project, items: list[dict], *, many: bool
 ) -> list[CodingSpec]:
     """The items as specs, once their documents and codes are the project's
     (several items: every problem, by index; one: its first problem, by field)."""
-    documents = {
-        d.pk: d
-        for d in Document.objects.filter(
-            project=project, pk__in={i["document"] for i in items}
-        ).only("id", "project_id", "length")
-    }
+    documents = _coding_documents(project, items)
     codes = {
         c.pk: c
         for c in Code.objects.filter(project=project, pk__in={i["code"] for i in items})
@@ -515,10 +554,7 @@ def _coding_specs(
     problems = []
     for index, item in enumerate(items):
         if item["document"] not in documents:
-            message = _("No document %(id)s in this project.") % {
-                "id": item["document"]
-            }
-            problems.append((index, "document", message))
+            problems.append((index, "document", _no_document(item["document"])))
         if item["code"] not in codes:
             message = _("No code %(id)s in this project.") % {"id": item["code"]}
             problems.append((index, "code", message))
@@ -540,9 +576,19 @@ def _coding_specs(
             start=item["start"],
             end=item["end"],
             memo=item.get("memo", ""),
+            text=getattr(documents[item["document"]], "coded_span", None),
         )
         for item in items
     ]
+
+
+def _span_of(item: dict):
+    """SQL for ``text[start:end]`` of an item (``NULL`` for a span that is not one:
+    the service refuses it with a message)."""
+    start, end = item["start"], item["end"]
+    if not 0 <= start < end:
+        return Value(None, output_field=TextField())
+    return Substr("text", start + 1, end - start)
 
 
 class CodingDetailView(APIView):

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from coding.models import Assignment, Code, Document, Membership, Project, Role
 from coding.registry import demo_steps
+from coding.services.codebook import codebook_load_default
 from coding.services.codings import CodingSpec, codings_create_bulk
 from coding.services.documents import case_get_or_create, document_create_from_text
 from coding.services.projects import membership_set, project_create
@@ -135,9 +136,11 @@ def _demo_project(users: dict) -> Project:
         name=PROJECT_NAME,
         owner=users["supervisor"],
         description=PROJECT_DESCRIPTION,
-        codebook="regie",
+        codebook="empty",
         blind_coding=True,
     )
+    # The regie codebook with the thesis' Mechelen actors: theirs, not a new project's.
+    codebook_load_default(project=project, actor=users["supervisor"], demo_actors=True)
     for username, role in DEMO_USERS.items():
         if not Membership.objects.filter(
             project=project, user=users[username]

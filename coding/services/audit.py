@@ -96,7 +96,7 @@ def snapshot_assignment(assignment: Assignment) -> dict:
     }
 
 
-def _actor_id(actor) -> int | None:
+def actor_id(actor) -> int | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
     return actor.pk
@@ -117,7 +117,7 @@ def audit_event(
     """An unsaved event; ``audit_record`` saves one, ``audit_records`` many."""
     return AuditEvent(
         project_id=project_id,
-        actor_id=_actor_id(actor),
+        actor_id=actor_id(actor),
         action=action,
         entity=entity,
         entity_id=entity_id,

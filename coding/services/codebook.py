@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from coding.codebook_csv import CodebookCSVError, CodebookRow, read_codebook_csv
-from coding.codebook_default import default_codebook_nodes
+from coding.codebook_default import default_codebook_nodes, demo_codebook_nodes
 from coding.importing import ImportFileError, decode_text
 from coding.models import Code, Coding, MeasurementLevel, Project
 from coding.registry import codebook_formats
@@ -24,7 +24,6 @@ from coding.services.audit import (
     codes_created,
     coding_event,
     snapshot_code,
-    snapshot_coding,
     snapshot_codings_with_extras,
 )
 from coding.services.changes import codings_changed
@@ -404,121 +403,6 @@ def _check_no_valued_children(code: Code) -> None:
         )
 
 
-@transaction.atomic
-def code_merge(*, source: Code, target: Code, actor=None) -> Code:
-    """Merge ``source`` into ``target``: codings and sub-codes move, source goes.
-
-    Where the same coder already coded the same span with ``target``, the source
-    coding is dropped and its memo appended to the kept one, so nothing is lost.
-    """
-    _check_mergeable(source, target)
-    _merge_codings(source, target, actor=actor)
-    _merge_children(source, target, actor=actor)
-    if not target.description and source.description:
-        target.description = source.description
-        target.save(update_fields=["description"])
-    _audit_code(
-        source,
-        actor=actor,
-        action=Action.DELETE,
-        before={**snapshot_code(source), "merged_into": target.pk},
-    )
-    codings_changed(project_id=source.project_id)
-    source.delete()
-    return target
-
-
-def _check_mergeable(source: Code, target: Code) -> None:
-    if source.pk == target.pk:
-        raise ValidationError({"target": _("A code cannot be merged into itself.")})
-    if source.project_id != target.project_id:
-        raise ValidationError(
-            {"target": _("Both codes must belong to the same project.")}
-        )
-    if target.pk in code_descendant_ids(source):
-        raise ValidationError(
-            {"target": _("A code cannot be merged into one of its own sub-codes.")}
-        )
-
-
-def _merge_codings(source: Code, target: Code, *, actor) -> None:
-    """Move ``source``'s codings to ``target``; a duplicate gives up its memo."""
-    existing = {
-        (c.document_id, c.coder_id, c.start, c.end): c
-        for c in Coding.objects.select_for_update().filter(code=target)
-    }
-    moving = list(Coding.objects.select_for_update().filter(code=source))
-    to_move = []
-    for coding in moving:
-        kept = existing.get(
-            (coding.document_id, coding.coder_id, coding.start, coding.end)
-        )
-        if kept is None:
-            to_move.append(coding.pk)
-        else:
-            _drop_duplicate(coding, kept, actor=actor)
-    moved = [c for c in moving if c.pk in set(to_move)]
-    Coding.objects.filter(pk__in=to_move).update(code=target)
-    events = []
-    for coding in moved:
-        before = snapshot_coding(coding)
-        coding.code = target
-        events.append(
-            coding_event(
-                coding,
-                actor=actor,
-                action=Action.UPDATE,
-                before=before,
-                after=snapshot_coding(coding),
-            )
-        )
-    audit_records(events)
-
-
-def _drop_duplicate(coding: Coding, kept: Coding, *, actor) -> None:
-    """Delete ``coding``, appending its memo to ``kept`` (same span, same coder)."""
-    events = [
-        coding_event(
-            coding, actor=actor, action=Action.DELETE, before=snapshot_coding(coding)
-        )
-    ]
-    if coding.memo and coding.memo not in kept.memo:
-        kept_before = snapshot_coding(kept)
-        kept.memo = f"{kept.memo}\n\n{coding.memo}".strip()
-        kept.revision += 1
-        kept.save(update_fields=["memo", "revision"])
-        events.append(
-            coding_event(
-                kept,
-                actor=actor,
-                action=Action.UPDATE,
-                before=kept_before,
-                after=snapshot_coding(kept),
-            )
-        )
-    audit_records(events)
-    coding.delete()
-
-
-def _merge_children(source: Code, target: Code, *, actor) -> None:
-    """Sub-codes move under ``target``; one with a sibling's name merges into it."""
-    for child in Code.objects.filter(parent=source):
-        clash = Code.objects.filter(parent=target, name=child.name).first()
-        if clash is not None:
-            code_merge(source=child, target=clash, actor=actor)
-            continue
-        before = snapshot_code(child)
-        child.parent = target
-        child.save(update_fields=["parent"])
-        _audit_code(
-            child,
-            actor=actor,
-            action=Action.UPDATE,
-            before=before,
-            after=snapshot_code(child),
-        )
-
-
 def code_usage(code: Code) -> int:
     """Codings that deleting ``code`` would remove (its sub-codes included)."""
     return Coding.objects.filter(code_id__in=code_descendant_ids(code)).count()
@@ -659,8 +543,12 @@ def _refine_code(code: Code, row: CodebookRow, *, actor) -> bool:
 
 
 @transaction.atomic
-def codebook_load_default(*, project: Project, actor=None) -> int:
-    """Fill an empty codebook with the regie codebook (Dutch, from the thesis)."""
+def codebook_load_default(
+    *, project: Project, actor=None, demo_actors: bool = False
+) -> int:
+    """Fill an empty codebook with the regie codebook (Dutch, from the thesis): its
+    theory codes and an empty actor branch, or with ``demo_actors`` (the demo
+    project only) the thesis' Mechelen actors in that branch."""
     if Code.objects.filter(project=project).exists():
         raise ValidationError(
             _("The codebook is not empty; the regie codebook was not added.")
@@ -685,7 +573,7 @@ def codebook_load_default(*, project: Project, actor=None) -> int:
             count += 1
             add(item.get("children", []), code)
 
-    add(default_codebook_nodes(), None)
+    add(demo_codebook_nodes() if demo_actors else default_codebook_nodes(), None)
     codes_created(Code.objects.filter(project=project), actor=actor)
     return count
 

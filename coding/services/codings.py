@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.models import (
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     Code,
     CodebookVersion,
     Coding,
+    CodingChange,
     Document,
 )
+from coding.registry import notify_codings_changed
 from coding.services.audit import (
     Action,
+    actor_id,
     audit_records,
     coding_event,
     restore_coding_extras,
@@ -57,6 +63,7 @@ class CodingSpec:
     start: int
     end: int
     memo: str = ""
+    text: str | None = None  # text[start:end] when the caller read it already
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -71,6 +78,11 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def validate_span(document: Document, code: Code, start, end) -> tuple[int, int]:
     if code.project_id != document.project_id:
         raise ValidationError({"code": _("The code belongs to another project.")})
+    return _checked_span(document, start, end)
+
+
+def _checked_span(document: Document, start, end) -> tuple[int, int]:
+    """Whole numbers, in order, inside the document (the code checked apart)."""
     if isinstance(start, bool) or isinstance(end, bool):
         raise ValidationError({"start": _("Start and end must be whole numbers.")})
     try:
@@ -115,62 +127,183 @@ def _mark_started(document_ids: set[int], coder_id: int) -> None:
     ).update(status=AssignmentStatus.IN_PROGRESS, updated_at=timezone.now())
 
 
+class UnknownCode(ValidationError):
+    """The code given by its id is not one of the document's project."""
+
+    def __init__(self, code_id):
+        super().__init__(
+            {"code": _("No code %(id)s in this project.") % {"id": code_id}}
+        )
+
+
 def _duplicate_error() -> ValidationError:
     return ValidationError(
         {"non_field_errors": _("You have already coded this passage with this code.")}
     )
 
 
-@transaction.atomic
 def coding_create(
     *,
     document: Document,
-    code: Code,
+    code: Code | int,
     coder,
     start,
     end,
     memo: str = "",
     trim_whitespace: bool = False,
     actor=None,
+    span_text: str | None = None,
 ) -> Coding:
-    """Code a span. ``actor`` (default: the coder) is who the audit trail names."""
-    start, end = validate_span(document, code, start, end)
+    """Code a span. ``actor`` (default: the coder) is who the audit trail names.
+
+    One SQL statement writes everything (``_CREATE``): the coding, refused by the
+    unique constraint when this coder coded the span with the code already; its
+    audit event; the assignment put in progress; the change record. No row every
+    coder of a project shares is locked. ``code`` may be a bare id: the statement
+    then also looks it up in the document's project (``UnknownCode`` when it is
+    not there) and ``coding.code`` comes back with its id, name and colour only.
+    The word count is taken from the coded span only: ``span_text``
+    (``document.text[start:end]``, when the caller has it), else the document's
+    text if loaded, else the span cut in SQL.
+    """
+    if isinstance(code, Code):
+        start, end = validate_span(document, code, start, end)
+        code_id = code.pk
+    else:
+        code_id = _code_id(code)
+        start, end = _checked_span(document, start, end)
     if trim_whitespace:
         start, end = trim_span(document.text, start, end)
         if start >= end:
             raise ValidationError(
                 {"start": _("The selection contains only white space.")}
             )
-    if Coding.objects.filter(
-        document=document, code=code, coder=coder, start=start, end=end
-    ).exists():
+        span_text = None
+    if span_text is None or len(span_text) != end - start:
+        span_text = _span_text(document, start, end)
+    coding = Coding(
+        document=document,
+        code_id=code_id,
+        coder=coder,
+        start=start,
+        end=end,
+        memo=(memo or "").strip(),
+        word_count=count_words(span_text),
+        created_at=timezone.now(),
+    )
+    coding.updated_at = coding.created_at
+    coding.coded_text = span_text
+    row = _insert_coding(coding, actor=actor or coder)
+    if row is None:
+        raise UnknownCode(code)
+    if row[-1] is None:
         raise _duplicate_error()
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            coding = Coding.objects.create(
-                document=document,
-                code=code,
-                coder=coder,
-                start=start,
-                end=end,
-                memo=(memo or "").strip(),
-                word_count=count_words(document.text[start:end]),
-                codebook_version_id=current_codebook_version_id(document.project_id),
-                created_at=now,
-                updated_at=now,
-            )
-    except IntegrityError as error:  # a concurrent identical request won the race
-        raise _duplicate_error() from error
-    coding_event(
-        coding,
-        actor=actor or coder,
-        action=Action.CREATE,
-        after=snapshot_coding(coding),
-    ).save()
-    _mark_started({document.pk}, coder.pk)
-    codings_changed(project_id=document.project_id, code_ids=[code.pk])
+    found, (coding.pk, coding.codebook_version_id, coding.revision) = row[:4], row[4:]
+    coding.code = code if isinstance(code, Code) else _code_from_row(found)
+    # The change record's row was written by the statement; tell the hooks.
+    notify_codings_changed(document.project_id, [code_id])
     return coding
+
+
+_MAX_ID = 2**63 - 1  # ids are bigint
+
+
+def _code_id(code) -> int:
+    """A code id the statement can take (``UnknownCode`` for anything else)."""
+    if isinstance(code, bool) or not isinstance(code, int) or not 0 < code <= _MAX_ID:
+        raise UnknownCode(code)
+    return code
+
+
+_CODE_FIELDS = ["id", "project_id", "name", "color"]
+
+
+def _code_from_row(values: tuple) -> Code:
+    """The code as ``_CREATE`` returned it; its other fields load if asked for."""
+    return Code.from_db(connection.alias, _CODE_FIELDS, values)
+
+
+def _span_text(document: Document, start: int, end: int) -> str:
+    """``document.text[start:end]`` without loading the whole text when it is not."""
+    if "text" not in document.get_deferred_fields():
+        return document.text[start:end]
+    return (
+        Document.objects.filter(pk=document.pk)
+        .annotate(span=Substr("text", start + 1, end - start))
+        .values_list("span", flat=True)
+        .get()
+    )
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+_CREATE = f"""
+WITH code AS (
+    SELECT id, project_id, name, color FROM {_table(Code)}
+    WHERE id = %(code)s AND project_id = %(project)s
+), version AS (
+    SELECT id FROM {_table(CodebookVersion)}
+    WHERE project_id = %(project)s ORDER BY number DESC LIMIT 1
+), made AS (
+    INSERT INTO {_table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
+        word_count, codebook_version_id, revision, created_at, updated_at)
+    SELECT %(document)s, code.id, %(coder)s, %(start)s, %(end)s, %(memo)s,
+        %(words)s, (SELECT id FROM version), 1, %(now)s, %(now)s
+    FROM code
+    ON CONFLICT DO NOTHING
+    RETURNING id, codebook_version_id, revision
+), event AS (
+    INSERT INTO {_table(AuditEvent)} (project_id, actor_id, action, entity,
+        entity_id, document_id, coder_id, before, after, at)
+    SELECT %(project)s, %(actor)s, %(action)s, %(entity)s, made.id, %(document)s,
+        %(coder)s, NULL, %(after)s::jsonb || jsonb_build_object(
+            'id', made.id, 'codebook_version', made.codebook_version_id), %(now)s
+    FROM made
+), started AS (
+    UPDATE {_table(Assignment)} SET status = %(in_progress)s, updated_at = %(now)s
+    WHERE document_id = %(document)s AND coder_id = %(coder)s
+        AND status = %(not_started)s AND EXISTS (SELECT 1 FROM made)
+), changed AS (
+    INSERT INTO {_table(CodingChange)} (project_id, code_id, changed_at)
+    SELECT %(project)s, %(code)s, %(now)s FROM made
+)
+SELECT code.id, code.project_id, code.name, code.color,
+    made.id, made.codebook_version_id, made.revision
+FROM code LEFT JOIN made ON TRUE
+"""
+
+
+def _insert_coding(coding: Coding, *, actor) -> tuple | None:
+    """Run ``_CREATE``: the code's id, project, name and colour, then the new
+    row's id, codebook version and revision (``None`` each when the coder coded
+    this span with this code already); ``None`` when the code is not the
+    document's project's."""
+    after = snapshot_coding(coding)
+    del after["id"], after["codebook_version"]  # known once the row exists
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CREATE,
+            {
+                "project": coding.document.project_id,
+                "document": coding.document_id,
+                "code": coding.code_id,
+                "coder": coding.coder_id,
+                "start": coding.start,
+                "end": coding.end,
+                "memo": coding.memo,
+                "words": coding.word_count,
+                "now": coding.created_at,
+                "actor": actor_id(actor),
+                "action": Action.CREATE,
+                "entity": AuditEvent.Entity.CODING,
+                "after": json.dumps(after),
+                "in_progress": AssignmentStatus.IN_PROGRESS,
+                "not_started": AssignmentStatus.NOT_STARTED,
+            },
+        )
+        return cursor.fetchone()
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from coding.importing import (
     parse_upload_batch,
 )
 from coding.models import Case, Coding, Document, Project, SpeakerTurn
+from coding.registry import notify_documents_imported
 from coding.services.audit import (
     Action,
     Entity,
@@ -125,10 +126,12 @@ def documents_import_files(
             message = str(error.message)
             problems = [message[:1].upper() + message[1:]]
         raise ValidationError(problems) from error
-    return [
+    documents = [
         _save_parsed(project=project, parsed=item, user=user, case=case)
         for item in parsed
     ]
+    notify_documents_imported(documents, user)
+    return documents
 
 
 @transaction.atomic
@@ -151,7 +154,9 @@ def document_create_from_text(
         checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         word_count=_word_count(text),
     )
-    return _save_parsed(project=project, parsed=parsed, user=user, case=case)
+    document = _save_parsed(project=project, parsed=parsed, user=user, case=case)
+    notify_documents_imported([document], user)
+    return document
 
 
 _UNSET = object()

@@ -22,7 +22,7 @@ from coding.forms import optional_int, posted_decision
 from coding.models import Adjudication, Code, Coding
 from coding.redirects import safe_next
 from coding.selectors import Mark, text_window
-from coding.selectors_team import pair_units
+from coding.selectors_team import document_coders, pair_units
 from coding.services.team import accept_agreements, adjudicate, consensus_publish
 from coding.views.base import error_messages, pair_context, posted_pair
 
@@ -80,32 +80,78 @@ def adjudication(
         document,
         missing=_("At least two coders must have coded this document to adjudicate."),
     )
-    coders, coder_a, coder_b = context["coders"], context["coder_a"], context["coder_b"]
     if context["errors"]:
         status = 400 if request.GET else 200
         return TemplateResponse(
             request, "coding/adjudication.html", context, status=status
         )
+    context.update(
+        _panel_context(
+            access,
+            document,
+            dict(context["coders"]),
+            context["coder_a"],
+            context["coder_b"],
+            request.GET.get("i"),
+        )
+    )
+    if request.htmx and not request.htmx.history_restore_request:
+        return TemplateResponse(request, PANEL, {**context, "oob": True})
+    return TemplateResponse(request, "coding/adjudication.html", context)
+
+
+PANEL = "coding/partials/adjudication_panel.html"
+
+
+def _panel_context(
+    access, document, names: dict[int, str], coder_a: int, coder_b: int, raw_index
+) -> dict:
+    """What the panel shows: the current difference, the list, the counts."""
     units = pair_units(document, coder_a, coder_b)
     differences = [u for u in units if u.is_difference]
     codes = {c.pk: c for c in Code.objects.filter(project=access.project)}
     rows = _difference_rows(document, coder_a, coder_b, differences, codes)
-    index = _current_index(request.GET.get("i"), rows)
-    names = dict(coders)
-    context.update(
-        rows=rows,
-        index=index,
-        current=_unit_view(document, differences[index], codes)
-        if differences
-        else None,
-        current_decision=rows[index]["decision"] if rows else None,
-        name_a=names[coder_a],
-        name_b=names[coder_b],
-        agreements=len(units) - len(differences),
-        decided_count=sum(1 for r in rows if r["decision"]),
-        consensus_count=_consensus_count(access.project, document),
-    )
-    return TemplateResponse(request, "coding/adjudication.html", context)
+    index = _current_index(raw_index, rows)
+    current = None
+    if differences:
+        current = _unit_view(document, differences[index], codes)
+        current["consensus"] = _consensus_window(access.project, document, current)
+    return {
+        "access": access,
+        "project": access.project,
+        "document": document,
+        "coder_a": coder_a,
+        "coder_b": coder_b,
+        "rows": rows,
+        "index": index,
+        "current": current,
+        "current_decision": rows[index]["decision"] if rows else None,
+        "name_a": names[coder_a],
+        "name_b": names[coder_b],
+        "agreements": len(units) - len(differences),
+        "decided_count": sum(1 for r in rows if r["decision"]),
+        "consensus_count": _consensus_count(access.project, document),
+    }
+
+
+def _consensus_window(project, document, current: dict):
+    """The consensus layer's codings of this code around the difference, as a block
+    (``None`` while the consensus has none there)."""
+    if not project.consensus_user_id:
+        return None
+    start, end = current["window_start"], current["window_end"]
+    spans = Coding.objects.filter(
+        document=document,
+        coder_id=project.consensus_user_id,
+        code_id=current["unit"].code_id,
+        start__lt=end,
+        end__gt=start,
+    ).values_list("pk", "start", "end")
+    if not spans:
+        return None
+    color = current["code"].color
+    marks = [(s, e, Mark(coding_id=pk, color=color, coder_id=0)) for pk, s, e in spans]
+    return text_window(document.text, start, end, marks)
 
 
 def _difference_rows(
@@ -165,9 +211,10 @@ def adjudication_decide(
             request,
             _("This difference is not part of the document any more; reload the page."),
         )
-        return redirect(
-            "coding:adjudication", project_id=project_id, document_id=document_id
-        )
+        url = reverse("coding:adjudication", args=[project_id, document_id])
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return redirect(url)
     user_a, user_b = pair
     try:
         adjudicate(
@@ -182,11 +229,43 @@ def adjudication_decide(
             edited_span=posted.edited_span,
         )
     except ValidationError as error:
+        if request.htmx:
+            return _panel_response(
+                request, access, document, pair, index, error_messages(error), ok=False
+            )
         for message in error_messages(error):
             messages.error(request, message)
         return redirect(_back(project_id, document_id, user_a.pk, user_b.pk, index))
-    messages.success(request, _("Decision saved in the consensus layer."))
+    saved = _("Decision saved in the consensus layer.")
+    if request.htmx:
+        return _panel_response(
+            request, access, document, pair, index + 1, [saved], ok=True
+        )
+    messages.success(request, saved)
     return redirect(_back(project_id, document_id, user_a.pk, user_b.pk, index + 1))
+
+
+def _panel_response(
+    request: HttpRequest,
+    access,
+    document,
+    pair,
+    index: int,
+    notes: list[str],
+    *,
+    ok: bool,
+) -> HttpResponse:
+    """htmx: the panel at ``index`` in place of the old one, the address following
+    along (so a reload or the back button lands on the same difference)."""
+    user_a, user_b = pair
+    names = dict(document_coders(access, document))
+    context = _panel_context(access, document, names, user_a.pk, user_b.pk, index)
+    context.update(notes=notes, notes_ok=ok, oob=True)
+    response = TemplateResponse(request, PANEL, context, status=200 if ok else 400)
+    response["HX-Push-Url"] = _back(
+        access.project.pk, document.pk, user_a.pk, user_b.pk, index
+    )
+    return response
 
 
 @login_required

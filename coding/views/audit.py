@@ -33,6 +33,7 @@ from coding.selectors_audit import (
     audit_user_choices,
 )
 from coding.services.audit_restore import audit_restore_coding
+from coding.services.codebook_merge import code_merge_undo
 from coding.views.base import error_messages
 
 PAGE_SIZE = 50
@@ -163,14 +164,7 @@ def audit_restore(request: HttpRequest, project_id: int, event_id: int) -> HttpR
     try:
         coding = audit_restore_coding(event=event, actor=request.user)
     except ValidationError as error:
-        errors = error_messages(error)
-        if request.htmx:
-            return _row_response(
-                request, access, event, back_url=back_url, errors=errors
-            )
-        context, _status = _context(access, QueryDict(urlsplit(back_url).query))
-        context.update(errors=errors, back_url=back_url)
-        return TemplateResponse(request, "coding/audit.html", context, status=400)
+        return _refused(request, access, event, back_url, error_messages(error))
     message = _("Restored: ‘%(code)s’ [%(start)d–%(end)d] by %(coder)s.") % {
         "code": coding.code.name,
         "start": coding.start,
@@ -181,5 +175,47 @@ def audit_restore(request: HttpRequest, project_id: int, event_id: int) -> HttpR
         return _row_response(
             request, access, event, back_url=back_url, message=message, coding=coding
         )
+    messages.success(request, message)
+    return redirect(back_url)
+
+
+def _refused(
+    request: HttpRequest,
+    access: ProjectAccess,
+    event: AuditEvent,
+    back_url: str,
+    errors: list[str],
+) -> HttpResponse:
+    """The reasons, in the event's row (htmx) or above the trail (a 400 either way)."""
+    if request.htmx:
+        return _row_response(request, access, event, back_url=back_url, errors=errors)
+    context, _status = _context(access, QueryDict(urlsplit(back_url).query))
+    context.update(errors=errors, back_url=back_url)
+    return TemplateResponse(request, "coding/audit.html", context, status=400)
+
+
+@login_required
+@require_POST
+def audit_undo_merge(
+    request: HttpRequest, project_id: int, event_id: int
+) -> HttpResponse:
+    """Take a code merge back; the service re-reads the role (editing the codebook)."""
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    event = get_object_or_404(
+        AuditEvent.objects.select_related("actor"),
+        pk=event_id,
+        project=access.project,
+    )
+    back_url = _back_url(request, project_id)
+    try:
+        code = code_merge_undo(event=event, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, access, event, back_url, error_messages(error))
+    message = _("Merge undone: “%(name)s” is back with its codings and sub-codes.") % {
+        "name": code.name
+    }
+    if request.htmx:
+        event.refresh_from_db()
+        return _row_response(request, access, event, back_url=back_url, message=message)
     messages.success(request, message)
     return redirect(back_url)

@@ -19,16 +19,16 @@ from coding.access import Cap, ProjectAccess, access_code, access_project
 from coding.codebook_csv import write_codebook_csv
 from coding.forms import CodeForm, MergeForm
 from coding.models import Code
-from coding.selectors import codebook_tree
+from coding.selectors import code_paths, codebook_tree
 from coding.services.codebook import (
     code_create,
     code_delete,
-    code_merge,
+    code_descendant_ids,
     code_update,
-    code_usage,
     codebook_import_file,
     codebook_rows,
 )
+from coding.services.codebook_merge import code_impact, code_merge
 from coding.views.base import error_messages
 
 MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
@@ -97,7 +97,12 @@ def codebook_edit_code(
         "measurement_level": code.measurement_level,
         "value": code.value,
     }
-    form = CodeForm(request.POST or None, initial=initial, project=access.project)
+    form = CodeForm(
+        request.POST or None,
+        initial=initial,
+        project=access.project,
+        exclude=code_descendant_ids(code),
+    )
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,7 +124,7 @@ def codebook_edit_code(
             "code": code,
             "form": form,
             "merge_form": MergeForm(project=access.project, exclude_id=code.pk),
-            "usage": code_usage(code),
+            "impact": code_impact(code, access),
             "errors": errors,
         },
         status=400 if request.method == "POST" else 200,
@@ -140,11 +145,12 @@ def codebook_merge_code(
         return redirect(
             "coding:codebook_edit_code", project_id=project_id, code_id=code_id
         )
+    target = form.cleaned_data["target"]
+    if request.POST.get("confirm") != "yes":
+        return _merge_confirmation(request, access, code, target)
     name = code.name
     try:
-        target = code_merge(
-            source=code, target=form.cleaned_data["target"], actor=request.user
-        )
+        target = code_merge(source=code, target=target, actor=request.user)
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
@@ -153,10 +159,40 @@ def codebook_merge_code(
         )
     messages.success(
         request,
-        _("“%(source)s” merged into “%(target)s”; its codings moved along.")
+        _(
+            "“%(source)s” merged into “%(target)s”; its codings moved along. "
+            "The audit trail can undo this merge."
+        )
         % {"source": name, "target": target.name},
     )
     return redirect("coding:codebook", project_id=project_id)
+
+
+def _merge_confirmation(
+    request: HttpRequest, access: ProjectAccess, code: Code, target: Code
+) -> HttpResponse:
+    """The merge, spelled out with real counts, before anything happens."""
+    paths = dict(code_paths(access.project.pk))
+    return TemplateResponse(
+        request,
+        "coding/code_merge.html",
+        {
+            "access": access,
+            "project": access.project,
+            "code": code,
+            "target": target,
+            "source_path": paths.get(code.pk, code.name),
+            "target_path": paths.get(target.pk, target.name),
+            "impact": code_impact(code, access),
+            "clashes": _clashing_children(code, target),
+        },
+    )
+
+
+def _clashing_children(code: Code, target: Code) -> list[str]:
+    """Sub-codes that meet a namesake under the target: they merge into it too."""
+    names = set(Code.objects.filter(parent=target).values_list("name", flat=True))
+    return [c.name for c in Code.objects.filter(parent=code) if c.name in names]
 
 
 @login_required
@@ -168,9 +204,10 @@ def codebook_delete_code(
     access, code = access_code(
         request.user, project_id, code_id, need=Cap.EDIT_CODEBOOK
     )
-    usage = code_usage(code)
+    impact = code_impact(code, access)
+    usage = impact.codings + impact.descendant_codings
     if request.method == "POST" and (
-        usage == 0 or request.POST.get("confirm") == "yes"
+        (usage == 0 and impact.descendants == 0) or request.POST.get("confirm") == "yes"
     ):
         name = code.name
         code_delete(code=code, actor=request.user)
@@ -179,7 +216,13 @@ def codebook_delete_code(
     return TemplateResponse(
         request,
         "coding/code_delete.html",
-        {"access": access, "project": access.project, "code": code, "usage": usage},
+        {
+            "access": access,
+            "project": access.project,
+            "code": code,
+            "usage": usage,
+            "impact": impact,
+        },
     )
 
 

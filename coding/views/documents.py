@@ -51,10 +51,31 @@ def request_too_large(request: HttpRequest) -> bool:
     return length > settings.REGIE_MAX_UPLOAD_REQUEST_BYTES
 
 
+# Where a failed import leaves its messages for the page it redirects to.
+IMPORT_ERRORS_KEY = "regie_import_errors"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def documents_import(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The import form (GET); POST imports the files, all or none.
+
+    A failed import redirects back here (POST/redirect/GET) with its messages kept
+    in the session for one showing, so reloading the page shows the form again
+    instead of sending the files a second time.
+    """
     access = access_project(request.user, project_id, need=Cap.MANAGE_DOCUMENTS)
+    if request.method == "GET":
+        return TemplateResponse(
+            request,
+            "coding/documents_import.html",
+            {
+                "project": access.project,
+                "access": access,
+                "errors": request.session.pop(IMPORT_ERRORS_KEY, []),
+                "upload_form": UploadForm(project=access.project),
+            },
+        )
     errors: list[str] = []
     if request_too_large(request):
         errors = [upload_too_large_message()]
@@ -98,12 +119,8 @@ def documents_import(request: HttpRequest, project_id: int) -> HttpResponse:
                     % {"count": len(documents)},
                 )
                 return redirect(access.project.get_absolute_url())
-    return TemplateResponse(
-        request,
-        "coding/import_errors.html",
-        {"project": access.project, "access": access, "errors": errors},
-        status=400,
-    )
+    request.session[IMPORT_ERRORS_KEY] = errors
+    return redirect("coding:documents_import", project_id=access.project.pk)
 
 
 @login_required

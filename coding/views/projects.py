@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coding.access import Cap, access_project
+from coding.first_steps import project_checklist
 from coding.forms import ProjectForm, ProjectSettingsForm
 from coding.models import Document, Membership, Project
 from coding.services.projects import project_create, project_update
@@ -71,11 +72,36 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             visible_codings=Count("codings", filter=access.coding_filter("codings__"))
         )
     )
+    hidden = project_id in request.session.get(HIDDEN_CHECKLISTS_KEY, [])
+    checklist = None if hidden else project_checklist(access)
     return TemplateResponse(
         request,
         "coding/project_detail.html",
-        {"access": access, "project": access.project, "documents": documents},
+        {
+            "access": access,
+            "project": access.project,
+            "documents": documents,
+            "checklist": None if checklist is None or checklist.complete else checklist,
+        },
     )
+
+
+# Projects whose first-steps checklist this session has put away.
+HIDDEN_CHECKLISTS_KEY = "regie_hidden_checklists"
+
+
+@login_required
+@require_POST
+def project_detail_hide_checklist(
+    request: HttpRequest, project_id: int
+) -> HttpResponse:
+    """Put the first-steps checklist away (for this session): some steps, such as a
+    small export downloaded at once, leave no trace to tick them by."""
+    access = access_project(request.user, project_id)
+    hidden = request.session.get(HIDDEN_CHECKLISTS_KEY, [])
+    if access.project.pk not in hidden:
+        request.session[HIDDEN_CHECKLISTS_KEY] = [*hidden, access.project.pk]
+    return redirect(access.project.get_absolute_url())
 
 
 @login_required

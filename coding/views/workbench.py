@@ -1,42 +1,43 @@
 """The document page: read a transcript and code it (htmx, no page reloads).
 
-The text is rendered in blocks (speaker turns, else paragraphs). Every change answers
-with out-of-band swaps of just the blocks it touched, the coding list and a status
-line, so a 20,000-word transcript never travels again after the first load.
+The text is rendered as plain blocks (speaker turns, else paragraphs); the codings
+travel once as compact JSON (``[id, start, end, code, coder, memo head]``) and the
+page's script paints highlights, margin stripes, the codes panel and the coding list
+from it. A change answers with a status line and the codings again (out-of-band), so
+a 20,000-word transcript never travels twice and a highlight costs ~20 bytes, not ~200.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Left
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import retarget
+from django_htmx.http import reswap, retarget
 
 from coding.access import Cap, ProjectAccess, access_coding, access_document
+from coding.highlight import highlight_for
 from coding.models import Code, Coding, Document
-from coding.registry import DocumentTool, document_tools
-from coding.selectors import (
-    Block,
-    blocks_touching,
-    codebook_tree,
-    document_blocks,
-    flatten,
-    marks_for,
-)
+from coding.registry import DocumentTool, document_tools, notify_document_read
+from coding.selectors import codebook_tree, document_blocks, flatten
 from coding.selectors_team import document_coders
 from coding.services.codings import (
     CodingConflict,
+    UnknownCode,
     coding_create,
     coding_delete,
     coding_restore,
     coding_update,
 )
+from coding.templatetags.regie import text_blocks_html
 from coding.undo import undo_pop, undo_push
 from coding.views.base import error_messages
 
@@ -79,9 +80,7 @@ def _layers(
         names
     )
     if not wanted:
-        wanted = (
-            {access.user_id} if access.can(Cap.CODE) else set(names) - {access.user_id}
-        )
+        wanted = _default_layers(access, set(names))
     ordered = [
         access.user_id,
         *sorted(set(names) - {access.user_id}, key=lambda i: names[i]),
@@ -92,40 +91,65 @@ def _layers(
     ]
 
 
+def _default_layers(access: ProjectAccess, coders: set[int]) -> set[int]:
+    """Owners and supervisors see every coder's layer at once (a transcript must not
+    look uncoded to them); a coder their own; a viewer everyone they may see."""
+    if access.can(Cap.SUPERVISE) or not access.can(Cap.CODE):
+        return coders
+    return {access.user_id}
+
+
+def _answer_layers(
+    request: HttpRequest, access: ProjectAccess, document: Document
+) -> list[Layer]:
+    """The layers a change's answer draws: a coder's own layer alone (the usual
+    case) needs no look at who else coded the document."""
+    raw = request.POST.get("layers") or request.GET.get("layers") or ""
+    ids = {int(part) for part in raw.split(",") if part.strip().isdecimal()}
+    if access.can(Cap.CODE) and ids and ids <= {access.user_id}:
+        return [Layer(access.user_id, request.user.username, LAYER_COLORS[0], True)]
+    return _layers(request, access, document)
+
+
 def _shown_codings(access: ProjectAccess, document: Document, layers: list[Layer]):
     shown = [layer.user_id for layer in layers if layer.selected]
     return (
-        access.visible_codings()
-        .filter(document=document, coder_id__in=shown)
+        access.visible_codings_in([document.pk])
+        .filter(coder_id__in=shown)
         .select_related("code", "coder")
         .order_by("start", "-end", "id")
     )
 
 
-def _blocks(
+MEMO_HEAD = 160  # characters of a memo sent for the stripes' hover text
+
+
+def _codings_data(
     access: ProjectAccess, document: Document, layers: list[Layer]
-) -> tuple[list[Block], list[Coding]]:
-    codings = list(_shown_codings(access, document, layers))
+) -> list[tuple]:
+    """The shown codings as ``(id, start, end, code, coder, memo head)``, one query
+    with the memo cut in SQL: only what the viewer may see (blind coding)."""
+    return list(
+        _shown_codings(access, document, layers)
+        .annotate(memo_head=Left("memo", MEMO_HEAD))
+        .values_list("id", "start", "end", "code_id", "coder_id", "memo_head")
+    )
+
+
+def _json(value) -> SafeString:
+    """JSON for a ``<script type="application/json">`` (no ``</script>`` break-out)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(
+        text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    )
+
+
+def _text_html(access: ProjectAccess, document: Document) -> SafeString:
     turns = document.turns.values_list(
         "number", "speaker", "start", "end", "started_at_ms", named=True
     )
-    selected = [layer for layer in layers if layer.selected]
-    bars = (
-        {layer.user_id: layer.color for layer in selected} if len(selected) > 1 else {}
-    )
-    blocks = document_blocks(document, list(turns), marks_for(codings, bars=bars))
-    return blocks, codings
-
-
-def _snippet(document: Document, coding: Coding, width: int = 80) -> str:
-    text = document.text[coding.start : coding.end]
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _coding_rows(document: Document, codings: list[Coding]) -> list[dict]:
-    return [
-        {"coding": coding, "snippet": _snippet(document, coding)} for coding in codings
-    ]
+    blocks = document_blocks(document, list(turns), [], cut=False)
+    return text_blocks_html(document.text, blocks, can_code=access.can(Cap.CODE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +192,8 @@ def _palette(access: ProjectAccess, tools: list[ToolOnPage]) -> list[dict]:
             "name": node.name,
             "path": node.path,
             "color": node.color,
+            "fill": highlight_for(node.color).fill,
+            "line": highlight_for(node.color).line,
             "shortcut": node.shortcut,
             "description": node.description,
             **{field: values.get(node.id, "") for field, values in extra.items()},
@@ -178,16 +204,19 @@ def _palette(access: ProjectAccess, tools: list[ToolOnPage]) -> list[dict]:
 
 def _context(request: HttpRequest, access: ProjectAccess, document: Document) -> dict:
     layers = _layers(request, access, document)
-    blocks, codings = _blocks(access, document, layers)
     tools = _tools(request, access, document)
     return {
         **{tool.hook.key: tool.context for tool in tools},
         "access": access,
         "project": access.project,
         "document": document,
-        "blocks": blocks,
-        "coding_rows": _coding_rows(document, codings),
+        "text_html": _text_html(access, document),
+        "codings_json": _json(_codings_data(access, document, layers)),
+        "coders_json": _json(
+            [[layer.user_id, layer.name, layer.color] for layer in layers]
+        ),
         "palette": _palette(access, tools),
+        "strings": _strings(),
         "tools": tools,
         "page_data": _page_data(tools),
         "can_code": access.can(Cap.CODE),
@@ -196,6 +225,27 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
         "many_layers": sum(layer.selected for layer in layers) > 1,
         "only_own": [layer.user_id for layer in layers if layer.selected]
         == [access.user_id],
+    }
+
+
+def _strings() -> dict[str, str]:
+    """The page script's words, translated here (static JS has no catalogue)."""
+    return {
+        "turnLabel": _("Code the whole turn of %(speaker)s"),
+        "turnTitle": _("Code this whole turn"),
+        "saving": _("Saving…"),
+        "offline": _(
+            "No connection to the server: nothing was saved. Check the connection "
+            "and try again."
+        ),
+        "serverError": _(
+            "The server could not save this (an error on its side); nothing was "
+            "changed. Try again in a moment."
+        ),
+        "memo": _("has a memo"),
+        "noCodings": _("No codings yet. Select text to code it."),
+        "only": _("Only this code"),
+        "shown": _("Show %(code)s"),
     }
 
 
@@ -210,40 +260,32 @@ def changes_response(
     spans: list[tuple[int, int]],
     message: str,
 ) -> HttpResponse:
-    """Answer a change with the touched blocks, the coding list and a status line.
+    """Answer a change with a status line and the shown codings (out-of-band).
 
     The document page's one answer to a write: apps whose tools write codings on
-    the page (the network's relation form) answer with it too. ``spans`` are the
-    code-point ranges the change touched.
+    the page (the network's relation form) answer with it too. The page's script
+    repaints the blocks whose codings changed; ``spans`` (the code-point ranges the
+    change touched) are kept for callers and go back in ``X-Regie-Changed-Spans``.
     """
-    layers = _layers(request, access, document)
-    blocks, codings = _blocks(access, document, layers)
-    changed: dict[int, Block] = {}
-    for start, end in spans:
-        for block in blocks_touching(blocks, start, end):
-            changed[block.number] = block
+    layers = _answer_layers(request, access, document)
     context = {
-        "access": access,
-        "project": access.project,
-        "document": document,
-        "changed_blocks": [changed[n] for n in sorted(changed)],
-        "coding_rows": _coding_rows(document, codings),
+        "codings_json": _json(_codings_data(access, document, layers)),
         "message": message,
-        "can_code": access.can(Cap.CODE),
-        "many_layers": sum(layer.selected for layer in layers) > 1,
     }
     response = TemplateResponse(request, "coding/workbench.html#changes", context)
-    response["X-Regie-Changed-Blocks"] = ",".join(str(n) for n in sorted(changed))
+    response["X-Regie-Changed-Spans"] = ",".join(f"{a}-{b}" for a, b in spans)
     return response
 
 
 def _error(
     request: HttpRequest, messages: list[str], status: int = 400
 ) -> HttpResponse:
+    """A refusal in the status line, whatever swap the request asked for (the
+    page's own requests swap nothing and rely on out-of-band parts)."""
     response = TemplateResponse(
         request, "coding/partials/status.html", {"errors": messages}, status=status
     )
-    return retarget(response, "#status")
+    return reswap(retarget(response, "#status"), "innerHTML")
 
 
 @login_required
@@ -251,6 +293,7 @@ def _error(
 @vary_on_headers("HX-Request")
 def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
     access, document = access_document(request.user, project_id, document_id)
+    notify_document_read(document, request.user)
     context = _context(request, access, document)
     return TemplateResponse(request, "coding/workbench.html", context)
 
@@ -263,21 +306,22 @@ def workbench_apply_code(
     access, document = access_document(
         request.user, project_id, document_id, need=Cap.CODE
     )
-    code = Code.objects.filter(
-        project=access.project, pk=_int(request.POST.get("code"))
-    ).first()
-    if code is None:
+    code_id = _int(request.POST.get("code"))
+    if code_id is None:
         return _error(request, [_("Choose a code of this project.")])
     try:
+        # The code is looked up by the statement that writes the coding.
         coding = coding_create(
             document=document,
-            code=code,
+            code=code_id,
             coder=request.user,
             start=request.POST.get("start"),
             end=request.POST.get("end"),
             memo=request.POST.get("memo", ""),
             trim_whitespace=True,
         )
+    except UnknownCode:
+        return _error(request, [_("Choose a code of this project.")])
     except ValidationError as error:
         return _error(request, error_messages(error))
     _push_undo(request, document, {"kind": "created", "id": coding.pk})
@@ -286,7 +330,7 @@ def workbench_apply_code(
         access,
         document,
         [(coding.start, coding.end)],
-        _("Coded with “%(code)s”.") % {"code": code.name},
+        _("Coded with “%(code)s”.") % {"code": coding.code.name},
     )
 
 
@@ -376,6 +420,7 @@ def workbench_save_memo(
                 "document": coding.document,
                 "conflict": str(conflict),
                 "mine": request.POST.get("memo", ""),
+                "status_errors": [str(conflict)],
             },
             status=409,
         )
@@ -402,6 +447,12 @@ def workbench_save_memo(
             "project": access.project,
             "document": coding.document,
             "saved": True,
+            "status_message": _("Memo saved."),
+            "codings_json": _json(
+                _codings_data(
+                    access, coding.document, _layers(request, access, coding.document)
+                )
+            ),
         },
     )
 

@@ -102,6 +102,9 @@ NOT_BACKED_UP = {
     "network.NetworkSnapshot",
     "network.NetworkTie",
     "network.ActorMetric",
+    "privacy.Pseudonym",  # the key stays apart: only labels, by the privacy part
+    "privacy.Suggestion",  # derived: suggest again
+    "privacy.SuggestionJob",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,9 +13,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from coding.codebook_default import DEFAULT_CODEBOOK_FILE
+from coding.codebook_default import demo_codebook_nodes
 from coding.models import Code, Project
-from coding.services.codebook import code_create, code_merge, code_update
+from coding.services.codebook import code_create, code_update
+from coding.services.codebook_merge import code_merge
 from network import graph
 from network.models import (
     Actor,
@@ -48,7 +48,8 @@ def network_touch(*, project_id: int) -> None:
 
 
 def _codebook_hints() -> tuple[dict[str, tuple[str, list[str]]], dict[str, str]]:
-    """Actor kinds and aliases, and flow keys, that the regie codebook gives by name."""
+    """Actor kinds and aliases (of the demo's actors), and flow keys, that the regie
+    codebook gives by name."""
     actors: dict[str, tuple[str, list[str]]] = {}
     flows: dict[str, str] = {}
 
@@ -60,8 +61,7 @@ def _codebook_hints() -> tuple[dict[str, tuple[str, list[str]]], dict[str, str]]
                 flows[node["name"]] = node["flow"]
             walk(node.get("children", []))
 
-    with DEFAULT_CODEBOOK_FILE.open(encoding="utf-8") as handle:
-        walk(json.load(handle))
+    walk(demo_codebook_nodes())
     return actors, flows
 
 
@@ -408,7 +408,8 @@ def actor_merge(*, source: Actor, target: Actor, user=None) -> ActorMerge:
     )
     target.save(update_fields=["aliases"])
     NetworkSnapshot.objects.filter(project_id=target.project_id).delete()
-    code_merge(source=source.code, target=target.code, actor=user)  # source goes
+    # The code merge belongs to the actor merge: the trail cannot undo it alone.
+    code_merge(source=source.code, target=target.code, actor=user, undoable=False)
     network_touch(project_id=target.project_id)
     target.refresh_from_db()
     return ActorMerge(actor=target, moved=moved, dropped=dropped)

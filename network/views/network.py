@@ -29,7 +29,7 @@ from coding.views.base import error_messages
 from network import graph
 from network.filters import NetworkFilters, network_scope
 from network.forms import NetworkFiltersForm
-from network.models import Actor, ActorMetric, FlowType, NetworkSnapshot
+from network.models import Actor, ActorKind, ActorMetric, FlowType, NetworkSnapshot
 from network.selectors import (
     StoredNetwork,
     drawing_payload,
@@ -147,6 +147,16 @@ def _badge(snapshot: NetworkSnapshot) -> str:
     return snapshot.badge(up_to_date=snapshot.built_since(changed_at))
 
 
+def _kind_legend(stored: StoredNetwork) -> list[tuple[str, str]]:
+    """(label, colour) of each actor kind drawn, in the kinds' order."""
+    drawn = {stored.actors[node].kind for node in stored.graph.nodes}
+    return [
+        (str(label), graph.KIND_COLOURS.get(kind, graph.KIND_COLOURS["other"]))
+        for kind, label in ActorKind.choices
+        if kind in drawn
+    ]
+
+
 @login_required
 @require_GET
 def network(request: HttpRequest, project_id: int) -> HttpResponse:
@@ -184,6 +194,7 @@ def network(request: HttpRequest, project_id: int) -> HttpResponse:
             summary=snapshot_summary(snapshot),
             drawing=drawing_payload(stored, {f.key: f for f in flows}),
             rows=_metric_rows(stored),
+            kinds=_kind_legend(stored),
         )
     return TemplateResponse(
         request, "network/network.html", context, status=400 if errors else 200

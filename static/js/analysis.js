@@ -24,6 +24,23 @@ function refresh() {
   }
 }
 
+// Co-occurrence heatmap: the cell under the pointer or the keyboard focus names its
+// two codes in full above the map and marks its row and column heads.
+function showCell(event) {
+  const link = event.target.closest?.("#cooccurrence-heatmap td a");
+  const table = document.getElementById("cooccurrence-heatmap");
+  const status = document.getElementById("heatmap-focus");
+  if (!link || !table || !status) return;
+  for (const head of table.querySelectorAll(".in-focus")) head.classList.remove("in-focus");
+  const cell = link.closest("td");
+  const row = cell.parentElement;
+  row.querySelector("th")?.classList.add("in-focus");
+  table.tHead.rows[0].cells[cell.cellIndex]?.classList.add("in-focus");
+  status.textContent = link.title;
+}
+document.body.addEventListener("mouseover", showCell);
+document.body.addEventListener("focusin", showCell);
+
 refresh();
 document.body.addEventListener("htmx:afterSwap", refresh);
 document.body.dataset.keysReady = "1"; // browser tests wait for this

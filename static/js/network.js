@@ -6,14 +6,6 @@ const root = document.getElementById("network");
 const container = document.getElementById("network-graph");
 const dataElement = document.getElementById("network-data");
 
-const KIND_COLOURS = {
-  city: "#23527c",
-  agency: "#6a51a3",
-  vzw: "#c77c02",
-  association: "#2b8c8c",
-  other: "#6b6b6b",
-};
-
 function detail(url) {
   window.htmx.ajax("GET", url, { source: root, target: "#network-detail", swap: "innerHTML" });
 }
@@ -118,7 +110,7 @@ function draw(data) {
           label: "data(name)",
           width: "data(size)",
           height: "data(size)",
-          "background-color": (node) => KIND_COLOURS[node.data("kind")] || KIND_COLOURS.other,
+          "background-color": "data(colour)", // by actor kind (network/graph.py)
           "border-color": "#ffffff",
           "border-width": 2,
           "font-size": 13,

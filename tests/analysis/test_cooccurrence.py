@@ -105,3 +105,31 @@ def test_cooccurrence_bad_input(project, data, members):
         {"row": foreign.pk, "column": data["a"].pk},
     )
     assert response.status_code == 404
+
+
+def test_cooccurrence_heatmap_orders_codes_by_clusters_and_numbers_them(project, data):
+    """Codes used together stand side by side (a code that meets none goes last);
+    ``order=codebook`` keeps the codebook's order; heads are numbered from 1 and
+    every cell names both codes in full; the cell links stay the same."""
+    from tests.analysis.helpers import code
+
+    lone = make_code(project=project, name="Alleen", parent=data["parent"])
+    code(data["d1"], lone, data["coder"], "Interviewer: Hoe")
+    client = client_for(data["supervisor"])
+    a, b = data["a"].pk, data["b"].pk
+
+    clusters = client.get(url("cooccurrence", project))
+    rows = clusters.context["rows"]
+    assert [r.code_id for r in rows] == [a, b, lone.pk]
+    assert [r.number for r in rows] == [1, 2, 3]
+    html = clusters.content.decode()
+    assert 'title="1. Instrumenten &gt; Subsidies"' in html
+    assert "Instrumenten &gt; Subsidies × Overleg: " in html
+    assert f"row={a}&amp;column={b}" in html
+    assert 'name="order" value="clusters" checked' in html
+
+    codebook = client.get(url("cooccurrence", project, order="codebook"))
+    order = [r.code_id for r in codebook.context["rows"]]
+    assert order == list(codebook.context["data"].codes)
+    assert order == [a, lone.pk, b]  # the tree: Instrumenten's children, then Overleg
+    assert client.get(url("cooccurrence", project, order="x")).status_code == 200

@@ -11,12 +11,13 @@ from coding.codebook_default import DEFAULT_CODEBOOK_FILE
 from coding.models import Code, Coding
 from coding.services.codebook import (
     code_create,
-    code_merge,
     code_update,
     code_usage,
     codebook_import_rows,
+    codebook_load_default,
     codebook_rows,
 )
+from coding.services.codebook_merge import code_merge
 from tests.factories import (
     make_code,
     make_coding,
@@ -140,15 +141,6 @@ def test_default_regie_codebook_is_complete_and_dutch():
         "Detachering",
         "Overleg",
         "Geen instrumenten",
-        "Stad Mechelen",
-        "Agentschap Integratie en Inburgering",
-        "J@M vzw",
-        "ROJM vzw",
-        "Groep INTRO",
-        "Unia",
-        "Samenlevingsopbouw",
-        "Sportverenigingen",
-        "Jeugdbewegingen",
     ]:
         assert expected in names
     assert all(
@@ -159,3 +151,17 @@ def test_default_regie_codebook_is_complete_and_dutch():
     assert not Code.objects.filter(project=project, description="").exists()
     data = json.loads(DEFAULT_CODEBOOK_FILE.read_text(encoding="utf-8"))
     assert len(data) >= 7
+    actors = Code.objects.get(project=project, name="Actoren", parent=None)
+    assert not actors.children.exists()  # a template: the project names its actors
+
+
+def test_the_demo_actors_are_the_demo_projects_only():
+    """The Mechelen actors come with ``demo_actors`` (the demo loader), not with the
+    regie codebook a new project starts from."""
+    plain = make_project(codebook="regie")
+    demo = make_project()
+    codebook_load_default(project=demo, demo_actors=True)
+    assert not Code.objects.filter(project=plain, name="Stad Mechelen").exists()
+    actors = Code.objects.get(project=demo, name="Actoren", parent=None)
+    names = set(actors.children.values_list("name", flat=True))
+    assert {"Stad Mechelen", "Unia", "Jeugdbewegingen"} <= names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import HTMX, api_client_for, client_for
+from tests.conftest import HTMX, api_client_for, client_for, page_coding_ids
 from tests.factories import make_code, make_coding, make_document
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def _sees_other(surface, client, apiclient, project, document, theirs):
             reverse("coding:workbench", args=[project.pk, document.pk])
             + f"?layers={theirs.coder_id}"
         ).content.decode()
-        return f'data-c="{theirs.pk}"' in body
+        return theirs.pk in page_coding_ids(body)
     if surface == "panel":
         url = reverse("coding:workbench_panel", args=[project.pk, document.pk])
         body = client.get(

@@ -261,3 +261,34 @@ def test_unpublished_consensus_stays_hidden_under_shared_coding(project, members
         .json()["results"]
     }
     assert consensus.username in supervisor
+
+
+def test_adjudication_decides_in_place_over_htmx(project, members):
+    """htmx gets the panel of the next difference (with the decision's outcome and
+    the new address), not a redirect; a refused span comes back as a 400 panel."""
+    document, code = _two_coders(project, members)
+    supervisor = client_for(members["supervisor"])
+    pair = {"a": members["coder"].pk, "b": members["coder2"].pk}
+    adj_url = reverse("coding:adjudication", args=[project.pk, document.pk])
+    unit = supervisor.get(adj_url, pair).context["current"]["unit"]
+    decide = reverse("coding:adjudication_decide", args=[project.pk, document.pk])
+    posted = {**pair, "code": code.pk, "unit_start": unit.start, "i": 0}
+    posted["unit_end"] = unit.end
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    response = supervisor.post(decide, {**posted, "decision": "a"}, **htmx)
+    assert response.status_code == 200
+    assert response.templates[0].name == "coding/partials/adjudication_panel.html"
+    assert response["HX-Push-Url"].endswith("&i=1")
+    assert response.context["index"] == 1
+    assert "Decision saved in the consensus layer." in response.content.decode()
+
+    back = supervisor.get(adj_url, {**pair, "i": 0}, **htmx)
+    assert back.context["current"]["consensus"] is not None  # the outcome is shown
+    assert 'id="context-consensus"' in back.content.decode()
+
+    refused = {**posted, "decision": "edited", "start": "5", "end": "999999"}
+    response = supervisor.post(decide, refused, **htmx)
+    assert response.status_code == 400
+    assert response.context["index"] == 0
+    assert Adjudication.objects.get().decision == "a"

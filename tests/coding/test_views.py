@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from coding.models import Code, Coding, Document, Membership, Role
-from tests.conftest import client_for
+from tests.conftest import client_for, page_coding_ids, page_codings
 from tests.factories import make_code, make_coding, make_document
 
 pytestmark = pytest.mark.django_db
@@ -89,10 +89,10 @@ def test_transcript_text_is_escaped(project, members):
     )
     body = response.content.decode()
     assert "<script>alert" not in body
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; meer" in body
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; meer" in body
 
 
-def test_apply_code_returns_only_touched_blocks(project, members):
+def test_apply_code_answers_with_status_and_codings(project, members):
     document = make_document(project=project)
     code = make_code(project=project, name="Subsidies")
     start = document.text.index("subsidies")
@@ -109,11 +109,13 @@ def test_apply_code_returns_only_touched_blocks(project, members):
         members["coder"].pk,
     )
     body = response.content.decode()
-    assert response["X-Regie-Changed-Blocks"] == "3"
-    assert 'id="block-3"' in body
+    assert response["X-Regie-Changed-Spans"] == f"{start}-{start + 9}"
+    assert 'id="block-' not in body  # the page paints; the text never travels again
     assert 'hx-swap-oob="true"' in body
-    assert f'data-c="{coding.pk}"' in body
-    assert "Subsidies" in body
+    assert page_codings(body) == [
+        [coding.pk, start, start + 9, code.pk, members["coder"].pk, ""]
+    ]
+    assert "Coded with “Subsidies”." in body
 
 
 def test_apply_code_trims_and_rejects_bad_input(project, members):
@@ -211,9 +213,7 @@ def test_blind_coder_sees_only_own_highlights_and_panel(project, members):
     page = client_for(members["coder"]).get(
         reverse("coding:workbench", args=[project.pk, document.pk])
     )
-    body = page.content.decode()
-    assert f'data-c="{mine.pk}"' in body
-    assert f'data-c="{theirs.pk}"' not in body
+    assert page_coding_ids(page.content.decode()) == {mine.pk}
     panel_url = reverse("coding:workbench_panel", args=[project.pk, document.pk])
     panel = client_for(members["coder"]).get(
         panel_url, {"ids": f"{theirs.pk},{mine.pk}"}, headers=HTMX
@@ -282,15 +282,17 @@ def test_import_page_accepts_batch_and_rejects_bad_batch_whole(
     assert Document.objects.filter(project=project).count() == 2
     again = SimpleUploadedFile("c.txt", b"I: ok\n")
     broken = SimpleUploadedFile("kapot.docx", b"not a zip at all")
-    response = owner.post(url, {"files": [again, broken]})
-    assert response.status_code == 400
+    response = owner.post(url, {"files": [again, broken]}, follow=True)
+    assert response.redirect_chain == [(url, 302)]  # back to the import page
     assert "kapot.docx" in response.content.decode()
     assert Document.objects.filter(project=project).count() == 2
     settings.REGIE_MAX_UPLOAD_REQUEST_BYTES = 10
     response = owner.post(
-        url, {"files": [SimpleUploadedFile("d.txt", b"I: een langere tekst\n")]}
+        url,
+        {"files": [SimpleUploadedFile("d.txt", b"I: een langere tekst\n")]},
+        follow=True,
     )
-    assert response.status_code == 400
+    assert response.redirect_chain == [(url, 302)]
     assert "smaller batches" in response.content.decode()
     assert client_for(members["coder"]).post(url, {"files": [again]}).status_code == 403
 
@@ -316,7 +318,12 @@ def test_codebook_page_actions(project, members):
     confirm = supervisor.get(delete_url)
     assert "1 coding uses this code or its sub-codes" in confirm.content.decode()
     merge = reverse("coding:codebook_merge_code", args=[project.pk, source.pk])
-    assert supervisor.post(merge, {"target": target.pk}).status_code == 302
+    asked = supervisor.post(merge, {"target": target.pk})  # asks first, real counts
+    assert asked.status_code == 200
+    assert "1 coding with this code itself" in asked.content.decode()
+    assert Coding.objects.get().code_id == source.pk
+    confirmed = {"target": target.pk, "confirm": "yes"}
+    assert supervisor.post(merge, confirmed).status_code == 302
     assert Coding.objects.get().code_id == target.pk
     export = supervisor.get(reverse("coding:codebook_export_csv", args=[project.pk]))
     assert export["Content-Type"].startswith("text/csv")

@@ -2,7 +2,7 @@
 and nothing the dead worker half-wrote stays on disk (issue 12, item 7).
 
 The workers run with a fast clock (heartbeat 1 s, dead after 4 s, reaping every
-2 s). The worker writing an Excel export of 40,000 coded segments is SIGKILLed once
+2 s). The worker writing an Excel export of 20,000 coded segments is SIGKILLed once
 it has written its first 10,000 rows. With ``--pool solo`` the worker process is
 the one doing the work: a second worker starts, its reaper finds the silent job,
 removes the partial files and sends the job again, and the second worker writes
@@ -39,13 +39,13 @@ FAST_CLOCK = {
     "REGIE_JOB_REAP_SECONDS": "2",
 }
 DOCUMENTS = 20
-CODINGS_PER_DOCUMENT = 2_000  # 40,000 rows: ~6 s of openpyxl at full speed
+CODINGS_PER_DOCUMENT = 1_000  # 20,000 rows: ~3 s of openpyxl at full speed
 WITHIN = 120.0  # seconds from the kill to the finished file (the issue's bound)
 
 
 def _coded_project(owner):
-    """A project with 40,000 codings, inserted in bulk (the services would take
-    minutes): one code, one coder, 2,000 one-word codings per document."""
+    """A project with 20,000 codings, inserted in bulk (the services would take
+    minutes): one code, one coder, 1,000 one-word codings per document."""
     project = make_project(owner=owner)
     code = make_code(project=project, name="Overleg")
     now = timezone.now()

@@ -204,3 +204,45 @@ def test_export_page_passes_several_chosen_codes(project, members, coded):
     assert response.status_code == 302
     assert f"codes={code.pk}%2C{code.parent_id}" in response["Location"]
     assert "subcodes=0" in response["Location"]
+
+
+def test_segment_csv_writes_what_the_user_guide_says(project, members, coded):
+    """The consensus coder is ``consensus-<project id>`` and times carry the
+    offset of the server's zone (Europe/Brussels), as docs/user-guide.md says:
+    scripts that read these columns keep working."""
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from coding.access import ProjectAccess
+    from coding.segments import SegmentFilter, filtered_codings, iter_segment_records
+    from coding.services.team import consensus_user_for
+    from interop.csv import iter_segment_csv
+
+    document, code, _mine, _theirs = coded
+    consensus = make_coding(
+        document=document, code=code, coder=consensus_user_for(project), start=0, end=5
+    )
+    Coding.objects.filter(pk=consensus.pk).update(
+        created_at=datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
+    )
+    access = ProjectAccess(
+        project=project, user_id=members["owner"].pk, role=Role.OWNER
+    )
+    text = "".join(
+        iter_segment_csv(
+            iter_segment_records(access, filtered_codings(access, SegmentFilter())),
+            project=project.name,
+            attribute_names=attribute_names(access),
+        )
+    )
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    row = next(r for r in rows if r["coder"].startswith("consensus"))
+    assert row["coder"] == f"consensus-{project.pk}"
+    assert row["created"] == "2026-07-02T00:30:00+02:00"  # Brussels, summer time
+    created = datetime.fromisoformat(row["created"])
+    assert created.utcoffset() == timedelta(hours=2)
+    guide = (Path(settings.BASE_DIR) / "docs" / "user-guide.md").read_text()
+    assert "`consensus-<project id>` for the consensus layer" in guide
+    assert "ISO 8601 times in the server's time zone (Europe/Brussels)" in guide

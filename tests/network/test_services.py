@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from coding.models import AuditEvent, Code, Coding, CodingChange
-from coding.services.codebook import code_update
+from coding.services.codebook import code_update, codebook_load_default
 from coding.services.codings import CodingSpec, coding_delete
 from network.models import Actor, FlowType, NetworkSnapshot, Relation
 from network.services import (
@@ -30,10 +30,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def _demo_codebook_project():
+    project = make_project()
+    codebook_load_default(project=project, demo_actors=True)
+    return project
+
+
 def test_regie_codebook_gives_actors_and_flow_types():
-    """The regie codebook's actor codes become actors with their kinds and aliases;
-    its relation codes become the flow types material, knowledge and other."""
-    project = make_project(codebook="regie")
+    """The demo's actor codes become actors with their kinds and aliases; the regie
+    codebook's relation codes become the flow types material, knowledge and other."""
+    project = _demo_codebook_project()
     assert network_setup(project=project) == 12
     actors = {a.name: a for a in Actor.objects.filter(project=project)}
     assert len(actors) == 9
@@ -51,8 +57,15 @@ def test_regie_codebook_gives_actors_and_flow_types():
     assert network_setup(project=project) == 0  # idempotent
 
 
-def test_new_actor_codes_and_renames_are_picked_up():
+def test_a_new_project_from_the_regie_codebook_has_no_actors():
+    """The template's actor branch is empty: no Mechelen actor on its network."""
     project = make_project(codebook="regie")
+    assert network_setup(project=project) == 3  # the flow types only
+    assert not Actor.objects.filter(project=project).exists()
+
+
+def test_new_actor_codes_and_renames_are_picked_up():
+    project = _demo_codebook_project()
     network_setup(project=project)
     root = Code.objects.get(project=project, name="Actoren", parent=None)
     Code.objects.create(project=project, parent=root, name="OCMW")

@@ -5,6 +5,7 @@ columns, the ``network`` command and the demo's Figuur 3."""
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 
 from coding.demo.loader import demo_load
 from coding.models import AuditEvent, Coding
+from network import graph
 from network.filters import NetworkFilters
 from network.models import Actor, NetworkSnapshot, Relation
 from network.services import network_build, network_snapshot_get_or_create
@@ -112,6 +114,21 @@ def test_network_page_draws_a_built_network(project, members, world):
     assert {e["colour"] for e in data["edges"]} == {"#d62728"}
     assert "fresh" in body
     assert "format=gexf" in body
+    # Node colours have a legend (the kinds drawn), components count from 1.
+    assert {n["colour"] for n in data["nodes"]} == {
+        graph.KIND_COLOURS[n["kind"]] for n in data["nodes"]
+    }
+    legend = body[
+        body.index('id="kind-legend"') : body.index(
+            "</ul>", body.index('id="kind-legend"')
+        )
+    ]
+    assert "city" in legend
+    assert "vzw (non-profit)" in legend
+    assert graph.KIND_COLOURS["city"] in legend
+    assert {r.metrics.component for r in response.context["rows"]} == {0}
+    assert re.search(r'<td class="num">1</td>\s*</tr>', body)
+    assert not re.search(r'<td class="num">0</td>\s*</tr>', body)
 
 
 def test_network_page_filters_and_errors(

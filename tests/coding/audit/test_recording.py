@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from coding.models import Coding, Membership, Role
-from coding.services.codebook import code_delete, code_merge, code_update
+from coding.services.codebook import code_delete, code_update
+from coding.services.codebook_merge import code_merge
 from coding.services.codings import coding_delete, coding_update
 from coding.services.documents import document_delete, document_update
 from coding.services.projects import membership_remove, membership_set
@@ -81,7 +82,7 @@ def test_code_create_rename_delete_and_merge_are_recorded(project, members):
     source_id = source.pk  # deleting clears ``pk``
     code_merge(source=source, target=code, actor=actor)
     merged = last_event(project, entity=Entity.CODE, entity_id=source_id)
-    assert merged.action == Action.DELETE
+    assert merged.action == Action.MERGE
     assert merged.before["merged_into"] == code.pk
     moved = last_event(project, entity=Entity.CODING, entity_id=coding.pk)
     assert moved.action == Action.UPDATE

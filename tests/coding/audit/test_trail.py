@@ -14,7 +14,8 @@ from django.utils import timezone
 from coding.forms import audit_filters
 from coding.models import AuditEvent, Coding, Role
 from coding.selectors_audit import audit_events, audit_rows
-from coding.services.codebook import code_delete, code_merge, code_update
+from coding.services.codebook import code_delete, code_update
+from coding.services.codebook_merge import code_merge
 from coding.services.codings import coding_delete
 from coding.services.documents import document_delete
 from coding.services.projects import membership_set
@@ -338,6 +339,6 @@ def test_rows_describe_merges_memberships_and_deleted_documents(project, members
         project_id=project.pk, filters=audit_filters(project_id=project.pk, params={})
     )
     summaries = [r.summary for r in audit_rows(project_id=project.pk, events=events)]
-    assert "merged ‘Visie’ into ‘Beleid’" in summaries
+    assert "merged ‘Visie’ into ‘Beleid’: 0 codings and 0 sub-codes moved" in summaries
     assert f"{members['viewer'].username}: role Viewer → Coder" in summaries
     assert "deleted ‘Weg’ with its codings" in summaries

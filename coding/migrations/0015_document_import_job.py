@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("coding", "0013_drop_old_api_tokens"),
+        ("coding", "0014_audit_event_merge_action"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

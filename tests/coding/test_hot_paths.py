@@ -1,0 +1,221 @@
+"""The interactive hot paths: how many SQL statements they take, and that the lean
+write and read paths give exactly what the serializers and the services gave.
+
+Statement counts are behaviour here (issue 13): a coding is made in one statement
+after the permission checks (the code is looked up by that statement too), and
+listing a transcript's codings does not grow with their number. No wall time is
+asserted.
+
+The counts are what a request sends to PostgreSQL in production (autocommit), not
+test-transaction artefacts: nothing on these paths opens an atomic block (the
+session is saved with one ``UPDATE``, ``regie_site.sessions``), so no
+``SAVEPOINT``/``RELEASE`` shows up here and no ``BEGIN``/``COMMIT`` there; the
+tests check that. Left out: the frequencies hook's after-commit work, run once the
+request's own transaction is done (no read while this process queued a run
+moments ago, else one read; ``tests/analysis``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.backends.base import UpdateError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from coding.api.serializers import CodingSerializer, DocumentDetailSerializer
+from coding.models import (
+    Assignment,
+    AssignmentStatus,
+    AuditEvent,
+    Coding,
+    CodingChange,
+)
+from coding.services.audit import snapshot_coding
+from coding.services.codings import count_words
+from coding.services.versions import codebook_freeze
+from regie_site.sessions import SessionStore
+from tests.conftest import HTMX, client_for
+from tests.factories import make_code, make_document, make_project
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Interviewer: Hoe gaat het met de vzw?\n\n" + "\n\n".join(
+    f"Spreker{i % 3}: woord{i} élan café {i}." for i in range(400)
+)
+
+
+def token_client(user) -> APIClient:
+    """An API client that authenticates with a real token, as clients do."""
+    _row, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def setup(project, members):
+    document = make_document(project=project, text=TEXT)
+    codes = [make_code(project=project) for _ in range(3)]
+    return project, members, document, codes
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    """The first word of each statement sent (``SAVEPOINT``, ``BEGIN`` would show)."""
+    return [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
+
+
+def _coder_codings(document, coder, code, count: int, offset: int = 0) -> None:
+    for i in range(count):
+        start = 40 + 30 * (i + offset)
+        Coding.objects.create(
+            document=document, code=code, coder=coder, start=start, end=start + 20
+        )
+
+
+def test_api_create_takes_four_statements(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    codebook_freeze(project=project, name="v1", actor=members["owner"])
+    Assignment.objects.create(project=project, document=document, coder=coder)
+    client = token_client(coder)
+    url = f"/api/v1/projects/{project.pk}/codings/"
+    item = {"document": document.pk, "code": codes[0].pk, "start": 13, "end": 37}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {**item, "memo": " waarom? "}, format="json")
+    assert response.status_code == 201, response.json()
+    # Token and user, membership, the document with the coded span, the coding.
+    assert _statements(queries) == ["SELECT", "SELECT", "SELECT", "WITH"]
+
+    coding = Coding.objects.with_text().select_related("coder").get()
+    # The answer is exactly the serializer's, extras included.
+    assert response.json() == CodingSerializer(coding).data
+    assert coding.memo == "waarom?"
+    assert coding.word_count == count_words(TEXT[13:37])
+    assert coding.codebook_version.name == "v1"
+    event = AuditEvent.objects.get(entity="coding", entity_id=coding.pk)
+    assert (event.action, event.actor_id, event.coder_id) == (
+        "create",
+        coder.pk,
+        coder.pk,
+    )
+    assert event.after == snapshot_coding(coding)
+    assert CodingChange.objects.filter(project=project, code_id=codes[0].pk).exists()
+    assignment = Assignment.objects.get(document=document, coder=coder)
+    assert assignment.status == AssignmentStatus.IN_PROGRESS
+
+    again = client.post(url, item, format="json")
+    assert again.status_code == 400
+    assert "already coded this passage" in str(again.json())
+    foreign = make_code(project=make_project())
+    for code_id in (foreign.pk, 2**63, -1):
+        refused = client.post(url, {**item, "code": code_id}, format="json")
+        assert refused.status_code == 400, code_id
+        assert f"No code {code_id} in this project." in str(refused.json())
+    assert Coding.objects.count() == 1
+    assert AuditEvent.objects.filter(entity="coding").count() == 1
+    assert CodingChange.objects.count() == 1
+
+
+def test_htmx_create_statements_and_trimming(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    client = client_for(coder)
+    client.get(f"/p/{project.pk}/d/{document.pk}/")  # a session, as on the page
+    url = f"/p/{project.pk}/d/{document.pk}/apply/"
+    # As the page sends it: the layers shown (the coder's own).
+    item = {"code": codes[1].pk, "start": 12, "end": 22, "layers": coder.pk}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, item, headers=HTMX)
+    assert response.status_code == 200
+    assert f"Coded with “{codes[1].name}”." in response.text
+    # Session, user, the document with the membership, the coding (code looked up
+    # in it), the codings shown, the undo stack saved in the session.
+    assert _statements(queries) == [
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "WITH",
+        "SELECT",
+        "UPDATE",
+    ]
+    coding = Coding.objects.get()
+    assert TEXT[coding.start : coding.end] == TEXT[12:22].strip()
+
+    # Refusals stay distinct: a code of another project, then a duplicate.
+    foreign = make_code(project=make_project())
+    refused = client.post(url, {**item, "code": foreign.pk}, headers=HTMX)
+    assert refused.status_code == 400
+    assert "Choose a code of this project." in refused.text
+    again = client.post(url, item, headers=HTMX)
+    assert again.status_code == 400
+    assert "already coded this passage" in again.text
+    assert Coding.objects.count() == 1
+
+
+def test_codings_of_a_document_in_constant_statements(setup):
+    project, members, document, codes = setup
+    coder, other = members["coder"], members["coder2"]
+    client = token_client(coder)
+    url = f"/api/v1/projects/{project.pk}/codings/?document={document.pk}"
+
+    def listed() -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.json()["results"]
+
+    _coder_codings(document, coder, codes[0], 3)
+    few, _rows = listed()
+    _coder_codings(document, coder, codes[1], 40, offset=3)
+    _coder_codings(document, other, codes[1], 5)  # blind: never listed
+    many, rows = listed()
+    # Token, membership, the text, the count, the codings.
+    assert few == many <= 5
+    expected = CodingSerializer(
+        Coding.objects.filter(coder=coder)
+        .select_related("coder")
+        .with_text()
+        .order_by("document_id", "start", "end", "id"),
+        many=True,
+    ).data
+    assert rows == expected
+    assert {row["coder"] for row in rows} == {coder.username}
+    # The document itself, turns as plain rows: still the serializer's shape.
+    detail = client.get(f"/api/v1/projects/{project.pk}/documents/{document.pk}/")
+    assert detail.json() == DocumentDetailSerializer(document).data
+    assert len(detail.json()["turns"]) > 1
+
+
+def test_document_page_statements_do_not_grow(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    client = client_for(coder)
+    url = f"/p/{project.pk}/d/{document.pk}/"
+    client.get(url)
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    _coder_codings(document, coder, codes[0], 2)
+    few = counted()
+    _coder_codings(document, coder, codes[2], 60, offset=2)
+    assert counted() == few <= 10
+
+
+def test_session_saved_in_one_update_and_refused_once_gone():
+    store = SessionStore()
+    store["undo-1"] = [{"kind": "created", "id": 1}]
+    store.create()
+    store["undo-1"] = []
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert _statements(queries) == ["UPDATE"]
+    assert SessionStore(store.session_key).load() == {"undo-1": []}
+    store.delete()
+    store["undo-1"] = [{"kind": "created", "id": 2}]
+    with pytest.raises(UpdateError):
+        store.save()
