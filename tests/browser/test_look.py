@@ -51,6 +51,7 @@ PAGES = [
     Page("project_create_view"),
     Page("project_detail", phone=True),
     Page("project_settings"),
+    Page("documents_import"),
     Page("document_edit"),
     Page("workbench", phone=True, max_height=40_000),
     Page("workbench", role="coder", max_height=40_000),
@@ -79,6 +80,7 @@ PAGES = [
     Page("project_import"),
     Page("network"),
     Page("actors", max_height=25_000),
+    Page("help_page", max_height=25_000),  # a long guide by design
     Page("password_reset"),
     Page("password_reset_done"),
     Page("password_reset_complete"),
