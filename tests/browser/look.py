@@ -209,7 +209,8 @@ def look_at(page, spec: Page, combo: str, seen: Seen, *, axe: bool = True) -> No
             seen.axe_rules.setdefault(violation["id"], set()).add(combo)
         TIMINGS["axe"] += time.monotonic() - started
     started = time.monotonic()
-    slug = re.sub(r"[^\w-]", "_", spec.name)
+    key = spec.name if spec.role == "owner" else f"{spec.name}@{spec.role}"
+    slug = re.sub(r"[^\w-]", "_", key)  # one file per page and role
     shot = SCREENSHOTS / combo / f"{slug}.jpg"
     # The whole page, cut at SHOT_HEIGHT: long lists repeat themselves below it.
     width = page.evaluate("document.documentElement.clientWidth")
