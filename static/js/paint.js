@@ -3,7 +3,8 @@
 // ([id, start, end, code, coder, memo head]; offsets in code points).
 import { codePointsToUtf16 } from "./offsets.js";
 
-const LANES = 8; // stripes side by side in the margin; more share the last lane
+const DENSE = 8; // past this many lanes side by side, the margin draws narrow stripes
+const GAP = 2; // px between two stripes in one lane
 
 /** Blocks of the transcript as the server sent them (bare text in
  * <section class="block" data-s>), each given its gutter and a text span. */
@@ -90,17 +91,19 @@ export function paintBlock(block, codings, look) {
   block.textEl.replaceChildren(fragment);
 }
 
-/** Lanes for stripes: the first lane free at a coding's start (interval colouring). */
-export function assignLanes(codings) {
+/** Lanes for stripes, in pixels: each stripe ({id, top, bottom}, in text order) takes
+ * the first lane free at its top (interval colouring), so no two stripes — nor their
+ * labels — ever overlap. Lanes are as many as needed; past DENSE the margin narrows. */
+export function assignLanes(stripes) {
   const lanesEnd = [];
   const lanes = new Map();
-  for (const c of codings) {
-    let lane = lanesEnd.findIndex((end) => end <= c.start);
-    if (lane === -1) lane = lanesEnd.length < LANES ? lanesEnd.length : LANES - 1;
-    lanesEnd[lane] = Math.max(lanesEnd[lane] ?? 0, c.end);
-    lanes.set(c.id, lane);
+  for (const s of stripes) {
+    let lane = lanesEnd.findIndex((end) => end + GAP <= s.top);
+    if (lane === -1) lane = lanesEnd.length;
+    lanesEnd[lane] = s.bottom;
+    lanes.set(s.id, lane);
   }
-  return { lanes, count: Math.min(lanesEnd.length, LANES) };
+  return { lanes, count: lanesEnd.length, dense: lanesEnd.length > DENSE };
 }
 
 /** First and last painted piece of every coding, in one pass over the pieces. */

@@ -1,6 +1,6 @@
 // Text selections inside a rendered transcript, as code-point offsets.
 // Every piece of text is a <span data-s="N"> whose text starts at code point N.
-import { utf16ToCodePoints } from "./offsets.js";
+import { codePointsToUtf16, utf16ToCodePoints } from "./offsets.js";
 
 /** Code-point offset in the document of a DOM boundary point inside `container`. */
 export function pointOffset(container, node, offset) {
@@ -36,4 +36,32 @@ export function selectedSpan(container) {
   const start = pointOffset(container, range.startContainer, range.startOffset);
   const end = pointOffset(container, range.endContainer, range.endOffset);
   return end > start ? { start, end } : null;
+}
+
+/** The DOM point of code point `at`: in the last piece starting before it (or at
+ * it, when `after` is false), so an end never slips into the next block. */
+function domPoint(container, at, after) {
+  let found = null;
+  for (const span of container.querySelectorAll("span[data-s]")) {
+    const s = Number(span.dataset.s);
+    if (s > at || (after && s === at && found)) break;
+    found = span;
+  }
+  if (!found?.firstChild) return null;
+  const text = found.firstChild.data;
+  return [found.firstChild, Math.min(codePointsToUtf16(text, at - Number(found.dataset.s)), text.length)];
+}
+
+/** Select code points [start, end) inside `container` (after a repaint replaced
+ * the pieces the user had selected). */
+export function selectCodePoints(container, start, end) {
+  const from = domPoint(container, start, false);
+  const to = domPoint(container, end, true);
+  if (!from || !to) return;
+  const range = document.createRange();
+  range.setStart(...from);
+  range.setEnd(...to);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
 }

@@ -2,7 +2,7 @@
 // at once. Offsets sent to the server are code points; see offsets.js. The codings
 // arrive as compact JSON (#codings-data, replaced out-of-band by every answer) and
 // paint.js draws highlights, margin stripes, the codes panel and the coding list.
-import { selectedSpan as selectedSpanIn } from "./selection.js";
+import { selectCodePoints, selectedSpan as selectedSpanIn } from "./selection.js";
 import { assignLanes, paintBlock, parseCodings, pieceBounds, readBlocks, snippet } from "./paint.js";
 
 const root = document.getElementById("workbench");
@@ -127,7 +127,11 @@ function openRelation(span, flow) {
     .then(() => document.getElementById("relation-source")?.focus());
 }
 
-function apply(code) {
+/** Code the pending span. Requests from the text queue one behind the other
+ * (hx-sync "queue all" on #doc-text), so codes applied in quick succession are
+ * all saved. From the keyboard (``keep``), the passage stays selected and focused:
+ * a second shortcut adds a second code to it. */
+function apply(code, { keep = false } = {}) {
   if (!pending) return;
   if (code.flow) {
     openRelation(pending, code.flow); // a relation code asks for its actors first
@@ -140,8 +144,12 @@ function apply(code) {
   window.getSelection()?.removeAllRanges();
   // Drawn at once (dashed) and confirmed or taken back by the server's answer.
   hidden.delete(code.id);
-  unsaved = { id: 0, start, end, code: code.id, coder: Number(root.dataset.user), memo: "", pending: true };
+  unsaved.push({ id: 0, start, end, code: code.id, coder: Number(root.dataset.user), memo: "", pending: true });
   repaint({ margin: false });
+  if (keep) {
+    docText.focus({ preventScroll: true });
+    selectCodePoints(docText, start, end);
+  }
   say(strings.saving, "busy");
   window.htmx.ajax("POST", root.dataset.applyUrl, {
     source: docText,
@@ -227,7 +235,7 @@ docText.addEventListener("keydown", (event) => {
     if (code) {
       event.preventDefault();
       pending = span;
-      apply(code);
+      apply(code, { keep: true });
     }
   }
 });
@@ -245,7 +253,7 @@ filterInput.addEventListener("keydown", (event) => {
     renderList();
   } else if (event.key === "Enter") {
     event.preventDefault();
-    if (visible[active]) apply(visible[active]);
+    if (visible[active]) apply(visible[active], { keep: true });
   } else if (event.key === "Escape") {
     event.preventDefault();
     closePalette();
@@ -254,7 +262,7 @@ filterInput.addEventListener("keydown", (event) => {
     const code = codes.find((c) => c.shortcut && c.shortcut === event.key);
     if (code) {
       event.preventDefault();
-      apply(code);
+      apply(code, { keep: true });
     }
   }
 });
@@ -318,7 +326,7 @@ function scrollToHash() {
 const blocks = readBlocks(docText);
 let rawData = "";
 let codings = [];
-let unsaved = null; // the coding being saved, drawn before the server confirms it
+let unsaved = []; // codings being saved (oldest first), drawn before the server confirms them
 const hidden = new Set(); // code ids hidden from the text, stripes and list
 let focusedCode = null;
 let selectedId = null;
@@ -347,8 +355,8 @@ function describe(coding) {
 
 function drawnCodings() {
   const shown = codings.filter((c) => !hidden.has(c.code));
-  if (unsaved) {
-    shown.push(unsaved);
+  if (unsaved.length) {
+    shown.push(...unsaved);
     shown.sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
   }
   return shown;
@@ -404,30 +412,39 @@ function repaint({ margin = true } = {}) {
   });
 }
 
-/** Read the codings the last answer brought (if any) and draw what changed. */
-function sync() {
+/** Read the codings the last answer brought (if any) and draw what changed. An
+ * answer to a coding request (saved, refused or failed) takes back the oldest
+ * coding drawn ahead: the requests are sent one by one, in order. */
+function sync(event) {
   const raw = document.getElementById("codings-data").textContent;
-  if (raw === rawData && unsaved === null) return;
+  const answered = event?.detail?.pathInfo?.requestPath === root.dataset.applyUrl && unsaved.length > 0;
+  if (answered) unsaved.shift();
+  if (raw === rawData && !answered) return;
   if (raw !== rawData) {
     rawData = raw;
     codings = parseCodings(JSON.parse(raw));
   }
-  unsaved = null;
   repaint();
 }
 
 function drawStripes(drawn) {
   const bounds = pieceBounds(docText);
-  const { lanes, count } = assignLanes(drawn);
-  stripesEl.style.setProperty("--lanes", count);
   const base = stripesEl.getBoundingClientRect().top;
-  const fragment = document.createDocumentFragment();
-  let first = true;
+  const placed = [];
   for (const c of drawn) {
     const pieces = bounds.get(String(c.id));
     if (!pieces) continue;
     const top = pieces[0].getBoundingClientRect().top - base;
-    const bottom = pieces[1].getBoundingClientRect().bottom - base;
+    const bottom = Math.max(pieces[1].getBoundingClientRect().bottom - base, top + 12);
+    placed.push({ id: c.id, top, bottom, coding: c });
+  }
+  placed.sort((a, b) => a.top - b.top || b.bottom - a.bottom);
+  const { lanes, count, dense } = assignLanes(placed);
+  stripesEl.style.setProperty("--lanes", count);
+  stripesEl.classList.toggle("dense", dense);
+  const fragment = document.createDocumentFragment();
+  let first = true;
+  for (const { coding: c, top, bottom } of placed) {
     const stripe = document.createElement("button");
     stripe.type = "button";
     stripe.className = `stripe p${manyLayers ? (coders.get(c.coder)?.index ?? 0) : 0}`;
@@ -435,7 +452,7 @@ function drawStripes(drawn) {
     stripe.tabIndex = first ? 0 : -1;
     first = false;
     stripe.style.top = `${top}px`;
-    stripe.style.height = `${Math.max(bottom - top, 12)}px`;
+    stripe.style.height = `${bottom - top}px`;
     stripe.style.setProperty("--lane", lanes.get(c.id));
     stripe.style.setProperty("--c", codeById.get(c.code)?.line ?? "#555");
     if (manyLayers) stripe.style.setProperty("--coder", coders.get(c.coder)?.color ?? "#555");

@@ -26,6 +26,7 @@ CHECKS = ("width", "columns", "overlap", "height", "axe")
 # Seconds spent per step over the whole run, printed with the suite's duration.
 TIMINGS: Counter[str] = Counter()
 SHOT_HEIGHT = 6_000  # px
+FULL_PAGE_MAX = 16_000  # px: Chromium paints no taller full-page screenshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,10 @@ WIDTH_JS = """
 # Text squeezed into a narrow column: a paragraph or cell holding real text
 # narrower than 300 px (or than 40 % of the viewport on small screens), and
 # any run of words folded to a few characters per line.
+# A container marked ``data-look-margin`` is skipped: a margin of labelled controls
+# laid out by design (the document page's coding stripes: short vertical labels,
+# each whole in its button's title and accessible name and shown on hover and
+# focus), not a column of running text.
 COLUMNS_JS = """
 () => {
   const vw = document.documentElement.clientWidth;
@@ -91,6 +96,7 @@ COLUMNS_JS = """
   const own = (el) => [...el.childNodes].filter((n) => n.nodeType === 3)
       .map((n) => n.data).join('').replace(/\\s+/g, ' ').trim();
   for (const el of document.body.querySelectorAll('p, td, dd, li, blockquote, .text, .quote, span, div')) {
+    if (el.closest('[data-look-margin]')) continue;
     const s = getComputedStyle(el);
     if (s.display === 'inline' || s.display === 'none' || s.visibility === 'hidden') continue;
     const r = el.getBoundingClientRect();
@@ -203,10 +209,19 @@ def look_at(page, spec: Page, combo: str, seen: Seen, *, axe: bool = True) -> No
             seen.axe_rules.setdefault(violation["id"], set()).add(combo)
         TIMINGS["axe"] += time.monotonic() - started
     started = time.monotonic()
-    slug = re.sub(r"[^\w-]", "_", spec.name)
+    key = spec.name if spec.role == "owner" else f"{spec.name}@{spec.role}"
+    slug = re.sub(r"[^\w-]", "_", key)  # one file per page and role
     shot = SCREENSHOTS / combo / f"{slug}.jpg"
     # The whole page, cut at SHOT_HEIGHT: long lists repeat themselves below it.
     width = page.evaluate("document.documentElement.clientWidth")
     clip = {"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)}
-    page.screenshot(path=str(shot), full_page=True, clip=clip, type="jpeg", quality=60)
+    if height <= FULL_PAGE_MAX:
+        page.screenshot(
+            path=str(shot), full_page=True, clip=clip, type="jpeg", quality=60
+        )
+    else:  # Chromium never finishes a full-page shot this tall: its top, as tall a window
+        viewport = page.viewport_size
+        page.set_viewport_size({"width": viewport["width"], "height": clip["height"]})
+        page.screenshot(path=str(shot), clip=clip, type="jpeg", quality=60)
+        page.set_viewport_size(viewport)
     TIMINGS["screenshot"] += time.monotonic() - started

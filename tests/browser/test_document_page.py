@@ -206,3 +206,37 @@ def test_supervisor_sees_every_layer_and_codes_at_phone_width(new_page):
     page.keyboard.press("Enter")
     _status(page, "Coded with “Subsidies”.")
     assert Coding.objects.filter(coder=owner).count() == 1
+
+
+def test_codes_applied_in_quick_succession_are_all_saved(new_page):
+    """Two shortcuts in a row give the passage both codes, and a third coding made
+    while the first request is still on its way waits its turn (none is dropped)."""
+    owner = make_user(username="eigenaar", password=PASSWORD)
+    project = make_project(owner=owner)
+    document = make_document(project=project)
+    for name, key in (("Subsidies", "s"), ("Overleg", "o")):
+        Code.objects.create(project=project, name=name, color="#fdf8da", shortcut=key)
+    page = new_page()
+    log_in(page, "eigenaar", PASSWORD)
+    page.goto(document.get_absolute_url())
+    page.wait_for_selector("#workbench[data-ready]")
+    held = []  # the first coding request, let through only once all three are made
+    page.route(
+        "**/apply/",
+        lambda route: route.continue_() if held else held.append(route),
+    )
+    drag_select(page, "subsidies aan J@M vzw")
+    page.keyboard.press("s")
+    page.keyboard.press("o")
+    drag_select(page, "overleg")
+    page.keyboard.press("o")
+    page.wait_for_function("() => document.querySelectorAll('.hl-pending').length")
+    assert len(held) == 1  # the others wait behind it, in the browser
+    held[0].continue_()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#coding-list .coding-link').length === 3"
+    )
+    names = page.locator("#coding-list .coding-link .code-name").all_text_contents()
+    assert sorted(names) == ["Overleg", "Overleg", "Subsidies"]
+    assert Coding.objects.filter(document=document).count() == 3
+    assert page.locator(".hl-pending").count() == 0

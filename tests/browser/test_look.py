@@ -12,6 +12,8 @@ kept in ``var/test-artifacts/screenshots/<lang>-<width>/`` (printed at the end).
 
 from __future__ import annotations
 
+import fcntl
+import json
 import re
 import time
 
@@ -51,6 +53,7 @@ PAGES = [
     Page("project_create_view"),
     Page("project_detail", phone=True),
     Page("project_settings"),
+    Page("documents_import"),
     Page("document_edit"),
     Page("workbench", phone=True, max_height=40_000),
     Page("workbench", role="coder", max_height=40_000),
@@ -79,6 +82,7 @@ PAGES = [
     Page("project_import"),
     Page("network"),
     Page("actors", max_height=25_000),
+    Page("help_page", max_height=25_000),  # a long guide by design
     Page("password_reset"),
     Page("password_reset_done"),
     Page("password_reset_complete"),
@@ -156,21 +160,61 @@ def _full_pages(urls: dict[str, str], user) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def looked(browser, django_db_setup, django_db_blocker):
+def looked(request, tmp_path_factory, worker_id):
     """Open every page in every combination once; what each check found, by page.
 
-    The module runs its own live server on data committed once (the
+    Under pytest-xdist the module's tests land on several workers: the first to
+    get here looks, the others wait for it and read what it saw (a lock and a
+    JSON file in the run's shared temporary folder)."""
+    if worker_id == "master":
+        return _look_once(request)
+    shared = tmp_path_factory.getbasetemp().parent / "look.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shared.exists():
+            return _from_json(json.loads(shared.read_text()))
+        found = _look_once(request)
+        shared.write_text(json.dumps(_to_json(found)))
+        return found
+
+
+def _look_once(request) -> dict:
+    """The module runs its own live server on data committed once (the
     ``live_server`` fixture would flush the database after every test) and
     empties the database when done."""
-    with django_db_blocker.unblock():
+    browser = request.getfixturevalue("browser")
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
-            yield _look(browser, server.url)
+            return _look(browser, server.url)
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+
+
+def _to_json(found: dict) -> dict:
+    seen = {
+        key: {
+            "problems": s.problems,
+            "axe_rules": {r: sorted(c) for r, c in s.axe_rules.items()},
+        }
+        for key, s in found["seen"].items()
+    }
+    return {"seen": seen, "walked": sorted(found["walked"]), "phone": found["phone"]}
+
+
+def _from_json(data: dict) -> dict:
+    seen = {
+        key: Seen(
+            problems=s["problems"],
+            axe_rules={r: set(c) for r, c in s["axe_rules"].items()},
+        )
+        for key, s in data["seen"].items()
+    }
+    return {"seen": seen, "walked": set(data["walked"]), "phone": data["phone"]}
 
 
 def _look(browser, base_url: str) -> dict:
