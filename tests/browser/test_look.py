@@ -39,7 +39,13 @@ from tests.browser.look import (
 
 # The database mark makes pytest-django set up the test database; the data itself
 # is committed once by the module fixture.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+# One xdist worker walks the pages (--dist=loadgroup); the other runs the rest of
+# the suite meanwhile instead of waiting for the same walk.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db,
+    pytest.mark.xdist_group("look"),
+]
 
 USERS = {"owner": "supervisor", "coder": "coder1"}
 LANGUAGES = {"en": "en-GB", "nl": "nl-BE"}
