@@ -27,13 +27,14 @@ DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 GUIDE_FILES = {"en": DOCS_DIR / "user-guide.md", "nl": DOCS_DIR / "user-guide.nl.md"}
 
 # URL name of a page → the anchor of the chapter that explains it (the "?" beside
-# the page's title). Every anchor must exist (tests/coding/test_help.py).
+# the page's title). Every anchor must exist (tests/coding/test_starting_out.py).
 PAGE_CHAPTERS: dict[str, str] = {
     "login": "1-logging-in",
     "coding:project_list": "2-projects-roles-and-blind-coding",
     "coding:project_create_view": "2-projects-roles-and-blind-coding",
     "coding:project_detail": "2-projects-roles-and-blind-coding",
     "coding:documents_import": "3-importing-transcripts",
+    "coding:documents_import_job": "3-importing-transcripts",
     "coding:document_edit": "3-importing-transcripts",
     "coding:workbench": "4-the-document-page",
     "coding:codebook": "5-the-codebook-page",
@@ -64,6 +65,10 @@ PAGE_CHAPTERS: dict[str, str] = {
     "interop:project_import": "importing-a-project-from-another-program",
     "network:actors": "actors-and-relation-types-actoren-en-relatietypes",
     "network:network": "the-network-page-actorennetwerk",
+    "privacy:privacy": "17-data-protection-pseudonymisation-the-key-retention",
+    "privacy:review": "17-data-protection-pseudonymisation-the-key-retention",
+    "privacy:key": "17-data-protection-pseudonymisation-the-key-retention",
+    "privacy:privacy_summary": "17-data-protection-pseudonymisation-the-key-retention",
 }
 
 

@@ -134,6 +134,7 @@ def test_page_large_zip_is_followed_until_its_documents_are_listed(
     assert f'hx-get="{url}"' in page  # polled while it is queued
     assert "queued…" in page
     assert "studie.zip" in page
+    assert 'class="help-link" href="/help/#3-importing-transcripts"' in page
 
     _work(job)
     partial = owner.get(url, headers={"HX-Request": "true"}).content.decode()

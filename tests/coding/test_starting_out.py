@@ -208,6 +208,10 @@ def test_every_page_with_a_chapter_links_to_it():
         "network:network": [project.pk],
         "interop:export": [project.pk],
         "coding:analysis_codes": [project.pk],
+        "privacy:privacy": [project.pk],
+        "privacy:review": [project.pk, document.pk],
+        "privacy:key": [project.pk],
+        "privacy:privacy_summary": [project.pk],
     }
     for name, args in pages.items():
         html = client.get(reverse(name, args=args)).content.decode()
