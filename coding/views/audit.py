@@ -154,13 +154,7 @@ def _row_response(
 @require_POST
 def audit_restore(request: HttpRequest, project_id: int, event_id: int) -> HttpResponse:
     """Bring a deleted coding back; htmx gets its row again, others a redirect."""
-    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
-    event = get_object_or_404(
-        AuditEvent.objects.select_related("actor"),
-        pk=event_id,
-        project=access.project,
-    )
-    back_url = _back_url(request, project_id)
+    access, event, back_url = _supervised_event(request, project_id, event_id)
     try:
         coding = audit_restore_coding(event=event, actor=request.user)
     except ValidationError as error:
@@ -177,6 +171,19 @@ def audit_restore(request: HttpRequest, project_id: int, event_id: int) -> HttpR
         )
     messages.success(request, message)
     return redirect(back_url)
+
+
+def _supervised_event(
+    request: HttpRequest, project_id: int, event_id: int
+) -> tuple[ProjectAccess, AuditEvent, str]:
+    """The project (for who supervises it), one of its events, and where to go back."""
+    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
+    event = get_object_or_404(
+        AuditEvent.objects.select_related("actor"),
+        pk=event_id,
+        project=access.project,
+    )
+    return access, event, _back_url(request, project_id)
 
 
 def _refused(
@@ -200,13 +207,7 @@ def audit_undo_merge(
     request: HttpRequest, project_id: int, event_id: int
 ) -> HttpResponse:
     """Take a code merge back; the service re-reads the role (editing the codebook)."""
-    access = access_project(request.user, project_id, need=Cap.SUPERVISE)
-    event = get_object_or_404(
-        AuditEvent.objects.select_related("actor"),
-        pk=event_id,
-        project=access.project,
-    )
-    back_url = _back_url(request, project_id)
+    access, event, back_url = _supervised_event(request, project_id, event_id)
     try:
         code = code_merge_undo(event=event, actor=request.user)
     except ValidationError as error:
