@@ -88,7 +88,11 @@ PAGES = [
     Page("project_import"),
     Page("network"),
     Page("actors", max_height=25_000),
-    Page("help_page", max_height=25_000),  # a long guide by design
+    Page("help_page", max_height=40_000),  # a long guide by design
+    Page("privacy"),
+    Page("review", max_height=40_000),  # the transcript, as on the document page
+    Page("key"),
+    Page("privacy_summary"),
     Page("password_reset"),
     Page("password_reset_done"),
     Page("password_reset_complete"),

@@ -18,6 +18,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from coding.models import AuditEvent, Document, DocumentImportJob
+from privacy.models import PrivacySettings
 from tests.conftest import api_client_for
 from tests.factories import make_project, make_user
 from tests.integration.conftest import wait_for
@@ -50,6 +51,9 @@ def test_worker_imports_a_large_upload_and_refuses_a_hostile_one(workers, settin
     settings.REGIE_DOCUMENT_IMPORT_INLINE_BYTES = 10  # every upload is "large"
     owner = make_user()
     project = make_project(owner=owner)
+    # No pseudonym suggestions after the import: they would load the Dutch
+    # detector's lookup tables (about 1 GB) into this worker during the measurement.
+    PrivacySettings.objects.create(project=project, review_on_import=False)
     api = api_client_for(owner)
     url = f"/api/v1/projects/{project.pk}/documents/"
     worker = workers.start()
