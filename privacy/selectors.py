@@ -31,9 +31,14 @@ def review_pieces(document: Document, suggestions: list[Suggestion]) -> list[Pie
 
 
 def document_suggestions(document: Document) -> list[Suggestion]:
-    return list(
+    """The document's suggestions, each with ``original``: the words it would
+    replace, so the reviewer's list names them beside the pseudonym."""
+    suggestions = list(
         Suggestion.objects.filter(document=document).select_related("pseudonym")
     )
+    for suggestion in suggestions:
+        suggestion.original = document.text[suggestion.start : suggestion.end]
+    return suggestions
 
 
 @dataclass(frozen=True, slots=True)
