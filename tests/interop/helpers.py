@@ -30,7 +30,7 @@ User = get_user_model()
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "refi"
 SCHEMAS = Path(
     os.environ.get("REFI_QDA_SCHEMAS")
-    or Path(__file__).resolve().parents[3] / "shared" / "refi-qda"
+    or Path(__file__).resolve().parents[1] / "fixtures" / "refi-qda"
 )
 
 

@@ -2,8 +2,8 @@
 
 Fixture files live in ``tests/fixtures/refi/`` and are (re)created by
 ``make_fixtures.py`` there; each imitates one tool's export or one quirk.  The XSDs
-are loaded at test time from ``$REFI_QDA_SCHEMAS`` (default: ``shared/refi-qda``
-beside the checkout), never copied into the repository.
+are REFI's own, vendored in ``tests/fixtures/refi-qda/`` (its README says where they
+come from); ``$REFI_QDA_SCHEMAS`` points to another folder.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def english_messages() -> Iterator[None]:
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "refi"
 SCHEMAS = Path(
     os.environ.get("REFI_QDA_SCHEMAS")
-    or Path(__file__).resolve().parents[3] / "shared" / "refi-qda"
+    or Path(__file__).resolve().parents[1] / "fixtures" / "refi-qda"
 )
 
 
@@ -80,7 +80,7 @@ def _load_schema(name: str) -> etree.XMLSchema | None:
 
 
 def schema(name: str) -> etree.XMLSchema:
-    """The official XSD ``name`` from the shared folder (skip if it is absent)."""
+    """The official XSD ``name`` (vendored in ``tests/fixtures/refi-qda``)."""
     loaded = _load_schema(name)
     if loaded is None:
         if os.environ.get("CI"):
