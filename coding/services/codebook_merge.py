@@ -175,11 +175,22 @@ def _merge_codings(source: Code, target: Code, *, actor) -> dict:
         _drop_duplicate(coding, kept, actor=actor)
         if kept.memo != memo_before:
             memos.append([kept.pk, memo_before, kept.memo])
-    Coding.objects.filter(pk__in=[c.pk for c in moved]).update(code=target)
+    _recode(moved, target, actor=actor)
+    return {
+        "codings": [c.pk for c in moved],
+        "dropped": dropped_snapshots,
+        "memos": memos,
+    }
+
+
+def _recode(codings: list[Coding], code: Code, *, actor) -> None:
+    """Give ``codings`` another code in one UPDATE, each change in the audit trail
+    (a merge and its undo both move codings this way)."""
+    Coding.objects.filter(pk__in=[c.pk for c in codings]).update(code=code)
     events = []
-    for coding in moved:
+    for coding in codings:
         before = snapshot_coding(coding)
-        coding.code = target
+        coding.code = code
         events.append(
             coding_event(
                 coding,
@@ -190,11 +201,6 @@ def _merge_codings(source: Code, target: Code, *, actor) -> dict:
             )
         )
     audit_records(events)
-    return {
-        "codings": [c.pk for c in moved],
-        "dropped": dropped_snapshots,
-        "memos": memos,
-    }
 
 
 def _drop_duplicate(coding: Coding, kept: Coding, *, actor) -> None:
@@ -384,21 +390,7 @@ def _move_codings_back(ids: list[int], target: Code, code: Code, *, actor) -> No
             _("%(count)d of the codings that moved have been deleted or recoded since")
             % {"count": missing}
         )
-    Coding.objects.filter(pk__in=ids).update(code=code)
-    events = []
-    for coding in codings:
-        before = snapshot_coding(coding)
-        coding.code = code
-        events.append(
-            coding_event(
-                coding,
-                actor=actor,
-                action=Action.UPDATE,
-                before=before,
-                after=snapshot_coding(coding),
-            )
-        )
-    audit_records(events)
+    _recode(codings, code, actor=actor)
 
 
 def _move_children_back(ids: list[int], target: Code, code: Code, *, actor) -> None:
