@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -24,14 +22,9 @@ from coding.models import (
     Membership,
     Project,
 )
+from tests.interop.refi_helpers import schema
 
 User = get_user_model()
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "refi"
-SCHEMAS = Path(
-    os.environ.get("REFI_QDA_SCHEMAS")
-    or Path(__file__).resolve().parents[1] / "fixtures" / "refi-qda"
-)
 
 
 # ---------------------------------------------------------------------------
@@ -39,25 +32,9 @@ SCHEMAS = Path(
 # ---------------------------------------------------------------------------
 
 
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-@functools.cache
-def _load_schema(name: str) -> etree.XMLSchema | None:
-    path = SCHEMAS / name
-    if not path.exists():
-        return None
-    return etree.XMLSchema(etree.parse(str(path)))
-
-
 def assert_valid(xml: bytes, name: str) -> None:
     """``xml`` validates against the official XSD ``name``."""
-    xsd = _load_schema(name)
-    if xsd is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{SCHEMAS / name} is missing in CI")
-        pytest.skip(f"{SCHEMAS / name} not available; set REFI_QDA_SCHEMAS")
+    xsd = schema(name)
     assert xsd.validate(etree.fromstring(xml)), str(xsd.error_log)
 
 
