@@ -22,7 +22,7 @@ from coding.models import (
     Membership,
     Project,
 )
-from tests.interop.refi_helpers import schema
+from tests.interop.refi_helpers import fixture, schema  # noqa: F401  (fixture: re-exported for the tests)
 
 User = get_user_model()
 
