@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from coding.models import Code, Coding, Document, Membership, Project, Role
+from regie_site import sql
+
+_MAX_ID = 2**63 - 1  # ids are bigint: a larger one is no row, not an error
 
 
 class Cap(enum.Enum):
@@ -136,17 +139,38 @@ class ProjectAccess:
         return codings.filter(visible)
 
 
+def _row_id(value) -> int:
+    """An id as the statements take it; anything that names no row is a 404."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if isinstance(value, bool) or not 0 < number <= _MAX_ID:
+        raise Http404
+    return number
+
+
+@cache
+def _member_query() -> str:
+    return (
+        f"SELECT m.role, {sql.columns(Project, 'p')} FROM {sql.table(Membership)} m "
+        f"JOIN {sql.table(Project)} p ON p.id = m.project_id "
+        f"WHERE m.project_id = %s AND m.user_id = %s"
+    )
+
+
 def _member_role(user, project_id: int) -> tuple[Project, Role]:
+    """The project and the caller's role in it (one hand-written statement: it
+    runs on nearly every request)."""
+    project_id = _row_id(project_id)
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.select_related("project")
-        .filter(project_id=project_id, user_id=user.pk)
-        .first()
-    )
-    if membership is None:
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(_member_query(), [project_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise Http404
-    return membership.project, Role(membership.role)
+    return sql.instance(Project, row[1:]), Role(row[0])
 
 
 def access_project(user, project_id: int, *, need: Cap = Cap.VIEW) -> ProjectAccess:
@@ -182,27 +206,32 @@ def access_document(
     user, project_id: int, document_id: int, *, need: Cap = Cap.VIEW
 ) -> tuple[ProjectAccess, Document]:
     """The document with the caller's membership, read in one query."""
+    project_id, document_id = _row_id(project_id), _row_id(document_id)
     if not user.is_authenticated:
         raise Http404
-    document = (
-        Document.objects.select_related("project")
-        .annotate(
-            member_role=Subquery(
-                Membership.objects.filter(
-                    project_id=OuterRef("project_id"), user_id=user.pk
-                ).values("role")[:1]
-            )
-        )
-        .filter(pk=document_id, project_id=project_id)
-        .first()
-    )
-    if document is None or document.member_role is None:
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(_document_query(), [user.pk, document_id, project_id])
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
         access_project(user, project_id, need=need)  # 404 or 403 as for the project
         raise Http404
-    role = Role(document.member_role)
+    role = Role(row[0])
     if not role_has(role, need):
         raise PermissionDenied(DENIED_MESSAGES[need])
+    split = 1 + sql.width(Document)
+    document = sql.instance(Document, row[1:split])
+    document.project = sql.instance(Project, row[split:])
     return ProjectAccess(project=document.project, user_id=user.pk, role=role), document
+
+
+@cache
+def _document_query() -> str:
+    return (
+        f"SELECT m.role, {sql.columns(Document, 'd')}, {sql.columns(Project, 'p')} "
+        f"FROM {sql.table(Document)} d JOIN {sql.table(Project)} p ON p.id = d.project_id "
+        f"LEFT JOIN {sql.table(Membership)} m ON m.project_id = d.project_id "
+        f"AND m.user_id = %s WHERE d.id = %s AND d.project_id = %s"
+    )
 
 
 def access_code(

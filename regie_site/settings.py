@@ -114,6 +114,13 @@ DATABASES = {
         env_str("DATABASE_URL") or DEFAULT_DATABASE_URL, conn_max_age=60
     )
 }
+# Server-side prepared statements, for the few hot statements that ask for them
+# (``regie_site.sql.prepared_cursor``): psycopg prepares a statement only past this
+# many runs, so only an explicit request does. ``REGIE_DB_PREPARE=0`` turns them off
+# (behind a pooler in transaction mode, such as PgBouncer's, they cannot work).
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    2**31 - 1 if env_bool("REGIE_DB_PREPARE", default=True) else None
+)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "DATABASE_URL must point to PostgreSQL (postgres://user@host:port/name): "

@@ -11,6 +11,25 @@ from coding.views.help import favicon
 from regie_site import tokens
 
 urlpatterns = [
+    # The API first: a coding script's hundreds of requests resolve without
+    # Django trying (and listing) every page's pattern first.
+    path("api/v1/auth/token/", tokens.TokenCreateView.as_view(), name="api-token"),
+    path(
+        "api/v1/auth/token/revoke/",
+        tokens.TokenRevokeView.as_view(),
+        name="api-token-revoke",
+    ),
+    path(
+        "api/v1/auth/token/revoke-all/",
+        tokens.TokenRevokeAllView.as_view(),
+        name="api-token-revoke-all",
+    ),
+    path("api/v1/", include("coding.api.urls")),
+    path("api/v1/", include("agreement.api_urls")),
+    path("api/v1/", include("analysis.api_urls")),
+    path("api/v1/", include("interop.api_urls")),
+    path("api/v1/", include("network.api.urls")),
+    path("api/v1/", include("privacy.api.urls")),
     # The core's ``coding:`` names, with the analysis dashboard's (analysis/urls.py).
     path(
         "",
@@ -54,23 +73,6 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", tokens.TokenCreateView.as_view(), name="api-token"),
-    path(
-        "api/v1/auth/token/revoke/",
-        tokens.TokenRevokeView.as_view(),
-        name="api-token-revoke",
-    ),
-    path(
-        "api/v1/auth/token/revoke-all/",
-        tokens.TokenRevokeAllView.as_view(),
-        name="api-token-revoke-all",
-    ),
-    path("api/v1/", include("coding.api.urls")),
-    path("api/v1/", include("agreement.api_urls")),
-    path("api/v1/", include("analysis.api_urls")),
-    path("api/v1/", include("interop.api_urls")),
-    path("api/v1/", include("network.api.urls")),
-    path("api/v1/", include("privacy.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -31,6 +31,7 @@ from coding.jobs.models import JobStatus
 from coding.jobs.services import job_finish, job_refresh, job_requeue
 from coding.models import Case, Code, Coding, Document
 from coding.selectors_changes import ChangesSince, changes_pending, changes_since
+from regie_site import sql
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 2
@@ -84,17 +85,18 @@ def _schedule_after_write(project_id: int) -> None:
         _queued_until[project_id] = now + DEBOUNCE_SECONDS - DEBOUNCE_MARGIN
 
 
+_STATUS = f"SELECT status FROM {sql.table(AnalysisState)} WHERE project_id = %s"
+
+
 def frequencies_schedule(*, project_id: int, countdown: int = DEBOUNCE_SECONDS) -> bool:
     """Queue a recomputation unless one is queued or running already. True when
     queued now (the message goes out after the commit, ``countdown`` seconds
     later). One read, no lock, while a run is queued or running (the common case
     while people code)."""
-    found = (
-        AnalysisState.objects.filter(project_id=project_id)
-        .values_list("pk", "status")
-        .first()
-    )
-    if found is not None and found[1] in (JobStatus.QUEUED, JobStatus.RUNNING):
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(_STATUS, [project_id])
+        found = cursor.fetchone()
+    if found is not None and found[0] in (JobStatus.QUEUED, JobStatus.RUNNING):
         return False
     state = AnalysisState.objects.for_project(project_id)
     return job_requeue(state, countdown=countdown)

@@ -5,7 +5,10 @@ come from one ``values_list`` query and plain dicts, because for a transcript's
 hundreds of codings DRF's per-object machinery cost more than the database. The
 coded text is cut in Python from the document's text read once: PostgreSQL's
 ``substr`` walks a UTF-8 text from its start for every row, which for 300 codings
-of an 8,000-word transcript took longer than everything else together.
+of an 8,000-word transcript took longer than everything else together. The times
+come formatted by PostgreSQL (``regie_iso8601``, migration 0016), exactly as
+``DateTimeField`` writes them: parsing them into datetimes and back was the next
+largest cost.
 
 A coding that carries an app's extra (a relation) is serialised by
 ``CodingSerializer`` itself, so those fields keep their exact shape.
@@ -16,12 +19,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import F, Func, TextField, Value
+from django.utils import timezone
 from rest_framework import serializers
 
-from coding.models import Coding, Document
+from coding.models import Case, Coding, Document, SpeakerTurn
 from coding.registry import coding_api_extras
+from regie_site import sql
 
-# The core's fields of ``CodingSerializer``, in its order.
+User = get_user_model()
+
+# The core's fields of ``CodingSerializer``, in its order (times as text).
 _FIELDS = (
     "id",
     "document_id",
@@ -31,20 +41,66 @@ _FIELDS = (
     "end",
     "memo",
     "revision",
-    "created_at",
-    "updated_at",
+    "created_text",
+    "updated_text",
 )
 _DATETIME = serializers.DateTimeField()
-# ``TurnSerializer``'s fields: plain numbers and text, the same as the row's values.
-_TURN_FIELDS = ("number", "speaker", "start", "end", "started_at_ms", "ended_at_ms")
 
 
-def turn_rows(document: Document) -> list[dict]:
-    """A document's speaker turns as ``TurnSerializer`` gives them."""
-    return [
-        dict(zip(_TURN_FIELDS, row, strict=True))
-        for row in document.turns.order_by("number").values_list(*_TURN_FIELDS)
-    ]
+@cache
+def _document_query() -> str:
+    return f"""
+SELECT c.label, u.{connection.ops.quote_name(User.USERNAME_FIELD)},
+    regie_iso8601(d.imported_at, %(zone)s),
+    (SELECT coalesce(json_agg(json_build_object(
+        'number', t.number, 'speaker', t.speaker, 'start', t.start, 'end', t."end",
+        'started_at_ms', t.started_at_ms, 'ended_at_ms', t.ended_at_ms)
+        ORDER BY t.number), '[]'::json)
+     FROM {sql.table(SpeakerTurn)} t WHERE t.document_id = d.id)
+FROM {sql.table(Document)} d
+LEFT JOIN {sql.table(Case)} c ON c.id = d.case_id
+LEFT JOIN {sql.table(User)} u ON u.id = d.imported_by_id
+WHERE d.id = %(document)s
+"""
+
+
+def document_detail(document: Document) -> dict:
+    """``DocumentDetailSerializer``'s answer for a document read with its text:
+    its case's label, importer, import time and speaker turns (a hundred or more
+    in an interview) come from one statement, the turns as JSON made by
+    PostgreSQL."""
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(
+            _document_query(),
+            {"zone": timezone.get_current_timezone_name(), "document": document.pk},
+        )
+        case_label, imported_by, imported_at, turns = cursor.fetchone()
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "case": document.case_id,
+        "case_label": case_label,
+        "source_name": document.source_name,
+        "source_format": document.source_format,
+        "checksum": document.checksum,
+        "word_count": document.word_count,
+        "length": document.length,
+        "imported_at": imported_at,
+        "imported_by": imported_by,
+        "text": document.text,
+        "turns": turns,
+    }
+
+
+def iso8601(field: str) -> Func:
+    """SQL for a time column as ``DateTimeField.to_representation`` writes it (in
+    the current time zone)."""
+    return Func(
+        F(field),
+        Value(timezone.get_current_timezone_name()),
+        function="regie_iso8601",
+        output_field=TextField(),
+    )
 
 
 def _datetime_format():
@@ -127,7 +183,9 @@ def created_row(coding: Coding, coder_name: str) -> dict:
 def coding_values(codings):
     """The values ``coding_rows`` needs, as a queryset of tuples (to paginate)."""
     sources = [source for _name, source in _extra_sources()]
-    return codings.values_list(*_FIELDS, *sources)
+    return codings.annotate(
+        created_text=iso8601("created_at"), updated_text=iso8601("updated_at")
+    ).values_list(*_FIELDS, *sources)
 
 
 def coding_rows(
@@ -144,7 +202,6 @@ def coding_rows(
         texts.update(Document.objects.filter(pk__in=missing).values_list("pk", "text"))
     with_extra = [t[0] for t in tuples if any(v is not None for v in t[len(_FIELDS) :])]
     full = _serialised(with_extra)
-    represent = _datetime_format()
     rows = []
     for pk, doc, code, coder, start, end, memo, revision, made, changed, *_x in tuples:
         if pk in full:
@@ -152,7 +209,7 @@ def coding_rows(
             continue
         rows.append(
             coding_row(
-                represent=represent,
+                represent=_as_is,
                 pk=pk,
                 document_id=doc,
                 code_id=code,
@@ -167,6 +224,11 @@ def coding_rows(
             )
         )
     return rows
+
+
+def _as_is(value: str | None) -> str | None:
+    """A time formatted by PostgreSQL already."""
+    return value
 
 
 def _serialised(ids: Sequence[int]) -> dict[int, dict]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, TextField, Value
-from django.db.models.functions import Substr
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,7 +31,7 @@ from coding.access import (
 )
 from coding.api import serializers as s
 from coding.api.jobs import import_job_accepted
-from coding.api.rows import coding_rows, coding_values, created_row, turn_rows
+from coding.api.rows import coding_rows, coding_values, created_row, document_detail
 from coding.forms import TextParam, whole_number
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
@@ -68,6 +67,7 @@ from coding.services.documents import (
     documents_import_files,
 )
 from coding.services.projects import membership_set, project_create
+from regie_site import sql
 from regie_site.parsers import JSONParser
 
 User = get_user_model()
@@ -284,13 +284,8 @@ class DocumentDetailView(APIView):
     )
     def get(self, request: Request, project_id: int, document_id: int) -> Response:
         _access, document = access_document(request.user, project_id, document_id)
-        # DocumentDetailSerializer's shape; the turns (a hundred or more in an
-        # interview) as plain rows, not one nested serializer each.
         notify_document_read(document, request.user)
-        data = s.DocumentSerializer(document).data
-        data["text"] = document.text
-        data["turns"] = turn_rows(document)
-        return Response(data)
+        return Response(document_detail(document))
 
     @extend_schema(
         request=s.DocumentUpdateSerializer, responses=s.DocumentDetailSerializer
@@ -411,7 +406,13 @@ class CodingListView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "document", OpenApiTypes.INT, description="Only this document."
+                "document",
+                OpenApiTypes.INT,
+                description=(
+                    "Only this document. A page then holds up to 1,000 codings "
+                    "unless `page_size` says otherwise: a transcript's codings "
+                    "in one request."
+                ),
             ),
             OpenApiParameter("code", OpenApiTypes.INT, description="Only this code."),
             OpenApiParameter(
@@ -449,6 +450,8 @@ class CodingListView(APIView):
             codings = codings.filter(by_coder)
         codings = codings.order_by("document_id", "start", "end", "id")
         paginator = self.pagination_class()
+        if document_id is not None:
+            paginator.page_size = paginator.max_page_size
         page = paginator.paginate_queryset(coding_values(codings), request, view=self)
         return paginator.get_paginated_response(coding_rows(page, texts))
 
@@ -476,10 +479,13 @@ class CodingListView(APIView):
         if extra is None and not many:
             return _create_one(request, access.project, items[0])
         specs = _coding_specs(access.project, items, many=many)
-        if extra is not None:
-            created = extra.create(specs, resolved, request.user, many)
-        else:
+        if extra is None:
+            # The answer is built from what was written, as for one coding.
             created = codings_create_bulk(specs=specs, coder=request.user)
+            name = request.user.get_username()
+            payload = [created_row(c, name) for c in sorted(created, key=_pk)]
+            return Response(payload, status=status.HTTP_201_CREATED)
+        created = extra.create(specs, resolved, request.user, many)
         rows = (
             Coding.objects.filter(pk__in=[c.pk for c in created])
             .select_related(*_coding_related())
@@ -488,6 +494,10 @@ class CodingListView(APIView):
         )
         payload = s.CodingSerializer(rows, many=True).data
         return Response(payload if many else payload[0], status=status.HTTP_201_CREATED)
+
+
+def _pk(coding: Coding) -> int:
+    return coding.pk
 
 
 def _coding_items(data, *, many: bool) -> list[dict]:
@@ -507,10 +517,9 @@ def _coding_items(data, *, many: bool) -> list[dict]:
 def _create_one(request: Request, project: Project, item: dict) -> Response:
     """One coding: its document read with the coded span (for the word count, not
     the text); the code is looked up by the statement that writes the coding."""
-    documents = _coding_documents(project, [item])
-    if item["document"] not in documents:
+    document = _coding_document(project, item)
+    if document is None:
         raise ValidationError({"document": _no_document(item["document"])})
-    document = documents[item["document"]]
     coding = coding_create(
         document=document,
         code=item["code"],
@@ -526,14 +535,52 @@ def _create_one(request: Request, project: Project, item: dict) -> Response:
     )
 
 
+_MAX_ID = 2**63 - 1  # ids are bigint
+_MAX_OFFSET = 2**31 - 1  # offsets are integer
+
+_DOCUMENT_WITH_SPAN = f"""
+SELECT id, project_id, length, CASE WHEN %(cut)s
+    THEN substr(text, %(start)s + 1, %(end)s - %(start)s) END
+FROM {sql.table(Document)} WHERE id = %(document)s AND project_id = %(project)s
+"""
+
+
+def _coding_document(project: Project, item: dict) -> Document | None:
+    """The item's document if it is the project's (id, project and length only),
+    with ``coded_span``: ``text[start:end]``, or ``None`` for a span that is not
+    one (the service refuses it with a message). One hand-written statement: the
+    path every coding takes."""
+    document_id, start, end = item["document"], item["start"], item["end"]
+    if not 0 < document_id <= _MAX_ID:
+        return None
+    cut = 0 <= start < end <= _MAX_OFFSET
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(
+            _DOCUMENT_WITH_SPAN,
+            {
+                "cut": cut,
+                "start": start if cut else 0,
+                "end": end if cut else 0,
+                "document": document_id,
+                "project": project.pk,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    document = Document.from_db(
+        DEFAULT_DB_ALIAS, ["id", "project_id", "length"], row[:3]
+    )
+    document.coded_span = row[3]
+    return document
+
+
 def _coding_documents(project: Project, items: list[dict]) -> dict[int, Document]:
-    """The items' documents that are the project's, by id."""
+    """The items' documents that are the project's, by id (with their text: the
+    word counts are taken from it)."""
     found = Document.objects.filter(
         project=project, pk__in={i["document"] for i in items}
-    ).only("id", "project_id", "length")
-    if len(items) == 1:
-        # One coding: its span comes along, for the word count (not the text).
-        found = found.annotate(coded_span=_span_of(items[0]))
+    )
     return {d.pk: d for d in found}
 
 
@@ -576,19 +623,9 @@ def _coding_specs(
             start=item["start"],
             end=item["end"],
             memo=item.get("memo", ""),
-            text=getattr(documents[item["document"]], "coded_span", None),
         )
         for item in items
     ]
-
-
-def _span_of(item: dict):
-    """SQL for ``text[start:end]`` of an item (``NULL`` for a span that is not one:
-    the service refuses it with a message)."""
-    start, end = item["start"], item["end"]
-    if not 0 <= start < end:
-        return Value(None, output_field=TextField())
-    return Substr("text", start + 1, end - start)
 
 
 class CodingDetailView(APIView):

@@ -33,6 +33,7 @@ from coding.services.audit import (
     snapshot_codings_with_extras,
 )
 from coding.services.changes import codings_changed
+from regie_site import sql
 
 _WORD = re.compile(r"\w+")
 
@@ -63,7 +64,6 @@ class CodingSpec:
     start: int
     end: int
     memo: str = ""
-    text: str | None = None  # text[start:end] when the caller read it already
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -282,7 +282,7 @@ def _insert_coding(coding: Coding, *, actor) -> tuple | None:
     document's project's."""
     after = snapshot_coding(coding)
     del after["id"], after["codebook_version"]  # known once the row exists
-    with connection.cursor() as cursor:
+    with sql.prepared_cursor() as cursor:
         cursor.execute(
             _CREATE,
             {

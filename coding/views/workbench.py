@@ -40,6 +40,7 @@ from coding.services.codings import (
 from coding.templatetags.regie import text_blocks_html
 from coding.undo import undo_pop, undo_push
 from coding.views.base import error_messages
+from regie_site import sql
 
 # Distinct colours for coder layers (bars under the text), colour-blind friendly.
 LAYER_COLORS = [
@@ -124,11 +125,27 @@ def _shown_codings(access: ProjectAccess, document: Document, layers: list[Layer
 MEMO_HEAD = 160  # characters of a memo sent for the stripes' hover text
 
 
+_OWN_CODINGS = f"""
+SELECT id, start, "end", code_id, coder_id, left(memo, {MEMO_HEAD})
+FROM {sql.table(Coding)} WHERE document_id = %s AND coder_id = %s
+ORDER BY start, "end" DESC, id
+"""
+
+
 def _codings_data(
     access: ProjectAccess, document: Document, layers: list[Layer]
 ) -> list[tuple]:
     """The shown codings as ``(id, start, end, code, coder, memo head)``, one query
-    with the memo cut in SQL: only what the viewer may see (blind coding)."""
+    with the memo cut in SQL: only what the viewer may see (blind coding).
+
+    One's own layer alone (a coder's answer after each coding) is always visible
+    to oneself: it is read by a prepared statement instead of a compiled query.
+    """
+    shown = [layer.user_id for layer in layers if layer.selected]
+    if shown == [access.user_id]:
+        with sql.prepared_cursor() as cursor:
+            cursor.execute(_OWN_CODINGS, [document.pk, access.user_id])
+            return cursor.fetchall()
     return list(
         _shown_codings(access, document, layers)
         .annotate(memo_head=Left("memo", MEMO_HEAD))

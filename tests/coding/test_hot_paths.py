@@ -17,13 +17,19 @@ moments ago, else one read; ``tests/analysis``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from knox.models import AuthToken
+from rest_framework.fields import DateTimeField
 from rest_framework.test import APIClient
 
+from coding.access import access_project
 from coding.api.serializers import CodingSerializer, DocumentDetailSerializer
 from coding.models import (
     Assignment,
@@ -34,6 +40,7 @@ from coding.models import (
 )
 from coding.services.audit import snapshot_coding
 from coding.services.codings import count_words
+from coding.services.documents import case_get_or_create
 from coding.services.versions import codebook_freeze
 from regie_site.sessions import SessionStore
 from tests.conftest import HTMX, client_for
@@ -171,8 +178,8 @@ def test_codings_of_a_document_in_constant_statements(setup):
     _coder_codings(document, coder, codes[1], 40, offset=3)
     _coder_codings(document, other, codes[1], 5)  # blind: never listed
     many, rows = listed()
-    # Token, membership, the text, the count, the codings.
-    assert few == many <= 5
+    # Token, membership, the text, the codings: no COUNT while one page holds all.
+    assert few == many == 4
     expected = CodingSerializer(
         Coding.objects.filter(coder=coder)
         .select_related("coder")
@@ -182,10 +189,98 @@ def test_codings_of_a_document_in_constant_statements(setup):
     ).data
     assert rows == expected
     assert {row["coder"] for row in rows} == {coder.username}
-    # The document itself, turns as plain rows: still the serializer's shape.
+    # The document itself, turns as plain rows: still the serializer's shape, its
+    # case and importer included.
+    document.case = case_get_or_create(project=project, label="R3 (stafmedewerker)")
+    document.save(update_fields=["case"])
     detail = client.get(f"/api/v1/projects/{project.pk}/documents/{document.pk}/")
     assert detail.json() == DocumentDetailSerializer(document).data
+    assert detail.json()["case_label"] == "R3 (stafmedewerker)"
+    assert detail.json()["imported_by"] == members["owner"].username
     assert len(detail.json()["turns"]) > 1
+
+
+def test_a_transcripts_codings_come_in_one_page_and_longer_lists_page_on(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    client = token_client(coder)
+    _coder_codings(document, coder, codes[0], 120)
+    base = f"/api/v1/projects/{project.pk}/codings/"
+    whole = client.get(f"{base}?document={document.pk}").json()
+    assert (whole["count"], len(whole["results"]), whole["next"]) == (120, 120, None)
+    # The project's list keeps 100 a page; a first page that is not the last is
+    # counted (one more statement), and its next page follows.
+    first = client.get(base).json()
+    assert (first["count"], len(first["results"])) == (120, 100)
+    second = client.get(first["next"]).json()
+    assert (second["count"], len(second["results"]), second["next"]) == (120, 20, None)
+    assert second["previous"] is not None
+    ids = [row["id"] for row in first["results"] + second["results"]]
+    assert ids == [row["id"] for row in whole["results"]]
+    small = client.get(f"{base}?document={document.pk}&page_size=50").json()
+    assert (small["count"], len(small["results"])) == (120, 50)
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_hot_statements_are_prepared_once_per_connection(setup):
+    project, members, document, codes = setup
+    client = token_client(members["coder"])
+    url = f"/api/v1/projects/{project.pk}/codings/"
+    for start in (10, 50):
+        item = {"document": document.pk, "code": codes[0].pk, "start": start}
+        response = client.post(url, {**item, "end": start + 20}, format="json")
+        assert response.status_code == 201
+    prepared = _prepared()
+    # The token, the membership, the document's span, the coding: once each.
+    for table in ("knox_authtoken", "coding_membership", "substr(text"):
+        assert sum(table in statement for statement in prepared) == 1, table
+    assert sum(s.lstrip().startswith("WITH code AS") for s in prepared) == 1
+
+
+def test_without_prepared_statements_the_hot_paths_still_work(setup):
+    project, members, document, codes = setup
+    connection.ensure_connection()
+    raw = connection.connection
+    before = _prepared()
+    threshold, raw.prepare_threshold = raw.prepare_threshold, None  # REGIE_DB_PREPARE=0
+    try:
+        response = token_client(members["coder"]).post(
+            f"/api/v1/projects/{project.pk}/codings/",
+            {"document": document.pk, "code": codes[0].pk, "start": 5, "end": 25},
+            format="json",
+        )
+        assert _prepared() == before
+    finally:
+        raw.prepare_threshold = threshold
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/Brussels", "UTC", "America/St_Johns", "Asia/Kolkata"]
+)
+def test_times_formatted_by_postgresql_are_the_serializers(zone):
+    field = DateTimeField()
+    moments = [
+        dt.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=dt.UTC),  # before DST
+        dt.datetime(2026, 3, 29, 1, 0, 0, 1, tzinfo=dt.UTC),  # after
+        dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC),  # no microseconds
+        dt.datetime(1999, 12, 31, 23, 30, 5, 120000, tzinfo=dt.UTC),
+    ]
+    with timezone.override(zone), connection.cursor() as cursor:
+        for moment in moments:
+            cursor.execute("SELECT regie_iso8601(%s, %s)", [moment, zone])
+            assert cursor.fetchone()[0] == field.to_representation(moment)
+
+
+@pytest.mark.parametrize("project_id", ["7x", 0, -3, 2**63, True])
+def test_ids_that_name_no_row_are_a_404(project_id, members):
+    with pytest.raises(Http404):
+        access_project(members["owner"], project_id)
 
 
 def test_document_page_statements_do_not_grow(setup):
