@@ -26,7 +26,6 @@ from coding.registry import notify_codings_changed
 from coding.services.audit import (
     Action,
     actor_id,
-    audit_records,
     coding_event,
     restore_coding_extras,
     snapshot_coding,
@@ -106,25 +105,6 @@ def _checked_span(document: Document, start, end) -> tuple[int, int]:
             }
         )
     return start, end
-
-
-def current_codebook_version_id(project_id: int) -> int | None:
-    """The latest frozen codebook version, which new codings are made under."""
-    return (
-        CodebookVersion.objects.filter(project_id=project_id)
-        .order_by("-number")
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
-def _mark_started(document_ids: set[int], coder_id: int) -> None:
-    """A coder's first coding in an assigned document puts it in progress."""
-    Assignment.objects.filter(
-        document_id__in=document_ids,
-        coder_id=coder_id,
-        status=AssignmentStatus.NOT_STARTED,
-    ).update(status=AssignmentStatus.IN_PROGRESS, updated_at=timezone.now())
 
 
 class UnknownCode(ValidationError):
@@ -310,29 +290,116 @@ def _insert_coding(coding: Coding, *, actor) -> tuple | None:
 def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[Coding]:
     """Create many codings at once; one bad item means none is written.
 
-    Errors name the item (0-based index) so a client knows which one to fix.
+    Errors name the item (0-based index) so a client knows which one to fix. The
+    codings, their audit events, the assignments put in progress and the change
+    record are written by one statement per ``_BATCH`` items (``_CREATE_MANY``).
     """
     rows, errors = _bulk_rows(specs, coder)
     if not errors:
         errors = _already_coded(rows, coder)
     if errors:
         raise _items_error(errors)
-    created = Coding.objects.bulk_create(rows)
-    audit_records(
-        coding_event(
-            c, actor=actor or coder, action=Action.CREATE, after=snapshot_coding(c)
-        )
-        for c in created
-    )
-    _mark_started({c.document_id for c in created}, coder.pk)
-    for project_id in {c.document.project_id for c in created}:
-        codings_changed(
-            project_id=project_id,
-            code_ids={
-                c.code_id for c in created if c.document.project_id == project_id
+    for start in range(0, len(rows), _BATCH):
+        batch = rows[start : start + _BATCH]
+        missed = _insert_codings(batch, actor=actor or coder)
+        if missed:  # coded meanwhile by a request of this coder: all or none
+            raise _items_error(
+                {start + i: _duplicate_error().message_dict for i in missed}
+            )
+    changed: dict[int, set[int]] = {}
+    for row in rows:
+        changed.setdefault(row.document.project_id, set()).add(row.code_id)
+    for project_id, code_ids in changed.items():
+        notify_codings_changed(project_id, sorted(code_ids))
+    return rows
+
+
+_BATCH = 5000  # items per statement: bounded parameters for an import's thousands
+
+_CREATE_MANY = f"""
+WITH item AS (
+    SELECT * FROM unnest(%(projects)s::bigint[], %(documents)s::bigint[],
+        %(codes)s::bigint[], %(starts)s::int[], %(ends)s::int[], %(memos)s::text[],
+        %(words)s::int[], %(afters)s::jsonb[])
+    AS item(project_id, document_id, code_id, start, "end", memo, words, after)
+), made AS (
+    INSERT INTO {_table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
+        word_count, codebook_version_id, revision, created_at, updated_at)
+    SELECT item.document_id, item.code_id, %(coder)s, item.start, item."end",
+        item.memo, item.words, (
+            SELECT version.id FROM {_table(CodebookVersion)} version
+            WHERE version.project_id = item.project_id
+            ORDER BY version.number DESC LIMIT 1
+        ), 1, %(now)s, %(now)s
+    FROM item
+    ON CONFLICT DO NOTHING
+    RETURNING id, document_id, code_id, start, "end", codebook_version_id
+), made_item AS (
+    SELECT made.*, item.project_id, item.after
+    FROM made JOIN item USING (document_id, code_id, start, "end")
+), event AS (
+    INSERT INTO {_table(AuditEvent)} (project_id, actor_id, action, entity,
+        entity_id, document_id, coder_id, before, after, at)
+    SELECT project_id, %(actor)s, %(action)s, %(entity)s, id, document_id,
+        %(coder)s, NULL, after || jsonb_build_object(
+            'id', id, 'codebook_version', codebook_version_id), %(now)s
+    FROM made_item
+), started AS (
+    UPDATE {_table(Assignment)} SET status = %(in_progress)s, updated_at = %(now)s
+    WHERE coder_id = %(coder)s AND status = %(not_started)s
+        AND document_id IN (SELECT document_id FROM made)
+), changed AS (
+    INSERT INTO {_table(CodingChange)} (project_id, code_id, changed_at)
+    SELECT DISTINCT project_id, code_id, %(now)s::timestamptz FROM made_item
+)
+SELECT document_id, code_id, start, "end", id, codebook_version_id FROM made
+"""
+
+
+def _insert_codings(rows: list[Coding], *, actor) -> list[int]:
+    """Run ``_CREATE_MANY`` for unsaved codings of one coder (checked already: no
+    duplicate among them or in the database) and give them their ids; the
+    indexes of rows a concurrent request of the coder wrote first (none made)."""
+    now = timezone.now()
+    afters = []
+    for row in rows:
+        row.created_at = row.updated_at = now
+        after = snapshot_coding(row)
+        del after["id"], after["codebook_version"]  # known once the row exists
+        afters.append(json.dumps(after))
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(
+            _CREATE_MANY,
+            {
+                "projects": [row.document.project_id for row in rows],
+                "documents": [row.document_id for row in rows],
+                "codes": [row.code_id for row in rows],
+                "starts": [row.start for row in rows],
+                "ends": [row.end for row in rows],
+                "memos": [row.memo for row in rows],
+                "words": [row.word_count for row in rows],
+                "afters": afters,
+                "coder": rows[0].coder_id,
+                "actor": actor_id(actor),
+                "action": Action.CREATE,
+                "entity": AuditEvent.Entity.CODING,
+                "now": now,
+                "in_progress": AssignmentStatus.IN_PROGRESS,
+                "not_started": AssignmentStatus.NOT_STARTED,
             },
         )
-    return created
+        made = {tuple(found[:4]): found[4:] for found in cursor.fetchall()}
+    missed = []
+    for index, row in enumerate(rows):
+        key = (row.document_id, row.code_id, row.start, row.end)
+        if key not in made:
+            missed.append(index)
+            continue
+        row.pk, row.codebook_version_id = made[key]
+        row.revision = 1
+        row._state.adding = False
+        row._state.db = connection.alias
+    return missed
 
 
 def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, dict]]:
@@ -340,8 +407,6 @@ def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, 
     errors: dict[int, dict] = {}
     rows: list[Coding] = []
     seen: set[tuple[int, int, int, int]] = set()
-    now = timezone.now()
-    versions: dict[int, int | None] = {}
     for index, spec in enumerate(specs):
         try:
             start, end = validate_span(spec.document, spec.code, spec.start, spec.end)
@@ -353,9 +418,6 @@ def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, 
             errors[index] = {"items": [_("This item repeats an earlier one.")]}
             continue
         seen.add(key)
-        project_id = spec.document.project_id
-        if project_id not in versions:
-            versions[project_id] = current_codebook_version_id(project_id)
         rows.append(
             Coding(
                 document=spec.document,
@@ -365,26 +427,33 @@ def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, 
                 end=end,
                 memo=(spec.memo or "").strip(),
                 word_count=count_words(spec.document.text[start:end]),
-                codebook_version_id=versions[project_id],
-                created_at=now,
-                updated_at=now,
             )
         )
     return rows, errors
 
 
+_ALREADY_CODED = f"""
+SELECT c.document_id, c.code_id, c.start, c."end" FROM {_table(Coding)} c
+JOIN unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[])
+    AS item(document_id, code_id, start, "end")
+    ON c.document_id = item.document_id AND c.code_id = item.code_id
+    AND c.start = item.start AND c."end" = item."end"
+WHERE c.coder_id = %s
+"""
+
+
 def _already_coded(rows: list[Coding], coder) -> dict[int, dict]:
-    """Items this coder has coded already (same document, code and span)."""
-    existing = {
-        (c.document_id, c.code_id, c.start, c.end)
-        for c in Coding.objects.filter(
-            coder=coder, document_id__in={r.document.pk for r in rows}
-        ).only("document_id", "code_id", "start", "end")
-    }
+    """Items this coder has coded already (same document, code and span): the
+    items' own keys looked up in the unique index, however many codings the
+    documents hold."""
+    keys = [(r.document.pk, r.code.pk, r.start, r.end) for r in rows]
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(_ALREADY_CODED, [*map(list, zip(*keys, strict=True)), coder.pk])
+        existing = set(cursor.fetchall())
     return {
         index: _duplicate_error().message_dict
-        for index, row in enumerate(rows)
-        if (row.document.pk, row.code.pk, row.start, row.end) in existing
+        for index, key in enumerate(keys)
+        if key in existing
     }
 
 

@@ -7,10 +7,11 @@ listing a transcript's codings does not grow with their number. No wall time is
 asserted.
 
 The counts are what a request sends to PostgreSQL in production (autocommit), not
-test-transaction artefacts: nothing on these paths opens an atomic block (the
-session is saved with one ``UPDATE``, ``regie_site.sessions``), so no
+test-transaction artefacts: nothing on the one-coding paths opens an atomic block
+(the session is saved with one ``UPDATE``, ``regie_site.sessions``), so no
 ``SAVEPOINT``/``RELEASE`` shows up here and no ``BEGIN``/``COMMIT`` there; the
-tests check that. Left out: the frequencies hook's after-commit work, run once the
+tests check that. A list of codings is all or none: its one transaction shows
+as a savepoint here. Left out: the frequencies hook's after-commit work, run once the
 request's own transaction is done (no read while this process queued a run
 moments ago, else one read; ``tests/analysis``).
 """
@@ -123,6 +124,56 @@ def test_api_create_takes_four_statements(setup):
     assert Coding.objects.count() == 1
     assert AuditEvent.objects.filter(entity="coding").count() == 1
     assert CodingChange.objects.count() == 1
+
+
+def test_api_list_create_writes_in_one_statement(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    codebook_freeze(project=project, name="v1", actor=members["owner"])
+    Assignment.objects.create(project=project, document=document, coder=coder)
+    client = token_client(coder)
+    url = f"/api/v1/projects/{project.pk}/codings/"
+    # One highlight with three codes, as a coding script sends it.
+    items = [
+        {"document": document.pk, "code": code.pk, "start": 13, "end": 37}
+        for code in codes
+    ]
+    items[1]["memo"] = " twee "
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, items, format="json")
+    assert response.status_code == 201, response.json()
+    # Token, membership, the documents, the codes; then in one transaction (here
+    # a savepoint in the test's own) the items looked up among the coder's
+    # codings, and everything written by one statement.
+    assert _statements(queries) == [
+        *["SELECT"] * 4,
+        "SAVEPOINT",
+        "SELECT",
+        "WITH",
+        "RELEASE",
+    ]
+    made = Coding.objects.with_text().select_related("coder").order_by("id")
+    assert response.json() == CodingSerializer(made, many=True).data
+    assert [c.code_id for c in made] == [code.pk for code in codes]
+    assert made[1].memo == "twee"
+    assert {c.codebook_version.name for c in made} == {"v1"}
+    assert {c.word_count for c in made} == {count_words(TEXT[13:37])}
+    for coding in made:
+        event = AuditEvent.objects.get(entity="coding", entity_id=coding.pk)
+        assert (event.action, event.actor_id) == ("create", coder.pk)
+        assert event.after == snapshot_coding(coding)
+    assert set(CodingChange.objects.values_list("code_id", flat=True)) == {
+        code.pk for code in codes
+    }
+    assignment = Assignment.objects.get(document=document, coder=coder)
+    assert assignment.status == AssignmentStatus.IN_PROGRESS
+
+    # All or none: one item coded already refuses the list, naming it.
+    again = [items[0], {**items[1], "start": 40, "end": 50}]
+    refused = client.post(url, again, format="json")
+    assert refused.status_code == 400
+    assert "Item 0: You have already coded this passage" in str(refused.json())
+    assert Coding.objects.count() == 3
 
 
 def test_htmx_create_statements_and_trimming(setup):
