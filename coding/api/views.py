@@ -575,13 +575,33 @@ def _coding_document(project: Project, item: dict) -> Document | None:
     return document
 
 
+_ITEM_DOCUMENTS = f"""
+SELECT id, project_id, text, length FROM {sql.table(Document)}
+WHERE project_id = %s AND id = ANY(%s::bigint[])
+"""
+_ITEM_CODES = f"""
+SELECT id, project_id, name, color FROM {sql.table(Code)}
+WHERE project_id = %s AND id = ANY(%s::bigint[])
+"""
+
+
+def _items_found(query: str, model, fields: list[str], project: Project, ids) -> dict:
+    """The project's rows among ``ids`` (by id), with ``fields`` loaded (the
+    query selects them in the model's order, as ``from_db`` takes them): one
+    prepared statement, the path of every list of codings a script posts."""
+    wanted = sorted({i for i in ids if isinstance(i, int) and 0 < i <= _MAX_ID})
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(query, [project.pk, wanted])
+        rows = cursor.fetchall()
+    return {row[0]: model.from_db(DEFAULT_DB_ALIAS, fields, row) for row in rows}
+
+
 def _coding_documents(project: Project, items: list[dict]) -> dict[int, Document]:
     """The items' documents that are the project's, by id (with their text: the
     word counts are taken from it)."""
-    found = Document.objects.filter(
-        project=project, pk__in={i["document"] for i in items}
-    )
-    return {d.pk: d for d in found}
+    fields = ["id", "project_id", "text", "length"]
+    ids = [item["document"] for item in items]
+    return _items_found(_ITEM_DOCUMENTS, Document, fields, project, ids)
 
 
 def _no_document(document_id: int) -> str:
@@ -594,10 +614,9 @@ def _coding_specs(
     """The items as specs, once their documents and codes are the project's
     (several items: every problem, by index; one: its first problem, by field)."""
     documents = _coding_documents(project, items)
-    codes = {
-        c.pk: c
-        for c in Code.objects.filter(project=project, pk__in={i["code"] for i in items})
-    }
+    fields = ["id", "project_id", "name", "color"]
+    ids = [item["code"] for item in items]
+    codes = _items_found(_ITEM_CODES, Code, fields, project, ids)
     problems = []
     for index, item in enumerate(items):
         if item["document"] not in documents:
