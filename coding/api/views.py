@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -470,14 +471,14 @@ class CodingListView(APIView):
         ),
     )
     def post(self, request: Request, project_id: int) -> Response:
-        access = access_project(request.user, project_id, need=Cap.CODE)
+        access, document = _coding_access(request, project_id)
         many = isinstance(request.data, list)
         items = _coding_items(request.data, many=many)
         extra = _claiming_extra(items)
         # Checks the extra fields (a relation item's code is its flow's).
         resolved = extra.resolve(access.project, items) if extra else None
         if extra is None and not many:
-            return _create_one(request, access.project, items[0])
+            return _create_one(request, items[0], document)
         specs = _coding_specs(access.project, items, many=many)
         if extra is None:
             # The answer is built from what was written, as for one coding.
@@ -514,11 +515,25 @@ def _coding_items(data, *, many: bool) -> list[dict]:
     return serializer.validated_data if many else [serializer.validated_data]
 
 
-def _create_one(request: Request, project: Project, item: dict) -> Response:
-    """One coding: its document read with the coded span (for the word count, not
-    the text); the code is looked up by the statement that writes the coding."""
-    document = _coding_document(project, item)
-    if document is None:
+def _coding_access(request: Request, project_id: int):
+    """The caller's right to code in the project, and for a body of one coding
+    its document (with its text, the caller's role read with it: one statement
+    on the path every coding takes) when that is the project's."""
+    document_id = (
+        request.data.get("document") if isinstance(request.data, dict) else None
+    )
+    if isinstance(document_id, int) and not isinstance(document_id, bool):
+        try:
+            return access_document(request.user, project_id, document_id, need=Cap.CODE)
+        except Http404:
+            pass  # not the project's document: refused below, as any other item
+    return access_project(request.user, project_id, need=Cap.CODE), None
+
+
+def _create_one(request: Request, item: dict, document: Document | None) -> Response:
+    """One coding, in the document read with the access check; the code is
+    looked up by the statement that writes the coding."""
+    if document is None or document.pk != item["document"]:
         raise ValidationError({"document": _no_document(item["document"])})
     coding = coding_create(
         document=document,
@@ -527,7 +542,6 @@ def _create_one(request: Request, project: Project, item: dict) -> Response:
         start=item["start"],
         end=item["end"],
         memo=item.get("memo", ""),
-        span_text=document.coded_span,
     )
     return Response(
         created_row(coding, request.user.get_username()),
@@ -536,44 +550,6 @@ def _create_one(request: Request, project: Project, item: dict) -> Response:
 
 
 _MAX_ID = 2**63 - 1  # ids are bigint
-_MAX_OFFSET = 2**31 - 1  # offsets are integer
-
-_DOCUMENT_WITH_SPAN = f"""
-SELECT id, project_id, length, CASE WHEN %(cut)s
-    THEN substr(text, %(start)s + 1, %(end)s - %(start)s) END
-FROM {sql.table(Document)} WHERE id = %(document)s AND project_id = %(project)s
-"""
-
-
-def _coding_document(project: Project, item: dict) -> Document | None:
-    """The item's document if it is the project's (id, project and length only),
-    with ``coded_span``: ``text[start:end]``, or ``None`` for a span that is not
-    one (the service refuses it with a message). One hand-written statement: the
-    path every coding takes."""
-    document_id, start, end = item["document"], item["start"], item["end"]
-    if not 0 < document_id <= _MAX_ID:
-        return None
-    cut = 0 <= start < end <= _MAX_OFFSET
-    with sql.prepared_cursor() as cursor:
-        cursor.execute(
-            _DOCUMENT_WITH_SPAN,
-            {
-                "cut": cut,
-                "start": start if cut else 0,
-                "end": end if cut else 0,
-                "document": document_id,
-                "project": project.pk,
-            },
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    document = Document.from_db(
-        DEFAULT_DB_ALIAS, ["id", "project_id", "length"], row[:3]
-    )
-    document.coded_span = row[3]
-    return document
-
 
 _ITEM_DOCUMENTS = f"""
 SELECT id, project_id, text, length FROM {sql.table(Document)}

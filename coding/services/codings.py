@@ -132,7 +132,6 @@ def coding_create(
     memo: str = "",
     trim_whitespace: bool = False,
     actor=None,
-    span_text: str | None = None,
 ) -> Coding:
     """Code a span. ``actor`` (default: the coder) is who the audit trail names.
 
@@ -142,9 +141,8 @@ def coding_create(
     coder of a project shares is locked. ``code`` may be a bare id: the statement
     then also looks it up in the document's project (``UnknownCode`` when it is
     not there) and ``coding.code`` comes back with its id, name and colour only.
-    The word count is taken from the coded span only: ``span_text``
-    (``document.text[start:end]``, when the caller has it), else the document's
-    text if loaded, else the span cut in SQL.
+    The word count is taken from the coded span only: the document's text if
+    loaded, else the span cut in SQL.
     """
     if isinstance(code, Code):
         start, end = validate_span(document, code, start, end)
@@ -158,9 +156,7 @@ def coding_create(
             raise ValidationError(
                 {"start": _("The selection contains only white space.")}
             )
-        span_text = None
-    if span_text is None or len(span_text) != end - start:
-        span_text = _span_text(document, start, end)
+    span_text = _span_text(document, start, end)
     coding = Coding(
         document=document,
         code_id=code_id,
