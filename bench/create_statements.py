@@ -6,9 +6,11 @@
 Django in autocommit, as in production (no test transaction, whose savepoints
 would hide a ``BEGIN``/``COMMIT``): one htmx create as the document page posts it
 and one API create, each after a warm-up create, with the first word of every
-statement the connection sent. The frequencies hook's read after the commit shows
-when it is due (not within 1.5 s of this process queuing a run). Everything made is
-removed at the end.
+statement the connection sent. A statement prepared on the connection
+(``regie_site.sql.prepared_cursor``) is sent as a ``Bind`` of its name; its text is
+taken from the ``Parse`` that prepared it or from ``pg_prepared_statements``. The
+frequencies hook's read after the commit shows when it is due (not within 1.5 s of
+this process queuing a run). Everything made is removed at the end.
 """
 
 from __future__ import annotations
@@ -24,7 +26,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie_site.settings")
 
 TEXT = "Een twee drie vier vijf zes zeven acht negen tien. " * 50
-SENT = re.compile(r'^F\t\d+\t(?:Query|Parse)\t\s*"\s*(\w+)', re.M)
+SENT = re.compile(r"^F\t\d+\t(Query|Parse|Bind)\t\s*(.*)$", re.M)
+QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+# A Parse: the statement's name, then its text (which may go on over lines).
+PARSE = re.compile(r'^"((?:[^"]|"")*)"\s+"\s*(\S*)')
+# First words of the statements prepared on the connection, by name.
+PREPARED: dict[str, str] = {}
+
+
+def _first_word(text: str) -> str:
+    return text.split(None, 1)[0].upper() if text.strip() else "?"
+
+
+def _statements(trace: str) -> list[str]:
+    """One word per statement executed: a simple ``Query``, or a ``Bind`` of a
+    statement parsed just before (unnamed) or prepared earlier (named)."""
+    words, unnamed = [], "?"
+    for kind, rest in SENT.findall(trace):
+        if kind == "Query":
+            words.append(_first_word(rest.lstrip(' "')))
+        elif kind == "Parse":
+            name, text = PARSE.match(rest.strip()).groups()
+            if name:
+                PREPARED[name] = _first_word(text)
+            else:
+                unnamed = _first_word(text)
+        else:  # Bind: portal, then the statement's name
+            name = QUOTED.findall(rest)[1]
+            words.append(PREPARED.get(name, "?") if name else unnamed)
+    return words
 
 
 def traced(connection, request: Callable[[], None]) -> list[str]:
@@ -41,7 +71,12 @@ def traced(connection, request: Callable[[], None]) -> list[str]:
         finally:
             pgconn.untrace()
         out.seek(0)
-        return [word.upper() for word in SENT.findall(out.read())]
+        trace = out.read()
+    with connection.cursor() as cursor:  # statements prepared before the trace
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        for name, text in cursor.fetchall():
+            PREPARED.setdefault(name, _first_word(text))
+    return _statements(trace)
 
 
 def main() -> None:
@@ -96,7 +131,7 @@ def main() -> None:
             assert response.status_code == 201, response.content[:300]
 
         for label, request in (("htmx create", htmx), ("API create", api_create)):
-            request()  # warm
+            request()  # warm: statements get prepared
             words = traced(connection, request)
             print(f"{label}: {len(words)} statements: {', '.join(words)}")
     finally:

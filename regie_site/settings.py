@@ -78,7 +78,8 @@ MIDDLEWARE = [
 # django-axes first: it refuses a locked-out user before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user with a prepared statement.
+    "regie_site.auth.ModelBackend",
 ]
 
 ROOT_URLCONF = "regie_site.urls"
