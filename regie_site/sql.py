@@ -2,8 +2,9 @@
 
 The ORM compiles a query anew on every request: for a one-row lookup that is most
 of its cost (0.3–0.6 ms of Python against ~0.1 ms in PostgreSQL). The statements of
-the paths every request or every coding takes (token, membership, a document with
-its coder's span) are therefore written once as SQL; their rows come back as the
+the paths every request or every coding takes (token, session and user, membership,
+a document with the caller's role, the coding's insert) are therefore written once
+as SQL; their rows come back as the
 same model instances the ORM would give (``Model.from_db``), so nothing downstream
 can tell. They run on ``prepared_cursor()``: PostgreSQL plans each once per
 connection (planning the coding's insert took as long as running it).

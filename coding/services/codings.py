@@ -443,6 +443,8 @@ def _already_coded(rows: list[Coding], coder) -> dict[int, dict]:
     items' own keys looked up in the unique index, however many codings the
     documents hold."""
     keys = [(r.document.pk, r.code.pk, r.start, r.end) for r in rows]
+    if not keys:
+        return {}
     with sql.prepared_cursor() as cursor:
         cursor.execute(_ALREADY_CODED, [*map(list, zip(*keys, strict=True)), coder.pk])
         existing = set(cursor.fetchall())

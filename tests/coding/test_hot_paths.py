@@ -40,7 +40,7 @@ from coding.models import (
     CodingChange,
 )
 from coding.services.audit import snapshot_coding
-from coding.services.codings import count_words
+from coding.services.codings import codings_create_bulk, count_words
 from coding.services.documents import case_get_or_create
 from coding.services.versions import codebook_freeze
 from regie_site.sessions import SessionStore
@@ -365,3 +365,10 @@ def test_session_saved_in_one_update_and_refused_once_gone():
     store["undo-1"] = [{"kind": "created", "id": 2}]
     with pytest.raises(UpdateError):
         store.save()
+
+
+def test_an_empty_list_of_specs_writes_nothing(setup):
+    _project, members, _document, _codes = setup
+    with CaptureQueriesContext(connection) as queries:
+        assert codings_create_bulk(specs=[], coder=members["coder"]) == []
+    assert _statements(queries) == ["SAVEPOINT", "RELEASE"]
