@@ -479,7 +479,7 @@ class CodingListView(APIView):
         resolved = extra.resolve(access.project, items) if extra else None
         if extra is None and not many:
             return _create_one(request, items[0], document)
-        specs = _coding_specs(access.project, items, many=many)
+        specs = _coding_specs(access.project, items, many=many, document=document)
         if extra is None:
             # The answer is built from what was written, as for one coding.
             created = codings_create_bulk(specs=specs, coder=request.user)
@@ -516,12 +516,13 @@ def _coding_items(data, *, many: bool) -> list[dict]:
 
 
 def _coding_access(request: Request, project_id: int):
-    """The caller's right to code in the project, and for a body of one coding
-    its document (with its text, the caller's role read with it: one statement
-    on the path every coding takes) when that is the project's."""
-    document_id = (
-        request.data.get("document") if isinstance(request.data, dict) else None
-    )
+    """The caller's right to code in the project, and when the body's codings
+    all name one document (one coding, a highlight with several codes) that
+    document if it is the project's: with its text, the caller's role read with
+    it, in one statement on the path every coding takes."""
+    items = request.data if isinstance(request.data, list) else [request.data]
+    named = [item.get("document") if isinstance(item, dict) else None for item in items]
+    document_id = named[0] if named and named.count(named[0]) == len(named) else None
     if isinstance(document_id, int) and not isinstance(document_id, bool):
         try:
             return access_document(request.user, project_id, document_id, need=Cap.CODE)
@@ -585,11 +586,15 @@ def _no_document(document_id: int) -> str:
 
 
 def _coding_specs(
-    project: Project, items: list[dict], *, many: bool
+    project: Project, items: list[dict], *, many: bool, document: Document | None
 ) -> list[CodingSpec]:
     """The items as specs, once their documents and codes are the project's
-    (several items: every problem, by index; one: its first problem, by field)."""
-    documents = _coding_documents(project, items)
+    (several items: every problem, by index; one: its first problem, by field).
+    ``document``: the one document all items name, read already."""
+    if document is not None and all(i["document"] == document.pk for i in items):
+        documents = {document.pk: document}
+    else:
+        documents = _coding_documents(project, items)
     fields = ["id", "project_id", "name", "color"]
     ids = [item["code"] for item in items]
     codes = _items_found(_ITEM_CODES, Code, fields, project, ids)

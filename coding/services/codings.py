@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -282,26 +282,29 @@ def _insert_coding(coding: Coding, *, actor) -> tuple | None:
         return cursor.fetchone()
 
 
-@transaction.atomic
 def codings_create_bulk(*, specs: list[CodingSpec], coder, actor=None) -> list[Coding]:
     """Create many codings at once; one bad item means none is written.
 
-    Errors name the item (0-based index) so a client knows which one to fix. The
-    codings, their audit events, the assignments put in progress and the change
-    record are written by one statement per ``_BATCH`` items (``_CREATE_MANY``).
+    Errors name the item (0-based index) so a client knows which one to fix. One
+    statement per ``_BATCH`` items (``_CREATE_MANY``) looks the items up among the
+    coder's codings and, when none is there, writes the codings, their audit
+    events, the assignments put in progress and the change record; up to one
+    batch (a script's list, a highlight with several codes) that statement is
+    the whole write, all or nothing by itself.
     """
     rows, errors = _bulk_rows(specs, coder)
-    if not errors:
-        errors = _already_coded(rows, coder)
     if errors:
         raise _items_error(errors)
-    for start in range(0, len(rows), _BATCH):
-        batch = rows[start : start + _BATCH]
-        missed = _insert_codings(batch, actor=actor or coder)
-        if missed:  # coded meanwhile by a request of this coder: all or none
-            raise _items_error(
-                {start + i: _duplicate_error().message_dict for i in missed}
-            )
+    if not rows:
+        return []
+    if len(rows) <= _BATCH:
+        _insert_codings(rows, actor=actor or coder)
+    else:
+        with transaction.atomic():
+            for start in range(0, len(rows), _BATCH):
+                _insert_codings(
+                    rows[start : start + _BATCH], actor=actor or coder, offset=start
+                )
     changed: dict[int, set[int]] = {}
     for row in rows:
         changed.setdefault(row.document.project_id, set()).add(row.code_id)
@@ -318,6 +321,11 @@ WITH item AS (
         %(codes)s::bigint[], %(starts)s::int[], %(ends)s::int[], %(memos)s::text[],
         %(words)s::int[], %(afters)s::jsonb[])
     AS item(project_id, document_id, code_id, start, "end", memo, words, after)
+), coded AS (
+    SELECT item.document_id, item.code_id, item.start, item."end" FROM item
+    JOIN {_table(Coding)} c ON c.document_id = item.document_id
+        AND c.code_id = item.code_id AND c.coder_id = %(coder)s
+        AND c.start = item.start AND c."end" = item."end"
 ), made AS (
     INSERT INTO {_table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
         word_count, codebook_version_id, revision, created_at, updated_at)
@@ -327,8 +335,7 @@ WITH item AS (
             WHERE version.project_id = item.project_id
             ORDER BY version.number DESC LIMIT 1
         ), 1, %(now)s, %(now)s
-    FROM item
-    ON CONFLICT DO NOTHING
+    FROM item WHERE NOT EXISTS (SELECT 1 FROM coded)
     RETURNING id, document_id, code_id, start, "end", codebook_version_id
 ), made_item AS (
     SELECT made.*, item.project_id, item.after
@@ -349,13 +356,14 @@ WITH item AS (
     SELECT DISTINCT project_id, code_id, %(now)s::timestamptz FROM made_item
 )
 SELECT document_id, code_id, start, "end", id, codebook_version_id FROM made
+UNION ALL SELECT document_id, code_id, start, "end", NULL, NULL FROM coded
 """
 
 
-def _insert_codings(rows: list[Coding], *, actor) -> list[int]:
-    """Run ``_CREATE_MANY`` for unsaved codings of one coder (checked already: no
-    duplicate among them or in the database) and give them their ids; the
-    indexes of rows a concurrent request of the coder wrote first (none made)."""
+def _insert_codings(rows: list[Coding], *, actor, offset: int = 0) -> None:
+    """Run ``_CREATE_MANY`` for unsaved codings of one coder (no two alike) and
+    give them their ids; ``ValidationError`` naming the items (``offset`` + their
+    index) the coder had coded already, and then nothing is written."""
     now = timezone.now()
     afters = []
     for row in rows:
@@ -363,39 +371,53 @@ def _insert_codings(rows: list[Coding], *, actor) -> list[int]:
         after = snapshot_coding(row)
         del after["id"], after["codebook_version"]  # known once the row exists
         afters.append(json.dumps(after))
-    with sql.prepared_cursor() as cursor:
-        cursor.execute(
-            _CREATE_MANY,
-            {
-                "projects": [row.document.project_id for row in rows],
-                "documents": [row.document_id for row in rows],
-                "codes": [row.code_id for row in rows],
-                "starts": [row.start for row in rows],
-                "ends": [row.end for row in rows],
-                "memos": [row.memo for row in rows],
-                "words": [row.word_count for row in rows],
-                "afters": afters,
-                "coder": rows[0].coder_id,
-                "actor": actor_id(actor),
-                "action": Action.CREATE,
-                "entity": AuditEvent.Entity.CODING,
-                "now": now,
-                "in_progress": AssignmentStatus.IN_PROGRESS,
-                "not_started": AssignmentStatus.NOT_STARTED,
-            },
-        )
-        made = {tuple(found[:4]): found[4:] for found in cursor.fetchall()}
-    missed = []
-    for index, row in enumerate(rows):
-        key = (row.document_id, row.code_id, row.start, row.end)
-        if key not in made:
-            missed.append(index)
-            continue
-        row.pk, row.codebook_version_id = made[key]
+    try:
+        with sql.prepared_cursor() as cursor:
+            cursor.execute(
+                _CREATE_MANY,
+                {
+                    "projects": [row.document.project_id for row in rows],
+                    "documents": [row.document_id for row in rows],
+                    "codes": [row.code_id for row in rows],
+                    "starts": [row.start for row in rows],
+                    "ends": [row.end for row in rows],
+                    "memos": [row.memo for row in rows],
+                    "words": [row.word_count for row in rows],
+                    "afters": afters,
+                    "coder": rows[0].coder_id,
+                    "actor": actor_id(actor),
+                    "action": Action.CREATE,
+                    "entity": AuditEvent.Entity.CODING,
+                    "now": now,
+                    "in_progress": AssignmentStatus.IN_PROGRESS,
+                    "not_started": AssignmentStatus.NOT_STARTED,
+                },
+            )
+            found = {tuple(row[:4]): row[4:] for row in cursor.fetchall()}
+    except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) != _UNIQUE_VIOLATION:
+            raise
+        # The same passage coded by a request of this coder running meanwhile.
+        raise ValidationError({"items": [_duplicate_error().messages[0]]}) from None
+    coded = {
+        offset + index: _duplicate_error().message_dict
+        for index, row in enumerate(rows)
+        if _key(row) in found and found[_key(row)][0] is None
+    }
+    if coded:
+        raise _items_error(coded)
+    for row in rows:
+        row.pk, row.codebook_version_id = found[_key(row)]
         row.revision = 1
         row._state.adding = False
         row._state.db = connection.alias
-    return missed
+
+
+_UNIQUE_VIOLATION = "23505"
+
+
+def _key(row: Coding) -> tuple[int, int, int, int]:
+    return (row.document_id, row.code_id, row.start, row.end)
 
 
 def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, dict]]:
@@ -426,33 +448,6 @@ def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, 
             )
         )
     return rows, errors
-
-
-_ALREADY_CODED = f"""
-SELECT c.document_id, c.code_id, c.start, c."end" FROM {_table(Coding)} c
-JOIN unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[])
-    AS item(document_id, code_id, start, "end")
-    ON c.document_id = item.document_id AND c.code_id = item.code_id
-    AND c.start = item.start AND c."end" = item."end"
-WHERE c.coder_id = %s
-"""
-
-
-def _already_coded(rows: list[Coding], coder) -> dict[int, dict]:
-    """Items this coder has coded already (same document, code and span): the
-    items' own keys looked up in the unique index, however many codings the
-    documents hold."""
-    keys = [(r.document.pk, r.code.pk, r.start, r.end) for r in rows]
-    if not keys:
-        return {}
-    with sql.prepared_cursor() as cursor:
-        cursor.execute(_ALREADY_CODED, [*map(list, zip(*keys, strict=True)), coder.pk])
-        existing = set(cursor.fetchall())
-    return {
-        index: _duplicate_error().message_dict
-        for index, key in enumerate(keys)
-        if key in existing
-    }
 
 
 def _items_error(errors: dict[int, dict]) -> ValidationError:
