@@ -18,8 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from coding.models import Code, Coding, Document, Membership, Project, Role
 from regie_site import sql
 
-_MAX_ID = 2**63 - 1  # ids are bigint: a larger one is no row, not an error
-
 
 class Cap(enum.Enum):
     """What a request needs to do; mapped onto ``Role`` capabilities."""
@@ -141,11 +139,8 @@ class ProjectAccess:
 
 def _row_id(value) -> int:
     """An id as the statements take it; anything that names no row is a 404."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if isinstance(value, bool) or not 0 < number <= _MAX_ID:
+    number = sql.row_id(value)
+    if number is None:
         raise Http404
     return number
 

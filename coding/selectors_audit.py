@@ -29,13 +29,14 @@ from coding.models import (
     Membership,
     Role,
 )
+from regie_site import sql
 
 Action = AuditEvent.Action
 Entity = AuditEvent.Entity
 User = get_user_model()
 
 QUOTE_CHARS = 60
-MAX_ID = 2**63 - 1  # the largest bigint: an id a row can have
+MAX_ID = sql.MAX_ID  # the largest id a row can have
 FILTER_NAMES = ("document", "coder", "actor", "entity", "action", "since", "until")
 USER_KEYS = ("coder", "user")
 CODE_KEYS = ("parent", "merged_into")

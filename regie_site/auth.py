@@ -33,11 +33,8 @@ class ModelBackend(backends.ModelBackend):
     prepared statement instead of a query compiled each time."""
 
     def get_user(self, user_id):
-        try:
-            user_id = int(user_id)
-        except (TypeError, ValueError):
-            return None
-        if not 0 < user_id < 2**63:
+        user_id = sql.row_id(user_id)
+        if user_id is None:
             return None
         with sql.prepared_cursor() as cursor:
             cursor.execute(_user_query(), [user_id])

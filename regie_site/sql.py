@@ -21,6 +21,21 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model
 
+MAX_ID = 2**63 - 1  # the largest bigint: the largest id a row can have
+
+
+def row_id(value) -> int | None:
+    """``value`` as an id a row can have (a whole number or a string of digits,
+    1 to ``MAX_ID``; not a bool), else ``None``. The hand-written statements take
+    only these: PostgreSQL refuses a larger number instead of finding no row."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdecimal():
+        value = int(value)
+    if isinstance(value, int) and 0 < value <= MAX_ID:
+        return value
+    return None
+
 
 def table(model: type[Model]) -> str:
     """The model's table, quoted for SQL."""

@@ -523,11 +523,13 @@ def _coding_access(request: Request, project_id: int):
     items = request.data if isinstance(request.data, list) else [request.data]
     named = [item.get("document") if isinstance(item, dict) else None for item in items]
     document_id = named[0] if named and named.count(named[0]) == len(named) else None
-    if isinstance(document_id, int) and not isinstance(document_id, bool):
+    if isinstance(document_id, int) and sql.row_id(document_id):
         try:
             return access_document(request.user, project_id, document_id, need=Cap.CODE)
         except Http404:
-            pass  # not the project's document: refused below, as any other item
+            # Not the project's document (or not the caller's project): the project's
+            # own 404 or 403 comes next, else the item is refused as any other.
+            return access_project(request.user, project_id, need=Cap.CODE), None
     return access_project(request.user, project_id, need=Cap.CODE), None
 
 
@@ -550,8 +552,6 @@ def _create_one(request: Request, item: dict, document: Document | None) -> Resp
     )
 
 
-_MAX_ID = 2**63 - 1  # ids are bigint
-
 _ITEM_DOCUMENTS = f"""
 SELECT id, project_id, text, length FROM {sql.table(Document)}
 WHERE project_id = %s AND id = ANY(%s::bigint[])
@@ -566,7 +566,7 @@ def _items_found(query: str, model, fields: list[str], project: Project, ids) ->
     """The project's rows among ``ids`` (by id), with ``fields`` loaded (the
     query selects them in the model's order, as ``from_db`` takes them): one
     prepared statement, the path of every list of codings a script posts."""
-    wanted = sorted({i for i in ids if isinstance(i, int) and 0 < i <= _MAX_ID})
+    wanted = sorted({i for i in ids if isinstance(i, int) and sql.row_id(i)})
     with sql.prepared_cursor() as cursor:
         cursor.execute(query, [project.pk, wanted])
         rows = cursor.fetchall()

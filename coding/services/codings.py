@@ -181,14 +181,12 @@ def coding_create(
     return coding
 
 
-_MAX_ID = 2**63 - 1  # ids are bigint
-
-
 def _code_id(code) -> int:
     """A code id the statement can take (``UnknownCode`` for anything else)."""
-    if isinstance(code, bool) or not isinstance(code, int) or not 0 < code <= _MAX_ID:
+    code_id = sql.row_id(code) if isinstance(code, int) else None
+    if code_id is None:
         raise UnknownCode(code)
-    return code
+    return code_id
 
 
 _CODE_FIELDS = ["id", "project_id", "name", "color"]
