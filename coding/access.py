@@ -201,11 +201,59 @@ def access_document(
     user, project_id: int, document_id: int, *, need: Cap = Cap.VIEW
 ) -> tuple[ProjectAccess, Document]:
     """The document with the caller's membership, read in one query."""
+    access, document, _ = _document_access(
+        user, project_id, document_id, need, _document_query(), {}
+    )
+    return access, document
+
+
+def access_passage(
+    user, project_id: int, document_id: int, start, end, *, need: Cap = Cap.VIEW
+) -> tuple[ProjectAccess, Document, str | None]:
+    """``access_document`` for a write at ``[start, end)``: the document comes
+    without its text (deferred), with the passage's text cut by the same
+    statement, so a transcript's text stays in the database on the path every
+    coding takes. The passage is ``None`` when the offsets name none (not whole
+    numbers, reversed, beyond the end): the write's own checks say why."""
+    if not (_offset(start) and _offset(end) and start < end):
+        start = end = None
+    return _document_access(
+        user,
+        project_id,
+        document_id,
+        need,
+        _passage_query(),
+        {"start": start, "end": end},
+        omit=_TEXT,
+    )
+
+
+def _offset(value) -> bool:
+    """A code-point offset the passage statement takes (an ``integer``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
+
+
+_TEXT = ("text",)
+
+
+def _document_access(
+    user,
+    project_id: int,
+    document_id: int,
+    need: Cap,
+    query: str,
+    extra: dict,
+    omit: tuple[str, ...] = (),
+) -> tuple[ProjectAccess, Document, object]:
+    """Run a document query of ``_document_select`` (the role, the document but
+    ``omit``, its project, one more value after them): 404 for a non-member or a
+    document that is not the project's, 403 without ``need``."""
     project_id, document_id = _row_id(project_id), _row_id(document_id)
     if not user.is_authenticated:
         raise Http404
     with sql.prepared_cursor() as cursor:
-        cursor.execute(_document_query(), [user.pk, document_id, project_id])
+        params = {"user": user.pk, "document": document_id, "project": project_id}
+        cursor.execute(query, params | extra)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         access_project(user, project_id, need=need)  # 404 or 403 as for the project
@@ -213,19 +261,39 @@ def access_document(
     role = Role(row[0])
     if not role_has(role, need):
         raise PermissionDenied(DENIED_MESSAGES[need])
-    split = 1 + sql.width(Document)
-    document = sql.instance(Document, row[1:split])
-    document.project = sql.instance(Project, row[split:])
-    return ProjectAccess(project=document.project, user_id=user.pk, role=role), document
+    split = 1 + sql.width(Document, omit)
+    document = sql.instance(Document, row[1:split], omit)
+    after = split + sql.width(Project)
+    document.project = sql.instance(Project, row[split:after])
+    access = ProjectAccess(project=document.project, user_id=user.pk, role=role)
+    return access, document, row[after] if len(row) > after else None
+
+
+def _document_select(omit: tuple[str, ...] = (), more: str = "") -> str:
+    """The role (``NULL`` for a non-member), the document but ``omit``, its
+    project, and ``more`` (one ``SELECT`` item) after them."""
+    items = ["m.role", sql.columns(Document, "d", omit), sql.columns(Project, "p")]
+    return (
+        f"SELECT {', '.join(items + ([more] if more else []))} "
+        f"FROM {sql.table(Document)} d JOIN {sql.table(Project)} p ON p.id = d.project_id "
+        f"LEFT JOIN {sql.table(Membership)} m ON m.project_id = d.project_id "
+        f"AND m.user_id = %(user)s WHERE d.id = %(document)s "
+        f"AND d.project_id = %(project)s"
+    )
 
 
 @cache
 def _document_query() -> str:
-    return (
-        f"SELECT m.role, {sql.columns(Document, 'd')}, {sql.columns(Project, 'p')} "
-        f"FROM {sql.table(Document)} d JOIN {sql.table(Project)} p ON p.id = d.project_id "
-        f"LEFT JOIN {sql.table(Membership)} m ON m.project_id = d.project_id "
-        f"AND m.user_id = %s WHERE d.id = %s AND d.project_id = %s"
+    return _document_select()
+
+
+@cache
+def _passage_query() -> str:
+    # Both offsets NULL when they name no passage: then so is the cut.
+    return _document_select(
+        _TEXT,
+        "CASE WHEN %(end)s::integer <= d.length THEN substr(d.text, "
+        "%(start)s::integer + 1, %(end)s::integer - %(start)s::integer) END",
     )
 
 

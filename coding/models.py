@@ -358,8 +358,10 @@ class CodingQuerySet(models.QuerySet["Coding"]):
 class Coding(models.Model):
     """One coder's application of one code to a span of a document."""
 
+    # Indexed by coding_doc_start_idx and the unique span, which lead with it:
+    # every index of this table is written by every coding.
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="codings"
+        Document, on_delete=models.CASCADE, related_name="codings", db_index=False
     )
     code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="codings")
     coder = models.ForeignKey(
@@ -391,7 +393,6 @@ class Coding(models.Model):
         ordering = ["document", "start", "end", "id"]
         indexes = [
             models.Index(fields=["document", "start"], name="coding_doc_start_idx"),
-            models.Index(fields=["code"], name="coding_code_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -516,8 +517,9 @@ class AuditEvent(models.Model):
         MEMBERSHIP = "membership", _("membership")
         ASSIGNMENT = "assignment", _("assignment")
 
+    # Indexed by the three indexes below, which lead with it.
     project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="audit_events"
+        Project, on_delete=models.CASCADE, related_name="audit_events", db_index=False
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -609,8 +611,9 @@ class CodingChange(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
+    # Indexed by the three indexes below, which lead with it.
     project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="coding_changes"
+        Project, on_delete=models.CASCADE, related_name="coding_changes", db_index=False
     )
     code_id = models.BigIntegerField(null=True, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)

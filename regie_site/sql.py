@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from functools import cache
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model
 
@@ -43,25 +43,29 @@ def table(model: type[Model]) -> str:
 
 
 @cache
-def _fields(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    concrete = model._meta.concrete_fields
+def _fields(
+    model: type[Model], omit: tuple[str, ...] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    concrete = [f for f in model._meta.concrete_fields if f.attname not in omit]
     quote = connection.ops.quote_name
     return tuple(quote(f.column) for f in concrete), tuple(f.attname for f in concrete)
 
 
-def columns(model: type[Model], alias: str) -> str:
-    """Every column of the model, prefixed by ``alias``, for a ``SELECT`` list."""
-    return ", ".join(f"{alias}.{column}" for column in _fields(model)[0])
+def columns(model: type[Model], alias: str, omit: tuple[str, ...] = ()) -> str:
+    """Every column of the model but ``omit``, prefixed by ``alias``, for a
+    ``SELECT`` list."""
+    return ", ".join(f"{alias}.{column}" for column in _fields(model, omit)[0])
 
 
-def width(model: type[Model]) -> int:
-    """How many values ``columns(model, …)`` selects."""
-    return len(_fields(model)[0])
+def width(model: type[Model], omit: tuple[str, ...] = ()) -> int:
+    """How many values ``columns(model, …, omit)`` selects."""
+    return len(_fields(model, omit)[0])
 
 
-def instance(model: type[Model], values: Sequence):
-    """The model instance of values selected by ``columns(model, …)``, in order."""
-    return model.from_db(DEFAULT_DB_ALIAS, list(_fields(model)[1]), tuple(values))
+def instance(model: type[Model], values: Sequence, omit: tuple[str, ...] = ()):
+    """The model instance of values selected by ``columns(model, …, omit)``, in
+    order; the omitted fields are deferred (read if asked for)."""
+    return model.from_db(DEFAULT_DB_ALIAS, list(_fields(model, omit)[1]), tuple(values))
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -92,9 +96,10 @@ def prepared_cursor() -> CursorWrapper:
     only executed. Wrapped as Django wraps its own (so statement counts and the
     debug log see it); use it as a context manager like ``connection.cursor()``.
     Parameters are ``%s`` or ``%(name)s`` as there, bound by PostgreSQL."""
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    cursor = _PreparingCursor(connection.connection)
-    if connection.queries_logged:
-        return _DebugWrapper(cursor, connection)
-    return CursorWrapper(cursor, connection)
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    cursor = _PreparingCursor(db.connection)
+    if db.queries_logged:
+        return _DebugWrapper(cursor, db)
+    return CursorWrapper(cursor, db)

@@ -3,7 +3,9 @@
 Flow: every coding write appends to the core's change record
 (``coding.services.changes.codings_changed``, no lock) and calls the registered
 hook, ``frequencies_codings_changed``, which only asks for a recomputation after the
-commit. The project's ``AnalysisState`` is a job of ``coding.jobs``:
+commit, on the web process's background thread (``regie_site.background``: the
+coder's answer does not wait for it; at most one check per project every
+``CHECK_SPACING`` seconds). The project's ``AnalysisState`` is a job of ``coding.jobs``:
 ``frequencies_schedule`` queues it again (``job_requeue``, a short countdown)
 unless it is queued or running already, so a burst of codings becomes a single
 recomputation. The task (``analysis.tasks.recompute_code_frequencies``) runs
@@ -20,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from django.db import connection, transaction
@@ -31,12 +34,16 @@ from coding.jobs.models import JobStatus
 from coding.jobs.services import job_finish, job_refresh, job_requeue
 from coding.models import Case, Code, Coding, Document
 from coding.selectors_changes import ChangesSince, changes_pending, changes_since
-from regie_site import sql
+from regie_site import background, sql
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 2
 # A write within DEBOUNCE_SECONDS - DEBOUNCE_MARGIN of queuing is left to that run.
 DEBOUNCE_MARGIN = 0.5
+# Seconds between two checks of one project's job by a web process: a check
+# covers every write committed before it, so writes in between are covered by
+# the next one (their recomputation starts at most this much later).
+CHECK_SPACING = 0.5
 # Above this many touched codes a full recomputation is cheaper than a partial one.
 PARTIAL_LIMIT = 10
 # The stored columns, in the order ``_compute`` gives them.
@@ -62,9 +69,11 @@ def frequencies_codings_changed(
     project_id: int, code_ids: Sequence[int] | None
 ) -> None:
     """The ``CodingsChangedHook`` of the frequencies: queue one recomputation after
-    the commit. Which codes changed is the core's record; nothing here is locked
-    in the writing transaction."""
-    transaction.on_commit(lambda: _schedule_after_write(project_id))
+    the commit (in the background where there is one). Which codes changed is the
+    core's record; nothing here is locked in the writing transaction."""
+    check = partial(_schedule_after_write, project_id)
+    key = ("frequencies", project_id)
+    transaction.on_commit(lambda: background.soon(key, check, spacing=CHECK_SPACING))
 
 
 def _schedule_after_write(project_id: int) -> None:

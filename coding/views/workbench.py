@@ -23,7 +23,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from coding.access import Cap, ProjectAccess, access_coding, access_document
+from coding.access import (
+    Cap,
+    ProjectAccess,
+    access_coding,
+    access_document,
+    access_passage,
+)
 from coding.highlight import highlight_for
 from coding.models import Code, Coding, Document
 from coding.registry import DocumentTool, document_tools, notify_document_read
@@ -31,6 +37,7 @@ from coding.selectors import codebook_tree, document_blocks, flatten
 from coding.selectors_team import document_coders
 from coding.services.codings import (
     CodingConflict,
+    Passage,
     UnknownCode,
     coding_create,
     coding_delete,
@@ -320,8 +327,10 @@ def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpRe
 def workbench_apply_code(
     request: HttpRequest, project_id: int, document_id: int
 ) -> HttpResponse:
-    access, document = access_document(
-        request.user, project_id, document_id, need=Cap.CODE
+    start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
+    # The passage's text is read with the access check; not the transcript's.
+    access, document, text = access_passage(
+        request.user, project_id, document_id, start, end, need=Cap.CODE
     )
     code_id = _int(request.POST.get("code"))
     if code_id is None:
@@ -336,6 +345,7 @@ def workbench_apply_code(
             end=request.POST.get("end"),
             memo=request.POST.get("memo", ""),
             trim_whitespace=True,
+            passage=None if text is None else Passage(start, end, text),
         )
     except UnknownCode:
         return _error(request, [_("Choose a code of this project.")])

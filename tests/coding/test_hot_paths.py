@@ -11,9 +11,10 @@ test-transaction artefacts: nothing on the one-coding paths opens an atomic bloc
 (the session is saved with one ``UPDATE``, ``regie_site.sessions``), so no
 ``SAVEPOINT``/``RELEASE`` shows up here and no ``BEGIN``/``COMMIT`` there; the
 tests check that. A list of codings is all or none by one statement (past 5,000
-items, by a transaction). Left out: the frequencies hook's after-commit work, run once the
-request's own transaction is done (no read while this process queued a run
-moments ago, else one read; ``tests/analysis``).
+items, by a transaction). Left out: the frequencies hook's after-commit work. In
+the web server it runs on the worker's background thread, not in the request
+(``tests/test_background.py``); here it runs at once (no read while this process
+queued a run moments ago, else one read; ``tests/analysis``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
@@ -30,8 +32,13 @@ from knox.models import AuthToken
 from rest_framework.fields import DateTimeField
 from rest_framework.test import APIClient
 
-from coding.access import access_project
-from coding.api.serializers import CodingSerializer, DocumentDetailSerializer
+from coding.access import Cap, access_passage, access_project
+from coding.api.serializers import (
+    CodingCreateSerializer,
+    CodingSerializer,
+    DocumentDetailSerializer,
+)
+from coding.api.views import _plain_item
 from coding.models import (
     Assignment,
     AssignmentStatus,
@@ -74,6 +81,11 @@ def _statements(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
 
 
+def _ships_no_text(statement: str) -> bool:
+    """The document is read without its text column (a passage is cut in SQL)."""
+    return 'd."text"' not in statement and "substr(d.text" in statement
+
+
 def _coder_codings(document, coder, code, count: int, offset: int = 0) -> None:
     for i in range(count):
         start = 40 + 30 * (i + offset)
@@ -95,6 +107,7 @@ def test_api_create_takes_three_statements(setup):
     assert response.status_code == 201, response.json()
     # Token and user, the document with the caller's role, the coding.
     assert _statements(queries) == ["SELECT", "SELECT", "WITH"]
+    assert _ships_no_text(queries.captured_queries[1]["sql"])
 
     coding = Coding.objects.with_text().select_related("coder").get()
     # The answer is exactly the serializer's, extras included.
@@ -124,6 +137,67 @@ def test_api_create_takes_three_statements(setup):
     assert Coding.objects.count() == 1
     assert AuditEvent.objects.filter(entity="coding").count() == 1
     assert CodingChange.objects.count() == 1
+
+
+def test_the_passage_comes_with_the_access_check_not_the_text(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    start = TEXT.index("élan")
+    access, read, passage = access_passage(
+        coder, project.pk, document.pk, start, start + 10, need=Cap.CODE
+    )
+    assert (access.role, passage) == ("coder", TEXT[start : start + 10])
+    assert read.get_deferred_fields() == {"text"}
+    assert (read.length, read.title) == (len(TEXT), document.title)
+    whole = access_passage(coder, project.pk, document.pk, 0, len(TEXT))[2]
+    assert whole == TEXT
+    # Offsets that name no passage: no text, and the write's checks say why.
+    for start, end in (
+        (5, 5),
+        (9, 3),
+        (-1, 4),
+        (0, len(TEXT) + 1),
+        (True, 4),
+        ("1", 4),
+        (0, 2**31),
+        (None, 3),
+    ):
+        assert access_passage(coder, project.pk, document.pk, start, end)[2] is None
+    # The same gate as ``access_document``.
+    with pytest.raises(Http404):
+        access_passage(members["outsider"], project.pk, document.pk, 0, 4)
+    with pytest.raises(PermissionDenied):
+        access_passage(members["viewer"], project.pk, document.pk, 0, 4, need=Cap.CODE)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"document": 3, "code": 7, "start": 0, "end": 12},
+        {"end": 2, "start": -1, "code": 2**63 - 1, "document": 1},
+    ],
+)
+def test_a_plain_item_is_what_the_serializer_makes_of_it(item):
+    serializer = CodingCreateSerializer(data=item)
+    assert serializer.is_valid(), serializer.errors
+    assert _plain_item(item) == dict(serializer.validated_data)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": " waarom "},
+        {"document": "3", "code": 7, "start": 0, "end": 12},
+        {"document": 3, "code": 7, "start": True, "end": 12},
+        {"document": 3, "code": 7, "start": 0, "end": 12.0},
+        {"document": 3, "code": 7, "start": 0, "end": 2**64},
+        {"document": 3, "start": 0, "end": 12, "flow": "material"},
+        {"document": 3, "code": 7, "start": 0},
+        [{"document": 3, "code": 7, "start": 0, "end": 12}],
+    ],
+)
+def test_anything_else_goes_to_the_serializer(item):
+    assert _plain_item(item) is None
 
 
 def test_api_list_create_writes_in_one_statement(setup):
@@ -191,6 +265,7 @@ def test_htmx_create_statements_and_trimming(setup):
         "SELECT",
         "UPDATE",
     ]
+    assert _ships_no_text(queries.captured_queries[2]["sql"])
     coding = Coding.objects.get()
     assert TEXT[coding.start : coding.end] == TEXT[12:22].strip()
 
@@ -365,3 +440,26 @@ def test_an_empty_list_of_specs_writes_nothing(setup):
     with CaptureQueriesContext(connection) as queries:
         assert codings_create_bulk(specs=[], coder=members["coder"]) == []
     assert _statements(queries) == []
+
+
+@pytest.mark.parametrize(
+    "table", ["coding_coding", "coding_auditevent", "coding_codingchange"]
+)
+def test_the_coding_writes_tables_carry_no_covered_index(table):
+    """Every coding writes every index of these tables: none may repeat what
+    another (non-partial) index leading with the same columns already gives."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indkey::text, i.indisunique FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND i.indpred IS NULL",
+            [table],
+        )
+        indexes = [(name, keys.split(), unique) for name, keys, unique in cursor]
+    for name, keys, unique in indexes:
+        covering = [
+            other
+            for other, other_keys, _unique in indexes
+            if other != name and other_keys[: len(keys)] == keys
+        ]
+        assert unique or not covering, f"{name} is covered by {covering}"
