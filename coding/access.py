@@ -71,26 +71,29 @@ class ProjectAccess:
     def sees_all_codings(self) -> bool:
         return self.role.sees_all_codings(blind=self.project.blind_coding)
 
-    def coding_filter(self, prefix: str = "") -> Q:
-        """A ``Q`` on codings (reached through ``prefix``) this member may see.
+    def coder_scope(self) -> tuple[bool, tuple[int, ...]]:
+        """Whose codings this member may see, as data: ``(True, hidden)`` is
+        everyone's but ``hidden``'s, ``(False, shown)`` only ``shown``'s.
 
         Under blind coding that is one's own codings; under shared coding everyone's.
         The consensus layer is the supervisors' until they publish it, in both modes.
         """
         consensus_id = self.project.consensus_user_id
-        hidden_consensus = (
-            consensus_id is not None
-            and not self.project.consensus_published
-            and not self.can(Cap.SUPERVISE)
-        )
         if self.sees_all_codings:
-            if hidden_consensus:
-                return ~Q(**{f"{prefix}coder_id": consensus_id})
-            return Q(**{f"{prefix}pk__isnull": False})
-        visible = Q(**{f"{prefix}coder_id": self.user_id})
+            hidden_consensus = (
+                consensus_id is not None
+                and not self.project.consensus_published
+                and not self.can(Cap.SUPERVISE)
+            )
+            return True, (consensus_id,) if hidden_consensus else ()
+        shown = (self.user_id,)
         if consensus_id and self.project.consensus_published:
-            visible |= Q(**{f"{prefix}coder_id": consensus_id})
-        return visible
+            shown += (consensus_id,)
+        return False, shown
+
+    def coding_filter(self, prefix: str = "") -> Q:
+        """A ``Q`` on codings (reached through ``prefix``) this member may see."""
+        return scope_filter(*self.coder_scope(), prefix=prefix)
 
     def sees_coder(self, coder_id: int) -> bool:
         """May this member see the codings (and name) of ``coder_id``?"""
@@ -135,6 +138,16 @@ class ProjectAccess:
         if visible == Q(pk__isnull=False):
             return codings
         return codings.filter(visible)
+
+
+def scope_filter(everyone: bool, coders: tuple[int, ...], prefix: str = "") -> Q:
+    """The ``Q`` of a ``ProjectAccess.coder_scope()`` (``Q(pk__isnull=False)``:
+    every coding)."""
+    if not everyone:
+        return Q(**{f"{prefix}coder_id__in": coders})
+    if coders:
+        return ~Q(**{f"{prefix}coder_id__in": coders})
+    return Q(**{f"{prefix}pk__isnull": False})
 
 
 def _row_id(value) -> int:

@@ -17,6 +17,7 @@ earlier. A failure is logged: the answer has been sent.
 
 from __future__ import annotations
 
+import atexit
 import heapq
 import logging
 import threading
@@ -30,21 +31,24 @@ logger = logging.getLogger(__name__)
 Work = Callable[[], None]
 
 _runner: _Runner | None = None
+EXIT_WAIT = 5.0  # seconds a stopping worker gives the work still waiting
 
 
 def start() -> None:
     """Run ``soon``'s work on this process's own thread from now on (in a forked
-    worker: the parent's thread is not this process's)."""
+    worker: the parent's thread is not this process's). What waits when the
+    process exits is run first (for at most ``EXIT_WAIT`` seconds)."""
     global _runner
     _runner = _Runner()
+    atexit.register(stop, timeout=EXIT_WAIT)
 
 
-def stop() -> None:
-    """Run what is waiting, then go back to running work at once (tests)."""
+def stop(timeout: float | None = None) -> None:
+    """Run what is waiting, then go back to running work at once."""
     global _runner
     runner, _runner = _runner, None
     if runner is not None:
-        runner.close()
+        runner.close(timeout)
 
 
 def soon(key: Hashable, work: Work, *, spacing: float = 0.0) -> None:
@@ -84,11 +88,11 @@ class _Runner:
             heapq.heappush(self._due, (when, self._order, key))
             self._lock.notify()
 
-    def close(self) -> None:
+    def close(self, timeout: float | None) -> None:
         with self._lock:
             self._closing = True
             self._lock.notify()
-        self._thread.join()
+        self._thread.join(timeout)
 
     def _next(self) -> tuple[Hashable, Work] | None:
         """The next work when it is due; ``None`` once closed and done."""

@@ -20,11 +20,13 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import F, Func, TextField, Value
+from django.db.models import F, Func, Q, TextField, Value
 from django.utils import timezone
 from rest_framework import serializers
 
+from coding.access import scope_filter
 from coding.models import Case, Coding, Document, SpeakerTurn
 from coding.registry import coding_api_extras
 from regie_site import sql
@@ -92,12 +94,12 @@ def document_detail(document: Document) -> dict:
     }
 
 
-def iso8601(field: str) -> Func:
+def iso8601(field: str, zone: str | None = None) -> Func:
     """SQL for a time column as ``DateTimeField.to_representation`` writes it (in
-    the current time zone)."""
+    ``zone``, by default the current time zone)."""
     return Func(
         F(field),
-        Value(timezone.get_current_timezone_name()),
+        Value(zone or timezone.get_current_timezone_name()),
         function="regie_iso8601",
         output_field=TextField(),
     )
@@ -180,12 +182,60 @@ def created_row(coding: Coding, coder_name: str) -> dict:
     )
 
 
-def coding_values(codings):
-    """The values ``coding_rows`` needs, as a queryset of tuples (to paginate)."""
+def coding_values(codings, zone: str | None = None):
+    """The values ``coding_rows`` needs, as a queryset of tuples (to paginate);
+    times in ``zone`` (default: the current time zone)."""
     sources = [source for _name, source in _extra_sources()]
     return codings.annotate(
-        created_text=iso8601("created_at"), updated_text=iso8601("updated_at")
+        created_text=iso8601("created_at", zone),
+        updated_text=iso8601("updated_at", zone),
     ).values_list(*_FIELDS, *sources)
+
+
+# The order of a transcript's codings (and of every list of codings).
+CODING_ORDER = ("document_id", "start", "end", "id")
+
+# Stand-ins for a request's values in the transcript statement (no id is negative).
+_DOCUMENT, _ZONE = -1, "\0zone"
+
+
+def _coder_stand_ins(count: int) -> tuple[int, ...]:
+    return tuple(-2 - i for i in range(count))
+
+
+@cache
+def _transcript_statement(everyone: bool, coders: int, limit: int) -> tuple[str, tuple]:
+    """The SQL of ``coding_values`` for one document's codings that a member sees
+    (the shape of their ``coder_scope()``: everyone's or some coders', and how
+    many), at most ``limit`` of them: compiled by the ORM once per process, with
+    stand-ins where the request's values go."""
+    codings = Coding.objects.filter(document_id=_DOCUMENT)
+    visible = scope_filter(everyone, _coder_stand_ins(coders))
+    if visible != Q(pk__isnull=False):
+        codings = codings.filter(visible)
+    query = coding_values(codings.order_by(*CODING_ORDER), zone=_ZONE)[:limit].query
+    statement, params = query.sql_with_params()
+    stand_ins = {_DOCUMENT, _ZONE, *_coder_stand_ins(coders)}
+    if not set(params) <= stand_ins:
+        raise ImproperlyConfigured(f"unexpected values in the statement: {params}")
+    return statement, tuple(params)
+
+
+def transcript_values(access, document: Document, limit: int) -> list[tuple]:
+    """``coding_values`` of the codings of ``document`` that ``access``'s member
+    may see, in ``CODING_ORDER``, at most ``limit``: one prepared statement.
+
+    Building and compiling that query with the ORM took half of opening a
+    transcript; its SQL depends only on the shape of the member's scope, so it is
+    compiled once (``_transcript_statement``) and run with this request's values.
+    """
+    everyone, coders = access.coder_scope()
+    statement, template = _transcript_statement(everyone, len(coders), limit)
+    values = {_DOCUMENT: document.pk, _ZONE: timezone.get_current_timezone_name()}
+    values.update(zip(_coder_stand_ins(len(coders)), coders))
+    with sql.prepared_cursor() as cursor:
+        cursor.execute(statement, [values[param] for param in template])
+        return cursor.fetchall()
 
 
 def coding_rows(

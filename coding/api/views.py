@@ -34,7 +34,14 @@ from coding.access import (
 )
 from coding.api import serializers as s
 from coding.api.jobs import import_job_accepted
-from coding.api.rows import coding_rows, coding_values, created_row, document_detail
+from coding.api.rows import (
+    CODING_ORDER,
+    coding_rows,
+    coding_values,
+    created_row,
+    document_detail,
+    transcript_values,
+)
 from coding.forms import TextParam, whole_number
 from coding.jobs.models import JobStatus
 from coding.jobs.services import job_refresh
@@ -429,8 +436,16 @@ class CodingListView(APIView):
         summary="Codings you may see (under blind coding: your own)",
     )
     def get(self, request: Request, project_id: int) -> Response:
-        access = access_project(request.user, project_id)
         document_id = int_param(request, "document")
+        paginator = self.pagination_class()
+        if document_id is not None:
+            paginator.page_size = paginator.max_page_size
+            if not {"code", "coder", "page"} & request.query_params.keys():
+                limit = paginator.get_page_size(request)
+                page = _transcript_page(request, project_id, document_id, limit)
+                if page is not None:
+                    return page
+        access = access_project(request.user, project_id)
         texts: dict[int, str] = {}
         if document_id is not None:
             # Opening a transcript: its text is read once, here, and the codings
@@ -452,10 +467,7 @@ class CodingListView(APIView):
             if (coder_id := whole_number(coder)) is not None:
                 by_coder |= Q(coder_id=coder_id)
             codings = codings.filter(by_coder)
-        codings = codings.order_by("document_id", "start", "end", "id")
-        paginator = self.pagination_class()
-        if document_id is not None:
-            paginator.page_size = paginator.max_page_size
+        codings = codings.order_by(*CODING_ORDER)
         page = paginator.paginate_queryset(coding_values(codings), request, view=self)
         return paginator.get_paginated_response(coding_rows(page, texts))
 
@@ -500,6 +512,29 @@ class CodingListView(APIView):
         )
         payload = s.CodingSerializer(rows, many=True).data
         return Response(payload if many else payload[0], status=status.HTTP_201_CREATED)
+
+
+def _transcript_page(
+    request: Request, project_id: int, document_id: int, limit: int
+) -> Response | None:
+    """A transcript's codings (``?document=``, perhaps a ``page_size``): the first
+    page as the general path gives it, in two statements after the token: the
+    document with the caller's role, then the codings (``transcript_values``).
+    ``None`` leaves the answer to the general path: a document of no project of
+    the caller's (its 404, or its empty page), more codings than ``limit``."""
+    try:
+        access, document = access_document(request.user, project_id, document_id)
+    except Http404:
+        return None
+    # Always read up to a full page and one (one statement, whatever the size).
+    most = CodingListView.pagination_class.max_page_size + 1
+    values = transcript_values(access, document, most)
+    if len(values) > limit:
+        return None
+    rows = coding_rows(values, {document.pk: document.text})
+    return Response(
+        {"count": len(rows), "next": None, "previous": None, "results": rows}
+    )
 
 
 def _pk(coding: Coding) -> int:

@@ -45,6 +45,7 @@ from coding.models import (
     AuditEvent,
     Coding,
     CodingChange,
+    Role,
 )
 from coding.services.audit import snapshot_coding
 from coding.services.codings import codings_create_bulk, count_words
@@ -52,7 +53,16 @@ from coding.services.documents import case_get_or_create
 from coding.services.versions import codebook_freeze
 from regie_site.sessions import SessionStore
 from tests.conftest import HTMX, client_for
-from tests.factories import make_code, make_document, make_project
+from tests.factories import (
+    make_actor,
+    make_code,
+    make_coding,
+    make_document,
+    make_membership,
+    make_project,
+    make_relation,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -297,8 +307,9 @@ def test_codings_of_a_document_in_constant_statements(setup):
     _coder_codings(document, coder, codes[1], 40, offset=3)
     _coder_codings(document, other, codes[1], 5)  # blind: never listed
     many, rows = listed()
-    # Token, membership, the text, the codings: no COUNT while one page holds all.
-    assert few == many == 4
+    # Token, the document with the caller's role, the codings: no COUNT while one
+    # page holds all.
+    assert few == many == 3
     expected = CodingSerializer(
         Coding.objects.filter(coder=coder)
         .select_related("coder")
@@ -317,6 +328,79 @@ def test_codings_of_a_document_in_constant_statements(setup):
     assert detail.json()["case_label"] == "R3 (stafmedewerker)"
     assert detail.json()["imported_by"] == members["owner"].username
     assert len(detail.json()["turns"]) > 1
+
+
+@pytest.mark.parametrize("blind", [True, False])
+@pytest.mark.parametrize("consensus", ["none", "hidden", "published"])
+def test_a_transcripts_codings_are_the_general_lists_for_every_scope(blind, consensus):
+    """``?document=`` alone is read by a statement compiled once per scope shape;
+    it lists exactly what the general path (here: asked for ``page=1``) lists,
+    for every role, blind or shared, with the consensus layer hidden or shown, a
+    relation coding (an app's extra) among them."""
+    project = make_project(blind=blind)
+    users = {"owner": project.memberships.get().user}
+    for role in (Role.SUPERVISOR, Role.CODER, Role.VIEWER):
+        users[role.value] = make_user()
+        make_membership(project=project, user=users[role.value], role=role)
+    document = make_document(project=project, text=TEXT)
+    code = make_code(project=project)
+    coders = [users["coder"], users["supervisor"]]
+    if consensus != "none":
+        project.consensus_user = make_user()
+        project.consensus_published = consensus == "published"
+        project.save()
+        coders.append(project.consensus_user)
+    for i, coder in enumerate(coders):
+        make_coding(document=document, code=code, coder=coder, start=i, end=i + 9)
+    make_relation(
+        document=document,
+        source=make_actor(project=project),
+        target=make_actor(project=project),
+        coder=users["coder"],
+        start=40,
+        end=52,
+    )
+    other = make_document(project=make_project(), text=TEXT)
+    for user in users.values():
+        client = token_client(user)
+        url = f"/api/v1/projects/{project.pk}/codings/?document={document.pk}"
+        fast, general = client.get(url), client.get(f"{url}&page=1")
+        assert fast.status_code == general.status_code == 200
+        assert fast.json() == general.json(), user
+        # Another project's document: an empty page, as before.
+        foreign = client.get(
+            f"/api/v1/projects/{project.pk}/codings/?document={other.pk}"
+        )
+        assert foreign.json() == {
+            "count": 0,
+            "next": None,
+            "previous": None,
+            "results": [],
+        }
+    seen = {
+        role: {
+            row["coder"] for row in token_client(users[role]).get(url).json()["results"]
+        }
+        for role in ("coder", "supervisor", "viewer")
+    }
+    if blind:
+        assert users["coder"].username in seen["coder"]
+        assert users["supervisor"].username not in seen["coder"]
+    outsider = token_client(make_user()).get(url)
+    assert outsider.status_code == 404
+
+
+def test_a_transcript_longer_than_a_page_pages_on(setup):
+    project, members, document, codes = setup
+    coder = members["coder"]
+    Coding.objects.bulk_create(
+        Coding(document=document, code=codes[0], coder=coder, start=i, end=i + 1)
+        for i in range(1001)
+    )
+    url = f"/api/v1/projects/{project.pk}/codings/?document={document.pk}"
+    first = token_client(coder).get(url).json()
+    assert (first["count"], len(first["results"])) == (1001, 1000)
+    assert first["next"] is not None
 
 
 def test_a_transcripts_codings_come_in_one_page_and_longer_lists_page_on(setup):
@@ -338,6 +422,9 @@ def test_a_transcripts_codings_come_in_one_page_and_longer_lists_page_on(setup):
     assert ids == [row["id"] for row in whole["results"]]
     small = client.get(f"{base}?document={document.pk}&page_size=50").json()
     assert (small["count"], len(small["results"])) == (120, 50)
+    assert small["next"] is not None
+    wide = client.get(f"{base}?document={document.pk}&page_size=500").json()
+    assert wide == whole
 
 
 def _prepared() -> list[str]:
