@@ -436,16 +436,18 @@ class CodingListView(APIView):
         summary="Codings you may see (under blind coding: your own)",
     )
     def get(self, request: Request, project_id: int) -> Response:
-        document_id = int_param(request, "document")
         paginator = self.pagination_class()
-        if document_id is not None:
+        params = request.query_params
+        if params.get("document", "") != "":  # a transcript's codings: 1,000 a page
             paginator.page_size = paginator.max_page_size
-            if not {"code", "coder", "page"} & request.query_params.keys():
-                limit = paginator.get_page_size(request)
-                page = _transcript_page(request, project_id, document_id, limit)
-                if page is not None:
-                    return page
+        transcript = whole_number(params.get("document", ""))
+        if transcript is not None and not {"code", "coder", "page"} & params.keys():
+            limit = paginator.get_page_size(request)
+            page = _transcript_page(request, project_id, transcript, limit)
+            if page is not None:
+                return page
         access = access_project(request.user, project_id)
+        document_id = int_param(request, "document")
         texts: dict[int, str] = {}
         if document_id is not None:
             # Opening a transcript: its text is read once, here, and the codings

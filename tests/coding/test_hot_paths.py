@@ -390,6 +390,15 @@ def test_a_transcripts_codings_are_the_general_lists_for_every_scope(blind, cons
     assert outsider.status_code == 404
 
 
+def test_a_bad_document_parameter_is_refused_after_the_membership_check(setup):
+    project, members, document, codes = setup
+    url = f"/api/v1/projects/{project.pk}/codings/?document=abc"
+    assert token_client(members["outsider"]).get(url).status_code == 404
+    refused = token_client(members["coder"]).get(url)
+    assert refused.status_code == 400
+    assert "“abc” is not a number." in str(refused.json())
+
+
 def test_a_transcript_longer_than_a_page_pages_on(setup):
     project, members, document, codes = setup
     coder = members["coder"]
