@@ -230,19 +230,15 @@ def _span_text(document: Document, start: int, end: int) -> str:
     )
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 _CREATE = f"""
 WITH code AS (
-    SELECT id, project_id, name, color FROM {_table(Code)}
+    SELECT id, project_id, name, color FROM {sql.table(Code)}
     WHERE id = %(code)s AND project_id = %(project)s
 ), version AS (
-    SELECT id FROM {_table(CodebookVersion)}
+    SELECT id FROM {sql.table(CodebookVersion)}
     WHERE project_id = %(project)s ORDER BY number DESC LIMIT 1
 ), made AS (
-    INSERT INTO {_table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
+    INSERT INTO {sql.table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
         word_count, codebook_version_id, revision, created_at, updated_at)
     SELECT %(document)s, code.id, %(coder)s, %(start)s, %(end)s, %(memo)s,
         %(words)s, (SELECT id FROM version), 1, %(now)s, %(now)s
@@ -250,18 +246,18 @@ WITH code AS (
     ON CONFLICT DO NOTHING
     RETURNING id, codebook_version_id, revision
 ), event AS (
-    INSERT INTO {_table(AuditEvent)} (project_id, actor_id, action, entity,
+    INSERT INTO {sql.table(AuditEvent)} (project_id, actor_id, action, entity,
         entity_id, document_id, coder_id, before, after, at)
     SELECT %(project)s, %(actor)s, %(action)s, %(entity)s, made.id, %(document)s,
         %(coder)s, NULL, %(after)s::jsonb || jsonb_build_object(
             'id', made.id, 'codebook_version', made.codebook_version_id), %(now)s
     FROM made
 ), started AS (
-    UPDATE {_table(Assignment)} SET status = %(in_progress)s, updated_at = %(now)s
+    UPDATE {sql.table(Assignment)} SET status = %(in_progress)s, updated_at = %(now)s
     WHERE document_id = %(document)s AND coder_id = %(coder)s
         AND status = %(not_started)s AND EXISTS (SELECT 1 FROM made)
 ), changed AS (
-    INSERT INTO {_table(CodingChange)} (project_id, code_id, changed_at)
+    INSERT INTO {sql.table(CodingChange)} (project_id, code_id, changed_at)
     SELECT %(project)s, %(code)s, %(now)s FROM made
 )
 SELECT code.id, code.project_id, code.name, code.color,
@@ -342,15 +338,15 @@ WITH item AS (
     AS item(project_id, document_id, code_id, start, "end", memo, words, after)
 ), coded AS (
     SELECT item.document_id, item.code_id, item.start, item."end" FROM item
-    JOIN {_table(Coding)} c ON c.document_id = item.document_id
+    JOIN {sql.table(Coding)} c ON c.document_id = item.document_id
         AND c.code_id = item.code_id AND c.coder_id = %(coder)s
         AND c.start = item.start AND c."end" = item."end"
 ), made AS (
-    INSERT INTO {_table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
+    INSERT INTO {sql.table(Coding)} (document_id, code_id, coder_id, start, "end", memo,
         word_count, codebook_version_id, revision, created_at, updated_at)
     SELECT item.document_id, item.code_id, %(coder)s, item.start, item."end",
         item.memo, item.words, (
-            SELECT version.id FROM {_table(CodebookVersion)} version
+            SELECT version.id FROM {sql.table(CodebookVersion)} version
             WHERE version.project_id = item.project_id
             ORDER BY version.number DESC LIMIT 1
         ), 1, %(now)s, %(now)s
@@ -360,18 +356,18 @@ WITH item AS (
     SELECT made.*, item.project_id, item.after
     FROM made JOIN item USING (document_id, code_id, start, "end")
 ), event AS (
-    INSERT INTO {_table(AuditEvent)} (project_id, actor_id, action, entity,
+    INSERT INTO {sql.table(AuditEvent)} (project_id, actor_id, action, entity,
         entity_id, document_id, coder_id, before, after, at)
     SELECT project_id, %(actor)s, %(action)s, %(entity)s, id, document_id,
         %(coder)s, NULL, after || jsonb_build_object(
             'id', id, 'codebook_version', codebook_version_id), %(now)s
     FROM made_item
 ), started AS (
-    UPDATE {_table(Assignment)} SET status = %(in_progress)s, updated_at = %(now)s
+    UPDATE {sql.table(Assignment)} SET status = %(in_progress)s, updated_at = %(now)s
     WHERE coder_id = %(coder)s AND status = %(not_started)s
         AND document_id IN (SELECT document_id FROM made)
 ), changed AS (
-    INSERT INTO {_table(CodingChange)} (project_id, code_id, changed_at)
+    INSERT INTO {sql.table(CodingChange)} (project_id, code_id, changed_at)
     SELECT DISTINCT project_id, code_id, %(now)s::timestamptz FROM made_item
 )
 SELECT document_id, code_id, start, "end", id, codebook_version_id FROM made

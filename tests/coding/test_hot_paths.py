@@ -104,13 +104,19 @@ def _coder_codings(document, coder, code, count: int, offset: int = 0) -> None:
         )
 
 
-def test_api_create_takes_three_statements(setup):
-    project, members, document, codes = setup
+def _assigned_coder(setup):
+    """The coder, their token client and the codings URL, with the codebook
+    frozen and the document assigned (a coding records both)."""
+    project, members, document, _codes = setup
     coder = members["coder"]
     codebook_freeze(project=project, name="v1", actor=members["owner"])
     Assignment.objects.create(project=project, document=document, coder=coder)
-    client = token_client(coder)
-    url = f"/api/v1/projects/{project.pk}/codings/"
+    return coder, token_client(coder), f"/api/v1/projects/{project.pk}/codings/"
+
+
+def test_api_create_takes_three_statements(setup):
+    project, members, document, codes = setup
+    coder, client, url = _assigned_coder(setup)
     item = {"document": document.pk, "code": codes[0].pk, "start": 13, "end": 37}
     with CaptureQueriesContext(connection) as queries:
         response = client.post(url, {**item, "memo": " waarom? "}, format="json")
@@ -212,11 +218,7 @@ def test_anything_else_goes_to_the_serializer(item):
 
 def test_api_list_create_writes_in_one_statement(setup):
     project, members, document, codes = setup
-    coder = members["coder"]
-    codebook_freeze(project=project, name="v1", actor=members["owner"])
-    Assignment.objects.create(project=project, document=document, coder=coder)
-    client = token_client(coder)
-    url = f"/api/v1/projects/{project.pk}/codings/"
+    coder, client, url = _assigned_coder(setup)
     # One highlight with three codes, as a coding script sends it.
     items = [
         {"document": document.pk, "code": code.pk, "start": 13, "end": 37}
