@@ -12,7 +12,8 @@ The workload is ../shared/bench's: ``--docs`` transcripts (20) of ``--words`` wo
 (8,000) with ``--codings`` codings each (300) and 40 codes; plus a 20,000-word
 transcript with 1,000 codings for the document page's second target. In-process
 rows: creating one coding through the API and through the document page's htmx
-answer, opening a transcript (the document and all its codings with their text
+answer (the frequencies check each leaves on a background thread, as in the web
+server), opening a transcript (the document and all its codings with their text
 through the API), the document page. HTTP rows: create one coding (one client),
 open a transcript, ``--clients`` clients coding one project at once for
 ``--seconds`` (codings/s, median and p95 latency, then a check that no coding was
@@ -36,6 +37,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -140,8 +142,12 @@ def in_process(args: argparse.Namespace) -> None:
     from coding.services.codings import CodingSpec, codings_create_bulk
     from coding.services.documents import document_create_from_text
     from coding.services.projects import project_create
+    from regie_site import background
 
     settings.ALLOWED_HOSTS = ["*"]
+    # As in gunicorn's workers (gunicorn.conf.py): the frequencies check a write
+    # leaves runs on the background thread, after the answer.
+    background.start()
     User = get_user_model()
     user, _ = User.objects.get_or_create(username="bench-interactive")
     project = project_create(
@@ -177,8 +183,9 @@ def in_process(args: argparse.Namespace) -> None:
         )
         _token_row, token = AuthToken.objects.create(user=user)
         api = Client(HTTP_AUTHORIZATION=f"Token {token}")
-        page = Client()
+        page = Client(enforce_csrf_checks=True)
         page.force_login(user)
+        page.get(f"/p/{project.pk}/d/{documents[1][0].pk}/")  # the CSRF cookie
         base = f"/api/v1/projects/{project.pk}"
         rng = random.Random(7)
 
@@ -230,9 +237,14 @@ def in_process(args: argparse.Namespace) -> None:
             start, end = fresh_span(document, used)
             response = page.post(
                 f"/p/{project.pk}/d/{document.pk}/apply/",
-                # As the page sends it: the layers shown (one's own).
-                {"code": codes[5].pk, "start": start, "end": end, "layers": user.pk},
+                # As the page sends it (htmx: a form, url-encoded, with the CSRF
+                # token): the layers shown (one's own).
+                urlencode(
+                    {"code": codes[5].pk, "start": start, "end": end, "layers": user.pk}
+                ),
+                content_type="application/x-www-form-urlencoded",
                 HTTP_HX_REQUEST="true",
+                HTTP_X_CSRFTOKEN=page.cookies["csrftoken"].value,
             )
             assert response.status_code == 200, response.content[:300]
 
@@ -279,6 +291,7 @@ def in_process(args: argparse.Namespace) -> None:
                 f"document page HTML ({label}): {len(body) // 1024} KiB, {ratio:.1f}x the text"
             )
     finally:
+        background.stop()
         project.delete()
 
 

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from coding.models import Code, Coding, Document, Membership, Project, Role
+from coding.text_cache import VERSION_SQL, transcript_texts
 from regie_site import sql
 
 
@@ -213,37 +214,23 @@ def require_role_now(user, project_id: int, need: Cap) -> ProjectAccess:
 def access_document(
     user, project_id: int, document_id: int, *, need: Cap = Cap.VIEW
 ) -> tuple[ProjectAccess, Document]:
-    """The document with the caller's membership, read in one query."""
-    access, document, _ = _document_access(
-        user, project_id, document_id, need, _document_query(), {}
+    """The document with its text and the caller's membership, read in one
+    query. The text comes from this process's cache (``coding.text_cache``) when
+    it holds this version of the row: then the query reads no text."""
+    texts = transcript_texts()
+    if texts.holds(sql.row_id(document_id)):
+        access, document, version = _document_access(
+            user, project_id, document_id, need, with_text=False
+        )
+        text = texts.text(document.pk, version)
+        if text is not None:
+            document.text = text
+            return access, document
+    access, document, version = _document_access(
+        user, project_id, document_id, need, with_text=True
     )
+    texts.keep(document.pk, version, document.text)
     return access, document
-
-
-def access_passage(
-    user, project_id: int, document_id: int, start, end, *, need: Cap = Cap.VIEW
-) -> tuple[ProjectAccess, Document, str | None]:
-    """``access_document`` for a write at ``[start, end)``: the document comes
-    without its text (deferred), with the passage's text cut by the same
-    statement, so a transcript's text stays in the database on the path every
-    coding takes. The passage is ``None`` when the offsets name none (not whole
-    numbers, reversed, beyond the end): the write's own checks say why."""
-    if not (_offset(start) and _offset(end) and start < end):
-        start = end = None
-    return _document_access(
-        user,
-        project_id,
-        document_id,
-        need,
-        _passage_query(),
-        {"start": start, "end": end},
-        omit=_TEXT,
-    )
-
-
-def _offset(value) -> bool:
-    """A code-point offset the passage statement takes (an ``integer``)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
 
 
 _TEXT = ("text",)
@@ -254,19 +241,18 @@ def _document_access(
     project_id: int,
     document_id: int,
     need: Cap,
-    query: str,
-    extra: dict,
-    omit: tuple[str, ...] = (),
-) -> tuple[ProjectAccess, Document, object]:
-    """Run a document query of ``_document_select`` (the role, the document but
-    ``omit``, its project, one more value after them): 404 for a non-member or a
-    document that is not the project's, 403 without ``need``."""
+    *,
+    with_text: bool,
+) -> tuple[ProjectAccess, Document, str]:
+    """The access, the document (its text deferred unless ``with_text``) and the
+    row's version, by one statement: 404 for a non-member or a document that is
+    not the project's, 403 without ``need``."""
     project_id, document_id = _row_id(project_id), _row_id(document_id)
     if not user.is_authenticated:
         raise Http404
     with sql.prepared_cursor() as cursor:
         params = {"user": user.pk, "document": document_id, "project": project_id}
-        cursor.execute(query, params | extra)
+        cursor.execute(_document_query(with_text), params)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         access_project(user, project_id, need=need)  # 404 or 403 as for the project
@@ -274,39 +260,27 @@ def _document_access(
     role = Role(row[0])
     if not role_has(role, need):
         raise PermissionDenied(DENIED_MESSAGES[need])
+    omit = () if with_text else _TEXT
     split = 1 + sql.width(Document, omit)
     document = sql.instance(Document, row[1:split], omit)
     after = split + sql.width(Project)
     document.project = sql.instance(Project, row[split:after])
     access = ProjectAccess(project=document.project, user_id=user.pk, role=role)
-    return access, document, row[after] if len(row) > after else None
+    return access, document, row[after]
 
 
-def _document_select(omit: tuple[str, ...] = (), more: str = "") -> str:
-    """The role (``NULL`` for a non-member), the document but ``omit``, its
-    project, and ``more`` (one ``SELECT`` item) after them."""
-    items = ["m.role", sql.columns(Document, "d", omit), sql.columns(Project, "p")]
+@cache
+def _document_query(with_text: bool) -> str:
+    """The role (``NULL`` for a non-member), the document (without its text
+    unless ``with_text``), its project, and the row's version."""
+    omit = () if with_text else _TEXT
     return (
-        f"SELECT {', '.join(items + ([more] if more else []))} "
+        f"SELECT m.role, {sql.columns(Document, 'd', omit)}, "
+        f"{sql.columns(Project, 'p')}, {VERSION_SQL} "
         f"FROM {sql.table(Document)} d JOIN {sql.table(Project)} p ON p.id = d.project_id "
         f"LEFT JOIN {sql.table(Membership)} m ON m.project_id = d.project_id "
         f"AND m.user_id = %(user)s WHERE d.id = %(document)s "
         f"AND d.project_id = %(project)s"
-    )
-
-
-@cache
-def _document_query() -> str:
-    return _document_select()
-
-
-@cache
-def _passage_query() -> str:
-    # Both offsets NULL when they name no passage: then so is the cut.
-    return _document_select(
-        _TEXT,
-        "CASE WHEN %(end)s::integer <= d.length THEN substr(d.text, "
-        "%(start)s::integer + 1, %(end)s::integer - %(start)s::integer) END",
     )
 
 

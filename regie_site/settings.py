@@ -190,6 +190,11 @@ REGIE_DOCUMENT_IMPORT_INLINE_BYTES = env_int(
     "REGIE_DOCUMENT_IMPORT_INLINE_BYTES", 2 * 1024 * 1024
 )
 REGIE_IMPORT_MEMORY_LIMIT_MB = env_int("REGIE_IMPORT_MEMORY_LIMIT_MB", 1024)
+# Each web process keeps the transcripts it read lately (coding/text_cache.py), checked
+# against the row on every use: up to this many characters, each dropped after this
+# many seconds unused. 0 characters: every request reads the text from PostgreSQL.
+REGIE_TEXT_CACHE_CHARS = env_int("REGIE_TEXT_CACHE_CHARS", 4_000_000)
+REGIE_TEXT_CACHE_IDLE_SECONDS = env_int("REGIE_TEXT_CACHE_IDLE_SECONDS", 900)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 500

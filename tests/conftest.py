@@ -121,6 +121,15 @@ def _english_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_texts():
+    """Each test starts with no transcript text kept (``coding.text_cache``):
+    statement counts do not depend on what an earlier test read."""
+    from coding.text_cache import transcript_texts
+
+    transcript_texts().clear()
+
+
 # --- brokers: a real in-memory one, and one that is down --------------------------------
 
 

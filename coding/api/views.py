@@ -29,7 +29,6 @@ from coding.access import (
     access_code,
     access_coding,
     access_document,
-    access_passage,
     access_project,
 )
 from coding.api import serializers as s
@@ -58,7 +57,6 @@ from coding.registry import CodingApiExtra, coding_api_extras, notify_document_r
 from coding.services.codebook import code_create, code_delete, code_update
 from coding.services.codings import (
     CodingSpec,
-    Passage,
     coding_create,
     coding_delete,
     coding_update,
@@ -488,17 +486,15 @@ class CodingListView(APIView):
         ),
     )
     def post(self, request: Request, project_id: int) -> Response:
-        access, document, passage = _coding_access(request, project_id)
+        access, document = _coding_access(request, project_id)
         many = isinstance(request.data, list)
         items = _coding_items(request.data, many=many)
         extra = _claiming_extra(items)
         # Checks the extra fields (a relation item's code is its flow's).
         resolved = extra.resolve(access.project, items) if extra else None
         if extra is None and not many:
-            return _create_one(request, items[0], document, passage)
-        specs = _coding_specs(
-            access.project, items, many=many, document=document, passage=passage
-        )
+            return _create_one(request, items[0], document)
+        specs = _coding_specs(access.project, items, many=many, document=document)
         if extra is None:
             # The answer is built from what was written, as for one coding.
             created = codings_create_bulk(specs=specs, coder=request.user)
@@ -579,38 +575,26 @@ def _plain_item(item) -> dict | None:
 
 def _coding_access(
     request: Request, project_id: int
-) -> tuple[ProjectAccess, Document | None, Passage | None]:
+) -> tuple[ProjectAccess, Document | None]:
     """The caller's right to code in the project, and when the body's codings
     all name one document (one coding, a highlight with several codes) that
     document if it is the project's, the caller's role read with it, in one
-    statement on the path every coding takes. When they all name one passage
-    too, the document comes without its text and with the passage's."""
+    statement on the path every coding takes (its text mostly kept by this
+    process: ``access_document``)."""
     items = request.data if isinstance(request.data, list) else [request.data]
     named = [item.get("document") if isinstance(item, dict) else None for item in items]
     document_id = named[0] if named and named.count(named[0]) == len(named) else None
     if not (isinstance(document_id, int) and sql.row_id(document_id)):
-        return access_project(request.user, project_id, need=Cap.CODE), None, None
-    spans = [(item.get("start"), item.get("end")) for item in items]
+        return access_project(request.user, project_id, need=Cap.CODE), None
     try:
-        if spans.count(spans[0]) < len(spans):
-            access, document = access_document(
-                request.user, project_id, document_id, need=Cap.CODE
-            )
-            return access, document, None
-        start, end = spans[0]
-        access, document, text = access_passage(
-            request.user, project_id, document_id, start, end, need=Cap.CODE
-        )
+        return access_document(request.user, project_id, document_id, need=Cap.CODE)
     except Http404:
         # Not the project's document (or not the caller's project): the project's
         # own 404 or 403 comes next, else the item is refused as any other.
-        return access_project(request.user, project_id, need=Cap.CODE), None, None
-    return access, document, None if text is None else Passage(start, end, text)
+        return access_project(request.user, project_id, need=Cap.CODE), None
 
 
-def _create_one(
-    request: Request, item: dict, document: Document | None, passage: Passage | None
-) -> Response:
+def _create_one(request: Request, item: dict, document: Document | None) -> Response:
     """One coding, in the document read with the access check; the code is
     looked up by the statement that writes the coding."""
     if document is None or document.pk != item["document"]:
@@ -622,7 +606,6 @@ def _create_one(
         start=item["start"],
         end=item["end"],
         memo=item.get("memo", ""),
-        passage=passage,
     )
     return Response(
         created_row(coding, request.user.get_username()),
@@ -669,12 +652,10 @@ def _coding_specs(
     *,
     many: bool,
     document: Document | None,
-    passage: Passage | None = None,
 ) -> list[CodingSpec]:
     """The items as specs, once their documents and codes are the project's
     (several items: every problem, by index; one: its first problem, by field).
-    ``document``: the one document all items name, read already (``passage``:
-    the one passage they name, read with it)."""
+    ``document``: the one document all items name, read already."""
     if document is not None and all(i["document"] == document.pk for i in items):
         documents = {document.pk: document}
     else:
@@ -707,7 +688,6 @@ def _coding_specs(
             start=item["start"],
             end=item["end"],
             memo=item.get("memo", ""),
-            passage=passage,
         )
         for item in items
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -64,21 +63,6 @@ class CodingSpec:
     start: int
     end: int
     memo: str = ""
-    # The passage's text when the caller read it already (``Passage``).
-    passage: Passage | None = None
-
-
-class Passage(NamedTuple):
-    """The text of ``[start, end)`` of a document, as the caller read it (the
-    access check cuts it in SQL: ``coding.access.access_passage``)."""
-
-    start: int
-    end: int
-    text: str
-
-    def of(self, start: int, end: int) -> str | None:
-        """The text if it is that of ``[start, end)``."""
-        return self.text if (self.start, self.end) == (start, end) else None
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -148,7 +132,6 @@ def coding_create(
     memo: str = "",
     trim_whitespace: bool = False,
     actor=None,
-    passage: Passage | None = None,
 ) -> Coding:
     """Code a span. ``actor`` (default: the coder) is who the audit trail names.
 
@@ -158,9 +141,9 @@ def coding_create(
     coder of a project shares is locked. ``code`` may be a bare id: the statement
     then also looks it up in the document's project (``UnknownCode`` when it is
     not there) and ``coding.code`` comes back with its id, name and colour only.
-    The word count and the trimming look at the coded span only: ``passage``
-    when it is that span's, else the document's text if loaded, else the span cut
-    in SQL.
+    The word count and the trimming look at the coded span only: cut from the
+    document's text when it is loaded (``coding.access`` keeps transcripts at
+    hand), else in SQL.
     """
     if isinstance(code, Code):
         start, end = validate_span(document, code, start, end)
@@ -168,9 +151,7 @@ def coding_create(
     else:
         code_id = _code_id(code)
         start, end = _checked_span(document, start, end)
-    span_text = passage.of(start, end) if passage else None
-    if span_text is None:
-        span_text = _span_text(document, start, end)
+    span_text = _span_text(document, start, end)
     if trim_whitespace:
         first, last = trim_span(span_text, 0, len(span_text))
         if first >= last:
@@ -451,9 +432,7 @@ def _bulk_rows(specs: list[CodingSpec], coder) -> tuple[list[Coding], dict[int, 
             errors[index] = {"items": [_("This item repeats an earlier one.")]}
             continue
         seen.add(key)
-        text = spec.passage.of(start, end) if spec.passage else None
-        if text is None:
-            text = spec.document.text[start:end]
+        text = spec.document.text[start:end]
         row = Coding(
             document=spec.document,
             code=spec.code,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models.functions import Left
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -28,7 +29,6 @@ from coding.access import (
     ProjectAccess,
     access_coding,
     access_document,
-    access_passage,
 )
 from coding.highlight import highlight_for
 from coding.models import Code, Coding, Document
@@ -37,7 +37,6 @@ from coding.selectors import codebook_tree, document_blocks, flatten
 from coding.selectors_team import document_coders
 from coding.services.codings import (
     CodingConflict,
-    Passage,
     UnknownCode,
     coding_create,
     coding_delete,
@@ -132,18 +131,24 @@ def _shown_codings(access: ProjectAccess, document: Document, layers: list[Layer
 MEMO_HEAD = 160  # characters of a memo sent for the stripes' hover text
 
 
-_OWN_CODINGS = f"""
-SELECT id, start, "end", code_id, coder_id, left(memo, {MEMO_HEAD})
-FROM {sql.table(Coding)} WHERE document_id = %s AND coder_id = %s
-ORDER BY start, "end" DESC, id
+# The page's codings as JSON, ``[[id, start, end, code, coder, memo head], …]``
+# in the page's order, made by PostgreSQL from a query of those columns.
+_AS_JSON = """
+SELECT coalesce(json_agg(json_build_array(c.id, c.start, c."end", c.code_id,
+    c.coder_id, c.memo_head) ORDER BY c.start, c."end" DESC, c.id), '[]')::text
+FROM ({codings}) c
 """
+_OWN_CODINGS = _AS_JSON.format(
+    codings=f"""SELECT id, start, "end", code_id, coder_id, left(memo, {MEMO_HEAD})
+    AS memo_head FROM {sql.table(Coding)} WHERE document_id = %s AND coder_id = %s"""
+)
 
 
-def _codings_data(
+def _codings_json(
     access: ProjectAccess, document: Document, layers: list[Layer]
-) -> list[tuple]:
-    """The shown codings as ``(id, start, end, code, coder, memo head)``, one query
-    with the memo cut in SQL: only what the viewer may see (blind coding).
+) -> SafeString:
+    """The shown codings for the page's script: only what the viewer may see
+    (blind coding), as JSON made by one query (no row becomes a Python object).
 
     One's own layer alone (a coder's answer after each coding) is always visible
     to oneself: it is read by a prepared statement instead of a compiled query.
@@ -152,17 +157,25 @@ def _codings_data(
     if shown == [access.user_id]:
         with sql.prepared_cursor() as cursor:
             cursor.execute(_OWN_CODINGS, [document.pk, access.user_id])
-            return cursor.fetchall()
-    return list(
+            return _script_json(cursor.fetchone()[0])
+    codings = (
         _shown_codings(access, document, layers)
         .annotate(memo_head=Left("memo", MEMO_HEAD))
         .values_list("id", "start", "end", "code_id", "coder_id", "memo_head")
     )
+    query, params = codings.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_AS_JSON.format(codings=query), params)
+        return _script_json(cursor.fetchone()[0])
 
 
 def _json(value) -> SafeString:
-    """JSON for a ``<script type="application/json">`` (no ``</script>`` break-out)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON for a ``<script type="application/json">``."""
+    return _script_json(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def _script_json(text: str) -> SafeString:
+    """JSON text made safe inside ``<script>`` (no ``</script>`` break-out)."""
     return mark_safe(
         text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
     )
@@ -235,7 +248,7 @@ def _context(request: HttpRequest, access: ProjectAccess, document: Document) ->
         "project": access.project,
         "document": document,
         "text_html": _text_html(access, document),
-        "codings_json": _json(_codings_data(access, document, layers)),
+        "codings_json": _codings_json(access, document, layers),
         "coders_json": _json(
             [[layer.user_id, layer.name, layer.color] for layer in layers]
         ),
@@ -293,7 +306,7 @@ def changes_response(
     """
     layers = _answer_layers(request, access, document)
     context = {
-        "codings_json": _json(_codings_data(access, document, layers)),
+        "codings_json": _codings_json(access, document, layers),
         "message": message,
     }
     response = TemplateResponse(request, "coding/workbench.html#changes", context)
@@ -327,10 +340,8 @@ def workbench(request: HttpRequest, project_id: int, document_id: int) -> HttpRe
 def workbench_apply_code(
     request: HttpRequest, project_id: int, document_id: int
 ) -> HttpResponse:
-    start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
-    # The passage's text is read with the access check; not the transcript's.
-    access, document, text = access_passage(
-        request.user, project_id, document_id, start, end, need=Cap.CODE
+    access, document = access_document(
+        request.user, project_id, document_id, need=Cap.CODE
     )
     code_id = _int(request.POST.get("code"))
     if code_id is None:
@@ -345,7 +356,6 @@ def workbench_apply_code(
             end=request.POST.get("end"),
             memo=request.POST.get("memo", ""),
             trim_whitespace=True,
-            passage=None if text is None else Passage(start, end, text),
         )
     except UnknownCode:
         return _error(request, [_("Choose a code of this project.")])
@@ -475,10 +485,8 @@ def workbench_save_memo(
             "document": coding.document,
             "saved": True,
             "status_message": _("Memo saved."),
-            "codings_json": _json(
-                _codings_data(
-                    access, coding.document, _layers(request, access, coding.document)
-                )
+            "codings_json": _codings_json(
+                access, coding.document, _layers(request, access, coding.document)
             ),
         },
     )

@@ -20,6 +20,7 @@ queued a run moments ago, else one read; ``tests/analysis``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
@@ -32,7 +33,7 @@ from knox.models import AuthToken
 from rest_framework.fields import DateTimeField
 from rest_framework.test import APIClient
 
-from coding.access import Cap, access_passage, access_project
+from coding.access import Cap, access_document, access_project
 from coding.api.serializers import (
     CodingCreateSerializer,
     CodingSerializer,
@@ -45,12 +46,15 @@ from coding.models import (
     AuditEvent,
     Coding,
     CodingChange,
+    Document,
     Role,
 )
 from coding.services.audit import snapshot_coding
 from coding.services.codings import codings_create_bulk, count_words
 from coding.services.documents import case_get_or_create
 from coding.services.versions import codebook_freeze
+from coding.text_cache import transcript_texts
+from coding.views.workbench import Layer, _codings_json
 from regie_site.sessions import SessionStore
 from tests.conftest import HTMX, client_for
 from tests.factories import (
@@ -92,8 +96,8 @@ def _statements(queries: CaptureQueriesContext) -> list[str]:
 
 
 def _ships_no_text(statement: str) -> bool:
-    """The document is read without its text column (a passage is cut in SQL)."""
-    return 'd."text"' not in statement and "substr(d.text" in statement
+    """The document is read without its text column (this process kept it)."""
+    return 'd."text"' not in statement
 
 
 def _coder_codings(document, coder, code, count: int, offset: int = 0) -> None:
@@ -117,6 +121,7 @@ def _assigned_coder(setup):
 def test_api_create_takes_three_statements(setup):
     project, members, document, codes = setup
     coder, client, url = _assigned_coder(setup)
+    access_document(coder, project.pk, document.pk)  # as opening the transcript did
     item = {"document": document.pk, "code": codes[0].pk, "start": 13, "end": 37}
     with CaptureQueriesContext(connection) as queries:
         response = client.post(url, {**item, "memo": " waarom? "}, format="json")
@@ -155,35 +160,49 @@ def test_api_create_takes_three_statements(setup):
     assert CodingChange.objects.count() == 1
 
 
-def test_the_passage_comes_with_the_access_check_not_the_text(setup):
+def test_a_transcript_is_read_once_then_only_its_row_version(setup):
     project, members, document, codes = setup
     coder = members["coder"]
-    start = TEXT.index("élan")
-    access, read, passage = access_passage(
-        coder, project.pk, document.pk, start, start + 10, need=Cap.CODE
-    )
-    assert (access.role, passage) == ("coder", TEXT[start : start + 10])
-    assert read.get_deferred_fields() == {"text"}
-    assert (read.length, read.title) == (len(TEXT), document.title)
-    whole = access_passage(coder, project.pk, document.pk, 0, len(TEXT))[2]
-    assert whole == TEXT
-    # Offsets that name no passage: no text, and the write's checks say why.
-    for start, end in (
-        (5, 5),
-        (9, 3),
-        (-1, 4),
-        (0, len(TEXT) + 1),
-        (True, 4),
-        ("1", 4),
-        (0, 2**31),
-        (None, 3),
-    ):
-        assert access_passage(coder, project.pk, document.pk, start, end)[2] is None
-    # The same gate as ``access_document``.
+    with CaptureQueriesContext(connection) as queries:
+        access, first = access_document(coder, project.pk, document.pk, need=Cap.CODE)
+        again = access_document(coder, project.pk, document.pk, need=Cap.CODE)[1]
+    cold, warm = (q["sql"] for q in queries.captured_queries)
+    assert not _ships_no_text(cold)
+    assert _ships_no_text(warm)
+    assert (access.role, first.text, again.text) == ("coder", TEXT, TEXT)
+    assert again.get_deferred_fields() == set()
+    assert (again.length, again.title) == (len(TEXT), document.title)
+    # Any change to the row makes a new version (in this transaction too): the
+    # text is read again, by a second statement.
+    Document.objects.filter(pk=document.pk).update(text=TEXT.upper())
+    with CaptureQueriesContext(connection) as queries:
+        changed = access_document(coder, project.pk, document.pk)[1]
+    assert changed.text == TEXT.upper()
+    assert len(queries) == 2
+    assert not _ships_no_text(queries[1]["sql"])
+    Document.objects.filter(pk=document.pk).update(title="Andere titel")
+    assert access_document(coder, project.pk, document.pk)[1].text == TEXT.upper()
+    # The kept text opens no gate: the same 404 and 403 as before.
     with pytest.raises(Http404):
-        access_passage(members["outsider"], project.pk, document.pk, 0, 4)
+        access_document(members["outsider"], project.pk, document.pk)
+    with pytest.raises(Http404):
+        access_document(coder, make_project().pk, document.pk)
     with pytest.raises(PermissionDenied):
-        access_passage(members["viewer"], project.pk, document.pk, 0, 4, need=Cap.CODE)
+        access_document(members["viewer"], project.pk, document.pk, need=Cap.CODE)
+
+
+def test_without_a_text_cache_every_read_ships_the_text(setup, settings):
+    project, members, document, _codes = setup
+    settings.REGIE_TEXT_CACHE_CHARS = 0
+    transcript_texts.cache_clear()
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(2):
+                read = access_document(members["coder"], project.pk, document.pk)[1]
+                assert read.text == TEXT
+        assert not any(_ships_no_text(q["sql"]) for q in queries.captured_queries)
+    finally:
+        transcript_texts.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -259,7 +278,7 @@ def test_htmx_create_statements_and_trimming(setup):
     project, members, document, codes = setup
     coder = members["coder"]
     client = client_for(coder)
-    client.get(f"/p/{project.pk}/d/{document.pk}/")  # a session, as on the page
+    client.get(f"/p/{project.pk}/d/{document.pk}/")  # a session and the text kept
     url = f"/p/{project.pk}/d/{document.pk}/apply/"
     # As the page sends it: the layers shown (the coder's own).
     item = {"code": codes[1].pk, "start": 12, "end": 22, "layers": coder.pk}
@@ -448,14 +467,15 @@ def test_the_hot_statements_are_prepared_once_per_connection(setup):
     project, members, document, codes = setup
     client = token_client(members["coder"])
     url = f"/api/v1/projects/{project.pk}/codings/"
-    for start in (10, 50):
+    for start in (10, 50, 90):
         item = {"document": document.pk, "code": codes[0].pk, "start": start}
         response = client.post(url, {**item, "end": start + 20}, format="json")
         assert response.status_code == 201
     prepared = _prepared()
-    # The token, the document with the caller's role, the coding: once each.
-    for table in ("knox_authtoken", 'LEFT JOIN "coding_membership" m'):
-        assert sum(table in statement for statement in prepared) == 1, table
+    # The token, the coding: once each; the document with the caller's role
+    # twice, read first with its text, then without (this process kept it).
+    for table, count in (("knox_authtoken", 1), ('LEFT JOIN "coding_membership" m', 2)):
+        assert sum(table in statement for statement in prepared) == count, table
     assert sum(s.lstrip().startswith("WITH code AS") for s in prepared) == 1
 
 
@@ -561,3 +581,47 @@ def test_the_coding_writes_tables_carry_no_covered_index(table):
             if other != name and other_keys[: len(keys)] == keys
         ]
         assert unique or not covering, f"{name} is covered by {covering}"
+
+
+def test_the_pages_codings_json_is_the_same_by_either_query(setup):
+    """One's own layer (prepared statement) and any other choice of layers (the
+    ORM's query) give the same JSON, made by PostgreSQL, safe inside a script."""
+    project, members, document, codes = setup
+    coder, supervisor = members["coder"], members["supervisor"]
+    make_coding(document=document, code=codes[0], coder=coder, start=40, end=60)
+    make_coding(
+        document=document,
+        code=codes[1],
+        coder=coder,
+        start=40,
+        end=70,
+        memo="Zie </script><b>hier</b> & “daar”",
+    )
+    make_coding(document=document, code=codes[2], coder=coder, start=5, end=9)
+    access = access_project(coder, project.pk)
+    own = [Layer(coder.pk, coder.username, "#000", True)]
+    mine = _codings_json(access, document, own)
+    seen = _codings_json(
+        access_project(supervisor, project.pk),
+        document,
+        [Layer(coder.pk, coder.username, "#000", True)],
+    )
+    assert "</" not in mine
+    assert "&" not in mine
+    assert json.loads(mine) == json.loads(seen)
+    rows = json.loads(mine)
+    assert [row[1:3] for row in rows] == [[5, 9], [40, 70], [40, 60]]
+    assert rows[1][5] == "Zie </script><b>hier</b> & “daar”"
+    assert rows[0][3:5] == [codes[2].pk, coder.pk]
+    empty = make_document(project=project, text="Leeg.")
+    assert json.loads(_codings_json(access, empty, own)) == []
+
+
+def test_sessions_live_in_an_unlogged_table():
+    """Saving a session (the page's undo stack, on every coding) does not wait
+    for the log to reach the disk (migration 0018)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = 'django_session'"
+        )
+        assert cursor.fetchone() == ("u",)
