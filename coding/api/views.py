@@ -557,20 +557,37 @@ def _coding_items(data, *, many: bool) -> list[dict]:
 
 
 _PLAIN_KEYS = frozenset({"document", "code", "start", "end"})
+_PLAIN_WITH_MEMO = _PLAIN_KEYS | {"memo"}
 
 
 def _plain_item(item) -> dict | None:
     """The item as ``CodingCreateSerializer`` validates it, when it has the plain
-    shape a coder's client sends: four whole numbers, no memo, no extra fields.
-    Building the serializer (its fields, the extras' fields) took a tenth of a
-    coding's time; anything else (a memo, strings, extras, errors) goes to it."""
-    if type(item) is not dict or item.keys() != _PLAIN_KEYS:
+    shape a coder's client sends: four whole numbers and perhaps a memo (text,
+    trimmed as the serializer trims it), no extra fields. Building the serializer
+    (its fields, the extras' fields) took a tenth of a coding's time; anything
+    else (strings for numbers, a memo that is not text or holds a NUL or a lone
+    surrogate, extras, errors) goes to it."""
+    if type(item) is not dict:
         return None
-    if not all(
-        type(value) is int and abs(value) <= sql.MAX_ID for value in item.values()
-    ):
+    keys = item.keys()
+    if keys != _PLAIN_KEYS and keys != _PLAIN_WITH_MEMO:
         return None
-    return {**item, "memo": ""}
+    numbers = (item["document"], item["code"], item["start"], item["end"])
+    if not all(type(value) is int and abs(value) <= sql.MAX_ID for value in numbers):
+        return None
+    memo = item.get("memo", "")
+    if type(memo) is not str or "\x00" in memo or not _encodable(memo):
+        return None
+    return {**item, "memo": memo.strip()}
+
+
+def _encodable(text: str) -> bool:
+    """No lone surrogate (which the serializer refuses)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _coding_access(

@@ -210,6 +210,9 @@ def test_without_a_text_cache_every_read_ships_the_text(setup, settings):
     [
         {"document": 3, "code": 7, "start": 0, "end": 12},
         {"end": 2, "start": -1, "code": 2**63 - 1, "document": 1},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": " waarom?\n "},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": "   "},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": "Café 🏠 “x”"},
     ],
 )
 def test_a_plain_item_is_what_the_serializer_makes_of_it(item):
@@ -221,7 +224,11 @@ def test_a_plain_item_is_what_the_serializer_makes_of_it(item):
 @pytest.mark.parametrize(
     "item",
     [
-        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": " waarom "},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": 5},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": None},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": "a\x00b"},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": "a\ud800b"},
+        {"document": 3, "code": 7, "start": 0, "end": 12, "memo": "x", "extra": 1},
         {"document": "3", "code": 7, "start": 0, "end": 12},
         {"document": 3, "code": 7, "start": True, "end": 12},
         {"document": 3, "code": 7, "start": 0, "end": 12.0},
