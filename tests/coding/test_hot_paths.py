@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -632,3 +634,57 @@ def test_sessions_live_in_an_unlogged_table():
             "SELECT relpersistence FROM pg_class WHERE relname = 'django_session'"
         )
         assert cursor.fetchone() == ("u",)
+
+
+def _a_statement_waits_for_a_lock() -> bool:
+    """Whether some backend waits for a lock (``pg_locks`` is live, no snapshot)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_racing_another_request_for_a_passage_is_refused_whole(project, members):
+    """Another request of the coder writes one of the list's codings and commits
+    only once the list's statement waits for that row: the list is refused as
+    a whole, with the duplicate's message, and nothing of it is written."""
+    document = make_document(project=project, text=TEXT)
+    codes = [make_code(project=project) for _ in range(3)]
+    coder = members["coder"]
+    client = token_client(coder)
+    items = [
+        {"document": document.pk, "code": code.pk, "start": 13, "end": 37}
+        for code in codes
+    ]
+    holding, problems = threading.Event(), []
+
+    def other_request() -> None:
+        try:
+            with transaction.atomic():
+                Coding.objects.create(
+                    document=document, code=codes[1], coder=coder, start=13, end=37
+                )
+                holding.set()
+                deadline = time.monotonic() + 30
+                while not _a_statement_waits_for_a_lock():
+                    assert time.monotonic() < deadline, "the list never waited"
+                    time.sleep(0.01)
+        except Exception as error:  # reported below, from the test's thread
+            problems.append(error)
+            holding.set()
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    assert holding.wait(30)
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/codings/", items, format="json"
+    )
+    other.join(30)
+    assert problems == []
+    assert response.status_code == 400, response.json()
+    assert "already coded this passage" in str(response.json())
+    assert list(Coding.objects.values_list("code_id", flat=True)) == [codes[1].pk]
+    assert not AuditEvent.objects.filter(entity="coding").exists()
+    assert not CodingChange.objects.exists()
