@@ -96,7 +96,7 @@ def test_gunicorn_workers_start_the_thread():
 def test_a_coding_answer_leaves_the_frequencies_check_to_the_thread(
     project, members, monkeypatch
 ):
-    """The coding request itself sends token, passage and write; the thread then
+    """The coding request itself sends token, document and write; the thread then
     queues the project's recomputation (the job's status read and requeue)."""
     document = make_document(project=project, text="De stad betaalt subsidies.")
     code = make_code(project=project)
