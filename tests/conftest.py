@@ -45,11 +45,22 @@ _CODINGS_DATA = re.compile(
 )
 
 
+_CODINGS_ADDED = re.compile(
+    r'<script type="application/json" id="codings-added"[^>]*>(.*?)</script>', re.S
+)
+
+
 def page_codings(body: str) -> list[list]:
     """The document page's codings data (``[id, start, end, code, coder, memo]``)
     from a page or an htmx answer; [] when the body has none."""
     found = _CODINGS_DATA.search(body)
     return json.loads(found.group(1)) if found else []
+
+
+def added_codings(body: str) -> list[list]:
+    """The new codings an htmx answer adds to the page's (same rows); [] if none."""
+    found = _CODINGS_ADDED.search(body)
+    return json.loads(found.group(1)) if found and found.group(1) else []
 
 
 def page_coding_ids(body: str) -> set[int]:

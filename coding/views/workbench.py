@@ -296,6 +296,7 @@ def changes_response(
     document: Document,
     spans: list[tuple[int, int]],
     message: str,
+    created: Coding | None = None,
 ) -> HttpResponse:
     """Answer a change with a status line and the shown codings (out-of-band).
 
@@ -303,12 +304,20 @@ def changes_response(
     the page (the network's relation form) answer with it too. The page's script
     repaints the blocks whose codings changed; ``spans`` (the code-point ranges the
     change touched) are kept for callers and go back in ``X-Regie-Changed-Spans``.
+    A new coding shown on one's own layer alone (the coder's usual answer) comes
+    alone (``codings-added``): the page has the rest, and reading and sending
+    all the transcript's codings again was most of that answer's cost.
     """
     layers = _answer_layers(request, access, document)
-    context = {
-        "codings_json": _codings_json(access, document, layers),
-        "message": message,
-    }
+    shown = [layer.user_id for layer in layers if layer.selected]
+    context = {"message": message}
+    if created is not None and shown == [access.user_id] == [created.coder_id]:
+        row = [created.pk, created.start, created.end, created.code_id]
+        context["codings_added_json"] = _json(
+            [[*row, created.coder_id, created.memo[:MEMO_HEAD]]]
+        )
+    else:
+        context["codings_json"] = _codings_json(access, document, layers)
     response = TemplateResponse(request, "coding/workbench.html#changes", context)
     response["X-Regie-Changed-Spans"] = ",".join(f"{a}-{b}" for a, b in spans)
     return response
@@ -368,6 +377,7 @@ def workbench_apply_code(
         document,
         [(coding.start, coding.end)],
         _("Coded with “%(code)s”.") % {"code": coding.code.name},
+        created=coding,
     )
 
 

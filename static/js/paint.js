@@ -45,10 +45,15 @@ export function readBlocks(docText) {
 }
 
 /** Codings as objects, in text order (start, longest first, id). */
+/** The page's order of codings: by start, the longer first, then by id. */
+export function byPosition(a, b) {
+  return a.start - b.start || b.end - a.end || a.id - b.id;
+}
+
 export function parseCodings(rows) {
   return rows
     .map(([id, start, end, code, coder, memo]) => ({ id, start, end, code, coder, memo }))
-    .sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
+    .sort(byPosition);
 }
 
 function slice(block, from, to) {

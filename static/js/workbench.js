@@ -1,9 +1,10 @@
 // The document page: select text (mouse, Shift+arrows or touch), choose a code, see it
 // at once. Offsets sent to the server are code points; see offsets.js. The codings
-// arrive as compact JSON (#codings-data, replaced out-of-band by every answer) and
-// paint.js draws highlights, margin stripes, the codes panel and the coding list.
+// arrive as compact JSON (#codings-data, replaced out-of-band by an answer; a new
+// coding on one's own layer comes alone, in #codings-added) and paint.js draws
+// highlights, margin stripes, the codes panel and the coding list.
 import { selectCodePoints, selectedSpan as selectedSpanIn } from "./selection.js";
-import { assignLanes, paintBlock, parseCodings, pieceBounds, readBlocks, snippet } from "./paint.js";
+import { assignLanes, byPosition, paintBlock, parseCodings, pieceBounds, readBlocks, snippet } from "./paint.js";
 
 const root = document.getElementById("workbench");
 const docText = document.getElementById("doc-text");
@@ -357,7 +358,7 @@ function drawnCodings() {
   const shown = codings.filter((c) => !hidden.has(c.code));
   if (unsaved.length) {
     shown.push(...unsaved);
-    shown.sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
+    shown.sort(byPosition);
   }
   return shown;
 }
@@ -416,13 +417,26 @@ function repaint({ margin = true } = {}) {
  * answer to a coding request (saved, refused or failed) takes back the oldest
  * coding drawn ahead: the requests are sent one by one, in order. */
 function sync(event) {
-  const raw = document.getElementById("codings-data").textContent;
+  const data = document.getElementById("codings-data");
+  const addedBox = document.getElementById("codings-added");
+  const raw = data.textContent;
+  const added = addedBox.textContent;
   const answered = event?.detail?.pathInfo?.requestPath === root.dataset.applyUrl && unsaved.length > 0;
   if (answered) unsaved.shift();
-  if (raw === rawData && !answered) return;
+  if (raw === rawData && !added && !answered) return;
   if (raw !== rawData) {
     rawData = raw;
     codings = parseCodings(JSON.parse(raw));
+  }
+  if (added) {
+    // A new coding of one's own, added to what the page has. The list it joins
+    // is emptied, so the next list an answer brings is read whatever it holds
+    // (an undo brings back the very list from before this coding).
+    addedBox.textContent = "";
+    data.textContent = rawData = "";
+    const known = new Set(codings.map((c) => c.id));
+    const fresh = parseCodings(JSON.parse(added)).filter((c) => !known.has(c.id));
+    codings = [...codings, ...fresh].sort(byPosition);
   }
   repaint();
 }

@@ -58,7 +58,7 @@ from coding.services.versions import codebook_freeze
 from coding.text_cache import transcript_texts
 from coding.views.workbench import Layer, _codings_json
 from regie_site.sessions import SessionStore
-from tests.conftest import HTMX, client_for
+from tests.conftest import HTMX, added_codings, client_for, page_codings
 from tests.factories import (
     make_actor,
     make_code,
@@ -296,18 +296,28 @@ def test_htmx_create_statements_and_trimming(setup):
     assert response.status_code == 200
     assert f"Coded with “{codes[1].name}”." in response.text
     # Session, user, the document with the membership, the coding (code looked up
-    # in it), the codings shown, the undo stack saved in the session.
-    assert _statements(queries) == [
-        "SELECT",
-        "SELECT",
-        "SELECT",
-        "WITH",
-        "SELECT",
-        "UPDATE",
-    ]
+    # in it), the undo stack saved in the session. The new coding comes alone:
+    # the page has the others.
+    assert _statements(queries) == ["SELECT", "SELECT", "SELECT", "WITH", "UPDATE"]
     assert _ships_no_text(queries.captured_queries[2]["sql"])
     coding = Coding.objects.get()
     assert TEXT[coding.start : coding.end] == TEXT[12:22].strip()
+    assert 'id="codings-data"' not in response.text
+    assert added_codings(response.text) == [
+        [coding.pk, coding.start, coding.end, codes[1].pk, coder.pk, ""]
+    ]
+    # A supervisor showing a coder's layer with their own: the whole list.
+    supervisor = members["supervisor"]
+    layers = f"{supervisor.pk},{coder.pk}"
+    both = client_for(supervisor).post(
+        url, {**item, "start": 40, "end": 50, "layers": layers}, headers=HTMX
+    )
+    assert both.status_code == 200
+    assert "codings-added" not in both.text
+    assert [row[0] for row in page_codings(both.text)] == list(
+        Coding.objects.order_by("start").values_list("pk", flat=True)
+    )
+    Coding.objects.filter(coder=supervisor).delete()
 
     # Refusals stay distinct: a code of another project, then a duplicate.
     foreign = make_code(project=make_project())

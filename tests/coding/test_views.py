@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from coding.models import Code, Coding, Document, Membership, Role
-from tests.conftest import client_for, page_coding_ids, page_codings
+from tests.conftest import added_codings, client_for, page_coding_ids
 from tests.factories import make_code, make_coding, make_document
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,9 @@ def test_apply_code_answers_with_status_and_codings(project, members):
     assert response["X-Regie-Changed-Spans"] == f"{start}-{start + 9}"
     assert 'id="block-' not in body  # the page paints; the text never travels again
     assert 'hx-swap-oob="true"' in body
-    assert page_codings(body) == [
+    # The coder's own layer: the new coding alone, the page has the others.
+    assert 'id="codings-data"' not in body
+    assert added_codings(body) == [
         [coding.pk, start, start + 9, code.pk, members["coder"].pk, ""]
     ]
     assert "Coded with “Subsidies”." in body
