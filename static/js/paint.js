@@ -44,12 +44,12 @@ export function readBlocks(docText) {
   });
 }
 
-/** Codings as objects, in text order (start, longest first, id). */
 /** The page's order of codings: by start, the longer first, then by id. */
 export function byPosition(a, b) {
   return a.start - b.start || b.end - a.end || a.id - b.id;
 }
 
+/** Codings as objects, in text order (start, longest first, id). */
 export function parseCodings(rows) {
   return rows
     .map(([id, start, end, code, coder, memo]) => ({ id, start, end, code, coder, memo }))
